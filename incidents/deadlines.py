@@ -1,0 +1,148 @@
+"""Deadline arithmetic: the pinned policy's targets turned into due times.
+
+Targets run from the declaration (comms "after resolution" and the post-mortem
+from the resolution). Business-time targets go through `portal.business_time`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from incidents.choices import CommsAnchor, DeadlineKind, IncidentStatus
+from incidents.models import Deadline, Incident, SeverityLevel
+from incidents.models.policy import as_duration
+from portal.business_time import add_duration
+
+
+def due_after(incident: Incident, start: datetime.datetime, target: str) -> datetime.datetime | None:
+    duration = as_duration(target)
+    if duration is None:
+        return None
+    return add_duration(start, duration, incident.policy_version.calendar())
+
+
+def _new(incident: Incident, kind: str, target: str, start: datetime.datetime, **extra: str) -> Deadline:
+    return Deadline(
+        incident=incident, kind=kind, target=target, due_at=due_after(incident, start, target), **extra
+    )
+
+
+def build_declaration_deadlines(incident: Incident, level: SeverityLevel) -> list[Deadline]:
+    """The deadlines owed from the declaration, for `level` (unsaved)."""
+    start = incident.declared_at
+    rows: list[Deadline] = []
+    for kind, target in (
+        (DeadlineKind.ACKNOWLEDGE, level.ack_target),
+        (DeadlineKind.MITIGATE, level.mitigate_target),
+        (DeadlineKind.RESOLVE, level.resolve_target),
+    ):
+        if target:
+            rows.append(_new(incident, kind, target, start))
+    if level.update_cadence:
+        rows.append(_new(incident, DeadlineKind.STATUS_UPDATE, level.update_cadence, start))
+    for req in level.comms_requirements.all():
+        if req.anchor != CommsAnchor.DECLARED:
+            continue
+        deadline = _new(
+            incident, DeadlineKind.COMMS, req.deadline or "", start,
+            channel=req.channel, condition_longer_than=req.only_if_longer_than,
+        )
+        if req.only_if_longer_than and not req.deadline:
+            # "Email if > 4 hr": owed once the incident has lasted that long.
+            deadline.due_at = due_after(incident, start, req.only_if_longer_than)
+        rows.append(deadline)
+    return rows
+
+
+def build_resolution_deadlines(incident: Incident, level: SeverityLevel) -> list[Deadline]:
+    """Deadlines that start at resolution: comms after resolution, the post-mortem."""
+    assert incident.resolved_at is not None
+    start = incident.resolved_at
+    rows: list[Deadline] = []
+    lasted = incident.resolved_at - incident.declared_at
+    for req in level.comms_requirements.all():
+        if req.anchor != CommsAnchor.RESOLVED:
+            continue
+        if req.only_if_longer_than:
+            threshold = due_after(incident, incident.declared_at, req.only_if_longer_than)
+            if threshold is not None and incident.declared_at + lasted <= threshold:
+                continue
+        rows.append(
+            _new(incident, DeadlineKind.COMMS, req.deadline or "", start, channel=req.channel,
+                 condition_longer_than=req.only_if_longer_than)
+        )
+    if level.postmortem_required:
+        rows.append(_new(incident, DeadlineKind.POSTMORTEM, level.postmortem_due or "", start))
+    return rows
+
+
+def open_deadlines(incident: Incident):  # type: ignore[no-untyped-def]
+    return Deadline.objects.filter(incident=incident, met_at__isnull=True, superseded_at__isnull=True)
+
+
+def meet(incident: Incident, kind: str, at: datetime.datetime, *, channel: str = "") -> int:
+    """Mark the open deadlines of `kind` (and channel) met at `at`; returns how many."""
+    qs = open_deadlines(incident).filter(kind=kind)
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.update(met_at=at)
+
+
+def supersede_unmet(incident: Incident, at: datetime.datetime, *, kinds: tuple[str, ...] | None = None,
+                    keep_overdue: bool = True) -> None:
+    """Retire deadlines no longer owed. Overdue ones stay (they were missed)."""
+    qs = open_deadlines(incident)
+    if kinds is not None:
+        qs = qs.filter(kind__in=kinds)
+    if keep_overdue:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gt=at))
+    qs.update(superseded_at=at)
+
+
+def supersede_conditional_comms(incident: Incident, at: datetime.datetime) -> None:
+    """At resolution: conditional comms ("if longer than 4 hr") not yet due are not owed."""
+    open_deadlines(incident).filter(kind=DeadlineKind.COMMS).exclude(condition_longer_than="").filter(
+        due_at__gt=at
+    ).update(superseded_at=at)
+
+
+def supersede_for_level_change(incident: Incident, at: datetime.datetime) -> None:
+    """Before rebuilding under a new level: retire every current deadline that was not
+    missed. Missed ones stay on the record; met ones are rebuilt with their met time."""
+    from django.db.models import F, Q
+
+    missed = Q(met_at__isnull=True, due_at__lte=at) | Q(met_at__gt=F("due_at"))
+    Deadline.objects.filter(incident=incident, superseded_at__isnull=True).filter(
+        kind__in=(DeadlineKind.ACKNOWLEDGE, DeadlineKind.MITIGATE, DeadlineKind.RESOLVE,
+                  DeadlineKind.STATUS_UPDATE, DeadlineKind.COMMS)
+    ).exclude(missed).update(superseded_at=at)
+
+
+def refresh_next_deadline(incident: Incident) -> None:
+    """Keep the denormalised earliest open deadline (for countdowns and sweeps)."""
+    nxt = (
+        open_deadlines(incident)
+        .filter(due_at__isnull=False)
+        .order_by("due_at", "id")
+        .only("due_at", "kind", "channel")
+        .first()
+    )
+    incident.next_deadline_at = nxt.due_at if nxt else None
+    incident.next_deadline_kind = nxt.api_kind if nxt else ""
+    Incident.objects.filter(pk=incident.pk).update(
+        next_deadline_at=incident.next_deadline_at, next_deadline_kind=incident.next_deadline_kind
+    )
+
+
+def schedule_next_status_update(incident: Incident, level: SeverityLevel, since: datetime.datetime) -> None:
+    if level.update_cadence and incident.status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED,
+                                                         IncidentStatus.CANCELLED):
+        _new(incident, DeadlineKind.STATUS_UPDATE, level.update_cadence, since).save()
+
+
+def now() -> datetime.datetime:
+    return timezone.now()

@@ -1,0 +1,234 @@
+"""Policy writes: presets, versions, sign-off and activation (SPEC §2).
+
+Presets are JSON files in `incidents/presets/`, one per playbook. Other apps add
+their own sections to a preset (escalation, templates, drills…) by registering a
+loader with `register_preset_section`; it runs in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.choices import PolicyStatus
+from incidents.exceptions import DomainError
+from incidents.models import ClassificationRule, CommsRequirement, Policy, PolicyVersion, SeverityLevel
+from portal.actors import Actor
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+
+PresetSectionLoader = Callable[[PolicyVersion, dict[str, Any], Actor], None]
+_SECTION_LOADERS: dict[str, PresetSectionLoader] = {}
+
+
+def register_preset_section(name: str, loader: PresetSectionLoader) -> None:
+    """Let another app load `preset[name]` for the version being loaded."""
+    _SECTION_LOADERS[name] = loader
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.json"))
+
+
+def read_preset(name: str) -> dict[str, Any]:
+    path = PRESET_DIR / f"{name}.json"
+    if name not in preset_names():
+        raise DomainError(f"Unknown preset {name!r}; choose one of {', '.join(preset_names())}.", field="name")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def add_quarter(day: datetime.date) -> datetime.date:
+    """The same day one quarter (three months) later, clamped to the month's end."""
+    month = day.month + 3
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def policy_content(version: PolicyVersion) -> dict[str, Any]:
+    """The version's meaning as canonical data: what the content hash covers."""
+    levels = []
+    for level in version.levels.order_by("rank").prefetch_related("comms_requirements"):
+        levels.append({
+            "code": level.code, "name": level.name, "rank": level.rank, "definition": level.definition,
+            "examples": level.examples, "ack_target": level.ack_target,
+            "mitigate_target": level.mitigate_target, "resolve_target": level.resolve_target,
+            "update_cadence": level.update_cadence, "war_room_required": level.war_room_required,
+            "postmortem_required": level.postmortem_required, "postmortem_due": level.postmortem_due,
+            "who_is_paged": level.who_is_paged,
+            "comms": [
+                {"channel": c.channel, "anchor": c.anchor, "deadline": c.deadline,
+                 "only_if_longer_than": c.only_if_longer_than, "note": c.note}
+                for c in level.comms_requirements.order_by("id")
+            ],
+        })
+    rules = [
+        {"level": r.level.code, "fact": r.fact, "operator": r.operator,
+         "value": None if r.value is None else str(r.value.normalize()), "description": r.description}
+        for r in version.rules.select_related("level").order_by("level__rank", "id")
+    ]
+    return {
+        "calendar": {
+            "time_zone": version.time_zone, "working_days": version.working_days,
+            "work_start": version.work_start.isoformat(), "work_end": version.work_end.isoformat(),
+            "holiday_country": version.holiday_country, "holiday_subdivision": version.holiday_subdivision,
+        },
+        "levels": levels,
+        "rules": rules,
+    }
+
+
+def content_hash(version: PolicyVersion) -> str:
+    canonical = json.dumps(policy_content(version), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _clean_save(obj: Any, label: str) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(f"{label}: {field}: {messages[0]}", field=field) from None
+    obj.save()
+
+
+def _build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
+    last = policy.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    cal = data.get("calendar", {})
+    version = PolicyVersion(
+        policy=policy, number=last + 1, status=PolicyStatus.DRAFT,
+        notes=cal.get("notes", ""),
+        time_zone=cal.get("time_zone", "UTC"),
+        working_days=cal.get("working_days", "0,1,2,3,4"),
+        work_start=datetime.time.fromisoformat(cal.get("work_start", "09:00")),
+        work_end=datetime.time.fromisoformat(cal.get("work_end", "17:00")),
+        holiday_country=cal.get("holiday_country", ""),
+        holiday_subdivision=cal.get("holiday_subdivision", ""),
+    )
+    sign_off = data.get("sign_off", {})
+    if sign_off.get("last_validated_on"):
+        version.last_validated_on = datetime.date.fromisoformat(sign_off["last_validated_on"])
+    _clean_save(version, "calendar")
+    levels: dict[str, SeverityLevel] = {}
+    for raw in data.get("levels", []):
+        level = SeverityLevel(
+            version=version,
+            **{k: raw.get(k, "") for k in ("code", "name", "definition", "examples", "ack_target",
+                                           "mitigate_target", "resolve_target", "update_cadence",
+                                           "postmortem_due", "who_is_paged")},
+            rank=raw["rank"],
+            war_room_required=bool(raw.get("war_room_required", False)),
+            postmortem_required=bool(raw.get("postmortem_required", False)),
+        )
+        _clean_save(level, f"level {raw.get('code')}")
+        levels[level.code] = level
+        for comms in raw.get("comms", []):
+            _clean_save(CommsRequirement(
+                level=level, channel=comms["channel"], anchor=comms.get("anchor", "declared"),
+                deadline=comms.get("deadline", ""), only_if_longer_than=comms.get("only_if_longer_than", ""),
+                note=comms.get("note", ""),
+            ), f"{level.code} comms")
+    for raw in data.get("rules", []):
+        if raw["level"] not in levels:
+            raise DomainError(f"Rule names unknown level {raw['level']!r}.", field="rules")
+        value = raw.get("value")
+        _clean_save(ClassificationRule(
+            version=version, level=levels[raw["level"]], fact=raw["fact"], operator=raw["operator"],
+            value=None if value is None else Decimal(str(value)), description=raw.get("description", ""),
+        ), f"rule {raw.get('description')}")
+    return version
+
+
+@transaction.atomic
+def activate_policy_version(
+    *,
+    version: PolicyVersion,
+    actor: Actor,
+    approver_name: str = "",
+    approved_at: datetime.datetime | None = None,
+    next_review_on: datetime.date | None = None,
+) -> PolicyVersion:
+    """Sign off `version` and put it in force; the previous active version retires.
+
+    The content hash is taken now; the version is read-only from here on. The next
+    review defaults to one quarter after approval.
+    """
+    version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == PolicyStatus.ACTIVE:
+        return version
+    if version.status == PolicyStatus.RETIRED:
+        raise DomainError("A retired version cannot come back; copy it into a new draft.", field="status")
+    if not version.levels.exists():
+        raise DomainError("A policy needs at least one severity level.", field="levels")
+    now = timezone.now()
+    PolicyVersion.objects.select_for_update().filter(status=PolicyStatus.ACTIVE).update(
+        status=PolicyStatus.RETIRED
+    )
+    version.status = PolicyStatus.ACTIVE
+    version.approved_by = actor.user
+    version.approver_name = approver_name or actor.label
+    version.approved_at = approved_at or now
+    version.content_hash = content_hash(version)
+    version.next_review_on = next_review_on or add_quarter(version.approved_at.date())
+    version.activated_at = now
+    version.save()
+    return version
+
+
+@transaction.atomic
+def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVersion:
+    """Load preset `name` as a new version of its policy (or reuse an identical one)."""
+    data = read_preset(name)
+    policy, _ = Policy.objects.get_or_create(
+        name=data["name"], defaults={"preset": name, "description": data.get("description", "")}
+    )
+    version = _build_version(policy, data)
+    new_hash = content_hash(version)
+    same = (
+        policy.versions.exclude(pk=version.pk).exclude(content_hash="")
+        .filter(content_hash=new_hash).order_by("-number").first()
+    )
+    if same is not None and same.status != PolicyStatus.RETIRED:
+        # Loading the same preset twice is a no-op: keep the version incidents may pin.
+        version.delete()
+        version = same
+    for section, loader in _SECTION_LOADERS.items():
+        if section in data and version.status == PolicyStatus.DRAFT:
+            loader(version, data[section], actor)
+    if activate:
+        sign_off = data.get("sign_off", {})
+        approved_at = None
+        if sign_off.get("approved_on"):
+            approved_at = datetime.datetime.combine(
+                datetime.date.fromisoformat(sign_off["approved_on"]), datetime.time(12, 0), tzinfo=datetime.UTC
+            )
+        version = activate_policy_version(
+            version=version, actor=actor, approver_name=sign_off.get("approver_name", ""),
+            approved_at=approved_at,
+            next_review_on=datetime.date.fromisoformat(sign_off["next_review_on"])
+            if sign_off.get("next_review_on") else None,
+        )
+    return version
+
+
+@transaction.atomic
+def copy_to_draft(*, version: PolicyVersion, actor: Actor) -> PolicyVersion:
+    """A new editable draft with the same content: how an in-force policy gets edited."""
+    data = policy_content(version)
+    data["calendar"]["notes"] = f"Copied from v{version.number} by {actor.label}."
+    return _build_version(version.policy, data)
