@@ -1,8 +1,9 @@
 """Policy writes: presets, versions, sign-off and activation (SPEC §2).
 
 Presets are JSON files in `incidents/presets/`, one per playbook. Other apps add
-their own sections to a preset (escalation, templates, drills…) by registering a
-loader with `register_preset_section`; it runs in the same transaction.
+their own parts of a preset (escalation, templates, drills…) by registering a
+loader with `register_preset_loader`; it reads the app's own preset file and runs
+in the same transaction, after the version is in place.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from portal.actors import Actor
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
-PresetSectionLoader = Callable[[PolicyVersion, dict[str, Any], Actor], None]
-_SECTION_LOADERS: dict[str, PresetSectionLoader] = {}
+# loader(version, preset_name, actor): loads the app's part of preset `preset_name`.
+PresetLoader = Callable[[PolicyVersion, str, Actor], None]
+_PRESET_LOADERS: dict[str, PresetLoader] = {}
 
 
-def register_preset_section(name: str, loader: PresetSectionLoader) -> None:
-    """Let another app load `preset[name]` for the version being loaded."""
-    _SECTION_LOADERS[name] = loader
+def register_preset_loader(app_label: str, loader: PresetLoader) -> None:
+    """Let another app load its part of a preset (called from its AppConfig.ready)."""
+    _PRESET_LOADERS[app_label] = loader
 
 
 def preset_names() -> list[str]:
@@ -207,9 +209,9 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
         # Loading the same preset twice is a no-op: keep the version incidents may pin.
         version.delete()
         version = same
-    for section, loader in _SECTION_LOADERS.items():
-        if section in data and version.status == PolicyStatus.DRAFT:
-            loader(version, data[section], actor)
+    for loader in _PRESET_LOADERS.values():
+        # Loaders must be idempotent: loading the same preset again may reuse `version`.
+        loader(version, name, actor)
     if activate:
         sign_off = data.get("sign_off", {})
         approved_at = None

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from incidents import deadlines, events
 from incidents.choices import (
     ALLOWED_TRANSITIONS,
+    CommsChannel,
     OPEN_STATUSES,
     DeadlineKind,
     DetectionSource,
@@ -174,24 +175,33 @@ def declare_incident(
     for deadline in deadlines.build_declaration_deadlines(incident, level):
         deadline.save()
     deadlines.refresh_next_deadline(incident)
-    _after_commit_hooks("declared", incident.pk)
+    _run_hooks("declared", incident, actor)
     return incident
 
 
 # Other apps (paging, comms, post-mortems) register callbacks here instead of the
-# incident services importing them; they run after commit, with the incident id.
-_HOOKS: dict[str, list[Any]] = {}
+# incident services importing them (the core must not depend on its add-ons).
+# A callback runs INSIDE the service's transaction, with the locked incident and the
+# actor, so the rows it writes (escalation state, outbox messages) commit or roll back
+# with the change that caused them. Callbacks enqueue worker tasks with on_commit only.
+IncidentHook = Any  # Callable[[Incident, Actor], None]
+_HOOKS: dict[str, list[IncidentHook]] = {}
+HOOK_NAMES = ("declared", "acknowledged", "status_update", "severity_changed", "resolved", "cancelled",
+              "closed", "comms_sent")
 
 
-def on_incident_event(name: str, callback: Any) -> None:
+def on_incident_event(name: str, callback: IncidentHook) -> None:
+    """Register `callback(incident, actor)` for event `name` (one of HOOK_NAMES). Idempotent."""
+    if name not in HOOK_NAMES:
+        raise ValueError(f"unknown incident event {name!r}")
     _HOOKS.setdefault(name, [])
     if callback not in _HOOKS[name]:
         _HOOKS[name].append(callback)
 
 
-def _after_commit_hooks(name: str, incident_id: int) -> None:
+def _run_hooks(name: str, incident: Incident, actor: Actor) -> None:
     for callback in _HOOKS.get(name, []):
-        transaction.on_commit(lambda cb=callback: cb(incident_id))
+        callback(incident, actor)
 
 
 @transaction.atomic
@@ -212,7 +222,7 @@ def acknowledge_incident(*, incident: Incident, actor: Actor, at: datetime.datet
     if actor.user is not None and incident.commander_id is None:
         _assign_role(incident, role=IncidentRole.COMMANDER, user=actor.user, actor=actor, at=at)
     deadlines.refresh_next_deadline(incident)
-    _after_commit_hooks("acknowledged", incident.pk)
+    _run_hooks("acknowledged", incident, actor)
     return incident
 
 
@@ -272,7 +282,7 @@ def post_status_update(
         incident.save()
         deadlines.schedule_next_status_update(incident, incident.severity, now)
     deadlines.refresh_next_deadline(incident)
-    _after_commit_hooks("status_update", incident.pk)
+    _run_hooks("status_update", incident, actor)
     return update
 
 
@@ -322,7 +332,7 @@ def _resolve(incident: Incident, *, actor: Actor, at: datetime.datetime) -> None
         events.record(incident, TimelineKind.CLOSED, "Closed: no post-mortem is required at this level.",
                       actor=actor, at=at)
     incident.save()
-    _after_commit_hooks("resolved", incident.pk)
+    _run_hooks("resolved", incident, actor)
 
 
 @transaction.atomic
@@ -349,6 +359,41 @@ def close_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident
     incident.closed_at = now
     incident.save()
     events.record(incident, TimelineKind.CLOSED, f"Closed: {reason}", actor=actor, at=now)
+    _run_hooks("closed", incident, actor)
+    return incident
+
+
+@transaction.atomic
+def record_comms_sent(
+    *, incident: Incident, actor: Actor, channel: str, summary: str, at: datetime.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Incident:
+    """Customer (or internal) comms went out on `channel` (a CommsChannel value).
+
+    Writes the timeline entry and meets the open comms deadlines of that channel.
+    Called by the comms app after it published or queued the message.
+    """
+    if channel not in CommsChannel.values:
+        raise DomainError(f"Unknown channel; use one of {', '.join(CommsChannel.values)}.", field="channel")
+    incident = _lock(incident)
+    at = at or timezone.now()
+    met = deadlines.meet(incident, DeadlineKind.COMMS, at, channel=channel)
+    events.record(incident, TimelineKind.COMMS_SENT, f"{CommsChannel(channel).label}: {summary}",
+                  actor=actor, at=at, data={"channel": channel, "deadlines_met": met, **(data or {})})
+    deadlines.refresh_next_deadline(incident)
+    _run_hooks("comms_sent", incident, actor)
+    return incident
+
+
+@transaction.atomic
+def record_postmortem_published(*, incident: Incident, actor: Actor, at: datetime.datetime | None = None) -> Incident:
+    """The incident's post-mortem was published: meet its deadline and close the incident."""
+    incident = _lock(incident)
+    at = at or timezone.now()
+    deadlines.meet(incident, DeadlineKind.POSTMORTEM, at)
+    deadlines.refresh_next_deadline(incident)
+    if incident.status == IncidentStatus.RESOLVED:
+        return close_incident(incident=incident, actor=actor, reason="its post-mortem is published.")
     return incident
 
 
@@ -384,6 +429,7 @@ def cancel_incident(*, incident: Incident, actor: Actor, reason: str = "") -> In
                   f"Cancelled (was {previous}). " + (reason.strip() or "Not an incident after all."),
                   actor=actor, at=now, data={"reason": reason.strip()})
     deadlines.refresh_next_deadline(incident)
+    _run_hooks("cancelled", incident, actor)
     return incident
 
 
@@ -417,10 +463,13 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
         met_at = met_kinds.get(DeadlineKind(deadline.kind))
         if met_at is not None:
             deadline.met_at = met_at
-        elif deadline.kind == DeadlineKind.COMMS and incident.deadlines.filter(
-            kind=DeadlineKind.COMMS, channel=deadline.channel, met_at__isnull=False
-        ).exists():
-            continue  # Already said on that channel: nothing more owed there.
+        elif deadline.kind == DeadlineKind.COMMS:
+            # Already said on that channel: the rebuilt deadline keeps that time.
+            deadline.met_at = (
+                incident.deadlines.filter(kind=DeadlineKind.COMMS, channel=deadline.channel,
+                                          met_at__isnull=False)
+                .order_by("met_at").values_list("met_at", flat=True).first()
+            )
         deadline.save()
     last_update = incident.status_updates.order_by("-posted_at").values_list("posted_at", flat=True).first()
     deadlines.schedule_next_status_update(incident, level, last_update or now)
@@ -429,7 +478,7 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
                   f"Severity {direction} {previous.code} → {level.code}: {reason.strip()}",
                   actor=actor, at=now, data={"from": previous.code, "to": level.code, "reason": reason.strip()})
     deadlines.refresh_next_deadline(incident)
-    _after_commit_hooks("severity_changed", incident.pk)
+    _run_hooks("severity_changed", incident, actor)
     return incident
 
 

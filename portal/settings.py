@@ -43,7 +43,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_q",
     "portal",
+    "portal.notifications",
     "incidents",
+    "incidents.oncall",
+    "incidents.integrations",
+    "incidents.comms",
     "postmortems",
     "drills",
 ]

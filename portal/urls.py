@@ -1,4 +1,4 @@
-"""URL map: admin, REST API v1, health, and the apps' public pages."""
+"""URL map: admin, REST API, integration endpoints, public pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,4 +6,10 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("portal.api.urls")),
+    # Alert ingestion endpoints (SPEC §6); authenticated by the integration key.
+    path("integrations/", include("incidents.integrations.urls")),
+    # Public status page, feed and summary (SPEC §7).
+    path("status/", include("incidents.comms.urls")),
+    # iCal feeds and one-click acknowledge links (secret/signed URLs, no login).
+    path("oncall/", include("incidents.oncall.urls")),
 ]

@@ -94,6 +94,9 @@ class Incident(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
+    # Alerts attached by integrations (repeats counted), kept by the ingestion service.
+    alert_count = models.PositiveIntegerField(default=0)
+
     # The earliest unmet deadline, kept by the services for countdowns and sweeps.
     next_deadline_at = models.DateTimeField(null=True, blank=True, db_index=True)
     next_deadline_kind = models.CharField(max_length=40, blank=True)

@@ -1,3 +1,22 @@
-from django.urls import path
+"""`/api/health` and `/api/v1/…`: each app contributes its own `api/urls.py`."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.api.health import health
+
+v1 = [
+    path("", include("incidents.api.urls")),
+    path("", include("incidents.oncall.api.urls")),
+    path("", include("incidents.integrations.api.urls")),
+    path("", include("incidents.comms.api.urls")),
+    path("", include("postmortems.api.urls")),
+    path("", include("drills.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("health", health, name="api-health"),
+    path("v1/", include(v1)),
+]

@@ -1,0 +1,68 @@
+"""`GET /api/health`: 200 when the database and the task queue answer, else 503."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+def check_database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        logger.warning("health: database check failed: %s", type(exc).__name__)
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def check_task_queue() -> dict[str, Any]:
+    from django_q.brokers import get_broker
+
+    try:
+        broker = get_broker()
+        broker.ping()
+        queued = broker.queue_size()
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        logger.warning("health: task queue check failed: %s", type(exc).__name__)
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "broker": type(broker).__name__, "queued": queued}
+
+
+_check_schema = inline_serializer(
+    "HealthCheck", {"ok": serializers.BooleanField(), "error": serializers.CharField(required=False)}
+)
+_health_schema = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
+        "time": serializers.DateTimeField(),
+        "checks": inline_serializer("HealthChecks", {"database": _check_schema, "task_queue": _check_schema}),
+    },
+)
+
+
+@extend_schema(
+    responses={200: _health_schema, 503: OpenApiResponse(_health_schema, description="A check failed.")},
+    auth=[],
+)
+@api_view(["GET"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def health(request: Request) -> Response:
+    checks = {"database": check_database(), "task_queue": check_task_queue()}
+    ok = all(c["ok"] for c in checks.values())
+    body = {"status": "ok" if ok else "unavailable", "time": timezone.now(), "checks": checks}
+    return Response(body, status=200 if ok else 503)
