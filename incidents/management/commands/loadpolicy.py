@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from incidents.exceptions import DomainError
 from incidents.policies import load_preset, preset_names
 from portal.actors import Actor
+from portal.command_line import PortalCommand
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Load a policy preset (one per playbook) and put it in force."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,51 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PRESET ?= founder-24x7
+
+.PHONY: run test venv setup lint typecheck migrations-check pytest bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)" >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Migrate, load the default policy and demo data, install the task schedules.
+setup: venv
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py loadpolicy $(PRESET)
+	$(PY) manage.py setup_schedules
+	$(PY) manage.py demo
+
+# Web server and django-q2 worker together; Ctrl-C stops both.
+run: setup
+	$(PY) manage.py runportal --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: venv
+	$(PY) -m mypy .
+
+migrations-check: venv
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: venv
+	$(PY) -m pytest
+
+test: lint typecheck migrations-check pytest
+
+bench: venv
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

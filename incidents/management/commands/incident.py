@@ -1,0 +1,136 @@
+"""`manage.py incident open|ack|update|resolve|cancel|show …` — the operators' door.
+
+Thin: parse, call `incidents.services`, print. Bad input exits non-zero with one
+line on stderr naming the argument.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError, CommandParser
+
+from incidents import services
+from incidents.choices import DetectionSource, Environment, IncidentStatus
+from incidents.exceptions import DomainError
+from incidents.models import Service
+from incidents.selectors import current_deadlines, incident_by_ref
+from portal.actors import Actor
+from portal.command_line import OneLineErrorParser, PortalCommand
+
+
+class Command(PortalCommand):
+    help = "Open and run incidents from the command line."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as", dest="username", help="Act as this user (default: system).")
+        sub = parser.add_subparsers(dest="action", required=True, parser_class=OneLineErrorParser)
+
+        open_ = sub.add_parser("open", help="Declare an incident; prints its reference first.")
+        open_.add_argument("--sev", "--severity", dest="severity", required=True,
+                           help="Level code (SEV-1, S2…) or rank (1 = worst).")
+        open_.add_argument("--summary", required=True)
+        open_.add_argument("--title", help="Defaults to the summary's first line.")
+        open_.add_argument("--env", "--environment", dest="environment", default=Environment.PRODUCTION,
+                           choices=Environment.values)
+        open_.add_argument("--source", dest="detection_source", default=DetectionSource.MANUAL,
+                           choices=DetectionSource.values)
+        open_.add_argument("--service", dest="services", action="append", default=[],
+                           help="Affected service slug (repeatable).")
+        open_.add_argument("--data-loss", action="store_true", help="Confirmed data loss or leak.")
+
+        for name, text in (("ack", "Acknowledge: I am on it."), ("resolve", "Resolve."),
+                           ("mitigate", "Mark mitigated."), ("show", "Print the incident.")):
+            p = sub.add_parser(name, help=text)
+            p.add_argument("ref")
+            if name == "resolve":
+                p.add_argument("--message", default="")
+
+        update = sub.add_parser("update", help="Post a status update.")
+        update.add_argument("ref")
+        update.add_argument("--status", required=True, choices=[s for s in IncidentStatus.values
+                                                                 if s not in ("closed", "cancelled")])
+        update.add_argument("--message", required=True)
+        update.add_argument("--next-steps", default="")
+        update.add_argument("--eta", default="")
+        update.add_argument("--public", action="store_true")
+
+        sev = sub.add_parser("severity", help="Change severity (with a reason).")
+        sev.add_argument("ref")
+        sev.add_argument("--sev", "--severity", dest="severity", required=True)
+        sev.add_argument("--reason", required=True)
+
+        cancel = sub.add_parser("cancel", help="Not an incident after all.")
+        cancel.add_argument("ref")
+        cancel.add_argument("--reason", default="")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = self._actor(options.get("username"))
+        try:
+            self._dispatch(options, actor)
+        except DomainError as exc:
+            raise CommandError(f"{exc.field or options['action']}: {exc.message}") from None
+
+    def _actor(self, username: str | None) -> Actor:
+        if not username:
+            return Actor.system("cli")
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"--as: no user {username!r}")
+        return Actor.for_user(user)
+
+    def _dispatch(self, options: dict[str, Any], actor: Actor) -> None:
+        action = options["action"]
+        if action == "open":
+            summary = options["summary"].strip()
+            if not summary:
+                raise CommandError("--summary: must not be empty")
+            slugs = options["services"]
+            found = list(Service.objects.filter(slug__in=slugs))
+            missing = sorted(set(slugs) - {s.slug for s in found})
+            if missing:
+                raise CommandError(f"--service: unknown service {missing[0]!r}")
+            incident = services.declare_incident(
+                actor=actor,
+                title=(options["title"] or summary.splitlines()[0])[:200],
+                summary=summary,
+                severity=options["severity"],
+                environment=options["environment"],
+                detection_source=options["detection_source"],
+                services=found,
+                data_loss=options["data_loss"],
+            )
+            self.stdout.write(incident.ref)
+            self._print(incident)
+            return
+        incident = incident_by_ref(options["ref"])
+        if action == "ack":
+            incident = services.acknowledge_incident(incident=incident, actor=actor)
+        elif action == "mitigate":
+            incident = services.mitigate_incident(incident=incident, actor=actor)
+        elif action == "resolve":
+            incident = services.resolve_incident(incident=incident, actor=actor, message=options["message"])
+        elif action == "update":
+            services.post_status_update(
+                incident=incident, actor=actor, status=options["status"], message=options["message"],
+                next_steps=options["next_steps"], eta=options["eta"], public=options["public"],
+            )
+        elif action == "severity":
+            incident = services.change_severity(
+                incident=incident, actor=actor, severity=options["severity"], reason=options["reason"]
+            )
+        elif action == "cancel":
+            incident = services.cancel_incident(incident=incident, actor=actor, reason=options["reason"])
+        incident = incident_by_ref(incident.ref)
+        self.stdout.write(incident.ref)
+        self._print(incident)
+
+    def _print(self, incident: Any) -> None:
+        incident = incident_by_ref(incident.ref)
+        self.stdout.write(f"{incident.severity.code} {incident.status}: {incident.title}")
+        for deadline in current_deadlines(incident):
+            due = f"{deadline.due_at:%Y-%m-%d %H:%M}Z" if deadline.due_at else "no clock"
+            state = "met" if deadline.met_at else "open"
+            self.stdout.write(f"  {deadline.api_kind:<18} {deadline.target:<16} due {due} ({state})")
+

@@ -1,0 +1,110 @@
+"""Demo data for `make run`: an admin login, services and a few incidents.
+
+Idempotent: the admin keeps its password (kept in var/admin-password.txt so it can
+be printed again); incidents are added only to an empty portal.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from incidents import services
+from incidents.models import Incident, Service
+from portal.actors import Actor
+
+# Add-on apps that may ship a `demo.load_demo(actor=...)`.
+DEMO_APPS = (
+    "portal.notifications",
+    "incidents.oncall",
+    "incidents.integrations",
+    "incidents.comms",
+    "postmortems",
+    "drills",
+)
+PASSWORD_FILE = Path(settings.BASE_DIR) / "var" / "admin-password.txt"
+
+
+def ensure_admin(username: str = "admin") -> tuple[Any, str]:
+    """The demo superuser and its password (created, or read back from var/)."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is not None and PASSWORD_FILE.exists():
+        return user, PASSWORD_FILE.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    if user is None:
+        user = User.objects.create_superuser(username, f"{username}@example.com", password)
+    else:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    PASSWORD_FILE.parent.mkdir(exist_ok=True)
+    PASSWORD_FILE.write_text(password + "\n")
+    PASSWORD_FILE.chmod(0o600)
+    return user, password
+
+
+DEMO_SERVICES = (
+    ("API", "api", "Public REST API"),
+    ("Web app", "web-app", "The customer dashboard"),
+    ("Billing", "billing", "Subscriptions and invoices"),
+    ("Background jobs", "jobs", "Queues and scheduled work"),
+)
+
+
+@transaction.atomic
+def load_core_demo(*, actor: Actor) -> list[str]:
+    for name, slug, description in DEMO_SERVICES:
+        Service.objects.get_or_create(slug=slug, defaults={"name": name, "description": description})
+    if Incident.objects.exists():
+        return []
+    api = Service.objects.get(slug="api")
+    billing = Service.objects.get(slug="billing")
+    web = Service.objects.get(slug="web-app")
+    refs = []
+    old = services.declare_incident(
+        actor=actor, title="Card payments failing at checkout", severity="SEV-2", services=[billing],
+        summary="Stripe webhook receiver returns 500; renewals are not recorded.", critical_flow_broken=True,
+        detection_source="error_tracker",
+    )
+    services.acknowledge_incident(incident=old, actor=actor)
+    services.post_status_update(incident=old, actor=actor, status="identified",
+                                message="A bad deploy broke webhook signature checks.", public=True)
+    services.resolve_incident(incident=old, actor=actor, message="Rolled back; renewals replayed.")
+    refs.append(old.ref)
+    current = services.declare_incident(
+        actor=actor, title="API latency above 5 s", severity="SEV-2", services=[api, web],
+        summary="p99 latency on /api is above 5 s for 30 % of requests.", customers_affected_pct=30,
+        detection_source="monitoring_alert",
+    )
+    services.acknowledge_incident(incident=current, actor=actor)
+    services.post_status_update(incident=current, actor=actor, status="investigating",
+                                message="Looking at the database connection pool.", next_steps="Scale the pool",
+                                eta="30 min", public=True)
+    refs.append(current.ref)
+    small = services.declare_incident(
+        actor=actor, title="Typo on the pricing page", severity="SEV-4", services=[web],
+        customer_facing=False, detection_source="customer_report",
+    )
+    refs.append(small.ref)
+    return refs
+
+
+def load_demo() -> dict[str, Any]:
+    user, password = ensure_admin()
+    actor = Actor.for_user(user)
+    refs = load_core_demo(actor=actor)
+    for app in DEMO_APPS:
+        try:
+            module = importlib.import_module(f"{app}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.demo":
+                raise
+            continue
+        module.load_demo(actor=actor)
+    return {"username": user.get_username(), "password": password, "incidents": refs}

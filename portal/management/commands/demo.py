@@ -1,0 +1,24 @@
+"""`manage.py demo`: demo data and an admin login, printed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from portal.command_line import PortalCommand
+from portal.demo import load_demo
+
+
+class Command(PortalCommand):
+    help = "Load demo data (idempotent) and print the admin login."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = load_demo()
+        if result["incidents"]:
+            self.stdout.write("Demo incidents: " + ", ".join(result["incidents"]))
+        self.stdout.write("")
+        self.stdout.write(f"  Admin login: {settings.PORTAL_BASE_URL}/admin/")
+        self.stdout.write(f"  username: {result['username']}")
+        self.stdout.write(f"  password: {result['password']}")
+        self.stdout.write("")
