@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.choices import CommsAnchor, DeadlineKind, IncidentStatus
@@ -16,16 +17,24 @@ from incidents.models.policy import as_duration
 from portal.business_time import add_duration
 
 
-def due_after(incident: Incident, start: datetime.datetime, target: str) -> datetime.datetime | None:
+def due_after(
+    incident: Incident, start: datetime.datetime, target: str
+) -> datetime.datetime | None:
     duration = as_duration(target)
     if duration is None:
         return None
     return add_duration(start, duration, incident.policy_version.calendar())
 
 
-def _new(incident: Incident, kind: str, target: str, start: datetime.datetime, **extra: str) -> Deadline:
+def _new(
+    incident: Incident, kind: str, target: str, start: datetime.datetime, **extra: str
+) -> Deadline:
     return Deadline(
-        incident=incident, kind=kind, target=target, due_at=due_after(incident, start, target), **extra
+        incident=incident,
+        kind=kind,
+        target=target,
+        due_at=due_after(incident, start, target),
+        **extra,
     )
 
 
@@ -46,8 +55,12 @@ def build_declaration_deadlines(incident: Incident, level: SeverityLevel) -> lis
         if req.anchor != CommsAnchor.DECLARED:
             continue
         deadline = _new(
-            incident, DeadlineKind.COMMS, req.deadline or "", start,
-            channel=req.channel, condition_longer_than=req.only_if_longer_than,
+            incident,
+            DeadlineKind.COMMS,
+            req.deadline or "",
+            start,
+            channel=req.channel,
+            condition_longer_than=req.only_if_longer_than,
         )
         if req.only_if_longer_than and not req.deadline:
             # "Email if > 4 hr": owed once the incident has lasted that long.
@@ -58,7 +71,8 @@ def build_declaration_deadlines(incident: Incident, level: SeverityLevel) -> lis
 
 def build_resolution_deadlines(incident: Incident, level: SeverityLevel) -> list[Deadline]:
     """Deadlines that start at resolution: comms after resolution, the post-mortem."""
-    assert incident.resolved_at is not None
+    if incident.resolved_at is None:
+        raise ValueError("resolution deadlines need a resolved incident")
     start = incident.resolved_at
     rows: list[Deadline] = []
     lasted = incident.resolved_at - incident.declared_at
@@ -70,16 +84,24 @@ def build_resolution_deadlines(incident: Incident, level: SeverityLevel) -> list
             if threshold is not None and incident.declared_at + lasted <= threshold:
                 continue
         rows.append(
-            _new(incident, DeadlineKind.COMMS, req.deadline or "", start, channel=req.channel,
-                 condition_longer_than=req.only_if_longer_than)
+            _new(
+                incident,
+                DeadlineKind.COMMS,
+                req.deadline or "",
+                start,
+                channel=req.channel,
+                condition_longer_than=req.only_if_longer_than,
+            )
         )
     if level.postmortem_required:
         rows.append(_new(incident, DeadlineKind.POSTMORTEM, level.postmortem_due or "", start))
     return rows
 
 
-def open_deadlines(incident: Incident):  # type: ignore[no-untyped-def]
-    return Deadline.objects.filter(incident=incident, met_at__isnull=True, superseded_at__isnull=True)
+def open_deadlines(incident: Incident) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(
+        incident=incident, met_at__isnull=True, superseded_at__isnull=True
+    )
 
 
 def meet(incident: Incident, kind: str, at: datetime.datetime, *, channel: str = "") -> int:
@@ -90,8 +112,13 @@ def meet(incident: Incident, kind: str, at: datetime.datetime, *, channel: str =
     return qs.update(met_at=at)
 
 
-def supersede_unmet(incident: Incident, at: datetime.datetime, *, kinds: tuple[str, ...] | None = None,
-                    keep_overdue: bool = True) -> None:
+def supersede_unmet(
+    incident: Incident,
+    at: datetime.datetime,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    keep_overdue: bool = True,
+) -> None:
     """Retire deadlines no longer owed. Overdue ones stay (they were missed)."""
     qs = open_deadlines(incident)
     if kinds is not None:
@@ -105,9 +132,9 @@ def supersede_unmet(incident: Incident, at: datetime.datetime, *, kinds: tuple[s
 
 def supersede_conditional_comms(incident: Incident, at: datetime.datetime) -> None:
     """At resolution: conditional comms ("if longer than 4 hr") not yet due are not owed."""
-    open_deadlines(incident).filter(kind=DeadlineKind.COMMS).exclude(condition_longer_than="").filter(
-        due_at__gt=at
-    ).update(superseded_at=at)
+    open_deadlines(incident).filter(kind=DeadlineKind.COMMS).exclude(
+        condition_longer_than=""
+    ).filter(due_at__gt=at).update(superseded_at=at)
 
 
 def supersede_for_level_change(incident: Incident, at: datetime.datetime) -> None:
@@ -117,8 +144,13 @@ def supersede_for_level_change(incident: Incident, at: datetime.datetime) -> Non
 
     missed = Q(met_at__isnull=True, due_at__lte=at) | Q(met_at__gt=F("due_at"))
     Deadline.objects.filter(incident=incident, superseded_at__isnull=True).filter(
-        kind__in=(DeadlineKind.ACKNOWLEDGE, DeadlineKind.MITIGATE, DeadlineKind.RESOLVE,
-                  DeadlineKind.STATUS_UPDATE, DeadlineKind.COMMS)
+        kind__in=(
+            DeadlineKind.ACKNOWLEDGE,
+            DeadlineKind.MITIGATE,
+            DeadlineKind.RESOLVE,
+            DeadlineKind.STATUS_UPDATE,
+            DeadlineKind.COMMS,
+        )
     ).exclude(missed).update(superseded_at=at)
 
 
@@ -138,9 +170,14 @@ def refresh_next_deadline(incident: Incident) -> None:
     )
 
 
-def schedule_next_status_update(incident: Incident, level: SeverityLevel, since: datetime.datetime) -> None:
-    if level.update_cadence and incident.status not in (IncidentStatus.RESOLVED, IncidentStatus.CLOSED,
-                                                         IncidentStatus.CANCELLED):
+def schedule_next_status_update(
+    incident: Incident, level: SeverityLevel, since: datetime.datetime
+) -> None:
+    if level.update_cadence and incident.status not in (
+        IncidentStatus.RESOLVED,
+        IncidentStatus.CLOSED,
+        IncidentStatus.CANCELLED,
+    ):
         _new(incident, DeadlineKind.STATUS_UPDATE, level.update_cadence, since).save()
 
 

@@ -7,10 +7,7 @@ whichever door the request came through.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class Actor:
         return cls(label=what)
 
     @classmethod
-    def for_user(cls, user: AbstractBaseUser) -> Actor:
+    def for_user(cls, user: Any) -> Actor:
         return cls(user=user, label=user.get_username())
 
     @classmethod
@@ -33,8 +30,9 @@ class Actor:
         token = getattr(request, "auth", None)
         token_id = getattr(token, "pk", None)
         user = request.user if request.user.is_authenticated else None
-        if token_id is not None:
-            return cls(user=user, token_id=token_id, label=f"{user.get_username()} (token {token.name})")
+        if token_id is not None and user is not None:
+            name = getattr(token, "name", token_id)
+            return cls(user=user, token_id=token_id, label=f"{user.get_username()} (token {name})")
         if user is not None:
             return cls.for_user(user)
         return cls.system("anonymous")

@@ -16,7 +16,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijklmnop"
+# Only ever used with DEBUG=1; production refuses to start without SECRET_KEY.
+_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijklmnop"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
@@ -84,7 +85,9 @@ WSGI_APPLICATION = "portal.wsgi.application"
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}")
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}"
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker read while the other writes;
@@ -132,7 +135,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security: strict by default in production (DEBUG=0), each switch overridable.
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=False) else None
+    ("HTTP_X_FORWARDED_PROTO", "https")
+    if env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+    else None
 )
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)

@@ -26,13 +26,17 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "browser" in item.keywords and not CHROMIUM.exists() and not IN_CI:
-            item.add_marker(pytest.mark.skip(reason="Debian chromium not installed (apt install chromium)"))
+            item.add_marker(
+                pytest.mark.skip(reason="Debian chromium not installed (apt install chromium)")
+            )
 
 
 @pytest.fixture(autouse=True)
 def _postgres_only(request: Any) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal")
+        pytest.skip(
+            "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal"
+        )
 
 
 @pytest.fixture
@@ -59,13 +63,16 @@ def policy(load_policy: Any) -> Any:
 
 @pytest.fixture
 def founder(db: Any, django_user_model: Any) -> Any:
-    return django_user_model.objects.create_superuser("founder", "founder@example.com", "pw-founder-1")
+    return django_user_model.objects.create_superuser(
+        "founder", "founder@example.com", "pw-founder-1"
+    )
 
 
 @pytest.fixture
 def responder(db: Any, django_user_model: Any) -> Any:
-    return django_user_model.objects.create_user("responder", "responder@example.com", "pw-responder-1",
-                                                 is_staff=True)
+    return django_user_model.objects.create_user(
+        "responder", "responder@example.com", "pw-responder-1", is_staff=True
+    )
 
 
 @pytest.fixture
@@ -79,7 +86,9 @@ def make_token(db: Any) -> Any:
     from portal.tokens import create_api_token
 
     def _make(user: Any, read_only: bool = False) -> Any:
-        return create_api_token(user=user, name="test", read_only=read_only, actor=Actor.system("test"))
+        return create_api_token(
+            user=user, name="test", read_only=read_only, actor=Actor.system("test")
+        )
 
     return _make
 
@@ -101,6 +110,8 @@ def declare(policy: Any, system: Actor) -> Any:
     from incidents.services import declare_incident
 
     def _declare(severity: str = "SEV-2", title: str = "Checkout errors", **kwargs: Any) -> Any:
-        return declare_incident(actor=kwargs.pop("actor", system), title=title, severity=severity, **kwargs)
+        return declare_incident(
+            actor=kwargs.pop("actor", system), title=title, severity=severity, **kwargs
+        )
 
     return _declare

@@ -64,7 +64,9 @@ class Incident(models.Model):
 
     # Facts used by the classification rules.
     customers_affected_count = models.PositiveIntegerField(null=True, blank=True)
-    customers_affected_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    customers_affected_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
     critical_flow_broken = models.BooleanField(default=False)
     production_outage = models.BooleanField(default=False)
     data_loss = models.BooleanField("confirmed data loss/leak", default=False)
@@ -118,7 +120,9 @@ class Incident(models.Model):
 class IncidentRoleAssignment(models.Model):
     """Who held which role when; `relieved_at` is set when someone else takes it."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="role_assignments")
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="role_assignments"
+    )
     role = models.CharField(max_length=15, choices=IncidentRole.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField()

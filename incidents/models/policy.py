@@ -8,6 +8,7 @@ edits (which happen on a new draft) never move an incident's deadlines.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,13 +36,13 @@ def validate_duration_text(value: str) -> None:
 class DurationTextField(models.CharField):
     """A duration as the playbook writes it ("15 min", "1 business day", "Next sprint")."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 40)
         kwargs.setdefault("blank", True)
         kwargs.setdefault("validators", [validate_duration_text])
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):  # type: ignore[no-untyped-def]
+    def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("validators", None)
         return name, path, args, kwargs
@@ -79,7 +80,9 @@ class PolicyVersion(models.Model):
     status = models.CharField(
         max_length=10, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT
     )
-    notes = models.TextField(blank=True, help_text="What changed, or what the importer could not read.")
+    notes = models.TextField(
+        blank=True, help_text="What changed, or what the importer could not read."
+    )
 
     # Business calendar for business-time deadlines.
     time_zone = models.CharField(max_length=64, default="UTC")
@@ -89,7 +92,9 @@ class PolicyVersion(models.Model):
     work_start = models.TimeField(default=datetime.time(9, 0))
     work_end = models.TimeField(default=datetime.time(17, 0))
     holiday_country = models.CharField(
-        max_length=10, blank=True, help_text="ISO country code for public holidays (holidays package)."
+        max_length=10,
+        blank=True,
+        help_text="ISO country code for public holidays (holidays package).",
     )
     holiday_subdivision = models.CharField(max_length=10, blank=True)
 
@@ -108,7 +113,9 @@ class PolicyVersion(models.Model):
     class Meta:
         ordering = ("policy__name", "-number")
         constraints = [
-            models.UniqueConstraint(fields=("policy", "number"), name="policy_version_number_unique"),
+            models.UniqueConstraint(
+                fields=("policy", "number"), name="policy_version_number_unique"
+            ),
             # Exactly one version is in force for the whole portal.
             models.UniqueConstraint(
                 fields=("status",),
@@ -142,7 +149,9 @@ class PolicyVersion(models.Model):
         try:
             days = self.working_day_numbers
         except ValueError:
-            raise ValidationError({"working_days": "Use comma-separated numbers 0-6 (Monday=0)."}) from None
+            raise ValidationError(
+                {"working_days": "Use comma-separated numbers 0-6 (Monday=0)."}
+            ) from None
         if not days or any(d < 0 or d > 6 for d in days):
             raise ValidationError({"working_days": "Use comma-separated numbers 0-6 (Monday=0)."})
         problems = self.calendar().validate()
@@ -166,14 +175,22 @@ class SeverityLevel(models.Model):
     )
     war_room_required = models.BooleanField(default=False)
     postmortem_required = models.BooleanField(default=False)
-    postmortem_due = DurationTextField(help_text="After resolution, e.g. 5 business days, 48 hours.")
-    who_is_paged = models.TextField(blank=True, help_text="Who pages, who joins (as the playbook says).")
+    postmortem_due = DurationTextField(
+        help_text="After resolution, e.g. 5 business days, 48 hours."
+    )
+    who_is_paged = models.TextField(
+        blank=True, help_text="Who pages, who joins (as the playbook says)."
+    )
 
     class Meta:
         ordering = ("version", "rank")
         constraints = [
-            models.UniqueConstraint(fields=("version", "code"), name="level_code_unique_in_version"),
-            models.UniqueConstraint(fields=("version", "rank"), name="level_rank_unique_in_version"),
+            models.UniqueConstraint(
+                fields=("version", "code"), name="level_code_unique_in_version"
+            ),
+            models.UniqueConstraint(
+                fields=("version", "rank"), name="level_rank_unique_in_version"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,10 +200,14 @@ class SeverityLevel(models.Model):
 class CommsRequirement(models.Model):
     """Customers (or the company) must hear through `channel` within `deadline`."""
 
-    level = models.ForeignKey(SeverityLevel, on_delete=models.CASCADE, related_name="comms_requirements")
+    level = models.ForeignKey(
+        SeverityLevel, on_delete=models.CASCADE, related_name="comms_requirements"
+    )
     channel = models.CharField(max_length=20, choices=CommsChannel.choices)
     anchor = models.CharField(
-        max_length=10, choices=CommsAnchor.choices, default=CommsAnchor.DECLARED,
+        max_length=10,
+        choices=CommsAnchor.choices,
+        default=CommsAnchor.DECLARED,
         help_text="The deadline runs from declaration or from resolution.",
     )
     deadline = DurationTextField(help_text="Blank = owed, with no clock.")
@@ -225,11 +246,18 @@ class ClassificationRule(models.Model):
         return f"{self.get_fact_display()} {self.get_operator_display()}{value} ⇒ {self.level.code}"
 
     def clean(self) -> None:
-        numeric = self.operator in (RuleOperator.GT, RuleOperator.GTE, RuleOperator.LT, RuleOperator.LTE)
+        numeric = self.operator in (
+            RuleOperator.GT,
+            RuleOperator.GTE,
+            RuleOperator.LT,
+            RuleOperator.LTE,
+        )
         if numeric and self.value is None:
             raise ValidationError({"value": "A comparison needs a value."})
         if numeric and self.fact != ClassificationFact.CUSTOMERS_AFFECTED_PCT:
-            raise ValidationError({"operator": "Only 'customers affected (%)' is compared with a number."})
+            raise ValidationError(
+                {"operator": "Only 'customers affected (%)' is compared with a number."}
+            )
         if not numeric and self.fact == ClassificationFact.CUSTOMERS_AFFECTED_PCT:
             raise ValidationError({"operator": "Compare 'customers affected (%)' with a number."})
         if self.level_id and self.version_id and self.level.version_id != self.version_id:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -51,8 +53,9 @@ class Deadline(models.Model):
             models.Index(
                 fields=("due_at",),
                 name="deadline_open_due",
-                condition=models.Q(met_at__isnull=True, superseded_at__isnull=True,
-                                   missed_recorded_at__isnull=True),
+                condition=models.Q(
+                    met_at__isnull=True, superseded_at__isnull=True, missed_recorded_at__isnull=True
+                ),
             )
         ]
 
@@ -69,7 +72,7 @@ class Deadline(models.Model):
     def api_kind(self) -> str:
         return f"comms:{self.channel}" if self.kind == DeadlineKind.COMMS else self.kind
 
-    def is_missed(self, now) -> bool:  # type: ignore[no-untyped-def]
+    def is_missed(self, now: datetime.datetime) -> bool:
         """Met late, or still unmet after it fell due."""
         if self.due_at is None:
             return False

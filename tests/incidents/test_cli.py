@@ -35,7 +35,9 @@ def test_open_prints_the_reference_first(policy):
 
 
 def test_ack_update_resolve(policy):
-    ref = run("open", "--sev", "SEV-1", "--summary", "DB down", "--title", "Primary DB down").splitlines()[0]
+    ref = run(
+        "open", "--sev", "SEV-1", "--summary", "DB down", "--title", "Primary DB down"
+    ).splitlines()[0]
     run("ack", ref)
     run("update", ref, "--status", "identified", "--message", "Disk full on primary")
     out = run("resolve", ref)
@@ -51,7 +53,10 @@ def test_ack_update_resolve(policy):
     [
         (("open", "--sev", "9", "--summary", "x"), "severity: Unknown severity '9'"),
         (("open", "--sev", "2", "--summary", "  "), "--summary: must not be empty"),
-        (("open", "--sev", "2", "--summary", "x", "--service", "nope"), "--service: unknown service 'nope'"),
+        (
+            ("open", "--sev", "2", "--summary", "x", "--service", "nope"),
+            "--service: unknown service 'nope'",
+        ),
         (("ack", "INC-19990101-01"), "ref: No incident"),
     ],
 )
@@ -64,7 +69,9 @@ def test_bad_input_is_a_command_error_naming_the_argument(policy, args, message)
 def test_refused_transition_is_a_command_error(policy):
     ref = run("open", "--sev", "2", "--summary", "x").splitlines()[0]
     run("cancel", ref, "--reason", "false alarm")
-    with pytest.raises(CommandError, match="status: An incident that is cancelled cannot become resolved"):
+    with pytest.raises(
+        CommandError, match="status: An incident that is cancelled cannot become resolved"
+    ):
         run("resolve", ref)
 
 
@@ -72,7 +79,12 @@ def test_bad_arguments_exit_non_zero_with_one_stderr_line(tmp_path):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "incident", "open", "--summary", "x"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [

@@ -25,7 +25,9 @@ def test_twenty_concurrent_declarations_get_distinct_gap_free_references():
     def declare(n: int) -> None:
         try:
             barrier.wait(timeout=30)
-            incident = declare_incident(actor=Actor.system("thread"), title=f"Storm {n}", severity="SEV-2")
+            incident = declare_incident(
+                actor=Actor.system("thread"), title=f"Storm {n}", severity="SEV-2"
+            )
             with lock:
                 refs.append(incident.ref)
         except BaseException as exc:  # noqa: BLE001 - reported below

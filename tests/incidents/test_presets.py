@@ -67,7 +67,13 @@ def test_every_target_is_written_in_the_playbook(name):
     assert data["source"].endswith(PRESET_FILES[name])
     for level in data["levels"]:
         assert level["code"] in text
-        for key in ("ack_target", "mitigate_target", "resolve_target", "update_cadence", "postmortem_due"):
+        for key in (
+            "ack_target",
+            "mitigate_target",
+            "resolve_target",
+            "update_cadence",
+            "postmortem_due",
+        ):
             if level.get(key):
                 assert level[key] in text, f"{name} {level['code']} {key}={level[key]!r}"
         for comms in level.get("comms", []):
@@ -89,9 +95,14 @@ def test_founder_24x7_matches_its_severity_table():
         assert level.mitigate_target == ""
         assert bool(level.comms_requirements.exists()) == (comms != "None")
     assert [lv.postmortem_required for lv in sorted(loaded.values(), key=lambda lv: lv.rank)] == [
-        True, True, False, False]  # "mandatory for SEV-1 & SEV-2"
+        True,
+        True,
+        False,
+        False,
+    ]  # "mandatory for SEV-1 & SEV-2"
     assert loaded["SEV-1"].postmortem_due == "5 business days"
-    assert loaded["SEV-1"].war_room_required and not loaded["SEV-2"].war_room_required
+    assert loaded["SEV-1"].war_room_required
+    assert not loaded["SEV-2"].war_room_required
     sev1 = {c.channel: c.deadline for c in loaded["SEV-1"].comms_requirements.all()}
     assert sev1 == {"status_page": "60 min", "email": "60 min"}
     version = loaded["SEV-1"].version
@@ -121,12 +132,17 @@ def test_ops_platform_matches_its_severity_matrix():
     for code, line in matrix.items():
         targets = dict(re.findall(r"(ack(?:nowledge)?|mitigate|resolve)\s*(<\s*\d+\s*[mhd])", line))
         level = loaded[code]
-        for word, attr in (("ack", "ack_target"), ("acknowledge", "ack_target"),
-                           ("mitigate", "mitigate_target"), ("resolve", "resolve_target")):
+        for word, attr in (
+            ("ack", "ack_target"),
+            ("acknowledge", "ack_target"),
+            ("mitigate", "mitigate_target"),
+            ("resolve", "resolve_target"),
+        ):
             if word in targets:
                 assert same(getattr(level, attr), targets[word]), (code, word)
     assert same(loaded["SEV4"].resolve_target, "Next sprint")
-    assert loaded["SEV1"].postmortem_due == "48h" and loaded["SEV3"].postmortem_due == "5d"
+    assert loaded["SEV1"].postmortem_due == "48h"
+    assert loaded["SEV3"].postmortem_due == "5d"
     assert not loaded["SEV4"].postmortem_required
     assert loaded["SEV1"].version.last_validated_on.isoformat() == "2025-12-17"
 
@@ -143,8 +159,10 @@ def test_follow_the_sun_matches_its_ladder():
         assert loaded[code].update_cadence == "15 min"
         assert loaded[code].postmortem_due == "72 hours"
         assert not loaded[code].ack_target  # the playbook sets no acknowledge target
-    emails = {code: [c.deadline for c in lv.comms_requirements.filter(channel="email", anchor="resolved")]
-              for code, lv in loaded.items()}
+    emails = {
+        code: [c.deadline for c in lv.comms_requirements.filter(channel="email", anchor="resolved")]
+        for code, lv in loaded.items()
+    }
     assert emails == {"SEV-1": ["24 hours"], "SEV-2": ["24 hours"], "SEV-3": []}
     assert rows is not None
 
@@ -159,7 +177,11 @@ def test_s_levels_matches_its_table():
         assert same(level.ack_target, response)
     assert same(loaded["S1"].ack_target, "30 min")
     assert [lv.postmortem_required for lv in sorted(loaded.values(), key=lambda lv: lv.rank)] == [
-        True, True, False, False]
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_loading_the_same_preset_twice_reuses_the_version():

@@ -73,10 +73,16 @@ def test_data_loss_requires_the_worst_level(declare):
 def test_deadlines_follow_the_pinned_level(declare):
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-1")
-    assert _deadline(incident, DeadlineKind.ACKNOWLEDGE).due_at == MONDAY_10 + dt.timedelta(minutes=15)
+    assert _deadline(incident, DeadlineKind.ACKNOWLEDGE).due_at == MONDAY_10 + dt.timedelta(
+        minutes=15
+    )
     assert _deadline(incident, DeadlineKind.RESOLVE).due_at == MONDAY_10 + dt.timedelta(hours=4)
-    assert _deadline(incident, DeadlineKind.COMMS, "status_page").due_at == MONDAY_10 + dt.timedelta(minutes=60)
-    assert _deadline(incident, DeadlineKind.COMMS, "email").due_at == MONDAY_10 + dt.timedelta(minutes=60)
+    assert _deadline(
+        incident, DeadlineKind.COMMS, "status_page"
+    ).due_at == MONDAY_10 + dt.timedelta(minutes=60)
+    assert _deadline(incident, DeadlineKind.COMMS, "email").due_at == MONDAY_10 + dt.timedelta(
+        minutes=60
+    )
     incident.refresh_from_db()
     assert incident.next_deadline_at == MONDAY_10 + dt.timedelta(minutes=15)
     assert incident.next_deadline_kind == "ack"
@@ -86,7 +92,9 @@ def test_business_day_target_skips_the_weekend(declare):
     friday_16 = dt.datetime(2026, 11, 27, 16, 0, tzinfo=dt.UTC)
     with time_machine.travel(friday_16, tick=False):
         incident = declare("SEV-2")  # resolve within 1 business day
-    assert _deadline(incident, DeadlineKind.RESOLVE).due_at == dt.datetime(2026, 11, 30, 16, 0, tzinfo=dt.UTC)
+    assert _deadline(incident, DeadlineKind.RESOLVE).due_at == dt.datetime(
+        2026, 11, 30, 16, 0, tzinfo=dt.UTC
+    )
 
 
 def test_acknowledge_meets_the_deadline_once_and_is_idempotent(declare, founder_actor):
@@ -108,7 +116,9 @@ def test_status_update_moves_status_and_schedules_the_next_cadence(load_policy, 
     first = _deadline(incident, DeadlineKind.STATUS_UPDATE)
     assert first.due_at == MONDAY_10 + dt.timedelta(minutes=15)
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=10), tick=False):
-        services.post_status_update(incident=incident, actor=system, status="identified", message="Found it")
+        services.post_status_update(
+            incident=incident, actor=system, status="identified", message="Found it"
+        )
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.IDENTIFIED
     first.refresh_from_db()
@@ -123,7 +133,9 @@ def test_refused_transitions_are_clear_errors(declare, system):
     with pytest.raises(TransitionNotAllowed, match="cancelled cannot become resolved"):
         services.resolve_incident(incident=incident, actor=system)
     with pytest.raises(DomainError):
-        services.post_status_update(incident=incident, actor=system, status="identified", message="x")
+        services.post_status_update(
+            incident=incident, actor=system, status="identified", message="x"
+        )
     with pytest.raises(DomainError):
         services.acknowledge_incident(incident=incident, actor=system)
 
@@ -133,11 +145,16 @@ def test_resolve_without_required_postmortem_closes(declare, system):
     services.resolve_incident(incident=incident, actor=system, message="Fixed")
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CLOSED
-    assert incident.acknowledged_at and incident.mitigated_at and incident.resolved_at and incident.closed_at
+    assert incident.acknowledged_at
+    assert incident.mitigated_at
+    assert incident.resolved_at
+    assert incident.closed_at
 
 
 def test_resolve_with_required_postmortem_adds_its_deadline(declare, system):
-    with time_machine.travel(dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC), tick=False):  # Thursday
+    with time_machine.travel(
+        dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC), tick=False
+    ):  # Thursday
         incident = declare("SEV-1")
         services.resolve_incident(incident=incident, actor=system)
     incident.refresh_from_db()
@@ -154,8 +171,9 @@ def test_conditional_comms_are_not_owed_when_resolved_early(declare, system):
         incident = declare("SEV-2")  # email only if > 4 hr
     with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):
         services.resolve_incident(incident=incident, actor=system)
-    assert not incident.deadlines.filter(kind=DeadlineKind.COMMS, channel="email",
-                                         superseded_at__isnull=True).exists()
+    assert not incident.deadlines.filter(
+        kind=DeadlineKind.COMMS, channel="email", superseded_at__isnull=True
+    ).exists()
 
 
 def test_change_severity_recomputes_from_the_pinned_policy(declare, system, load_policy):
@@ -163,11 +181,15 @@ def test_change_severity_recomputes_from_the_pinned_policy(declare, system, load
         incident = declare("SEV-3")
     load_policy("ops-platform")  # a later policy must not move this incident's deadlines
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=5), tick=False):
-        services.change_severity(incident=incident, actor=system, severity="SEV-1", reason="All customers down")
+        services.change_severity(
+            incident=incident, actor=system, severity="SEV-1", reason="All customers down"
+        )
     incident.refresh_from_db()
     assert incident.severity.code == "SEV-1"
     assert incident.severity.version == incident.policy_version
-    assert _deadline(incident, DeadlineKind.ACKNOWLEDGE).due_at == MONDAY_10 + dt.timedelta(minutes=15)
+    assert _deadline(incident, DeadlineKind.ACKNOWLEDGE).due_at == MONDAY_10 + dt.timedelta(
+        minutes=15
+    )
     assert _deadline(incident, DeadlineKind.RESOLVE).due_at == MONDAY_10 + dt.timedelta(hours=4)
     entry = incident.timeline.get(kind=TimelineKind.SEVERITY_CHANGED)
     assert "SEV-3 → SEV-1: All customers down" in entry.message
@@ -182,8 +204,13 @@ def test_roles_keep_their_history(declare, founder, responder, founder_actor):
     services.assign_role(incident=incident, actor=founder_actor, role="investigator", user=founder)
     incident.refresh_from_db()
     assert incident.commander == responder
-    history = list(incident.role_assignments.filter(role="commander").values_list("user__username", "relieved_at"))
-    assert history[0][0] == "founder" and history[0][1] is not None
+    history = list(
+        incident.role_assignments.filter(role="commander").values_list(
+            "user__username", "relieved_at"
+        )
+    )
+    assert history[0][0] == "founder"
+    assert history[0][1] is not None
     assert history[1] == ("responder", None)
     with pytest.raises(DomainError) as err:
         services.assign_role(incident=incident, actor=founder_actor, role="pilot", user=founder)
@@ -196,12 +223,19 @@ def test_milestone_edit_is_on_the_timeline_and_moves_met_time(declare, system):
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=30), tick=False):
         services.acknowledge_incident(incident=incident, actor=system)
         services.update_incident_details(
-            incident=incident, actor=system,
-            changes={"acknowledged_at": MONDAY_10 + dt.timedelta(minutes=10), "summary": "Root: disk"},
+            incident=incident,
+            actor=system,
+            changes={
+                "acknowledged_at": MONDAY_10 + dt.timedelta(minutes=10),
+                "summary": "Root: disk",
+            },
         )
         with pytest.raises(DomainError) as err:
-            services.update_incident_details(incident=incident, actor=system,
-                                             changes={"mitigated_at": MONDAY_10 + dt.timedelta(days=1)})
+            services.update_incident_details(
+                incident=incident,
+                actor=system,
+                changes={"mitigated_at": MONDAY_10 + dt.timedelta(days=1)},
+            )
         assert err.value.field == "mitigated_at"
     ack = _deadline(incident, DeadlineKind.ACKNOWLEDGE)
     assert ack.met_at == MONDAY_10 + dt.timedelta(minutes=10)
@@ -214,7 +248,9 @@ def test_comms_sent_meets_that_channel_only(declare, system):
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-1")
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=30), tick=False):
-        services.record_comms_sent(incident=incident, actor=system, channel="status_page", summary="Investigating")
+        services.record_comms_sent(
+            incident=incident, actor=system, channel="status_page", summary="Investigating"
+        )
     assert _deadline(incident, DeadlineKind.COMMS, "status_page").met_at is not None
     assert _deadline(incident, DeadlineKind.COMMS, "email").met_at is None
 
@@ -222,11 +258,18 @@ def test_comms_sent_meets_that_channel_only(declare, system):
 def test_timeline_is_in_order_and_complete_for_a_full_run(declare, system):
     incident = declare("SEV-2")
     services.acknowledge_incident(incident=incident, actor=system)
-    services.post_status_update(incident=incident, actor=system, status="monitoring", message="Fix deployed")
+    services.post_status_update(
+        incident=incident, actor=system, status="monitoring", message="Fix deployed"
+    )
     services.add_note(incident=incident, actor=system, text="Customers confirm")
     services.resolve_incident(incident=incident, actor=system)
     kinds = list(incident.timeline.order_by("at", "id").values_list("kind", flat=True))
     assert kinds[0] == TimelineKind.DECLARED
-    for kind in (TimelineKind.ACKNOWLEDGED, TimelineKind.STATUS_UPDATE, TimelineKind.MITIGATED,
-                 TimelineKind.NOTE, TimelineKind.RESOLVED):
+    for kind in (
+        TimelineKind.ACKNOWLEDGED,
+        TimelineKind.STATUS_UPDATE,
+        TimelineKind.MITIGATED,
+        TimelineKind.NOTE,
+        TimelineKind.RESOLVED,
+    ):
         assert kind in kinds

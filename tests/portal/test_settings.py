@@ -22,7 +22,12 @@ def test_check_deploy_prints_no_warning(tmp_path):
     }
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr + result.stdout
@@ -33,8 +38,13 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "x.example.com"}
     env.pop("SECRET_KEY", None)
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

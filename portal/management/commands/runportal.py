@@ -42,7 +42,11 @@ class Command(PortalCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
 
-        signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+        def on_sigterm(*_: Any) -> None:
+            stop()
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, on_sigterm)
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)

@@ -1,0 +1,130 @@
+"""Declaring incidents, and the guards every incident service shares."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import deadlines, events
+from incidents.choices import (
+    DetectionSource,
+    Environment,
+    IncidentRole,
+    TimelineKind,
+)
+from incidents.exceptions import DomainError
+from incidents.models import (
+    Incident,
+    Service,
+)
+from incidents.references import allocate_reference
+from incidents.selectors import active_policy_version, level_by_code
+from incidents.services.guards import (
+    percent_or_error,
+    require_worst_level_for_data_loss,
+    war_room_channel_name,
+)
+from incidents.services.hooks import run_hooks
+from incidents.services.roles import assign_role_row
+from portal.actors import Actor
+
+
+@transaction.atomic
+def declare_incident(
+    *,
+    actor: Actor,
+    title: str,
+    severity: str,
+    summary: str = "",
+    environment: str = Environment.PRODUCTION,
+    detection_source: str = DetectionSource.MANUAL,
+    services: Iterable[Service] = (),
+    customers_affected_count: int | None = None,
+    customers_affected_pct: Any = None,
+    critical_flow_broken: bool = False,
+    production_outage: bool = False,
+    data_loss: bool = False,
+    customer_facing: bool = True,
+    commander: Any = None,
+    impact_started_at: datetime.datetime | None = None,
+    detected_at: datetime.datetime | None = None,
+    runbook_links: list[str] | None = None,
+    is_drill: bool = False,
+) -> Incident:
+    """Open an incident under the policy in force, with its reference and deadlines.
+
+    `severity` is a level code of the active policy version ("SEV-1", "S2"…).
+    Raises DomainError naming the field for any bad input; nothing is written then.
+    """
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("A title is required.", field="title")
+    if len(title) > 200:
+        raise DomainError("Keep the title under 200 characters.", field="title")
+    if environment not in Environment.values:
+        raise DomainError(
+            f"Unknown environment; use one of {', '.join(Environment.values)}.", field="environment"
+        )
+    if detection_source not in DetectionSource.values:
+        raise DomainError("Unknown detection source.", field="detection_source")
+    version = active_policy_version()
+    level = level_by_code(version, severity)
+    require_worst_level_for_data_loss(level, data_loss)
+    now = timezone.now()
+    if impact_started_at and impact_started_at > now:
+        raise DomainError("Impact cannot start in the future.", field="impact_started_at")
+    if detected_at and detected_at > now:
+        raise DomainError("Detection cannot be in the future.", field="detected_at")
+
+    incident = Incident(
+        ref=allocate_reference(now.date()),
+        title=title,
+        summary=summary or "",
+        policy_version=version,
+        severity=level,
+        environment=environment,
+        detection_source=detection_source,
+        customers_affected_count=customers_affected_count,
+        customers_affected_pct=percent_or_error(customers_affected_pct),
+        critical_flow_broken=critical_flow_broken,
+        production_outage=production_outage,
+        data_loss=data_loss,
+        customer_facing=customer_facing,
+        impact_started_at=impact_started_at,
+        detected_at=detected_at or now,
+        declared_at=now,
+        declared_by=actor.user,
+        runbook_links=runbook_links or [],
+        is_drill=is_drill,
+    )
+    if level.war_room_required:
+        incident.war_room_channel = war_room_channel_name(now, title)
+    try:
+        incident.full_clean(exclude=["policy_version", "ref"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=field) from None
+    incident.save()
+    incident.services.set(services)
+    events.record(
+        incident,
+        TimelineKind.DECLARED,
+        f"{level.code} declared: {title}" + (" (drill)" if is_drill else ""),
+        actor=actor,
+        at=now,
+        data={"severity": level.code, "policy_version": version.pk, "environment": environment},
+    )
+    if commander is not None:
+        assign_role_row(incident, role=IncidentRole.COMMANDER, user=commander, actor=actor, at=now)
+    elif actor.user is not None:
+        assign_role_row(incident, role=IncidentRole.COMMANDER, user=actor.user, actor=actor, at=now)
+    for deadline in deadlines.build_declaration_deadlines(incident, level):
+        deadline.save()
+    deadlines.refresh_next_deadline(incident)
+    run_hooks("declared", incident, actor)
+    return incident

@@ -1,0 +1,219 @@
+"""Severity changes, descriptive edits, milestones and notes."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import deadlines, events
+from incidents.choices import (
+    OPEN_STATUSES,
+    DeadlineKind,
+    TimelineKind,
+)
+from incidents.classification import IncidentFacts, Suggestion, suggest_severity
+from incidents.exceptions import DomainError
+from incidents.models import (
+    Incident,
+)
+from incidents.selectors import level_by_code
+from incidents.services.guards import (
+    lock_incident,
+    percent_or_error,
+    require_worst_level_for_data_loss,
+    war_room_channel_name,
+)
+from incidents.services.hooks import run_hooks
+from portal.actors import Actor
+
+
+@transaction.atomic
+def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: str) -> Incident:
+    """Move to another level of the *pinned* policy; unmet deadlines are recomputed."""
+    if not (reason or "").strip():
+        raise DomainError("Say why the severity changes.", field="reason")
+    incident = lock_incident(incident)
+    if incident.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"{incident.ref} is {incident.status}; its severity is settled.", field="severity"
+        )
+    level = level_by_code(incident.policy_version, severity)
+    if level.pk == incident.severity_id:
+        raise DomainError(f"{incident.ref} is already {level.code}.", field="severity")
+    require_worst_level_for_data_loss(level, incident.data_loss)
+    now = timezone.now()
+    previous = incident.severity
+    incident.severity = level
+    if level.war_room_required and not incident.war_room_channel:
+        incident.war_room_channel = war_room_channel_name(incident.declared_at, incident.title)
+    incident.save()
+    # Recompute from the declaration under the new level; keep what was met or already missed.
+    deadlines.supersede_for_level_change(incident, now)
+    met_kinds = {
+        DeadlineKind.ACKNOWLEDGE: incident.acknowledged_at,
+        DeadlineKind.MITIGATE: incident.mitigated_at,
+    }
+    for deadline in deadlines.build_declaration_deadlines(incident, level):
+        if deadline.kind == DeadlineKind.STATUS_UPDATE:
+            continue
+        met_at = met_kinds.get(DeadlineKind(deadline.kind))
+        if met_at is not None:
+            deadline.met_at = met_at
+        elif deadline.kind == DeadlineKind.COMMS:
+            # Already said on that channel: the rebuilt deadline keeps that time.
+            deadline.met_at = (
+                incident.deadlines.filter(
+                    kind=DeadlineKind.COMMS, channel=deadline.channel, met_at__isnull=False
+                )
+                .order_by("met_at")
+                .values_list("met_at", flat=True)
+                .first()
+            )
+        deadline.save()
+    last_update = (
+        incident.status_updates.order_by("-posted_at").values_list("posted_at", flat=True).first()
+    )
+    deadlines.schedule_next_status_update(incident, level, last_update or now)
+    direction = "raised" if level.rank < previous.rank else "lowered"
+    events.record(
+        incident,
+        TimelineKind.SEVERITY_CHANGED,
+        f"Severity {direction} {previous.code} → {level.code}: {reason.strip()}",
+        actor=actor,
+        at=now,
+        data={"from": previous.code, "to": level.code, "reason": reason.strip()},
+    )
+    deadlines.refresh_next_deadline(incident)
+    run_hooks("severity_changed", incident, actor)
+    return incident
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "summary",
+    "environment",
+    "detection_source",
+    "customers_affected_count",
+    "customers_affected_pct",
+    "critical_flow_broken",
+    "production_outage",
+    "data_loss",
+    "customer_facing",
+    "revenue_impact",
+    "revenue_currency",
+    "war_room_channel",
+    "runbook_links",
+)
+MILESTONE_FIELDS = ("impact_started_at", "detected_at", "acknowledged_at", "mitigated_at")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@transaction.atomic
+def update_incident_details(
+    *, incident: Incident, actor: Actor, changes: dict[str, Any]
+) -> Incident:
+    """Edit descriptive fields and milestones; every change is written on the timeline.
+
+    Status and severity have their own services and are refused here.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS) - set(MILESTONE_FIELDS)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise DomainError(f"{field} cannot be edited here.", field=field)
+    incident = lock_incident(incident)
+    now = timezone.now()
+    diff: dict[str, list[Any]] = {}
+    for field, value in changes.items():
+        if field == "customers_affected_pct":
+            value = percent_or_error(value)
+        if field == "title" and not (value or "").strip():
+            raise DomainError("A title is required.", field="title")
+        if field == "revenue_currency" and value and not _CURRENCY.match(value):
+            raise DomainError(
+                "Use a three-letter ISO currency code such as EUR.", field="revenue_currency"
+            )
+        if field in MILESTONE_FIELDS and value is not None:
+            if value > now:
+                raise DomainError("A milestone cannot be in the future.", field=field)
+            if value < incident.declared_at - datetime.timedelta(days=365):
+                raise DomainError("That is more than a year before the declaration.", field=field)
+        old = getattr(incident, field)
+        if old != value:
+            diff[field] = [_jsonable(old), _jsonable(value)]
+            setattr(incident, field, value)
+    if not diff:
+        return incident
+    if incident.data_loss:
+        require_worst_level_for_data_loss(incident.severity, True)
+    try:
+        incident.full_clean(exclude=["policy_version", "ref", "severity"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(messages[0], field=field) from None
+    incident.save()
+    milestone_changes = {k: v for k, v in diff.items() if k in MILESTONE_FIELDS}
+    if milestone_changes:
+        # Moving a milestone moves when its deadline was met.
+        for field, kind in (
+            ("acknowledged_at", DeadlineKind.ACKNOWLEDGE),
+            ("mitigated_at", DeadlineKind.MITIGATE),
+        ):
+            if field in milestone_changes:
+                incident.deadlines.filter(kind=kind, superseded_at__isnull=True).update(
+                    met_at=getattr(incident, field)
+                )
+        events.record(
+            incident,
+            TimelineKind.MILESTONE,
+            "Milestones edited: "
+            + ", ".join(f"{k} {v[0]} → {v[1]}" for k, v in milestone_changes.items()),
+            actor=actor,
+            at=now,
+            data=milestone_changes,
+        )
+    other = {k: v for k, v in diff.items() if k not in MILESTONE_FIELDS}
+    if other:
+        events.record(
+            incident,
+            TimelineKind.FIELDS_CHANGED,
+            "Edited: " + ", ".join(sorted(other)),
+            actor=actor,
+            at=now,
+            data=other,
+        )
+    deadlines.refresh_next_deadline(incident)
+    return incident
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def add_note(*, incident: Incident, actor: Actor, text: str) -> None:
+    if not (text or "").strip():
+        raise DomainError("The note is empty.", field="text")
+    events.record(incident, TimelineKind.NOTE, text.strip(), actor=actor)
+
+
+def suggest_for_incident(incident: Incident) -> Suggestion:
+    return suggest_severity(
+        incident.policy_version,
+        IncidentFacts(
+            customers_affected_pct=incident.customers_affected_pct,
+            critical_flow_broken=incident.critical_flow_broken,
+            production_outage=incident.production_outage,
+            data_loss=incident.data_loss,
+            customer_facing=incident.customer_facing,
+        ),
+    )

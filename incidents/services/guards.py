@@ -1,0 +1,66 @@
+"""Guards every incident service shares: row locks, transitions, field checks."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.text import slugify
+
+from incidents.choices import (
+    ALLOWED_TRANSITIONS,
+    IncidentStatus,
+)
+from incidents.exceptions import DomainError, TransitionNotAllowed
+from incidents.models import (
+    Incident,
+    SeverityLevel,
+)
+
+
+def lock_incident(incident: Incident) -> Incident:
+    """Re-read the incident under a row lock; state may have moved since it was loaded."""
+    return (
+        Incident.objects.select_for_update()
+        .select_related("severity", "policy_version")
+        .get(pk=incident.pk)
+    )
+
+
+def check_transition(incident: Incident, wanted: str) -> None:
+    if wanted not in ALLOWED_TRANSITIONS[incident.status]:
+        raise TransitionNotAllowed(
+            incident.get_status_display().lower(), IncidentStatus(wanted).label.lower()
+        )
+
+
+def require_worst_level_for_data_loss(level: SeverityLevel, data_loss: bool) -> None:
+    if not data_loss:
+        return
+    worst = level.version.levels.order_by("rank").first()
+    if worst is not None and level.rank != worst.rank:
+        raise DomainError(
+            f"Confirmed data loss or leak requires {worst.code}, the worst level (not {level.code}).",
+            field="severity",
+        )
+
+
+def war_room_channel_name(declared_at: datetime.datetime, title: str) -> str:
+    """`#incident-YYYY-MM-DD-short-slug`, as the playbooks name their channels."""
+    slug = slugify(title)[:40].strip("-") or "incident"
+    return f"#incident-{declared_at:%Y-%m-%d}-{slug}"
+
+
+def percent_or_error(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        pct = Decimal(str(value))
+    except ArithmeticError:
+        raise DomainError(
+            "Give a number between 0 and 100.", field="customers_affected_pct"
+        ) from None
+    if not pct.is_finite() or pct < 0 or pct > 100:
+        raise DomainError("Give a number between 0 and 100.", field="customers_affected_pct")
+    return pct.quantize(Decimal("0.01"))

@@ -1,0 +1,328 @@
+"""Status lifecycle: acknowledge, update, mitigate, resolve, close, reopen, cancel, comms."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import deadlines, events
+from incidents.choices import (
+    OPEN_STATUSES,
+    CommsChannel,
+    DeadlineKind,
+    IncidentRole,
+    IncidentStatus,
+    TimelineKind,
+)
+from incidents.exceptions import DomainError
+from incidents.models import (
+    Incident,
+    StatusUpdate,
+)
+from incidents.services.guards import check_transition, lock_incident
+from incidents.services.hooks import run_hooks
+from incidents.services.roles import assign_role_row
+from portal.actors import Actor
+
+
+@transaction.atomic
+def acknowledge_incident(
+    *, incident: Incident, actor: Actor, at: datetime.datetime | None = None
+) -> Incident:
+    """ "I am on it." Idempotent: a second acknowledgement changes nothing."""
+    incident = lock_incident(incident)
+    if incident.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"{incident.ref} is {incident.status}; only open incidents can be acknowledged.",
+            field="status",
+        )
+    if incident.acknowledged_at is not None:
+        return incident
+    at = at or timezone.now()
+    incident.acknowledged_at = at
+    incident.save(update_fields=["acknowledged_at", "updated_at"])
+    deadlines.meet(incident, DeadlineKind.ACKNOWLEDGE, at)
+    events.record(
+        incident,
+        TimelineKind.ACKNOWLEDGED,
+        f"Acknowledged by {actor.label}: I am on it.",
+        actor=actor,
+        at=at,
+    )
+    if actor.user is not None and incident.commander_id is None:
+        assign_role_row(incident, role=IncidentRole.COMMANDER, user=actor.user, actor=actor, at=at)
+    deadlines.refresh_next_deadline(incident)
+    run_hooks("acknowledged", incident, actor)
+    return incident
+
+
+def set_status(incident: Incident, status: str, *, actor: Actor, at: datetime.datetime) -> None:
+    if status == incident.status:
+        return
+    check_transition(incident, status)
+    previous = incident.status
+    incident.status = status
+    events.record(
+        incident,
+        TimelineKind.STATUS_CHANGED,
+        f"Status {previous} → {status}.",
+        actor=actor,
+        at=at,
+        data={"from": previous, "to": status},
+    )
+
+
+@transaction.atomic
+def post_status_update(
+    *,
+    incident: Incident,
+    actor: Actor,
+    status: str,
+    message: str,
+    next_steps: str = "",
+    eta: str = "",
+    public: bool = False,
+) -> StatusUpdate:
+    """Post an update (status + what we know + next steps + ETA) and move the status.
+
+    `status` may be any open status, or `resolved` (which resolves the incident).
+    The update meets the pending status-update deadline and schedules the next one.
+    """
+    if status not in IncidentStatus.values:
+        raise DomainError(
+            f"Unknown status; use one of {', '.join(s for s in IncidentStatus.values)}.",
+            field="status",
+        )
+    if not (message or "").strip():
+        raise DomainError("Say what we know: the message is required.", field="message")
+    incident = lock_incident(incident)
+    if incident.status not in OPEN_STATUSES:
+        raise DomainError(
+            f"{incident.ref} is {incident.status}: post no more updates.", field="status"
+        )
+    if status == IncidentStatus.CLOSED or status == IncidentStatus.CANCELLED:
+        raise DomainError(f"Use the {status} action, not a status update.", field="status")
+    now = timezone.now()
+    if status != incident.status and status != IncidentStatus.RESOLVED:
+        check_transition(incident, status)
+    update = StatusUpdate.objects.create(
+        incident=incident,
+        status=status,
+        message=message.strip(),
+        next_steps=next_steps,
+        eta=eta,
+        public=public,
+        posted_at=now,
+        posted_by=actor.user,
+    )
+    events.record(
+        incident,
+        TimelineKind.STATUS_UPDATE,
+        f"[{status}] {message.strip()}",
+        actor=actor,
+        at=now,
+        data={"status_update": update.pk, "public": public},
+    )
+    deadlines.meet(incident, DeadlineKind.STATUS_UPDATE, now)
+    if status == IncidentStatus.RESOLVED:
+        resolve_locked(incident, actor=actor, at=now)
+    else:
+        set_status(incident, status, actor=actor, at=now)
+        if status == IncidentStatus.MONITORING and incident.mitigated_at is None:
+            mark_mitigated(incident, actor=actor, at=now)
+        incident.save()
+        deadlines.schedule_next_status_update(incident, incident.severity, now)
+    deadlines.refresh_next_deadline(incident)
+    run_hooks("status_update", incident, actor)
+    return update
+
+
+def mark_mitigated(incident: Incident, *, actor: Actor, at: datetime.datetime) -> None:
+    incident.mitigated_at = at
+    deadlines.meet(incident, DeadlineKind.MITIGATE, at)
+    events.record(incident, TimelineKind.MITIGATED, "Impact mitigated.", actor=actor, at=at)
+
+
+@transaction.atomic
+def mitigate_incident(*, incident: Incident, actor: Actor) -> Incident:
+    """Customers no longer feel it; the fix may still be pending. Idempotent."""
+    incident = lock_incident(incident)
+    if incident.status not in OPEN_STATUSES:
+        raise DomainError(f"{incident.ref} is {incident.status}.", field="status")
+    if incident.mitigated_at is None:
+        now = timezone.now()
+        mark_mitigated(incident, actor=actor, at=now)
+        if incident.status != IncidentStatus.MONITORING:
+            set_status(incident, IncidentStatus.MONITORING, actor=actor, at=now)
+        incident.save()
+        deadlines.refresh_next_deadline(incident)
+    return incident
+
+
+def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -> None:
+    check_transition(incident, IncidentStatus.RESOLVED)
+    previous = incident.status
+    incident.status = IncidentStatus.RESOLVED
+    if incident.acknowledged_at is None:
+        # Resolving is the strongest form of "I am on it".
+        incident.acknowledged_at = at
+        deadlines.meet(incident, DeadlineKind.ACKNOWLEDGE, at)
+    if incident.mitigated_at is None:
+        mark_mitigated(incident, actor=actor, at=at)
+    incident.resolved_at = at
+    deadlines.meet(incident, DeadlineKind.RESOLVE, at)
+    deadlines.supersede_unmet(incident, at, kinds=(DeadlineKind.STATUS_UPDATE,))
+    deadlines.supersede_conditional_comms(incident, at)
+    events.record(
+        incident,
+        TimelineKind.RESOLVED,
+        f"Resolved (was {previous}).",
+        actor=actor,
+        at=at,
+        data={"from": previous},
+    )
+    for deadline in deadlines.build_resolution_deadlines(incident, incident.severity):
+        deadline.save()
+    if not incident.severity.postmortem_required:
+        incident.status = IncidentStatus.CLOSED
+        incident.closed_at = at
+        events.record(
+            incident,
+            TimelineKind.CLOSED,
+            "Closed: no post-mortem is required at this level.",
+            actor=actor,
+            at=at,
+        )
+    incident.save()
+    run_hooks("resolved", incident, actor)
+
+
+@transaction.atomic
+def resolve_incident(*, incident: Incident, actor: Actor, message: str = "") -> Incident:
+    """Resolve an open incident. Closes it at once when its level needs no post-mortem."""
+    incident = lock_incident(incident)
+    now = timezone.now()
+    if message.strip():
+        StatusUpdate.objects.create(
+            incident=incident,
+            status=IncidentStatus.RESOLVED,
+            message=message.strip(),
+            posted_at=now,
+            posted_by=actor.user,
+        )
+    resolve_locked(incident, actor=actor, at=now)
+    deadlines.refresh_next_deadline(incident)
+    return incident
+
+
+@transaction.atomic
+def close_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident:
+    """Resolved → closed (e.g. when its post-mortem is published)."""
+    incident = lock_incident(incident)
+    if incident.status == IncidentStatus.CLOSED:
+        return incident
+    now = timezone.now()
+    set_status(incident, IncidentStatus.CLOSED, actor=actor, at=now)
+    incident.closed_at = now
+    incident.save()
+    events.record(incident, TimelineKind.CLOSED, f"Closed: {reason}", actor=actor, at=now)
+    run_hooks("closed", incident, actor)
+    return incident
+
+
+@transaction.atomic
+def record_comms_sent(
+    *,
+    incident: Incident,
+    actor: Actor,
+    channel: str,
+    summary: str,
+    at: datetime.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Incident:
+    """Customer (or internal) comms went out on `channel` (a CommsChannel value).
+
+    Writes the timeline entry and meets the open comms deadlines of that channel.
+    Called by the comms app after it published or queued the message.
+    """
+    if channel not in CommsChannel.values:
+        raise DomainError(
+            f"Unknown channel; use one of {', '.join(CommsChannel.values)}.", field="channel"
+        )
+    incident = lock_incident(incident)
+    at = at or timezone.now()
+    met = deadlines.meet(incident, DeadlineKind.COMMS, at, channel=channel)
+    events.record(
+        incident,
+        TimelineKind.COMMS_SENT,
+        f"{CommsChannel(channel).label}: {summary}",
+        actor=actor,
+        at=at,
+        data={"channel": channel, "deadlines_met": met, **(data or {})},
+    )
+    deadlines.refresh_next_deadline(incident)
+    run_hooks("comms_sent", incident, actor)
+    return incident
+
+
+@transaction.atomic
+def record_postmortem_published(
+    *, incident: Incident, actor: Actor, at: datetime.datetime | None = None
+) -> Incident:
+    """The incident's post-mortem was published: meet its deadline and close the incident."""
+    incident = lock_incident(incident)
+    at = at or timezone.now()
+    deadlines.meet(incident, DeadlineKind.POSTMORTEM, at)
+    deadlines.refresh_next_deadline(incident)
+    if incident.status == IncidentStatus.RESOLVED:
+        return close_incident(
+            incident=incident, actor=actor, reason="its post-mortem is published."
+        )
+    return incident
+
+
+@transaction.atomic
+def reopen_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident:
+    incident = lock_incident(incident)
+    if not reason.strip():
+        raise DomainError("Say why it is reopened.", field="reason")
+    now = timezone.now()
+    set_status(incident, IncidentStatus.INVESTIGATING, actor=actor, at=now)
+    incident.resolved_at = None
+    incident.save()
+    deadlines.supersede_unmet(
+        incident, now, kinds=(DeadlineKind.POSTMORTEM, DeadlineKind.COMMS), keep_overdue=False
+    )
+    deadlines.schedule_next_status_update(incident, incident.severity, now)
+    events.record(
+        incident, TimelineKind.REOPENED, f"Reopened: {reason.strip()}", actor=actor, at=now
+    )
+    deadlines.refresh_next_deadline(incident)
+    return incident
+
+
+@transaction.atomic
+def cancel_incident(*, incident: Incident, actor: Actor, reason: str = "") -> Incident:
+    """Declared in good faith, turned out not to be one: never punished, out of metrics."""
+    incident = lock_incident(incident)
+    now = timezone.now()
+    check_transition(incident, IncidentStatus.CANCELLED)
+    previous = incident.status
+    incident.status = IncidentStatus.CANCELLED
+    incident.cancelled_at = now
+    incident.save()
+    deadlines.supersede_unmet(incident, now, keep_overdue=False)
+    events.record(
+        incident,
+        TimelineKind.CANCELLED,
+        f"Cancelled (was {previous}). " + (reason.strip() or "Not an incident after all."),
+        actor=actor,
+        at=now,
+        data={"reason": reason.strip()},
+    )
+    deadlines.refresh_next_deadline(incident)
+    run_hooks("cancelled", incident, actor)
+    return incident

@@ -1,0 +1,82 @@
+"""Incident roles, with who held which role when."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import events
+from incidents.choices import (
+    IncidentRole,
+    TimelineKind,
+)
+from incidents.exceptions import DomainError
+from incidents.models import (
+    Incident,
+    IncidentRoleAssignment,
+)
+from incidents.services.guards import lock_incident
+from portal.actors import Actor
+
+
+def assign_role_row(
+    incident: Incident, *, role: str, user: Any, actor: Actor, at: datetime.datetime
+) -> None:
+    current = IncidentRoleAssignment.objects.filter(
+        incident=incident, role=role, relieved_at__isnull=True
+    )
+    if role != IncidentRole.INVESTIGATOR:
+        if current.filter(user=user).exists():
+            return
+        current.update(relieved_at=at)
+    elif current.filter(user=user).exists():
+        return
+    IncidentRoleAssignment.objects.create(
+        incident=incident, role=role, user=user, assigned_at=at, assigned_by=actor.user
+    )
+    if role == IncidentRole.COMMANDER:
+        incident.commander = user
+        Incident.objects.filter(pk=incident.pk).update(commander=user)
+    events.record(
+        incident,
+        TimelineKind.ROLE_ASSIGNED,
+        f"{IncidentRole(role).label}: {user.get_username()}",
+        actor=actor,
+        at=at,
+        data={"role": role, "user": user.get_username()},
+    )
+
+
+@transaction.atomic
+def assign_role(*, incident: Incident, actor: Actor, role: str, user: Any) -> Incident:
+    """Give `role` to `user`; the previous holder (except investigators, who are many) is relieved."""
+    if role not in IncidentRole.values:
+        raise DomainError(
+            f"Unknown role; use one of {', '.join(IncidentRole.values)}.", field="role"
+        )
+    incident = lock_incident(incident)
+    assign_role_row(incident, role=role, user=user, actor=actor, at=timezone.now())
+    return incident
+
+
+@transaction.atomic
+def relieve_role(*, incident: Incident, actor: Actor, role: str, user: Any) -> Incident:
+    incident = lock_incident(incident)
+    now = timezone.now()
+    n = IncidentRoleAssignment.objects.filter(
+        incident=incident, role=role, user=user, relieved_at__isnull=True
+    ).update(relieved_at=now)
+    if n and role == IncidentRole.COMMANDER:
+        Incident.objects.filter(pk=incident.pk).update(commander=None)
+    if n:
+        events.record(
+            incident,
+            TimelineKind.ROLE_ASSIGNED,
+            f"{user.get_username()} relieved as {IncidentRole(role).label}.",
+            actor=actor,
+            at=now,
+        )
+    return incident
