@@ -22,7 +22,13 @@ from django.utils import timezone
 
 from incidents.choices import PolicyStatus
 from incidents.exceptions import DomainError
-from incidents.models import ClassificationRule, CommsRequirement, Policy, PolicyVersion, SeverityLevel
+from incidents.models import (
+    ClassificationRule,
+    CommsRequirement,
+    Policy,
+    PolicyVersion,
+    SeverityLevel,
+)
 from portal.actors import Actor
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -44,7 +50,9 @@ def preset_names() -> list[str]:
 def read_preset(name: str) -> dict[str, Any]:
     path = PRESET_DIR / f"{name}.json"
     if name not in preset_names():
-        raise DomainError(f"Unknown preset {name!r}; choose one of {', '.join(preset_names())}.", field="name")
+        raise DomainError(
+            f"Unknown preset {name!r}; choose one of {', '.join(preset_names())}.", field="name"
+        )
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -66,29 +74,51 @@ def policy_content(version: PolicyVersion) -> dict[str, Any]:
     """The version's meaning as canonical data: what the content hash covers."""
     levels = []
     for level in version.levels.order_by("rank").prefetch_related("comms_requirements"):
-        levels.append({
-            "code": level.code, "name": level.name, "rank": level.rank, "definition": level.definition,
-            "examples": level.examples, "ack_target": level.ack_target,
-            "mitigate_target": level.mitigate_target, "resolve_target": level.resolve_target,
-            "update_cadence": level.update_cadence, "war_room_required": level.war_room_required,
-            "postmortem_required": level.postmortem_required, "postmortem_due": level.postmortem_due,
-            "who_is_paged": level.who_is_paged,
-            "comms": [
-                {"channel": c.channel, "anchor": c.anchor, "deadline": c.deadline,
-                 "only_if_longer_than": c.only_if_longer_than, "note": c.note}
-                for c in level.comms_requirements.order_by("id")
-            ],
-        })
+        levels.append(
+            {
+                "code": level.code,
+                "name": level.name,
+                "rank": level.rank,
+                "definition": level.definition,
+                "examples": level.examples,
+                "ack_target": level.ack_target,
+                "mitigate_target": level.mitigate_target,
+                "resolve_target": level.resolve_target,
+                "update_cadence": level.update_cadence,
+                "war_room_required": level.war_room_required,
+                "postmortem_required": level.postmortem_required,
+                "postmortem_due": level.postmortem_due,
+                "who_is_paged": level.who_is_paged,
+                "comms": [
+                    {
+                        "channel": c.channel,
+                        "anchor": c.anchor,
+                        "deadline": c.deadline,
+                        "only_if_longer_than": c.only_if_longer_than,
+                        "note": c.note,
+                    }
+                    for c in level.comms_requirements.order_by("id")
+                ],
+            }
+        )
     rules = [
-        {"level": r.level.code, "fact": r.fact, "operator": r.operator,
-         "value": None if r.value is None else str(r.value.normalize()), "description": r.description}
+        {
+            "level": r.level.code,
+            "fact": r.fact,
+            "operator": r.operator,
+            "value": None if r.value is None else str(r.value.normalize()),
+            "description": r.description,
+        }
         for r in version.rules.select_related("level").order_by("level__rank", "id")
     ]
     return {
         "calendar": {
-            "time_zone": version.time_zone, "working_days": version.working_days,
-            "work_start": version.work_start.isoformat(), "work_end": version.work_end.isoformat(),
-            "holiday_country": version.holiday_country, "holiday_subdivision": version.holiday_subdivision,
+            "time_zone": version.time_zone,
+            "working_days": version.working_days,
+            "work_start": version.work_start.isoformat(),
+            "work_end": version.work_end.isoformat(),
+            "holiday_country": version.holiday_country,
+            "holiday_subdivision": version.holiday_subdivision,
         },
         "levels": levels,
         "rules": rules,
@@ -96,7 +126,9 @@ def policy_content(version: PolicyVersion) -> dict[str, Any]:
 
 
 def content_hash(version: PolicyVersion) -> str:
-    canonical = json.dumps(policy_content(version), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        policy_content(version), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -109,11 +141,13 @@ def _clean_save(obj: Any, label: str) -> None:
     obj.save()
 
 
-def _build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
+def build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
     last = policy.versions.order_by("-number").values_list("number", flat=True).first() or 0
     cal = data.get("calendar", {})
     version = PolicyVersion(
-        policy=policy, number=last + 1, status=PolicyStatus.DRAFT,
+        policy=policy,
+        number=last + 1,
+        status=PolicyStatus.DRAFT,
         notes=cal.get("notes", ""),
         time_zone=cal.get("time_zone", "UTC"),
         working_days=cal.get("working_days", "0,1,2,3,4"),
@@ -130,9 +164,21 @@ def _build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
     for raw in data.get("levels", []):
         level = SeverityLevel(
             version=version,
-            **{k: raw.get(k, "") for k in ("code", "name", "definition", "examples", "ack_target",
-                                           "mitigate_target", "resolve_target", "update_cadence",
-                                           "postmortem_due", "who_is_paged")},
+            **{
+                k: raw.get(k, "")
+                for k in (
+                    "code",
+                    "name",
+                    "definition",
+                    "examples",
+                    "ack_target",
+                    "mitigate_target",
+                    "resolve_target",
+                    "update_cadence",
+                    "postmortem_due",
+                    "who_is_paged",
+                )
+            },
             rank=raw["rank"],
             war_room_required=bool(raw.get("war_room_required", False)),
             postmortem_required=bool(raw.get("postmortem_required", False)),
@@ -140,19 +186,32 @@ def _build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
         _clean_save(level, f"level {raw.get('code')}")
         levels[level.code] = level
         for comms in raw.get("comms", []):
-            _clean_save(CommsRequirement(
-                level=level, channel=comms["channel"], anchor=comms.get("anchor", "declared"),
-                deadline=comms.get("deadline", ""), only_if_longer_than=comms.get("only_if_longer_than", ""),
-                note=comms.get("note", ""),
-            ), f"{level.code} comms")
+            _clean_save(
+                CommsRequirement(
+                    level=level,
+                    channel=comms["channel"],
+                    anchor=comms.get("anchor", "declared"),
+                    deadline=comms.get("deadline", ""),
+                    only_if_longer_than=comms.get("only_if_longer_than", ""),
+                    note=comms.get("note", ""),
+                ),
+                f"{level.code} comms",
+            )
     for raw in data.get("rules", []):
         if raw["level"] not in levels:
             raise DomainError(f"Rule names unknown level {raw['level']!r}.", field="rules")
         value = raw.get("value")
-        _clean_save(ClassificationRule(
-            version=version, level=levels[raw["level"]], fact=raw["fact"], operator=raw["operator"],
-            value=None if value is None else Decimal(str(value)), description=raw.get("description", ""),
-        ), f"rule {raw.get('description')}")
+        _clean_save(
+            ClassificationRule(
+                version=version,
+                level=levels[raw["level"]],
+                fact=raw["fact"],
+                operator=raw["operator"],
+                value=None if value is None else Decimal(str(value)),
+                description=raw.get("description", ""),
+            ),
+            f"rule {raw.get('description')}",
+        )
     return version
 
 
@@ -174,7 +233,9 @@ def activate_policy_version(
     if version.status == PolicyStatus.ACTIVE:
         return version
     if version.status == PolicyStatus.RETIRED:
-        raise DomainError("A retired version cannot come back; copy it into a new draft.", field="status")
+        raise DomainError(
+            "A retired version cannot come back; copy it into a new draft.", field="status"
+        )
     if not version.levels.exists():
         raise DomainError("A policy needs at least one severity level.", field="levels")
     now = timezone.now()
@@ -199,11 +260,14 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
     policy, _ = Policy.objects.get_or_create(
         name=data["name"], defaults={"preset": name, "description": data.get("description", "")}
     )
-    version = _build_version(policy, data)
+    version = build_version(policy, data)
     new_hash = content_hash(version)
     same = (
-        policy.versions.exclude(pk=version.pk).exclude(content_hash="")
-        .filter(content_hash=new_hash).order_by("-number").first()
+        policy.versions.exclude(pk=version.pk)
+        .exclude(content_hash="")
+        .filter(content_hash=new_hash)
+        .order_by("-number")
+        .first()
     )
     if same is not None and same.status != PolicyStatus.RETIRED:
         # Loading the same preset twice is a no-op: keep the version incidents may pin.
@@ -217,13 +281,18 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
         approved_at = None
         if sign_off.get("approved_on"):
             approved_at = datetime.datetime.combine(
-                datetime.date.fromisoformat(sign_off["approved_on"]), datetime.time(12, 0), tzinfo=datetime.UTC
+                datetime.date.fromisoformat(sign_off["approved_on"]),
+                datetime.time(12, 0),
+                tzinfo=datetime.UTC,
             )
         version = activate_policy_version(
-            version=version, actor=actor, approver_name=sign_off.get("approver_name", ""),
+            version=version,
+            actor=actor,
+            approver_name=sign_off.get("approver_name", ""),
             approved_at=approved_at,
             next_review_on=datetime.date.fromisoformat(sign_off["next_review_on"])
-            if sign_off.get("next_review_on") else None,
+            if sign_off.get("next_review_on")
+            else None,
         )
     return version
 
@@ -233,4 +302,4 @@ def copy_to_draft(*, version: PolicyVersion, actor: Actor) -> PolicyVersion:
     """A new editable draft with the same content: how an in-force policy gets edited."""
     data = policy_content(version)
     data["calendar"]["notes"] = f"Copied from v{version.number} by {actor.label}."
-    return _build_version(version.policy, data)
+    return build_version(version.policy, data)
