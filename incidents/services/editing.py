@@ -120,8 +120,11 @@ def update_incident_details(
 ) -> Incident:
     """Edit descriptive fields and milestones; every change is written on the timeline.
 
-    Status and severity have their own services and are refused here.
+    Status and severity have their own services and are refused here. `services`
+    takes an iterable of Service rows (the affected services, replaced as a whole).
     """
+    changes = dict(changes)
+    new_services = changes.pop("services", None)
     unknown = set(changes) - set(EDITABLE_FIELDS) - set(MILESTONE_FIELDS)
     if unknown:
         field = sorted(unknown)[0]
@@ -147,6 +150,12 @@ def update_incident_details(
         if old != value:
             diff[field] = [_jsonable(old), _jsonable(value)]
             setattr(incident, field, value)
+    if new_services is not None:
+        before = sorted(incident.services.values_list("slug", flat=True))
+        after = sorted({service.slug for service in new_services})
+        if before != after:
+            incident.services.set(list(new_services))
+            diff["services"] = [before, after]
     if not diff:
         return incident
     if incident.data_loss:
@@ -177,7 +186,7 @@ def update_incident_details(
             at=now,
             data=milestone_changes,
         )
-    other = {k: v for k, v in diff.items() if k not in MILESTONE_FIELDS}
+    other = {k: v for k, v in diff.items() if k not in MILESTONE_FIELDS}  # incl. services
     if other:
         events.record(
             incident,
