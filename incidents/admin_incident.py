@@ -1,0 +1,319 @@
+"""The incident admin: the primary UI for running an incident (SPEC §1, §3).
+
+A door only: every change goes through `incidents.services`; the model is never
+saved directly. The list, the change page and its read-only inlines live here; the
+custom views behind the buttons live in `admin_incident_views`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from incidents import admin_extensions, services
+from incidents.admin_incident_views import IncidentFlowViews
+from incidents.choices import CommsChannel, DeadlineKind
+from incidents.forms import IncidentChangeForm
+from incidents.models import (
+    Deadline,
+    Incident,
+    IncidentRoleAssignment,
+    StatusUpdate,
+    TimelineEntry,
+)
+
+
+def humanize_minutes(delta: datetime.timedelta) -> str:
+    """Short enough for a list column: "12 min", "3 h 05 min", "2 d 4 h"."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def countdown(due_at: datetime.datetime | None, now: datetime.datetime) -> tuple[str, bool]:
+    """("in 12 min", False) before the deadline, ("overdue 5 min", True) after it."""
+    if due_at is None:
+        return "", False
+    if due_at >= now:
+        return f"in {humanize_minutes(due_at - now)}", False
+    return f"overdue {humanize_minutes(now - due_at)}", True
+
+
+def deadline_kind_label(kind: str) -> str:
+    """A label for `Incident.next_deadline_kind` ("ack", "comms:status_page"…)."""
+    if kind.startswith("comms:"):
+        channel = kind.split(":", 1)[1]
+        return CommsChannel(channel).label if channel in CommsChannel.values else channel
+    return DeadlineKind(kind).label if kind in DeadlineKind.values else kind
+
+
+def render_countdown(due_at: datetime.datetime | None, label: str = "") -> str:
+    text, missed = countdown(due_at, timezone.now())
+    if not text:
+        return "—"
+    prefix = f"{label}: " if label else ""
+    if missed:
+        return format_html(
+            '<span class="deadline-missed" style="color:#ba2121;font-weight:bold">{}{}</span>',
+            prefix,
+            text,
+        )
+    return format_html('<span class="deadline-pending">{}{}</span>', prefix, text)
+
+
+class SeverityCodeFilter(admin.SimpleListFilter):
+    """Filter by level code across policy versions (SEV-1 of v1 and v2 are one choice)."""
+
+    title = "severity"
+    parameter_name = "severity_code"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, str]]:
+        from incidents.models import SeverityLevel
+
+        rows = (
+            SeverityLevel.objects.order_by("rank", "code").values_list("code", flat=True).distinct()
+        )
+        seen: dict[str, None] = {}
+        for code in rows:
+            seen.setdefault(code, None)
+        return [(code, code) for code in seen]
+
+    def queryset(self, request: Any, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+        if self.value():
+            return queryset.filter(severity__code=self.value())
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A list on the incident page that only services write."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class StatusUpdateInline(ReadOnlyInline):
+    model = StatusUpdate
+    fields = readonly_fields = (
+        "posted_at",
+        "status",
+        "message",
+        "next_steps",
+        "eta",
+        "public",
+        "posted_by",
+    )
+    ordering = ("-posted_at", "-id")
+
+    def get_queryset(self, request: Any) -> QuerySet[StatusUpdate]:
+        return super().get_queryset(request).select_related("posted_by")
+
+
+class RoleAssignmentInline(ReadOnlyInline):
+    model = IncidentRoleAssignment
+    verbose_name = "role"
+    verbose_name_plural = "roles (current and history; use “Assign role” to change)"
+    fields = readonly_fields = ("role", "user", "assigned_at", "relieved_at", "assigned_by")
+
+    def get_queryset(self, request: Any) -> QuerySet[IncidentRoleAssignment]:
+        return super().get_queryset(request).select_related("user", "assigned_by")
+
+
+class TimelineInline(ReadOnlyInline):
+    model = TimelineEntry
+    verbose_name_plural = "timeline (append-only, UTC)"
+    fields = readonly_fields = ("at", "kind", "actor_label", "message")
+    ordering = ("at", "id")
+
+
+class DeadlineInline(ReadOnlyInline):
+    model = Deadline
+    fields = readonly_fields = (
+        "label",
+        "target",
+        "due_at",
+        "countdown",
+        "met_at",
+        "missed",
+        "superseded_at",
+    )
+    ordering = ("superseded_at", "due_at", "id")
+
+    @admin.display(description="countdown")
+    def countdown(self, obj: Deadline) -> str:
+        if obj.met_at is not None or obj.superseded_at is not None:
+            return "—"
+        return render_countdown(obj.due_at)
+
+    @admin.display(description="missed", boolean=True)
+    def missed(self, obj: Deadline) -> bool:
+        return obj.missed_recorded_at is not None or obj.is_missed(timezone.now())
+
+
+class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
+    form = IncidentChangeForm
+    list_display = (
+        "ref",
+        "title",
+        "severity_code",
+        "status",
+        "commander",
+        "age",
+        "next_deadline",
+        "environment",
+        "is_drill",
+    )
+    list_display_links = ("ref", "title")
+    list_filter = ("status", SeverityCodeFilter, "environment", "is_drill", "detection_source")
+    search_fields = ("ref", "title", "summary")
+    list_select_related = ("severity", "commander")
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ("acknowledge_selected", "resolve_selected", "cancel_selected")
+    base_inlines = (DeadlineInline, StatusUpdateInline, RoleAssignmentInline, TimelineInline)
+    readonly_fields = (
+        "ref",
+        "severity",
+        "status",
+        "commander",
+        "is_drill",
+        "policy_version",
+        "next_deadline",
+        "suggested_severity",
+        "affected_services",
+        "declared_by",
+        "declared_at",
+        "resolved_at",
+        "closed_at",
+        "cancelled_at",
+        "alert_count",
+    )
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "ref",
+                    "title",
+                    "severity",
+                    "status",
+                    "commander",
+                    "next_deadline",
+                    "is_drill",
+                    "policy_version",
+                )
+            },
+        ),
+        (
+            "Description",
+            {
+                "fields": (
+                    "summary",
+                    "environment",
+                    "detection_source",
+                    "affected_services",
+                    "war_room_channel",
+                    "runbook_links",
+                    "alert_count",
+                )
+            },
+        ),
+        (
+            "Facts",
+            {
+                "fields": (
+                    "customers_affected_count",
+                    "customers_affected_pct",
+                    "critical_flow_broken",
+                    "production_outage",
+                    "data_loss",
+                    "customer_facing",
+                    "revenue_impact",
+                    "revenue_currency",
+                    "suggested_severity",
+                )
+            },
+        ),
+        (
+            "Milestones (UTC; edits are written on the timeline)",
+            {
+                "fields": (
+                    "impact_started_at",
+                    "detected_at",
+                    "declared_at",
+                    "declared_by",
+                    "acknowledged_at",
+                    "mitigated_at",
+                    "resolved_at",
+                    "closed_at",
+                    "cancelled_at",
+                ),
+            },
+        ),
+    )
+
+    # --- list columns -------------------------------------------------------------
+
+    @admin.display(description="severity", ordering="severity__rank")
+    def severity_code(self, obj: Incident) -> str:
+        return obj.severity.code
+
+    @admin.display(description="age", ordering="declared_at")
+    def age(self, obj: Incident) -> str:
+        return humanize_minutes(timezone.now() - obj.declared_at)
+
+    @admin.display(description="next deadline", ordering="next_deadline_at")
+    def next_deadline(self, obj: Incident) -> str:
+        if obj.next_deadline_at is None:
+            return "—"
+        return render_countdown(obj.next_deadline_at, deadline_kind_label(obj.next_deadline_kind))
+
+    @admin.display(description="suggested severity (from the facts)")
+    def suggested_severity(self, obj: Incident) -> str:
+        suggestion = services.suggest_for_incident(obj)
+        code = suggestion.level.code if suggestion.level else "none"
+        return f"{code} — " + "; ".join(suggestion.reasons)
+
+    @admin.display(description="affected services")
+    def affected_services(self, obj: Incident) -> str:
+        return ", ".join(s.name for s in obj.services.all()) or "—"
+
+    # --- permissions: writes go through the services ------------------------------
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """The generic add form is replaced by the “Declare incident” view."""
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Incidents are a record: cancel one declared by mistake, never delete it."""
+        return False
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [*self.base_inlines, *admin_extensions.INCIDENT_INLINES]
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def save_model(self, request: Any, obj: Incident, form: Any, change: bool) -> None:
+        """Nothing to save: `IncidentChangeForm` already called `update_incident_details`."""

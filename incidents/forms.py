@@ -1,0 +1,169 @@
+"""Admin forms for the incident flow. They parse input; the services decide.
+
+Each form turns a `DomainError` into an error on the field it names
+(`add_domain_error`), so a refused operation re-renders the form instead of a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from incidents.choices import (
+    OPEN_STATUSES,
+    DetectionSource,
+    Environment,
+    IncidentRole,
+    IncidentStatus,
+)
+from incidents.exceptions import DomainError
+from incidents.models import Incident, PolicyVersion, Service
+from incidents.services import EDITABLE_FIELDS, MILESTONE_FIELDS, update_incident_details
+from portal.actors import Actor
+
+
+def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
+    """Show `error` on the field it names, or above the form when the form has no such field."""
+    if error.field and error.field in form.fields:
+        form.add_error(error.field, error.message)
+    elif error.field:
+        form.add_error(None, f"{error.field}: {error.message}")
+    else:
+        form.add_error(None, error.message)
+
+
+def staff_users() -> Any:
+    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+
+
+def level_choices(version: PolicyVersion | None) -> list[tuple[str, str]]:
+    if version is None:
+        return [("", "---------")]
+    levels = version.levels.order_by("rank")
+    return [("", "---------")] + [(lv.code, f"{lv.code} {lv.name}".strip()) for lv in levels]
+
+
+class DeclareIncidentForm(forms.Form):
+    """Declare an incident under the policy in force. Severity choices are its levels."""
+
+    title = forms.CharField(max_length=200)
+    severity = forms.ChoiceField(
+        required=False,
+        help_text="Leave empty and press “Suggest severity” to get one from the facts below.",
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
+    detection_source = forms.ChoiceField(
+        choices=DetectionSource.choices, initial=DetectionSource.MANUAL
+    )
+    services = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), required=False)
+    customers_affected_pct = forms.DecimalField(
+        label="Customers affected (%)", required=False, min_value=0, max_value=100, decimal_places=2
+    )
+    critical_flow_broken = forms.BooleanField(required=False, label="A critical flow is broken")
+    production_outage = forms.BooleanField(required=False, label="Production outage")
+    data_loss = forms.BooleanField(required=False, label="Confirmed data loss or leak")
+    customer_facing = forms.BooleanField(
+        required=False, initial=True, label="Customer-facing impact"
+    )
+    commander = forms.ModelChoiceField(
+        queryset=staff_users(), required=False, help_text="Defaults to you."
+    )
+    is_drill = forms.BooleanField(required=False, label="This is a drill")
+
+    def __init__(self, *args: Any, version: PolicyVersion | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["severity"]).choices = level_choices(version)
+        cast(forms.ModelChoiceField, self.fields["commander"]).queryset = staff_users()
+
+
+class PostUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in (*OPEN_STATUSES, IncidentStatus.RESOLVED)]
+    )
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What we know")
+    next_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    eta = forms.CharField(max_length=100, required=False, label="ETA")
+    public = forms.BooleanField(required=False, help_text="Also show it on the public status page.")
+
+
+class ChangeSeverityForm(forms.Form):
+    severity = forms.ChoiceField()
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, version: PolicyVersion | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["severity"]).choices = level_choices(version)
+
+
+class ResolveForm(forms.Form):
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Optional closing update.",
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Declared in good faith, turned out not to be one. Kept out of metrics.",
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    """No input: the POST itself says “I am on it”."""
+
+
+class AssignRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=IncidentRole.choices)
+    user = forms.ModelChoiceField(queryset=staff_users())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = staff_users()
+
+
+class IncidentChangeForm(forms.ModelForm):
+    """The incident change page: descriptive fields and milestones, written by the service.
+
+    Django's admin runs the whole change view in one transaction, so the service call
+    is the last validation step (as `UserCreationForm._post_clean` validates the
+    password): a refused edit becomes a form error and nothing is written; an accepted
+    one lands on the timeline. `save()` then writes nothing more.
+    """
+
+    request: Any = None  # set by IncidentAdmin.get_form
+
+    class Meta:
+        model = Incident
+        fields = [*EDITABLE_FIELDS, *MILESTONE_FIELDS]
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        if self.errors or self.instance.pk is None:
+            return
+        changes = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in EDITABLE_FIELDS or name in MILESTONE_FIELDS
+        }
+        if not changes:
+            return
+        try:
+            with transaction.atomic():
+                self.instance = update_incident_details(
+                    incident=self.instance, actor=Actor.for_request(self.request), changes=changes
+                )
+        except DomainError as exc:
+            add_domain_error(self, exc)
+
+    def save(self, commit: bool = True) -> Any:
+        return self.instance
+
+    def save_m2m(self) -> None:
+        """Nothing to save: affected services are read-only here."""
