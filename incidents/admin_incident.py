@@ -200,7 +200,6 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
         "policy_version",
         "next_deadline",
         "suggested_severity",
-        "affected_services",
         "declared_by",
         "declared_at",
         "resolved_at",
@@ -231,7 +230,7 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
                     "summary",
                     "environment",
                     "detection_source",
-                    "affected_services",
+                    "services",
                     "war_room_channel",
                     "runbook_links",
                     "alert_count",
@@ -293,10 +292,6 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
         suggestion = services.suggest_for_incident(obj)
         code = suggestion.level.code if suggestion.level else "none"
         return f"{code} — " + "; ".join(suggestion.reasons)
-
-    @admin.display(description="affected services")
-    def affected_services(self, obj: Incident) -> str:
-        return ", ".join(s.name for s in obj.services.all()) or "—"
 
     # --- permissions: writes go through the services ------------------------------
 

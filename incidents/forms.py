@@ -141,7 +141,7 @@ class IncidentChangeForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        fields = [*EDITABLE_FIELDS, *MILESTONE_FIELDS]
+        fields = [*EDITABLE_FIELDS, "services", *MILESTONE_FIELDS]
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
@@ -150,7 +150,7 @@ class IncidentChangeForm(forms.ModelForm):
         changes = {
             name: self.cleaned_data[name]
             for name in self.changed_data
-            if name in EDITABLE_FIELDS or name in MILESTONE_FIELDS
+            if name in EDITABLE_FIELDS or name in MILESTONE_FIELDS or name == "services"
         }
         if not changes:
             return
@@ -166,4 +166,4 @@ class IncidentChangeForm(forms.ModelForm):
         return self.instance
 
     def save_m2m(self) -> None:
-        """Nothing to save: affected services are read-only here."""
+        """Nothing to save: `update_incident_details` already set the affected services."""

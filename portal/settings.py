@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_q",
     "portal",
     "portal.notifications",
+    "portal.audit",
+    "portal.reports",
     "incidents",
     "incidents.oncall",
     "incidents.integrations",
@@ -103,8 +105,7 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Opt in to Django 6's https default for URL form fields now (silences the transition warning).
-FORMS_URLFIELD_ASSUME_HTTPS = True
+
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -121,6 +122,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+# WhiteNoise warns on every request when the directory is missing (before collectstatic).
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

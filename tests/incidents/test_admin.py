@@ -391,6 +391,9 @@ def _change_data(admin_client: Any, incident: Incident, **changes: Any) -> dict[
                 value.strftime("%H:%M:%S"),
             )
             continue
+        if name == "services":
+            data[name] = [service.pk for service in value or []]
+            continue
         data[name] = "[]" if name == "runbook_links" else ("" if value is None else value)
         if field.__class__.__name__ == "SplitDateTimeField":
             data[f"{name}_0"] = data[f"{name}_1"] = ""
@@ -421,6 +424,20 @@ def test_bad_edit_is_a_form_error_naming_the_field_and_writes_nothing(
     incident.refresh_from_db()
     assert incident.title == "Checkout errors"
     assert timeline_messages(incident) == before
+
+
+def test_affected_services_are_edited_through_the_service(admin_client: Any, declare: Any) -> None:
+    from incidents.models import Service
+
+    api = Service.objects.create(name="API", slug="api")
+    web = Service.objects.create(name="Web", slug="web")
+    incident = declare("SEV-2", services=[api])
+    response = admin_client.post(
+        change_url(incident), _change_data(admin_client, incident, services=[api.pk, web.pk])
+    )
+    assert response.status_code == 302
+    assert sorted(incident.services.values_list("slug", flat=True)) == ["api", "web"]
+    assert TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.FIELDS_CHANGED).exists()
 
 
 def test_milestone_edit_lands_on_the_timeline(admin_client: Any, declare: Any) -> None:
