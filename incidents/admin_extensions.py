@@ -21,7 +21,9 @@ def register_incident_inline(inline_class: Any) -> Any:
     return inline_class
 
 
-def register_incident_button(label: str, url_name: str, *, needs_open_incident: bool = True) -> None:
+def register_incident_button(
+    label: str, url_name: str, *, needs_open_incident: bool = True
+) -> None:
     """Add a button to the incident page that links to an add-on's admin view (`url_name`, args=[pk])."""
     entry = (label, url_name, needs_open_incident)
     if entry not in INCIDENT_BUTTONS:

@@ -58,16 +58,28 @@ OPEN_STATUSES = (
 # close only once resolved, cancel from any open state. Resolved may reopen.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     IncidentStatus.INVESTIGATING: frozenset(
-        {IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED,
-         IncidentStatus.CANCELLED}
+        {
+            IncidentStatus.IDENTIFIED,
+            IncidentStatus.MONITORING,
+            IncidentStatus.RESOLVED,
+            IncidentStatus.CANCELLED,
+        }
     ),
     IncidentStatus.IDENTIFIED: frozenset(
-        {IncidentStatus.INVESTIGATING, IncidentStatus.MONITORING, IncidentStatus.RESOLVED,
-         IncidentStatus.CANCELLED}
+        {
+            IncidentStatus.INVESTIGATING,
+            IncidentStatus.MONITORING,
+            IncidentStatus.RESOLVED,
+            IncidentStatus.CANCELLED,
+        }
     ),
     IncidentStatus.MONITORING: frozenset(
-        {IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.RESOLVED,
-         IncidentStatus.CANCELLED}
+        {
+            IncidentStatus.INVESTIGATING,
+            IncidentStatus.IDENTIFIED,
+            IncidentStatus.RESOLVED,
+            IncidentStatus.CANCELLED,
+        }
     ),
     IncidentStatus.RESOLVED: frozenset({IncidentStatus.CLOSED, IncidentStatus.INVESTIGATING}),
     IncidentStatus.CLOSED: frozenset(),

@@ -31,3 +31,8 @@ def record(
         message=message,
         data=data or {},
     )
+
+
+def record_many(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Append prepared entries in one INSERT (the sweeper writes one per missed deadline)."""
+    return TimelineEntry.objects.bulk_create(entries)

@@ -13,7 +13,9 @@ from incidents.models import Deadline, Incident, PolicyVersion, SeverityLevel, T
 
 
 def active_policy_version() -> PolicyVersion:
-    version = PolicyVersion.objects.filter(status=PolicyStatus.ACTIVE).select_related("policy").first()
+    version = (
+        PolicyVersion.objects.filter(status=PolicyStatus.ACTIVE).select_related("policy").first()
+    )
     if version is None:
         raise NoActivePolicy()
     return version
@@ -51,9 +53,9 @@ def open_deadlines_prefetch() -> Prefetch:
 
 def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
     """Incidents with everything a list shows, in a constant number of queries."""
-    qs = Incident.objects.select_related("severity", "commander", "policy_version").prefetch_related(
-        open_deadlines_prefetch(), "services"
-    )
+    qs = Incident.objects.select_related(
+        "severity", "commander", "policy_version"
+    ).prefetch_related(open_deadlines_prefetch(), "services")
     filters = filters or {}
     if filters.get("status"):
         qs = qs.filter(status__in=str(filters["status"]).split(","))
@@ -61,6 +63,8 @@ def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident
         qs = qs.filter(severity__code__iexact=filters["severity"])
     if filters.get("environment"):
         qs = qs.filter(environment=filters["environment"])
+    if filters.get("dedup_key"):
+        qs = qs.filter(alerts__dedup_key=filters["dedup_key"]).distinct()
     if "is_drill" in filters and filters["is_drill"] is not None:
         qs = qs.filter(is_drill=filters["is_drill"])
     return qs

@@ -60,7 +60,9 @@ DEMO_SERVICES = (
 @transaction.atomic
 def load_core_demo(*, actor: Actor) -> list[str]:
     for name, slug, description in DEMO_SERVICES:
-        Service.objects.get_or_create(slug=slug, defaults={"name": name, "description": description})
+        Service.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description}
+        )
     if Incident.objects.exists():
         return []
     api = Service.objects.get(slug="api")
@@ -68,34 +70,63 @@ def load_core_demo(*, actor: Actor) -> list[str]:
     web = Service.objects.get(slug="web-app")
     refs = []
     old = services.declare_incident(
-        actor=actor, title="Card payments failing at checkout", severity="SEV-2", services=[billing],
-        summary="Stripe webhook receiver returns 500; renewals are not recorded.", critical_flow_broken=True,
+        actor=actor,
+        title="Card payments failing at checkout",
+        severity="SEV-2",
+        services=[billing],
+        summary="Stripe webhook receiver returns 500; renewals are not recorded.",
+        critical_flow_broken=True,
         detection_source="error_tracker",
     )
     services.acknowledge_incident(incident=old, actor=actor)
-    services.post_status_update(incident=old, actor=actor, status="identified",
-                                message="A bad deploy broke webhook signature checks.", public=True)
+    services.post_status_update(
+        incident=old,
+        actor=actor,
+        status="identified",
+        message="A bad deploy broke webhook signature checks.",
+        public=True,
+    )
     services.resolve_incident(incident=old, actor=actor, message="Rolled back; renewals replayed.")
     refs.append(old.ref)
     current = services.declare_incident(
-        actor=actor, title="API latency above 5 s", severity="SEV-2", services=[api, web],
-        summary="p99 latency on /api is above 5 s for 30 % of requests.", customers_affected_pct=30,
+        actor=actor,
+        title="API latency above 5 s",
+        severity="SEV-2",
+        services=[api, web],
+        summary="p99 latency on /api is above 5 s for 30 % of requests.",
+        customers_affected_pct=30,
         detection_source="monitoring_alert",
     )
     services.acknowledge_incident(incident=current, actor=actor)
-    services.post_status_update(incident=current, actor=actor, status="investigating",
-                                message="Looking at the database connection pool.", next_steps="Scale the pool",
-                                eta="30 min", public=True)
+    services.post_status_update(
+        incident=current,
+        actor=actor,
+        status="investigating",
+        message="Looking at the database connection pool.",
+        next_steps="Scale the pool",
+        eta="30 min",
+        public=True,
+    )
     refs.append(current.ref)
     small = services.declare_incident(
-        actor=actor, title="Typo on the pricing page", severity="SEV-4", services=[web],
-        customer_facing=False, detection_source="customer_report",
+        actor=actor,
+        title="Typo on the pricing page",
+        severity="SEV-4",
+        services=[web],
+        customer_facing=False,
+        detection_source="customer_report",
     )
     refs.append(small.ref)
     return refs
 
 
 def load_demo() -> dict[str, Any]:
+    from incidents.choices import PolicyStatus
+    from incidents.models import PolicyVersion
+    from incidents.policies import load_preset
+
+    if not PolicyVersion.objects.filter(status=PolicyStatus.ACTIVE).exists():
+        load_preset("founder-24x7", actor=Actor.system("demo"))
     user, password = ensure_admin()
     actor = Actor.for_user(user)
     refs = load_core_demo(actor=actor)
@@ -107,4 +138,15 @@ def load_demo() -> dict[str, Any]:
                 raise
             continue
         module.load_demo(actor=actor)
+    if refs:
+        # Declared last, once on-call and channels exist: the worker visibly pages for it.
+        sev1 = services.declare_incident(
+            actor=Actor.system("demo"),
+            title="Primary database unreachable",
+            severity="1",
+            production_outage=True,
+            detection_source="monitoring_alert",
+            services=list(Service.objects.filter(slug="api")),
+        )
+        refs.append(sev1.ref)
     return {"username": user.get_username(), "password": password, "incidents": refs}

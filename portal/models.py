@@ -17,9 +17,13 @@ class ApiToken(models.Model):
     """A bearer token for the REST API. Only its SHA-256 is stored; the key is shown once."""
 
     name = models.CharField(max_length=100)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    prefix = models.CharField(max_length=8, editable=False, help_text="First characters, to recognise it.")
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="First characters, to recognise it."
+    )
     read_only = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who did it: web requests set the audit actor (user, or the API token).
+    "portal.audit.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -159,7 +161,10 @@ REST_FRAMEWORK = {
         "portal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["portal.api.permissions.IsAuthenticatedTokenScope"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "portal.api.permissions.IsAuthenticatedTokenScope",
+        "portal.audit.permissions.AuditorsReadOnly",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -178,7 +183,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.document_error_responses",
+    ],
+    # One schema enum per choice set that several endpoints share.
+    "ENUM_NAME_OVERRIDES": {
+        "DetectionSourceEnum": "incidents.choices.DetectionSource",
+        "IncidentStatusEnum": "incidents.choices.IncidentStatus",
+        "EnvironmentEnum": "incidents.choices.Environment",
+        "DrillStatusEnum": "drills.choices.DrillStatus",
+        "CommsTemplateKindEnum": "incidents.comms.choices.TemplateKind",
+    },
 }
 
 # --- Task queue (django-q2). ORM broker by default: nothing else to install.

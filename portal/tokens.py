@@ -13,14 +13,20 @@ from portal.models import ApiToken, hash_token_key
 
 
 @transaction.atomic
-def create_api_token(*, user: Any, name: str, read_only: bool, actor: Actor) -> tuple[ApiToken, str]:
+def create_api_token(
+    *, user: Any, name: str, read_only: bool, actor: Actor
+) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns it with the clear key, which is never stored."""
     name = (name or "").strip()
     if not name:
         raise DomainError("Name the token (where it is used).", field="name")
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        name=name[:100], user=user, key_hash=hash_token_key(key), prefix=key[:8], read_only=read_only
+        name=name[:100],
+        user=user,
+        key_hash=hash_token_key(key),
+        prefix=key[:8],
+        read_only=read_only,
     )
     return token, key
 

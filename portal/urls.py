@@ -13,3 +13,6 @@ urlpatterns = [
     # iCal feeds and one-click acknowledge links (secret/signed URLs, no login).
     path("oncall/", include("incidents.oncall.urls")),
 ]
+
+handler404 = "portal.api.errors.not_found"
+handler500 = "portal.api.errors.server_error"

@@ -1,3 +1,18 @@
-from django.urls import URLPattern, URLResolver
+"""Public pages, mounted at /status/ (no login)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from incidents.comms import views
+from incidents.comms.feeds import StatusFeed
+
+app_name = "comms"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.status, name="status"),
+    path("incidents/<str:ref>/", views.incident_page, name="incident"),
+    path("feed/", StatusFeed(), name="feed"),
+    path("summary.json", views.summary_json, name="summary"),
+    path("subscribe/", views.subscribe, name="subscribe"),
+    path("subscribe/confirm/<str:token>/", views.subscribe_confirm, name="subscribe-confirm"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from incidents.oncall import views
+
+app_name = "oncall"
+
+urlpatterns = [
+    path("ack/<str:token>/", views.acknowledge, name="ack"),
+    path("ical/<str:token>.ics", views.ical_feed, name="ical"),
+]

@@ -18,7 +18,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode(errors="replace").lower() not in self.keywords:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Invalid Authorization header: use 'Token <key>'.")
+            raise exceptions.AuthenticationFailed(
+                "Invalid Authorization header: use 'Token <key>'."
+            )
         try:
             key = header[1].decode()
         except UnicodeDecodeError:

@@ -42,20 +42,34 @@ def check_task_queue() -> dict[str, Any]:
 
 
 _check_schema = inline_serializer(
-    "HealthCheck", {"ok": serializers.BooleanField(), "error": serializers.CharField(required=False)}
+    "HealthCheck",
+    {
+        "ok": serializers.BooleanField(),
+        "error": serializers.CharField(required=False, help_text="The exception's class name."),
+        "vendor": serializers.CharField(required=False, help_text="Database: sqlite, postgresql."),
+        "broker": serializers.CharField(required=False, help_text="Task queue: the broker class."),
+        "queued": serializers.IntegerField(required=False, help_text="Task queue: tasks waiting."),
+    },
 )
 _health_schema = inline_serializer(
     "Health",
     {
-        "status": serializers.ChoiceField(choices=["ok", "unavailable"]),
+        "status": serializers.ChoiceField(
+            choices=["ok", "unavailable"], help_text="unavailable when a check failed."
+        ),
         "time": serializers.DateTimeField(),
-        "checks": inline_serializer("HealthChecks", {"database": _check_schema, "task_queue": _check_schema}),
+        "checks": inline_serializer(
+            "HealthChecks", {"database": _check_schema, "task_queue": _check_schema}
+        ),
     },
 )
 
 
 @extend_schema(
-    responses={200: _health_schema, 503: OpenApiResponse(_health_schema, description="A check failed.")},
+    responses={
+        200: _health_schema,
+        503: OpenApiResponse(_health_schema, description="A check failed."),
+    },
     auth=[],
 )
 @api_view(["GET"])

@@ -1,1 +1,113 @@
-"""Models of Notifications."""
+"""Notification channels, severity routing rules and the outbox (SPEC §5)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
+
+
+class NotificationChannel(models.Model):
+    """Where messages go: an apprise URL (Slack, Discord, Teams, JSON webhook, SMS…),
+    an email address (sent through Django's email backend) or the console."""
+
+    name = models.CharField(
+        max_length=80, unique=True, help_text="e.g. '#errors' or 'Founder email'."
+    )
+    kind = models.CharField(max_length=10, choices=ChannelKind.choices)
+    target = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="An apprise URL (e.g. discord://webhook_id/webhook_token, json://host/path), "
+        "or an email address for the email kind; blank for console.",
+    )
+    enabled = models.BooleanField(
+        default=True, help_text="Disabled channels keep their messages pending."
+    )
+    description = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Internal notifications of incidents of severity `level_code` go to `channel`.
+
+    By level code (not by policy version) so that the routing survives a new policy
+    version; `*` matches every level.
+    """
+
+    level_code = models.CharField(
+        max_length=20, help_text="A severity code (S1, SEV-2…) or * for all."
+    )
+    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="rules")
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("level_code", "channel__name")
+        constraints = [
+            models.UniqueConstraint(fields=("level_code", "channel"), name="routing_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level_code} → {self.channel}"
+
+
+class OutboxMessage(models.Model):
+    """One message to one destination, written in the transaction that caused it
+    and delivered by the worker (`tasks.deliver_outbox_message`)."""
+
+    kind = models.CharField(max_length=40, help_text="What it is about: page, deadline_missed…")
+    channel = models.ForeignKey(
+        NotificationChannel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    recipient = models.CharField(max_length=254, blank=True, help_text="Email address, if any.")
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
+    # `destination` makes the idempotency key concrete: "channel:<id>" or "email:<address>".
+    destination = models.CharField(max_length=300)
+    dedupe_key = models.CharField(max_length=255)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+    )
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("dedupe_key", "destination"), name="outbox_dedupe_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=("next_attempt_at",),
+                name="outbox_due",
+                condition=models.Q(status__in=("pending", "sending")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject[:60]} → {self.destination} ({self.status})"

@@ -437,7 +437,9 @@ def test_affected_services_are_edited_through_the_service(admin_client: Any, dec
     )
     assert response.status_code == 302
     assert sorted(incident.services.values_list("slug", flat=True)) == ["api", "web"]
-    assert TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.FIELDS_CHANGED).exists()
+    assert TimelineEntry.objects.filter(
+        incident=incident, kind=TimelineKind.FIELDS_CHANGED
+    ).exists()
 
 
 def test_milestone_edit_lands_on_the_timeline(admin_client: Any, declare: Any) -> None:

@@ -281,7 +281,9 @@ def test_affected_services_are_edited_on_the_timeline(declare, system):
     api = Service.objects.create(name="API", slug="api")
     web = Service.objects.create(name="Web", slug="web")
     incident = declare(services=[api])
-    services.update_incident_details(incident=incident, actor=system, changes={"services": [api, web]})
+    services.update_incident_details(
+        incident=incident, actor=system, changes={"services": [api, web]}
+    )
     assert sorted(incident.services.values_list("slug", flat=True)) == ["api", "web"]
     entry = incident.timeline.get(kind=TimelineKind.FIELDS_CHANGED)
     assert entry.data == {"services": [["api"], ["api", "web"]]}

@@ -28,20 +28,43 @@ class Command(PortalCommand):
         sub = parser.add_subparsers(dest="action", required=True, parser_class=OneLineErrorParser)
 
         open_ = sub.add_parser("open", help="Declare an incident; prints its reference first.")
-        open_.add_argument("--sev", "--severity", dest="severity", required=True,
-                           help="Level code (SEV-1, S2…) or rank (1 = worst).")
+        open_.add_argument(
+            "--sev",
+            "--severity",
+            dest="severity",
+            required=True,
+            help="Level code (SEV-1, S2…) or rank (1 = worst).",
+        )
         open_.add_argument("--summary", required=True)
         open_.add_argument("--title", help="Defaults to the summary's first line.")
-        open_.add_argument("--env", "--environment", dest="environment", default=Environment.PRODUCTION,
-                           choices=Environment.values)
-        open_.add_argument("--source", dest="detection_source", default=DetectionSource.MANUAL,
-                           choices=DetectionSource.values)
-        open_.add_argument("--service", dest="services", action="append", default=[],
-                           help="Affected service slug (repeatable).")
+        open_.add_argument(
+            "--env",
+            "--environment",
+            dest="environment",
+            default=Environment.PRODUCTION,
+            choices=Environment.values,
+        )
+        open_.add_argument(
+            "--source",
+            dest="detection_source",
+            default=DetectionSource.MANUAL,
+            choices=DetectionSource.values,
+        )
+        open_.add_argument(
+            "--service",
+            dest="services",
+            action="append",
+            default=[],
+            help="Affected service slug (repeatable).",
+        )
         open_.add_argument("--data-loss", action="store_true", help="Confirmed data loss or leak.")
 
-        for name, text in (("ack", "Acknowledge: I am on it."), ("resolve", "Resolve."),
-                           ("mitigate", "Mark mitigated."), ("show", "Print the incident.")):
+        for name, text in (
+            ("ack", "Acknowledge: I am on it."),
+            ("resolve", "Resolve."),
+            ("mitigate", "Mark mitigated."),
+            ("show", "Print the incident."),
+        ):
             p = sub.add_parser(name, help=text)
             p.add_argument("ref")
             if name == "resolve":
@@ -49,8 +72,11 @@ class Command(PortalCommand):
 
         update = sub.add_parser("update", help="Post a status update.")
         update.add_argument("ref")
-        update.add_argument("--status", required=True, choices=[s for s in IncidentStatus.values
-                                                                 if s not in ("closed", "cancelled")])
+        update.add_argument(
+            "--status",
+            required=True,
+            choices=[s for s in IncidentStatus.values if s not in ("closed", "cancelled")],
+        )
         update.add_argument("--message", required=True)
         update.add_argument("--next-steps", default="")
         update.add_argument("--eta", default="")
@@ -110,18 +136,30 @@ class Command(PortalCommand):
         elif action == "mitigate":
             incident = services.mitigate_incident(incident=incident, actor=actor)
         elif action == "resolve":
-            incident = services.resolve_incident(incident=incident, actor=actor, message=options["message"])
+            incident = services.resolve_incident(
+                incident=incident, actor=actor, message=options["message"]
+            )
         elif action == "update":
             services.post_status_update(
-                incident=incident, actor=actor, status=options["status"], message=options["message"],
-                next_steps=options["next_steps"], eta=options["eta"], public=options["public"],
+                incident=incident,
+                actor=actor,
+                status=options["status"],
+                message=options["message"],
+                next_steps=options["next_steps"],
+                eta=options["eta"],
+                public=options["public"],
             )
         elif action == "severity":
             incident = services.change_severity(
-                incident=incident, actor=actor, severity=options["severity"], reason=options["reason"]
+                incident=incident,
+                actor=actor,
+                severity=options["severity"],
+                reason=options["reason"],
             )
         elif action == "cancel":
-            incident = services.cancel_incident(incident=incident, actor=actor, reason=options["reason"])
+            incident = services.cancel_incident(
+                incident=incident, actor=actor, reason=options["reason"]
+            )
         incident = incident_by_ref(incident.ref)
         self.stdout.write(incident.ref)
         self._print(incident)
@@ -132,5 +170,6 @@ class Command(PortalCommand):
         for deadline in current_deadlines(incident):
             due = f"{deadline.due_at:%Y-%m-%d %H:%M}Z" if deadline.due_at else "no clock"
             state = "met" if deadline.met_at else "open"
-            self.stdout.write(f"  {deadline.api_kind:<18} {deadline.target:<16} due {due} ({state})")
-
+            self.stdout.write(
+                f"  {deadline.api_kind:<18} {deadline.target:<16} due {due} ({state})"
+            )

@@ -17,7 +17,9 @@ class Command(PortalCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", nargs="?", help="Preset name; see --list.")
-        parser.add_argument("--list", action="store_true", help="Print the preset names, one a line.")
+        parser.add_argument(
+            "--list", action="store_true", help="Print the preset names, one a line."
+        )
         parser.add_argument("--no-activate", action="store_true", help="Load as a draft only.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,7 +31,9 @@ class Command(PortalCommand):
             raise CommandError("name: give a preset name, or --list to see them.")
         try:
             version = load_preset(
-                options["name"], actor=Actor.system("loadpolicy"), activate=not options["no_activate"]
+                options["name"],
+                actor=Actor.system("loadpolicy"),
+                activate=not options["no_activate"],
             )
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'name'}: {exc.message}") from None

@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from incidents.oncall.api.views import OnCallView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("oncall/", OnCallView.as_view(), name="api-oncall"),
+]

@@ -1,0 +1,316 @@
+"""Alert storm: PagerDuty Events v2 triggers against the real stack (gunicorn + PostgreSQL).
+
+    .venv/bin/python bench/alert_storm.py [--events 20000] [--keys 200] [--concurrency 16]
+
+Creates (drops first) the database `portal_bench_storm`, migrates it, loads the
+founder-24x7 policy, creates a PagerDuty integration, starts gunicorn with 2 workers
+(DEBUG=0, SECURE_SSL_REDIRECT=0) and posts N triggers over K dedup keys from an asyncio
+load generator on the same machine (raw HTTP/1.1 over asyncio streams, bounded
+concurrency, keep-alive when the server offers it). Then it checks that exactly K
+incidents opened and N alerts were counted, and measures the physical baseline in the
+same run: the raw `INSERT … ON CONFLICT DO UPDATE` rate through psycopg on a scratch
+copy of the alert table, with as many connections as gunicorn has workers.
+Results go to bench/results/alert_storm.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+DB = "portal_bench_storm"
+PG = "postgres://postgres@127.0.0.1:5432"
+RESULTS = ROOT / "bench" / "results" / "alert_storm.md"
+
+
+def env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{DB}",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret-key-not-used-anywhere-else-0123456789abcdef",
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "CONN_MAX_AGE": "600",
+    }
+
+
+def manage(*args: str) -> str:
+    out = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [PY, "manage.py", *args], cwd=ROOT, env=env(), check=True, capture_output=True, text=True
+    )
+    return out.stdout
+
+
+def setup_database() -> str:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+    manage("migrate", "--no-input")
+    manage("loadpolicy", "founder-24x7")
+    return (
+        manage("integration", "create", "--kind", "pagerduty", "--name", "storm")
+        .strip()
+        .splitlines()[-1]
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, worker_class: str, threads: int) -> subprocess.Popen:
+    cmd = [GUNICORN, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    if worker_class != "sync":
+        cmd += ["-k", worker_class, "--threads", str(threads)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env())  # noqa: S603 - fixed argv, no shell
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+# --- Load generator -------------------------------------------------------------------------
+
+
+class Connection:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+        ).encode()
+        self.writer.write(head + body)
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            elif name.lower() == "connection" and value.strip().lower() == "close":
+                close = True
+        await self.reader.readexactly(length)
+        if close:
+            self.writer.close()
+            self.writer = None
+        return status
+
+
+async def storm(
+    port: int, bodies: list[bytes], concurrency: int
+) -> tuple[float, list[float], dict[int, int]]:
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def worker() -> None:
+        conn = Connection(port)
+        while not queue.empty():
+            body = queue.get_nowait()
+            started = time.perf_counter()
+            status = await conn.post("/integrations/pagerduty/v2/enqueue", body)
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, statuses
+
+
+def make_bodies(key: str, events: int, keys: int) -> list[bytes]:
+    rng = random.Random(42)
+    bodies = []
+    for n in range(events):
+        k = rng.randrange(keys) if n >= keys else n  # every key at least once, then random
+        bodies.append(
+            json.dumps(
+                {
+                    "routing_key": key,
+                    "event_action": "trigger",
+                    "dedup_key": f"storm-{k}",
+                    "payload": {
+                        "summary": f"Storm alert {k}: error rate above threshold",
+                        "source": f"host-{k % 20}",
+                        "severity": "error",
+                        "custom_details": {"n": n},
+                    },
+                }
+            ).encode()
+        )
+    return bodies
+
+
+# --- Baseline ---------------------------------------------------------------------------------
+
+
+def baseline(events: int, keys: int, connections: int) -> float:
+    """Raw upserts through psycopg, same unique index, `connections` threads, autocommit."""
+    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_upsert")
+        conn.execute("CREATE TABLE bench_upsert (LIKE integrations_alert INCLUDING ALL)")
+        integration_id = conn.execute("SELECT id FROM integrations_integration LIMIT 1").fetchone()[
+            0
+        ]
+    sql = (
+        "INSERT INTO bench_upsert (integration_id, dedup_key, open_key, status, count, summary, "
+        "first_seen_at, last_seen_at, details) VALUES (%s, %s, %s, 'triggered', 1, %s, now(), now(), '{}') "
+        "ON CONFLICT (integration_id, open_key) DO UPDATE SET count = bench_upsert.count + 1, "
+        "last_seen_at = EXCLUDED.last_seen_at RETURNING id, (xmax = 0)"
+    )
+    per_thread = events // connections
+
+    def run(offset: int) -> None:
+        rng = random.Random(offset)
+        with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+            for _ in range(per_thread):
+                k = f"storm-{rng.randrange(keys)}"
+                conn.execute(sql, (integration_id, k, k, "Storm alert")).fetchone()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        total = conn.execute("SELECT sum(count) FROM bench_upsert").fetchone()[0]
+        conn.execute("DROP TABLE bench_upsert")
+    assert total == per_thread * connections, total
+    return per_thread * connections / elapsed
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    with psycopg.connect(f"{PG}/postgres") as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs ({cpu}), "
+        f"Python {platform.python_version()}, PostgreSQL {pg}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (sync, gthread)"
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker for gthread")
+    parser.add_argument("--append", action="store_true", help="append to the results file")
+    args = parser.parse_args()
+
+    key = setup_database()
+    port = free_port()
+    server = start_gunicorn(port, args.worker_class, args.threads)
+    try:
+        bodies = make_bodies(key, args.events, args.keys)
+        # warm-up: until the workers answer, so boot, imports and connections are not measured
+        for _ in range(60):
+            try:
+                asyncio.run(storm(port, [json.dumps({"routing_key": "warm-up"}).encode()] * 4, 2))
+                break
+            except OSError:
+                time.sleep(0.5)
+        elapsed, latencies, statuses = asyncio.run(storm(port, bodies, args.concurrency))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    with psycopg.connect(f"{PG}/{DB}") as conn:
+        incidents = conn.execute("SELECT count(*) FROM incidents_incident").fetchone()[0]
+        alerts = conn.execute("SELECT coalesce(sum(count), 0) FROM integrations_alert").fetchone()[
+            0
+        ]
+        alert_count = conn.execute(
+            "SELECT coalesce(sum(alert_count), 0) FROM incidents_incident"
+        ).fetchone()[0]
+        timeline = conn.execute(
+            "SELECT count(*) FROM incidents_timelineentry WHERE kind = 'alert'"
+        ).fetchone()[0]
+    # As many baseline connections as the server holds (one per worker thread).
+    server_connections = 2 * (args.threads if args.worker_class != "sync" else 1)
+    base_rate = baseline(args.events, args.keys, server_connections)
+
+    rate = args.events / elapsed
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    ok = incidents == args.keys and alerts == args.events and alert_count == args.events
+    report = f"""# Alert storm (PagerDuty Events v2 → portal)
+
+Run: `{" ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) or "alert_storm.py"}` on {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+Machine: {machine()} — shared with other jobs, so figures are noisy; compare the ratio.
+Stack: gunicorn 2 workers ({args.worker_class}{f", {args.threads} threads" if args.worker_class != "sync" else ""}), DEBUG=0, PostgreSQL `{DB}`; load generator: asyncio, {args.concurrency} connections, same machine.
+
+| measure | value |
+|---|---|
+| events sent | {args.events:,} triggers over {args.keys} dedup keys |
+| HTTP statuses | {", ".join(f"{s}: {n:,}" for s, n in sorted(statuses.items()))} |
+| throughput | **{rate:,.0f} events/s** ({elapsed:.1f} s) |
+| latency p50 / p99 | {p50:.1f} ms / {p99:.1f} ms |
+| incidents opened | {incidents} (expected {args.keys}) |
+| alerts counted (Σ alert.count) | {alerts:,} (expected {args.events:,}) |
+| Σ incident.alert_count | {alert_count:,} |
+| timeline "alert" entries | {timeline} (folded at 1, 10, 100…) |
+| baseline: raw `INSERT … ON CONFLICT` via psycopg, {server_connections} connections | {base_rate:,.0f} upserts/s |
+| **ratio portal / baseline** | **{rate / base_rate:.2f}** |
+| correct | {"yes" if ok else "NO"} |
+"""
+    if args.append and RESULTS.exists():
+        RESULTS.write_text(
+            RESULTS.read_text()
+            + "\n"
+            + report.replace("# Alert storm", "## Another run: alert storm")
+        )
+    else:
+        RESULTS.write_text(report)
+    print(report)
+    if not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,353 @@
+"""Input and output shapes of the incidents API (one serializer per action).
+
+Input serializers only parse and validate types; the services decide what is
+allowed. Output serializers present what the selectors loaded (no queries of
+their own beyond what the list selector prefetches).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
+from rest_framework import serializers
+
+from incidents.choices import (
+    DetectionSource,
+    Environment,
+    IncidentRole,
+    IncidentStatus,
+)
+from incidents.models import Deadline, Incident, Service, StatusUpdate, TimelineEntry
+from incidents.selectors import current_deadlines
+
+User = get_user_model()
+
+MAX_TEXT = 10_000
+
+
+# --- Output -----------------------------------------------------------------
+
+
+class DeadlineSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        source="api_kind",
+        help_text="ack, mitigate, resolve, status_update, postmortem, comms:<channel>.",
+    )
+    due_at = serializers.DateTimeField(allow_null=True)
+    met_at = serializers.DateTimeField(allow_null=True)
+    missed = serializers.SerializerMethodField(
+        help_text="Met late, or still unmet after it fell due."
+    )
+    target = serializers.CharField(help_text="The policy's wording, e.g. '15 min'.")
+
+    def get_missed(self, deadline: Deadline) -> bool:
+        return deadline.is_missed(self.context["now"])
+
+
+class PolicyVersionRefSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    policy = serializers.CharField(source="policy.name")
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    severity = serializers.CharField(
+        source="severity.code", help_text="The level's code, e.g. SEV-2."
+    )
+    severity_name = serializers.CharField(source="severity.name")
+    services: serializers.SlugRelatedField[Service] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug"
+    )
+    commander: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="username", allow_null=True
+    )
+    customers_affected_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    policy_version = PolicyVersionRefSerializer()
+    deadlines = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The incident's page in the admin.")
+
+    class Meta:
+        model = Incident
+        fields = (
+            "ref",
+            "title",
+            "summary",
+            "severity",
+            "severity_name",
+            "status",
+            "environment",
+            "detection_source",
+            "services",
+            "is_drill",
+            "commander",
+            "war_room_channel",
+            "runbook_links",
+            "customers_affected_count",
+            "customers_affected_pct",
+            "critical_flow_broken",
+            "production_outage",
+            "data_loss",
+            "customer_facing",
+            "alert_count",
+            "impact_started_at",
+            "detected_at",
+            "declared_at",
+            "acknowledged_at",
+            "mitigated_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "policy_version",
+            "next_deadline_at",
+            "next_deadline_kind",
+            "deadlines",
+            "url",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, incident: Incident) -> Any:
+        context = {"now": self.context["now"]}
+        return DeadlineSerializer(current_deadlines(incident), many=True, context=context).data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, incident: Incident) -> str | None:
+        try:
+            path = reverse("admin:incidents_incident_change", args=[incident.pk])
+        except NoReverseMatch:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class StatusUpdateSerializer(serializers.ModelSerializer):
+    posted_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        read_only=True, slug_field="username", allow_null=True
+    )
+
+    class Meta:
+        model = StatusUpdate
+        fields = ("status", "message", "next_steps", "eta", "public", "posted_at", "posted_by")
+        read_only_fields = fields
+
+
+@extend_schema_serializer(component_name="IncidentTimelineEntry")
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(
+        source="actor_label", help_text="User name, token name or 'system'."
+    )
+    # DRF pops declared fields off the class, so `data` does not shadow Serializer.data.
+    data = serializers.JSONField(  # type: ignore[assignment]
+        help_text="Structured details of the entry (kind-specific)."
+    )
+
+    class Meta:
+        model = TimelineEntry
+        fields = ("at", "kind", "actor", "message", "data")
+        read_only_fields = fields
+
+
+class SuggestionSerializer(serializers.Serializer):
+    severity = serializers.CharField(
+        allow_null=True, help_text="Suggested level code; null if no rule matched."
+    )
+    severity_name = serializers.CharField(allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+def suggestion_data(suggestion: Any) -> dict[str, Any]:
+    level = suggestion.level
+    return {
+        "severity": level.code if level else None,
+        "severity_name": level.name if level else None,
+        "rank": level.rank if level else None,
+        "reasons": list(suggestion.reasons),
+    }
+
+
+# --- Input ------------------------------------------------------------------
+
+
+class LookupField(serializers.SlugRelatedField):
+    """A slug or username lookup that refuses what no row can hold before querying.
+
+    PostgreSQL raises an error (not a miss) for NUL characters, which DRF would
+    let through as a 500.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data or len(data) > 150:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class FactsSerializer(serializers.Serializer):
+    """The facts the classification rules look at."""
+
+    customers_affected_pct = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+    critical_flow_broken = serializers.BooleanField(required=False, default=False)
+    production_outage = serializers.BooleanField(required=False, default=False)
+    data_loss = serializers.BooleanField(
+        required=False, default=False, help_text="Confirmed data loss or leak."
+    )
+    customer_facing = serializers.BooleanField(required=False, default=True)
+
+
+class IncidentCreateSerializer(FactsSerializer):
+    title = serializers.CharField(max_length=200)
+    severity = serializers.CharField(
+        max_length=20, help_text="A level code of the policy in force (SEV-2) or its rank (2)."
+    )
+    summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_TEXT, default=""
+    )
+    environment = serializers.ChoiceField(
+        choices=Environment.choices, required=False, default=Environment.PRODUCTION
+    )
+    detection_source = serializers.ChoiceField(
+        choices=DetectionSource.choices, required=False, default=DetectionSource.MANUAL
+    )
+    services = LookupField(
+        many=True,
+        slug_field="slug",
+        queryset=Service.objects.all(),
+        required=False,
+        help_text="Slugs of affected services.",
+    )
+    customers_affected_count = serializers.IntegerField(
+        min_value=0, max_value=2_000_000_000, required=False, allow_null=True
+    )
+    commander = LookupField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="Username; defaults to the token's user.",
+    )
+    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
+    detected_at = serializers.DateTimeField(required=False, allow_null=True)
+    runbook_links = serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False, max_length=20
+    )
+    is_drill = serializers.BooleanField(required=False, default=False)
+
+
+READ_ONLY_VIA_ACTIONS = {
+    "severity": "Change the severity with POST /api/v1/incidents/<ref>/severity/.",
+    "status": "Change the status with POST /api/v1/incidents/<ref>/status-updates/ "
+    "(or the resolve/cancel/mitigate actions).",
+}
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    """PATCH: descriptive fields and milestones. Severity and status have their own actions."""
+
+    title = serializers.CharField(max_length=200, required=False)
+    summary = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+    environment = serializers.ChoiceField(choices=Environment.choices, required=False)
+    detection_source = serializers.ChoiceField(choices=DetectionSource.choices, required=False)
+    customers_affected_count = serializers.IntegerField(
+        min_value=0, max_value=2_000_000_000, required=False, allow_null=True
+    )
+    customers_affected_pct = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+    critical_flow_broken = serializers.BooleanField(required=False)
+    production_outage = serializers.BooleanField(required=False)
+    data_loss = serializers.BooleanField(required=False)
+    customer_facing = serializers.BooleanField(required=False)
+    revenue_impact = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    )
+    revenue_currency = serializers.CharField(max_length=3, allow_blank=True, required=False)
+    war_room_channel = serializers.CharField(max_length=80, allow_blank=True, required=False)
+    runbook_links = serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False, max_length=20
+    )
+    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
+    detected_at = serializers.DateTimeField(required=False, allow_null=True)
+    acknowledged_at = serializers.DateTimeField(required=False, allow_null=True)
+    mitigated_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        data = self.initial_data if isinstance(self.initial_data, dict) else {}
+        errors = {
+            field: [message] for field, message in READ_ONLY_VIA_ACTIONS.items() if field in data
+        }
+        errors.update(
+            {
+                field: ["This field cannot be edited."]
+                for field in data
+                if field not in self.fields and field not in READ_ONLY_VIA_ACTIONS
+            }
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send at least one field to change."]}
+            )
+        return attrs
+
+
+class StatusUpdateCreateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=IncidentStatus.choices,
+        help_text="The incident's status after this update: an open status, or 'resolved' "
+        "(which resolves it).",
+    )
+    message = serializers.CharField(max_length=MAX_TEXT, help_text="What we know.")
+    next_steps = serializers.CharField(
+        max_length=MAX_TEXT, allow_blank=True, required=False, default=""
+    )
+    eta = serializers.CharField(max_length=100, allow_blank=True, required=False, default="")
+    public = serializers.BooleanField(
+        required=False, default=False, help_text="Also shown on the public status page."
+    )
+
+
+class SeverityChangeSerializer(serializers.Serializer):
+    severity = serializers.CharField(
+        max_length=20, help_text="A level code of the pinned policy, or its rank."
+    )
+    reason = serializers.CharField(max_length=1000)
+
+
+class ResolveSerializer(serializers.Serializer):
+    message = serializers.CharField(
+        max_length=MAX_TEXT, allow_blank=True, required=False, default=""
+    )
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, allow_blank=True, required=False, default="")
+
+
+class RoleAssignSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=IncidentRole.choices)
+    username = LookupField(slug_field="username", queryset=User.objects.filter(is_active=True))

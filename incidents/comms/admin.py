@@ -1,0 +1,197 @@
+"""Admin: templates, the message log, subscribers and the compose view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+
+from incidents.admin_extensions import register_incident_button, register_incident_inline
+from incidents.choices import DeadlineKind
+from incidents.comms.choices import KIND_CHANNEL
+from incidents.comms.forms import CommsTemplateForm, ComposeForm
+from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
+from incidents.comms.placeholders import PLACEHOLDERS, fill, incident_values
+from incidents.comms.selectors import messages_for_incident, templates_for_incident
+from incidents.comms.services import send_comms
+from incidents.exceptions import DomainError
+from incidents.models import Incident
+from incidents.selectors import current_deadlines
+from portal.actors import Actor
+
+
+@admin.register(CommsTemplate)
+class CommsTemplateAdmin(admin.ModelAdmin):
+    form = CommsTemplateForm
+    list_display = ("name", "kind", "audience", "severity_codes", "policy_version", "updated_at")
+    list_filter = ("kind", "audience")
+    list_select_related = ("policy_version__policy",)
+    search_fields = ("name", "key", "body")
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.base_fields["body"].help_text = "Placeholders: " + ", ".join(
+            "{" + p + "}" for p in PLACEHOLDERS
+        )
+        return form
+
+
+class CommsMessageInline(admin.TabularInline):
+    model = CommsMessage
+    fields = ("sent_at", "channel", "state", "subject", "body", "recipient_count", "actor_label")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "comms sent"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+register_incident_inline(CommsMessageInline)
+
+
+@admin.register(CommsMessage)
+class CommsMessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "sent_at",
+        "incident",
+        "channel",
+        "state",
+        "public",
+        "subject",
+        "recipient_count",
+        "actor_label",
+    )
+    list_filter = ("channel", "state", "public")
+    list_select_related = ("incident",)
+    search_fields = ("incident__ref", "subject", "body")
+    show_full_result_count = False
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # Messages are composed from the incident page.
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # The log of what went out is not edited.
+
+    def get_urls(self) -> list[URLPattern]:
+        compose = path(
+            "compose/<int:incident_id>/",
+            self.admin_site.admin_view(self.compose_view),
+            name="comms_compose",
+        )
+        return [compose, *super().get_urls()]
+
+    def compose_view(self, request: HttpRequest, incident_id: int) -> HttpResponse:
+        """Pick a template, preview it filled, edit, send (one send per form)."""
+        if not request.user.has_perm("comms.add_commsmessage"):
+            raise PermissionDenied
+        incident = get_object_or_404(
+            Incident.objects.select_related("severity", "policy_version"), pk=incident_id
+        )
+        templates = templates_for_incident(incident)
+        values = incident_values(incident)
+        if request.method == "POST":
+            form = ComposeForm(request.POST, templates=templates)
+            if form.is_valid() and "send" in request.POST:
+                response = self._send(request, incident, form)
+                if response is not None:
+                    return response
+        else:
+            form = self._initial_form(request, templates, values)
+        subject = form.data.get("subject", "") if form.is_bound else form.initial.get("subject", "")
+        body = form.data.get("body", "") if form.is_bound else form.initial.get("body", "")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compose comms: {incident.ref}",
+            "opts": self.model._meta,
+            "incident": incident,
+            "form": form,
+            "preview_subject": fill(subject, values),
+            "preview_body": fill(body, values),
+            "comms_deadlines": [
+                d for d in current_deadlines(incident) if d.kind == DeadlineKind.COMMS
+            ],
+            "sent": messages_for_incident(incident)[:20],
+            "drill": incident.is_drill,
+        }
+        return TemplateResponse(request, "admin/comms/compose.html", context)
+
+    def _initial_form(
+        self, request: HttpRequest, templates: Any, values: dict[str, str]
+    ) -> ComposeForm:
+        initial: dict[str, Any] = {}
+        template = (
+            templates.filter(pk=request.GET["template"]).first()
+            if request.GET.get("template", "").isdigit()
+            else None
+        )
+        if template is not None:
+            initial = {
+                "template": template.pk,
+                "channel": KIND_CHANNEL.get(template.kind, ""),
+                "subject": fill(template.subject, values),
+                "body": fill(template.body, values),
+            }
+        return ComposeForm(initial=initial, templates=templates)
+
+    def _send(
+        self, request: HttpRequest, incident: Incident, form: ComposeForm
+    ) -> HttpResponse | None:
+        data = form.cleaned_data
+        try:
+            result = send_comms(
+                incident=incident,
+                actor=Actor.for_user(request.user),
+                channel=data["channel"],
+                template=data["template"],
+                subject=data["subject"],
+                body=data["body"],
+                idempotency_key=data["idempotency_key"],
+                extra_recipients=form.recipient_list(),
+            )
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.message)
+            return None
+        message = result.message
+        if result.created:
+            note = " (drill: sandboxed, nothing reached customers)" if incident.is_drill else ""
+            self.message_user(
+                request, f"Sent: {message.get_channel_display()}{note}.", messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request,
+                "Already sent: this form was submitted before; nothing was sent again.",
+                messages.WARNING,
+            )
+        try:
+            target = reverse("admin:incidents_incident_change", args=[incident.pk])
+        except NoReverseMatch:
+            target = reverse("admin:comms_compose", args=[incident.pk])
+        return HttpResponseRedirect(target)
+
+
+register_incident_button("Compose comms", "admin:comms_compose", needs_open_incident=False)
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ("email", "created_at", "confirmed_at", "unsubscribed_at")
+    list_filter = (
+        ("confirmed_at", admin.EmptyFieldListFilter),
+        ("unsubscribed_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("email",)
+    readonly_fields = ("created_at", "confirmed_at", "unsubscribed_at")
+    show_full_result_count = False

@@ -1,0 +1,197 @@
+"""Template placeholders: which exist, how they are checked, how they are filled.
+
+Templates use `str.format` braces (`{start_time}`); `{{` and `}}` are literal
+braces. Filling never raises: an unknown or malformed placeholder is left as
+written (the template was validated when saved, so this only protects sends of
+hand-typed text). Customer-facing templates may not name internal fields
+(`{commander}`, `{channel}`), so a slip cannot put a name on the status page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import string
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from incidents.deadlines import due_after
+from incidents.models import Incident
+
+PLACEHOLDERS: dict[str, str] = {
+    "ref": "Incident reference (INC-YYYYMMDD-NN)",
+    "severity": "Severity code (SEV-1, S1…)",
+    "severity_name": "Severity name (Critical…)",
+    "title": "Incident title",
+    "status": "Current status (Investigating…)",
+    "environment": "Environment, lower-case (production…)",
+    "start_time": "When impact started, 'YYYY-MM-DD HH:MM UTC'",
+    "date": "Day impact started, 'YYYY-MM-DD'",
+    "start": "Time impact started, 'HH:MM'",
+    "end": "Time of resolution, 'HH:MM' (or 'ongoing')",
+    "now": "Current time, 'HH:MM UTC'",
+    "time": "Current time, 'HH:MM UTC' (same as {now})",
+    "update_number": "Number of this update (status updates so far + 1)",
+    "summary": "Latest status update: what we know",
+    "next_steps": "Latest status update: what we are doing next",
+    "eta": "Latest status update: ETA, if known",
+    "what_is_broken": "What is broken (the incident title)",
+    "what_happened": "One sentence: what happened (post-mortem summary, else the title)",
+    "impact": "Customer impact (incident summary or customers affected)",
+    "affected_feature": "Affected public services, comma-separated",
+    "next_update_at": "Next update time: now + the level's update cadence (30 min by default)",
+    "root_cause": "Root cause (from the post-mortem)",
+    "fix": "What fixed it (from the post-mortem)",
+    "prevention": "Controls being added (from the post-mortem)",
+    "duration": "How long it lasted, 'X hours Y minutes'",
+    "postmortem_link": "Link to the published post-mortem, if any",
+    "commander": "Incident commander's username (internal templates only)",
+    "channel": "War-room channel (internal templates only)",
+}
+INTERNAL_ONLY = frozenset({"commander", "channel"})
+DEFAULT_NEXT_UPDATE = datetime.timedelta(minutes=30)
+_FORMATTER = string.Formatter()
+
+
+def field_names(text: str) -> list[str]:
+    """The placeholder names in `text`; raises ValueError on unbalanced braces."""
+    return [name for _, name, _, _ in _FORMATTER.parse(text) if name is not None]
+
+
+def validate_text(text: str, *, field: str, customer_facing: bool) -> None:
+    """Raise ValidationError({field: …}) for unknown/forbidden placeholders or bad braces."""
+    try:
+        names = field_names(text)
+    except ValueError as exc:
+        raise ValidationError(
+            {field: f"Unbalanced braces ({exc}); write {{{{ or }}}} for a literal brace."}
+        ) from None
+    unknown = sorted({n for n in names if n not in PLACEHOLDERS})
+    if unknown:
+        raise ValidationError(
+            {
+                field: f"Unknown placeholder(s): {', '.join('{' + n + '}' for n in unknown)}. "
+                f"Known: {', '.join(sorted(PLACEHOLDERS))}."
+            }
+        )
+    internal = sorted({n for n in names if n in INTERNAL_ONLY})
+    if customer_facing and internal:
+        raise ValidationError(
+            {
+                field: f"{', '.join('{' + n + '}' for n in internal)} is internal; "
+                "customer templates may not use it."
+            }
+        )
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """`text` with known placeholders replaced; anything else left as written."""
+    try:
+        parts = list(_FORMATTER.parse(text))
+    except ValueError:
+        return text
+    out: list[str] = []
+    for literal, name, spec, conversion in parts:
+        out.append(literal)
+        if name is None:
+            continue
+        if name in values:
+            out.append(values[name])
+        else:
+            out.append(
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+    return "".join(out)
+
+
+def _hm(value: datetime.datetime | None) -> str:
+    return value.astimezone(datetime.UTC).strftime("%H:%M") if value else ""
+
+
+def human_duration(delta: datetime.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return (
+            f"{hours} hour{'s' if hours != 1 else ''} {minutes} minute{'s' if minutes != 1 else ''}"
+        )
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _postmortem(incident: Incident) -> Any:
+    """The incident's post-mortem, if the postmortems app has one (looked up defensively)."""
+    try:
+        model = apps.get_model("postmortems", "PostMortem")
+    except LookupError:
+        return None
+    try:
+        return model._default_manager.filter(incident=incident).order_by("-pk").first()
+    except Exception:  # noqa: BLE001 - a half-built postmortems app must never break comms.
+        return None
+
+
+def _pm_text(pm: Any, *names: str) -> str:
+    for name in names:
+        value = getattr(pm, name, None) if pm is not None else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""
+
+
+def incident_values(incident: Incident, *, now: datetime.datetime | None = None) -> dict[str, str]:
+    """Every placeholder's value for `incident` (strings; empty when unknown yet)."""
+    now = now or timezone.now()
+    start = incident.impact_started_at or incident.declared_at
+    end = incident.resolved_at
+    next_update = None
+    if incident.severity.update_cadence.strip():
+        next_update = due_after(incident, now, incident.severity.update_cadence)
+    services = [s.name for s in incident.services.all() if s.public]
+    pm = _postmortem(incident)
+    updates = list(incident.status_updates.order_by("posted_at", "id"))
+    latest = updates[-1] if updates else None
+    if incident.customers_affected_pct is not None:
+        default_impact = (
+            f"problems affecting about {incident.customers_affected_pct.normalize()}% of customers"
+        )
+    else:
+        default_impact = "errors or slowness"
+    link = getattr(pm, "public_url", "") if pm is not None else ""
+    return {
+        "ref": incident.ref,
+        "severity": incident.severity.code,
+        "severity_name": incident.severity.name or incident.severity.code,
+        "title": incident.title,
+        "status": incident.get_status_display(),
+        "environment": incident.environment,
+        "start_time": start.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": start.astimezone(datetime.UTC).strftime("%Y-%m-%d"),
+        "start": _hm(start),
+        "end": _hm(end) if end else "ongoing",
+        "now": now.astimezone(datetime.UTC).strftime("%H:%M UTC"),
+        "time": now.astimezone(datetime.UTC).strftime("%H:%M UTC"),
+        "update_number": str(len(updates) + 1),
+        "summary": latest.message if latest else "",
+        "next_steps": latest.next_steps if latest else "",
+        "eta": (latest.eta if latest else "") or "unknown",
+        "what_is_broken": incident.title,
+        "what_happened": _pm_text(pm, "summary", "what_happened") or incident.title,
+        "impact": _pm_text(pm, "customer_impact") or incident.summary.strip() or default_impact,
+        "affected_feature": ", ".join(services) or incident.title,
+        "next_update_at": (next_update or now + DEFAULT_NEXT_UPDATE)
+        .astimezone(datetime.UTC)
+        .strftime("%H:%M UTC"),
+        "root_cause": _pm_text(pm, "root_cause"),
+        "fix": _pm_text(pm, "fix", "resolution", "what_fixed_it"),
+        "prevention": _pm_text(pm, "prevention", "action_items_summary"),
+        "duration": human_duration((end or now) - start),
+        "postmortem_link": link if isinstance(link, str) else "",
+        "commander": incident.commander.get_username() if incident.commander else "",
+        "channel": incident.war_room_channel,
+    }

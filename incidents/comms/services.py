@@ -1,0 +1,382 @@
+"""Comms writes: send a message, manage status-page subscribers (SPEC §7).
+
+Every customer-facing send goes through `send_comms`: it writes the
+`CommsMessage`, queues the emails in the outbox (same transaction), tells the
+incident's timeline and comms deadlines (`record_comms_sent`) and drops the
+public pages' cache. Drills never reach customers or the status page: their
+messages are recorded as sandboxed, still timed against the deadlines.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents.choices import CommsChannel, Environment, IncidentStatus
+from incidents.comms import page_cache
+from incidents.comms.choices import KIND_STATUS, MessageState
+from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
+from incidents.comms.placeholders import fill, incident_values
+from incidents.exceptions import DomainError
+from incidents.models import Incident
+from incidents.services import record_comms_sent
+from portal.actors import Actor
+from portal.notifications.services import build_messages, enqueue_many, enqueue_notification
+
+CONFIRM_SALT = "comms.subscribe.confirm"
+UNSUBSCRIBE_SALT = "comms.subscribe.unsubscribe"
+CONFIRM_MAX_AGE = datetime.timedelta(days=7)
+MAX_EXTRA_RECIPIENTS = 50
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message: CommsMessage
+    created: bool  # False: this idempotency key was already used (a double submit).
+
+
+def _absolute(path: str) -> str:
+    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
+
+
+def confirm_url(subscriber: Subscriber) -> str:
+    token = signing.dumps({"id": subscriber.pk, "e": subscriber.email}, salt=CONFIRM_SALT)
+    return _absolute(reverse("comms:subscribe-confirm", args=[token]))
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    token = signing.dumps({"id": subscriber.pk, "e": subscriber.email}, salt=UNSUBSCRIBE_SALT)
+    return _absolute(reverse("comms:unsubscribe", args=[token]))
+
+
+def _parse_key(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise DomainError("Must be a UUID.", field="idempotency_key") from None
+
+
+def _clean_recipients(emails: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    for raw in emails:
+        email = raw.strip().lower()
+        if not email:
+            continue
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError(
+                f"{raw.strip()!r} is not an email address.", field="recipients"
+            ) from None
+        if email not in cleaned:
+            cleaned.append(email)
+    if len(cleaned) > MAX_EXTRA_RECIPIENTS:
+        raise DomainError(f"At most {MAX_EXTRA_RECIPIENTS} extra recipients.", field="recipients")
+    return cleaned
+
+
+def is_public_incident(incident: Incident) -> bool:
+    """Shown on the status page: a real production incident with customer impact."""
+    return (
+        not incident.is_drill
+        and incident.environment == Environment.PRODUCTION
+        and incident.customer_facing
+        and incident.status != IncidentStatus.CANCELLED
+    )
+
+
+def _mail_subscribers(
+    incident: Incident, *, subject: str, body: str, dedupe_prefix: str, data: dict[str, Any]
+) -> int:
+    """One outbox message per confirmed subscriber (dedupe key per message+subscriber),
+    inserted in one batch: a constant number of queries however many subscribers."""
+    now = timezone.now()
+    rows = []
+    for subscriber in Subscriber.objects.filter(
+        confirmed_at__isnull=False, unsubscribed_at__isnull=True
+    ).order_by("pk"):
+        footer = (
+            f"\n\n--\nYou subscribed to status updates. Unsubscribe: {unsubscribe_url(subscriber)}"
+        )
+        rows += build_messages(
+            kind="comms_customer",
+            subject=subject,
+            body=body + footer,
+            dedupe_key=f"{dedupe_prefix}:subscriber:{subscriber.pk}",
+            incident=incident,
+            severity=incident.severity,
+            recipient_email=subscriber.email,
+            audience="customer",
+            data=data,
+            now=now,
+        )
+    enqueue_many(rows)
+    return len(rows)
+
+
+def _deliver(message: CommsMessage) -> int:
+    """Queue the message's emails in the outbox; returns how many recipients."""
+    incident = message.incident
+    if message.channel == CommsChannel.STATUS_PAGE and message.public:
+        label = (
+            IncidentStatus(message.announced_status).label if message.announced_status else "Update"
+        )
+        return _mail_subscribers(
+            incident,
+            subject=f"[{label}] {incident.title}",
+            body=message.body,
+            dedupe_prefix=f"comms:{message.pk}",
+            data={"comms_message": message.pk},
+        )
+    if message.channel == CommsChannel.EMAIL:
+        subject = message.subject or f"Service update: {incident.title}"
+        count = _mail_subscribers(
+            incident,
+            subject=subject,
+            body=message.body,
+            dedupe_prefix=f"comms:{message.pk}",
+            data={"comms_message": message.pk},
+        )
+        for email in message.extra_recipients:
+            enqueue_notification(
+                kind="comms_customer",
+                subject=subject,
+                body=message.body,
+                dedupe_key=f"comms:{message.pk}:to:{email}",
+                incident=incident,
+                severity=incident.severity,
+                recipient_email=email,
+                audience="customer",
+                data={"comms_message": message.pk},
+            )
+            count += 1
+        return count
+    if message.channel == CommsChannel.INTERNAL:
+        enqueue_notification(
+            kind="comms_internal",
+            subject=message.subject or message.body.splitlines()[0][:200],
+            body=message.body,
+            dedupe_key=f"comms:{message.pk}:internal",
+            incident=incident,
+            severity=incident.severity,
+            audience="internal",
+            data={"comms_message": message.pk},
+        )
+    return 0
+
+
+@transaction.atomic
+def send_comms(
+    *,
+    incident: Incident,
+    actor: Actor,
+    channel: str,
+    template: CommsTemplate | None = None,
+    subject: str = "",
+    body: str = "",
+    idempotency_key: Any,
+    extra_recipients: Iterable[str] = (),
+    announced_status: str = "",
+) -> SendResult:
+    """Send one message about `incident` on `channel` (a CommsChannel value).
+
+    `subject`/`body` default to `template`'s; placeholders in either are filled from
+    the incident (unknown ones are left as written). The same `idempotency_key`
+    twice sends once: the second call returns the first message with created=False.
+    Status-page posts and emails reach confirmed subscribers (and `extra_recipients`
+    for email) through the outbox; nothing customer-facing leaves during a drill.
+    """
+    if channel not in CommsChannel.values:
+        raise DomainError(
+            f"Unknown channel; use one of {', '.join(CommsChannel.values)}.", field="channel"
+        )
+    key = _parse_key(idempotency_key)
+    incident = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+    existing = CommsMessage.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        if existing.incident_id != incident.pk:
+            raise DomainError("This key was used for another incident.", field="idempotency_key")
+        return SendResult(existing, created=False)
+    if template is not None and template.policy_version_id not in (
+        None,
+        incident.policy_version_id,
+    ):
+        raise DomainError("This template belongs to another policy.", field="template")
+    if incident.status == IncidentStatus.CANCELLED and channel != CommsChannel.INTERNAL:
+        raise DomainError("A cancelled incident gets no customer comms.", field="channel")
+    values = incident_values(incident)
+    subject = fill((subject or (template.subject if template else "")).strip(), values)
+    body = fill((body or (template.body if template else "")).strip(), values)
+    if not body:
+        raise DomainError("Write the message (or pick a template).", field="body")
+    recipients = _clean_recipients(extra_recipients)
+    if recipients and channel != CommsChannel.EMAIL:
+        raise DomainError("Extra recipients only apply to email.", field="recipients")
+    if announced_status and announced_status not in IncidentStatus.values:
+        raise DomainError("Unknown status.", field="status")
+    kind = template.kind if template else ""
+    announced_status = announced_status or KIND_STATUS.get(kind, "") or incident.status
+    sandbox = incident.is_drill
+    if sandbox:
+        state = MessageState.SANDBOXED
+    elif channel in (CommsChannel.STATUS_PAGE, CommsChannel.IN_PRODUCT_BANNER):
+        state = MessageState.PUBLISHED
+    else:
+        state = MessageState.QUEUED
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = CommsMessage.objects.create(
+                incident=incident,
+                channel=channel,
+                template=template,
+                kind=kind,
+                announced_status=announced_status,
+                subject=subject[:200],
+                body=body,
+                state=state,
+                public=channel == CommsChannel.STATUS_PAGE
+                and not sandbox
+                and is_public_incident(incident),
+                extra_recipients=recipients,
+                idempotency_key=key,
+                sent_at=now,
+                sent_by=actor.user,
+                actor_label=actor.label[:120],
+            )
+    except IntegrityError:
+        return SendResult(CommsMessage.objects.get(idempotency_key=key), created=False)
+    if not sandbox:
+        message.recipient_count = _deliver(message)
+        message.save(update_fields=["recipient_count"])
+    summary = (subject or body.splitlines()[0])[:200]
+    record_comms_sent(
+        incident=incident,
+        actor=actor,
+        channel=channel,
+        summary=summary + (" (drill: sandboxed)" if sandbox else ""),
+        at=now,
+        data={"comms_message": message.pk, "sandbox": sandbox},
+    )
+    page_cache.invalidate()
+    return SendResult(message, created=True)
+
+
+def on_status_update(incident: Incident, actor: Actor) -> None:
+    """Incident hook: a public status update is a status-page post.
+
+    It is mailed to confirmed subscribers and counted against the status-page comms
+    deadline (sandboxed for drills, like `send_comms`). Runs inside the update's
+    transaction; the outbox dedupe keys make a repeated call harmless.
+    """
+    update = incident.status_updates.order_by("-posted_at", "-id").first()
+    if update is None or not update.public:
+        return
+    sandbox = incident.is_drill
+    if not sandbox and is_public_incident(incident):
+        _mail_subscribers(
+            incident,
+            subject=f"[{update.get_status_display()}] {incident.title}",
+            body=update.message,
+            dedupe_prefix=f"comms:status-update:{update.pk}",
+            data={"status_update": update.pk},
+        )
+    record_comms_sent(
+        incident=incident,
+        actor=actor,
+        channel=CommsChannel.STATUS_PAGE,
+        summary=f"public status update ({update.get_status_display()})"
+        + (" (drill: sandboxed)" if sandbox else ""),
+        at=update.posted_at,
+        data={"status_update": update.pk, "sandbox": sandbox},
+    )
+    page_cache.invalidate()
+
+
+def _normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError("Enter a valid email address.", field="email") from None
+    return email
+
+
+@transaction.atomic
+def subscribe(*, email: str, actor: Actor) -> None:
+    """Ask `email` to confirm its subscription (double opt-in).
+
+    Says nothing about whether the address was known: an active subscriber gets
+    no mail, anyone else gets at most one confirmation email per day.
+    """
+    email = _normalise_email(email)
+    now = timezone.now()
+    subscriber, _ = Subscriber.objects.get_or_create(email=email, defaults={"created_at": now})
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if subscriber.is_active:
+        return
+    if subscriber.unsubscribed_at is not None:
+        subscriber.unsubscribed_at = None
+        subscriber.confirmed_at = None
+        subscriber.save(update_fields=["unsubscribed_at", "confirmed_at"])
+    name = getattr(settings, "PORTAL_NAME", "Status")
+    enqueue_notification(
+        kind="comms_subscribe_confirm",
+        subject=f"Confirm your subscription to {name} status updates",
+        body=(
+            f"Someone (hopefully you) asked to receive status updates at {email}.\n\n"
+            f"Confirm: {confirm_url(subscriber)}\n\nIf it was not you, ignore this email."
+        ),
+        dedupe_key=f"comms:confirm:{subscriber.pk}:{now:%Y-%m-%d}",
+        recipient_email=email,
+        audience="customer",
+    )
+
+
+def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> Subscriber:
+    try:
+        data = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise DomainError("This link has expired; subscribe again.", field="token") from None
+    except signing.BadSignature:
+        raise DomainError("This link is not valid.", field="token", code="not_found") from None
+    subscriber = (
+        Subscriber.objects.select_for_update()
+        .filter(pk=data.get("id"), email=data.get("e"))
+        .first()
+    )
+    if subscriber is None:
+        raise DomainError("This link is not valid.", field="token", code="not_found")
+    return subscriber
+
+
+@transaction.atomic
+def confirm_subscription(*, token: str, actor: Actor) -> Subscriber:
+    """The confirm link was followed: start mailing public updates."""
+    subscriber = _load(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    if not subscriber.is_active:
+        subscriber.confirmed_at = timezone.now()
+        subscriber.unsubscribed_at = None
+        subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
+    return subscriber
+
+
+@transaction.atomic
+def unsubscribe(*, token: str, actor: Actor) -> Subscriber:
+    """The unsubscribe link was used: stop at once (idempotent)."""
+    subscriber = _load(token, salt=UNSUBSCRIBE_SALT, max_age=None)
+    if subscriber.unsubscribed_at is None:
+        subscriber.unsubscribed_at = timezone.now()
+        subscriber.save(update_fields=["unsubscribed_at"])
+    return subscriber

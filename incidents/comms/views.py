@@ -1,0 +1,179 @@
+"""Public status pages: no login, only what `status_page` lets out."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from incidents.comms import page_cache, services
+from incidents.comms.forms import SubscribeForm
+from incidents.comms.status_page import public_incident, status_snapshot
+from incidents.exceptions import DomainError
+from portal.actors import Actor
+
+
+def _page_context(**extra: Any) -> dict[str, Any]:
+    return {"portal_name": getattr(settings, "PORTAL_NAME", "Status"), **extra}
+
+
+@require_GET
+def status(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "comms/status.html", _page_context(snap=status_snapshot(), form=SubscribeForm())
+    )
+
+
+@require_GET
+def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
+    incident = public_incident(ref)
+    if incident is None:
+        raise Http404("No such incident.")
+    return render(request, "comms/incident.html", _page_context(incident=incident))
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    base = getattr(settings, "PORTAL_BASE_URL", "")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+@require_GET
+def summary_json(request: HttpRequest) -> JsonResponse:
+    """Shaped like Atlassian Statuspage's `/api/v2/summary.json`, plus `banner`."""
+    snap = status_snapshot()
+    incidents = [
+        {
+            "id": i["ref"],
+            "name": i["title"],
+            "status": i["status"],
+            "impact": i["impact"],
+            "created_at": _iso(i["declared_at"]),
+            "updated_at": _iso(i["updated_at"]),
+            "started_at": _iso(i["started_at"]),
+            "resolved_at": _iso(i["resolved_at"]),
+            "shortlink": _absolute(request, reverse("comms:incident", args=[i["ref"]])),
+            "components": [c["slug"] for c in i["components"]],
+            "incident_updates": [
+                {
+                    "id": u["id"],
+                    "status": u["status"],
+                    "body": u["body"],
+                    "created_at": _iso(u["at"]),
+                    "display_at": _iso(u["at"]),
+                }
+                for u in i["updates"]
+            ],
+        }
+        for i in snap["open_incidents"]
+    ]
+    banner = snap["banner"]
+    data = {
+        "page": {
+            "id": "status",
+            "name": getattr(settings, "PORTAL_NAME", "Status"),
+            "url": _absolute(request, reverse("comms:status")),
+            "time_zone": "Etc/UTC",
+            "updated_at": _iso(snap["updated_at"]),
+        },
+        "components": [
+            {
+                "id": c["slug"],
+                "name": c["name"],
+                "description": c["description"] or None,
+                "status": c["status"],
+                "position": n + 1,
+            }
+            for n, c in enumerate(snap["components"])
+        ],
+        "incidents": incidents,
+        "scheduled_maintenances": [],
+        "status": snap["status"],
+        "banner": None
+        if banner is None
+        else {
+            "text": banner["text"],
+            "incident": banner["incident"],
+            "updated_at": _iso(banner["updated_at"]),
+        },
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # Public data, polled by the product's front end.
+    patch_cache_control(response, public=True, max_age=page_cache.ttl())
+    return response
+
+
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    form = SubscribeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.subscribe(email=form.cleaned_data["email"], actor=Actor.system("status page"))
+        except DomainError as exc:
+            form.add_error("email", exc.message)
+    if not form.is_valid():
+        context = _page_context(snap=status_snapshot(), form=form)
+        return render(request, "comms/status.html", context, status=400)
+    # The same answer whether or not the address was known.
+    return render(
+        request,
+        "comms/message.html",
+        _page_context(
+            heading="Check your inbox",
+            text="If this address is not subscribed yet, we sent it a link to confirm the subscription.",
+        ),
+    )
+
+
+@require_GET
+def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.confirm_subscription(token=token, actor=Actor.system("status page"))
+    except DomainError as exc:
+        return render(
+            request,
+            "comms/message.html",
+            _page_context(heading="Link not valid", text=exc.message),
+            status=400,
+        )
+    return render(
+        request,
+        "comms/message.html",
+        _page_context(
+            heading="Subscribed",
+            text="You will get an email when we post an update on the status page.",
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        # A click confirms, so that mail scanners following links do not unsubscribe anyone.
+        return render(request, "comms/unsubscribe.html", _page_context())
+    try:
+        services.unsubscribe(token=token, actor=Actor.system("status page"))
+    except DomainError as exc:
+        return render(
+            request,
+            "comms/message.html",
+            _page_context(heading="Link not valid", text=exc.message),
+            status=400,
+        )
+    return render(
+        request,
+        "comms/message.html",
+        _page_context(
+            heading="Unsubscribed",
+            text="You will not get status emails any more.",
+        ),
+    )

@@ -1,0 +1,39 @@
+"""Reads of the integrations app, shaped for the doors (constant query counts)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from incidents.integrations.choices import IntegrationKind
+from incidents.integrations.models import Alert, ChangeEvent, Integration
+from incidents.models import Incident
+
+
+def integration_for_key(key: str, kind: str) -> Integration | None:
+    """The enabled integration of `kind` whose key is `key`, or None (wrong, disabled or other kind)."""
+    if not key or len(key) > 64:
+        return None
+    return Integration.objects.filter(key=key, kind=kind, enabled=True).first()
+
+
+def integration_list() -> QuerySet[Integration]:
+    return Integration.objects.select_related("service").order_by("name")
+
+
+def endpoint_path(integration: Integration) -> str:
+    """Where the sender posts (it contains the key, except for PagerDuty where the key is in the body)."""
+    if integration.kind == IntegrationKind.PAGERDUTY:
+        return reverse("integrations:pagerduty-enqueue")
+    return reverse(f"integrations:{integration.kind}", args=[integration.key])
+
+
+def alert_list(*, incident: Incident | None = None) -> QuerySet[Alert]:
+    qs = Alert.objects.select_related("integration", "incident").order_by("-last_seen_at", "-id")
+    if incident is not None:
+        qs = qs.filter(incident=incident)
+    return qs
+
+
+def recent_changes(*, limit: int = 50) -> QuerySet[ChangeEvent]:
+    return ChangeEvent.objects.select_related("integration").order_by("-happened_at", "-id")[:limit]

@@ -1,0 +1,374 @@
+"""Writes of the integrations app: integrations, alert ingestion, changes, heartbeats.
+
+Ingestion contract (SPEC §6): one open alert per (integration, dedup key). The first
+trigger of a key declares an incident; repeats count on the alert and the incident;
+acknowledge acknowledges the incident; resolve resolves the alert, and once every
+alert of the incident is resolved the incident is mitigated (resolved too when the
+integration auto-resolves). Lock order is always alert → incident.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incidents import events
+from incidents.choices import OPEN_STATUSES, TimelineKind
+from incidents.exceptions import DomainError
+from incidents.integrations.choices import (
+    DETECTION_SOURCES,
+    AlertAction,
+    AlertStatus,
+    IntegrationKind,
+    MatchOperator,
+)
+from incidents.integrations.formats import AlertEvent
+from incidents.integrations.models import (
+    Alert,
+    Integration,
+    RoutingRule,
+    WebhookDelivery,
+)
+from incidents.integrations.routing import choose_severity
+from incidents.integrations.upsert import count_repeat, upsert_alert
+from incidents.models import Incident, Service
+from incidents.selectors import active_policy_version, level_by_code
+from incidents.services import (
+    acknowledge_incident,
+    declare_incident,
+    mitigate_incident,
+    resolve_incident,
+)
+from portal.actors import Actor
+
+# Sender severities mapped to a level rank when neither a rule nor a default decides.
+SECRET_FIELDS = ("routing_key",)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # opened | attached | acknowledged | resolved | ignored
+    dedup_key: str
+    alert_id: int | None = None
+    incident_id: int | None = None
+
+
+def integration_actor(name: str) -> Actor:
+    return Actor.system(f"integration {name}")
+
+
+# --- Integrations as data ---------------------------------------------------------------
+
+
+@transaction.atomic
+def create_integration(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    service: Service | None = None,
+    default_severity: str = "",
+    client_secret: str = "",
+    auto_resolve: bool = False,
+    heartbeat_period: datetime.timedelta | None = None,
+    heartbeat_grace: datetime.timedelta | None = None,
+    rules: list[dict[str, Any]] | None = None,
+) -> Integration:
+    """A new enabled integration with a fresh random key. DomainError names the bad field."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("A name is required.", field="name")
+    if Integration.objects.filter(name=name).exists():
+        raise DomainError(f"An integration named {name!r} exists already.", field="name")
+    if kind not in IntegrationKind.values:
+        raise DomainError(
+            f"Unknown kind; use one of {', '.join(IntegrationKind.values)}.", field="kind"
+        )
+    if default_severity:
+        default_severity = level_by_code(active_policy_version(), default_severity).code
+    if kind == IntegrationKind.SENTRY and not client_secret:
+        raise DomainError(
+            "Sentry integrations need the client secret to verify signatures.", field="secret"
+        )
+    if kind == IntegrationKind.HEARTBEAT:
+        if heartbeat_period is None or heartbeat_period <= datetime.timedelta(0):
+            raise DomainError("Heartbeats need a positive period (e.g. 5m).", field="period")
+        heartbeat_grace = heartbeat_grace or datetime.timedelta(0)
+    elif heartbeat_period is not None:
+        raise DomainError("Only heartbeat integrations have a period.", field="period")
+    integration = Integration.objects.create(
+        name=name,
+        kind=kind,
+        service=service,
+        default_severity=default_severity,
+        client_secret=client_secret,
+        auto_resolve=auto_resolve,
+        heartbeat_period=heartbeat_period,
+        heartbeat_grace=heartbeat_grace,
+    )
+    for position, rule in enumerate(rules or []):
+        if rule.get("operator", MatchOperator.EQUALS) not in MatchOperator.values:
+            raise DomainError("Operator must be ==, != or contains.", field="rules")
+        RoutingRule.objects.create(
+            integration=integration,
+            position=position,
+            path=rule["path"],
+            operator=rule.get("operator", MatchOperator.EQUALS),
+            value=str(rule["value"]),
+            severity=rule["severity"],
+        )
+    return integration
+
+
+# --- Alert ingestion ----------------------------------------------------------------------
+
+
+def _public_details(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k not in SECRET_FIELDS}
+
+
+def _folded(count: int) -> bool:
+    """Timeline entries at 1, 10, 100, 1,000… repeats: a storm adds a handful of rows, not thousands."""
+    return count >= 1 and 10 ** round(math.log10(count)) == count
+
+
+def _title(summary: str) -> str:
+    summary = " ".join(summary.split())
+    return summary if len(summary) <= 200 else summary[:199] + "…"
+
+
+def trigger_alert(
+    *, key: str, kind: str, event: AlertEvent, at: datetime.datetime | None = None
+) -> IngestResult | None:
+    """Record a trigger for the integration with `key`; None when the key is wrong or disabled.
+
+    A repeat of an open alert is one atomic statement (PostgreSQL; see `count_repeat`).
+    Otherwise, in a transaction, the upsert inserts the alert and the inserting caller
+    declares the incident before committing, so no one sees an open alert without it.
+    """
+    at = at or timezone.now()
+    repeat = count_repeat(
+        key=key, kind=kind, dedup_key=event.dedup_key, summary=event.summary, at=at
+    )
+    if repeat is not None and repeat.incident_open:
+        _fold(repeat.incident_id, repeat.alert_id, repeat.count, event, at)
+        return IngestResult("attached", event.dedup_key, repeat.alert_id, repeat.incident_id)
+    with transaction.atomic():
+        if repeat is not None:  # counted on an alert whose incident has closed meanwhile
+            _close_stale(repeat.alert_id, at)
+        for _attempt in range(3):
+            row = upsert_alert(
+                key=key,
+                kind=kind,
+                dedup_key=event.dedup_key,
+                summary=event.summary,
+                details=_public_details(event.document),
+                at=at,
+            )
+            if row is None:
+                return None
+            if row.inserted:
+                incident = _attach_new_alert(row.alert_id, row.integration_id, event, at)
+                return IngestResult("opened", event.dedup_key, row.alert_id, incident.pk)
+            if row.incident_id is not None and Incident.objects.filter(
+                pk=row.incident_id, status__in=OPEN_STATUSES
+            ).update(alert_count=F("alert_count") + 1):
+                _fold(row.incident_id, row.alert_id, row.count, event, at)
+                return IngestResult("attached", event.dedup_key, row.alert_id, row.incident_id)
+            _close_stale(row.alert_id, at)
+    raise RuntimeError("alert upsert did not settle")  # pragma: no cover
+
+
+def _fold(
+    incident_id: int, alert_id: int, count: int, event: AlertEvent, at: datetime.datetime
+) -> None:
+    if _folded(count):
+        events.record(
+            Incident(pk=incident_id),
+            TimelineKind.ALERT,
+            f"Alert received ×{count}: {event.summary}",
+            actor=Actor.system("integration"),
+            at=at,
+            data={"dedup_key": event.dedup_key, "count": count, "alert": alert_id},
+        )
+
+
+def _close_stale(alert_id: int, at: datetime.datetime) -> None:
+    """The incident was resolved or cancelled while the alert stayed open (its hook skipped
+    a row an ingestion request held): close the alert and take back the repeat just counted."""
+    Alert.objects.filter(pk=alert_id).update(
+        open_key=None, status=AlertStatus.RESOLVED, resolved_at=at, count=F("count") - 1
+    )
+
+
+def _attach_new_alert(
+    alert_id: int, integration_id: int, event: AlertEvent, at: datetime.datetime
+) -> Incident:
+    """The first trigger of a key: join the key's still-open incident (a flap) or declare one."""
+    integration = (
+        Integration.objects.select_related("service")
+        .prefetch_related("routing_rules")
+        .get(pk=integration_id)
+    )
+    actor = integration_actor(integration.name)
+    previous = (
+        Alert.objects.filter(
+            integration_id=integration_id,
+            dedup_key=event.dedup_key,
+            open_key__isnull=True,
+            incident__status__in=OPEN_STATUSES,
+        )
+        .order_by("-id")
+        .values_list("incident_id", flat=True)
+        .first()
+    )
+    if previous is not None:
+        incident = Incident.objects.get(pk=previous)
+        message = f"Alert fired again from {integration.name}: {event.summary}"
+    else:
+        version = active_policy_version()
+        incident = declare_incident(
+            actor=actor,
+            title=_title(event.summary) or f"Alert from {integration.name}",
+            severity=choose_severity(integration, event, version),
+            summary=f"Opened by integration {integration.name} (alert {event.dedup_key}).",
+            detection_source=DETECTION_SOURCES[IntegrationKind(integration.kind)],
+            services=[integration.service] if integration.service else [],
+            detected_at=at,
+        )
+        message = f"Alert received from {integration.name}: {event.summary}"
+    Incident.objects.filter(pk=incident.pk).update(alert_count=F("alert_count") + 1)
+    Alert.objects.filter(pk=alert_id).update(incident=incident)
+    events.record(
+        incident,
+        TimelineKind.ALERT,
+        message,
+        actor=actor,
+        at=at,
+        data={
+            "dedup_key": event.dedup_key,
+            "count": 1,
+            "alert": alert_id,
+            "integration": integration.name,
+        },
+    )
+    return incident
+
+
+def _open_alert(integration: Integration, dedup_key: str) -> Alert | None:
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .filter(integration=integration, open_key=dedup_key)
+        .first()
+    )
+
+
+@transaction.atomic
+def acknowledge_alert(*, integration: Integration, dedup_key: str) -> IngestResult:
+    """Acknowledge the key's open alert and its incident; ignored for an unknown or resolved key."""
+    alert = _open_alert(integration, dedup_key)
+    if alert is None:
+        return IngestResult("ignored", dedup_key)
+    if alert.status == AlertStatus.TRIGGERED:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.save(update_fields=["status"])
+    incident = alert.incident
+    if incident is not None and incident.is_open and incident.acknowledged_at is None:
+        acknowledge_incident(incident=incident, actor=integration_actor(integration.name))
+    return IngestResult("acknowledged", dedup_key, alert.pk, alert.incident_id)
+
+
+@transaction.atomic
+def resolve_alert(
+    *, integration: Integration, dedup_key: str, at: datetime.datetime | None = None
+) -> IngestResult:
+    """Resolve the key's open alert; mitigate (or resolve) its incident once no alert is open."""
+    alert = _open_alert(integration, dedup_key)
+    if alert is None:
+        return IngestResult("ignored", dedup_key)
+    at = at or timezone.now()
+    alert.status, alert.open_key, alert.resolved_at = AlertStatus.RESOLVED, None, at
+    alert.save(update_fields=["status", "open_key", "resolved_at"])
+    if alert.incident_id is None:
+        return IngestResult("resolved", dedup_key, alert.pk)
+    actor = integration_actor(integration.name)
+    # Lock the incident before counting its open alerts: two last resolves then see each other.
+    incident = Incident.objects.select_for_update().get(pk=alert.incident_id)
+    events.record(
+        incident,
+        TimelineKind.ALERT,
+        f"Alert resolved by {integration.name}: {alert.summary}",
+        actor=actor,
+        at=at,
+        data={"dedup_key": dedup_key, "alert": alert.pk, "count": alert.count},
+    )
+    if (
+        incident.is_open
+        and not Alert.objects.filter(incident=incident, open_key__isnull=False).exists()
+    ):
+        if integration.auto_resolve:
+            resolve_incident(incident=incident, actor=actor)
+        else:
+            mitigate_incident(incident=incident, actor=actor)
+    return IngestResult("resolved", dedup_key, alert.pk, incident.pk)
+
+
+def apply_events(*, integration: Integration, events_: list[AlertEvent]) -> list[IngestResult]:
+    """Apply a sender's events in order (inside the caller's transaction)."""
+    results = []
+    for event in events_:
+        if event.action == AlertAction.TRIGGER:
+            result = trigger_alert(key=integration.key, kind=integration.kind, event=event)
+            results.append(result or IngestResult("ignored", event.dedup_key))
+        elif event.action == AlertAction.ACKNOWLEDGE:
+            results.append(acknowledge_alert(integration=integration, dedup_key=event.dedup_key))
+        else:
+            results.append(resolve_alert(integration=integration, dedup_key=event.dedup_key))
+    return results
+
+
+def claim_delivery(*, integration: Integration, request_id: str) -> bool:
+    """False when this Request-ID was processed already (a resend). Inside the caller's transaction."""
+    _, created = WebhookDelivery.objects.get_or_create(
+        integration=integration,
+        request_id=request_id[:100],
+        defaults={"received_at": timezone.now()},
+    )
+    return created
+
+
+# --- Hooks on incidents -----------------------------------------------------------------
+
+
+def close_alerts_of_incident(incident: Incident, actor: Actor) -> None:
+    """Hook on resolved/cancelled: the incident's open alerts close, so the next trigger opens anew.
+
+    Rows an ingestion request holds are skipped (no lock-order inversion); that
+    request notices the closed incident and closes its alert itself.
+    """
+    ids = list(
+        Alert.objects.select_for_update(skip_locked=True)
+        .filter(incident=incident, open_key__isnull=False)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        Alert.objects.filter(pk__in=ids).update(
+            open_key=None, status=AlertStatus.RESOLVED, resolved_at=timezone.now()
+        )
+
+
+# --- Housekeeping ---------------------------------------------------------------------
+
+
+def prune_deliveries(*, older_than: datetime.timedelta = datetime.timedelta(days=7)) -> int:
+    deleted, _ = WebhookDelivery.objects.filter(
+        received_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

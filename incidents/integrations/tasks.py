@@ -1,0 +1,31 @@
+"""django-q2 tasks of the integrations app. `SCHEDULES` is installed by `setup_schedules`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents.integrations import heartbeats, services
+
+SCHEDULES: list[dict[str, Any]] = [
+    {
+        "name": "integrations-heartbeats",
+        "func": "incidents.integrations.tasks.sweep_heartbeats",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        "name": "integrations-prune-deliveries",
+        "func": "incidents.integrations.tasks.prune_deliveries",
+        "schedule_type": "D",
+    },
+]
+
+
+def sweep_heartbeats() -> int:
+    """Every minute: open an incident for each heartbeat silent past its period + grace."""
+    return heartbeats.sweep_heartbeats()
+
+
+def prune_deliveries() -> int:
+    """Daily: forget Sentry Request-IDs older than a week (resends come within minutes)."""
+    return services.prune_deliveries()

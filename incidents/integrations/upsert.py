@@ -1,0 +1,147 @@
+"""The hot path's one statement: insert an alert or count a repeat, atomically.
+
+`INSERT … SELECT … FROM integration WHERE key = … AND enabled ON CONFLICT
+(integration_id, open_key) DO UPDATE SET count = count + 1 RETURNING …` checks the
+key, inserts the first alert of a key or counts a repeat in ONE round trip. Concurrent
+identical triggers serialise on the unique index: the second waits for the first's
+transaction (which declares the incident) and then updates the committed row, so it
+sees the incident id. Works on PostgreSQL and SQLite (≥ 3.35 for RETURNING).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from incidents.choices import OPEN_STATUSES
+from incidents.integrations.choices import AlertStatus
+from incidents.integrations.models import Alert, Integration
+from incidents.models import Incident
+
+
+@dataclass(frozen=True)
+class UpsertedAlert:
+    alert_id: int
+    integration_id: int
+    incident_id: int | None
+    count: int
+    inserted: bool
+
+
+def _sql(vendor: str) -> str:
+    alert = connection.ops.quote_name(Alert._meta.db_table)
+    integration = connection.ops.quote_name(Integration._meta.db_table)
+    if vendor == "postgresql":
+        details, inserted = "CAST(%s AS jsonb)", "(xmax = 0)"
+    else:
+        # SQLite has no xmax: a freshly inserted row is the only one with count 1
+        # (a repeat makes it ≥ 2).
+        details, inserted = "%s", "(count = 1)"
+    # Only quoted table names are interpolated; every value is a bound parameter.
+    return (
+        f"INSERT INTO {alert} (integration_id, dedup_key, open_key, status, count, summary, "  # noqa: S608
+        f"first_seen_at, last_seen_at, details) "
+        f"SELECT i.id, %s, %s, %s, 1, %s, %s, %s, {details} FROM {integration} i "
+        f"WHERE i.key = %s AND i.kind = %s AND i.enabled "
+        f"ON CONFLICT (integration_id, open_key) DO UPDATE SET count = {alert}.count + 1, "
+        f"last_seen_at = EXCLUDED.last_seen_at, summary = EXCLUDED.summary "
+        f"RETURNING id, integration_id, incident_id, count, {inserted}"
+    )
+
+
+_SQL_CACHE: dict[str, str] = {}
+
+
+def upsert_alert(
+    *,
+    key: str,
+    kind: str,
+    dedup_key: str,
+    summary: str,
+    details: dict[str, Any],
+    at: datetime.datetime,
+) -> UpsertedAlert | None:
+    """Insert-or-count the open alert of (integration with `key`, `dedup_key`); None for a bad key.
+
+    Must run inside the caller's transaction: the inserting caller declares the
+    incident before it commits, so no one ever sees an open alert without its incident.
+    """
+    vendor = connection.vendor
+    sql = _SQL_CACHE.get(vendor) or _SQL_CACHE.setdefault(vendor, _sql(vendor))
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    params = [
+        dedup_key,
+        dedup_key,
+        AlertStatus.TRIGGERED.value,
+        summary,
+        stamp,
+        stamp,
+        json.dumps(details, default=str),
+        key,
+        kind,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return UpsertedAlert(
+        alert_id=row[0],
+        integration_id=row[1],
+        incident_id=row[2],
+        count=row[3],
+        inserted=bool(row[4]),
+    )
+
+
+@dataclass(frozen=True)
+class CountedRepeat:
+    alert_id: int
+    incident_id: int
+    count: int
+    incident_open: bool
+
+
+def _repeat_sql() -> str:
+    alert = connection.ops.quote_name(Alert._meta.db_table)
+    integration = connection.ops.quote_name(Integration._meta.db_table)
+    incident = connection.ops.quote_name(Incident._meta.db_table)
+    # Only quoted table names are interpolated; every value is a bound parameter.
+    return (
+        f"WITH a AS (UPDATE {alert} SET count = count + 1, last_seen_at = %s, summary = %s "  # noqa: S608
+        f"WHERE open_key = %s AND incident_id IS NOT NULL AND integration_id = "
+        f"(SELECT i.id FROM {integration} i WHERE i.key = %s AND i.kind = %s AND i.enabled) "
+        f"RETURNING id, incident_id, count), "
+        f"n AS (UPDATE {incident} SET alert_count = alert_count + 1 FROM a "
+        f"WHERE {incident}.id = a.incident_id AND {incident}.status = ANY(%s) RETURNING {incident}.id) "
+        f"SELECT a.id, a.incident_id, a.count, EXISTS (SELECT 1 FROM n) FROM a"
+    )
+
+
+def count_repeat(
+    *, key: str, kind: str, dedup_key: str, summary: str, at: datetime.datetime
+) -> CountedRepeat | None:
+    """PostgreSQL only: count a repeat of an open alert and its incident in ONE statement.
+
+    Data-modifying CTEs make the alert and incident updates one atomic statement, so a
+    repeat costs one round trip and one commit in autocommit mode. None when there is
+    no committed open alert for the key (first trigger, a bad key, or an insert still
+    in flight): the caller falls back to `upsert_alert` in a transaction, which waits
+    on the unique index for any in-flight insert.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    sql = _SQL_CACHE.get("repeat") or _SQL_CACHE.setdefault("repeat", _repeat_sql())
+    params: list[Any] = [at, summary, dedup_key, key, kind, [str(s) for s in OPEN_STATUSES]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return CountedRepeat(
+        alert_id=row[0], incident_id=row[1], count=row[2], incident_open=bool(row[3])
+    )

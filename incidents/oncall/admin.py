@@ -1,0 +1,193 @@
+"""On-call admin: schedules (with a two-week calendar view), escalation policies, pages."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.html import format_html
+
+from incidents.admin_extensions import register_incident_inline
+from incidents.oncall.models import (
+    Escalation,
+    EscalationPolicy,
+    EscalationStep,
+    Layer,
+    Override,
+    Page,
+    Rotation,
+    RotationMember,
+    Schedule,
+    SeverityEscalation,
+)
+from incidents.oncall.selectors import schedule_calendar
+
+
+class LayerInline(admin.TabularInline):
+    model = Layer
+    extra = 0
+
+
+class OverrideInline(admin.TabularInline):
+    model = Override
+    extra = 0
+    autocomplete_fields = ("user",)
+    fields = ("layer", "user", "start", "end", "reason")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("layer", "user")
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "calendar_link", "ical_link")
+    search_fields = ("name",)
+    inlines = (LayerInline,)
+    readonly_fields = ("ical_link",)
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(self.calendar_view)
+        return [
+            path("<int:pk>/calendar/", view, name="oncall_schedule_calendar"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="calendar")
+    def calendar_link(self, obj: Schedule) -> str:
+        return format_html(
+            '<a href="{}">two weeks</a>', reverse("admin:oncall_schedule_calendar", args=[obj.pk])
+        )
+
+    @admin.display(description="iCal feed (secret URL)")
+    def ical_link(self, obj: Schedule) -> str:
+        if not obj.pk:
+            return "-"
+        url = reverse("oncall:ical", args=[obj.ical_token])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def calendar_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        schedule = get_object_or_404(Schedule, pk=pk)
+        start = (
+            parse_date(request.GET.get("start", ""))
+            or timezone.now().astimezone(schedule.tz).date()
+        )
+        calendar = schedule_calendar(schedule, start=start)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"On call: {schedule.name} ({schedule.time_zone})",
+            "opts": self.model._meta,
+            "original": schedule,
+            "calendar": calendar,
+            "previous": start - datetime.timedelta(days=14),
+            "next": start + datetime.timedelta(days=14),
+        }
+        return TemplateResponse(request, "admin/oncall/schedule_calendar.html", context)
+
+
+class RotationMemberInline(admin.TabularInline):
+    model = RotationMember
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Rotation)
+class RotationAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "layer", "kind", "shift_hours", "start_date", "handoff_time")
+    list_select_related = ("layer__schedule",)
+    inlines = (RotationMemberInline,)
+
+
+@admin.register(Layer)
+class LayerAdmin(admin.ModelAdmin):
+    list_display = ("schedule", "name", "order")
+    list_select_related = ("schedule",)
+    search_fields = ("name", "schedule__name")
+    inlines = (OverrideInline,)
+
+
+@admin.register(Override)
+class OverrideAdmin(admin.ModelAdmin):
+    list_display = ("layer", "user", "start", "end", "reason")
+    list_select_related = ("layer__schedule", "user")
+    autocomplete_fields = ("user", "layer")
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+    fields = (
+        "order",
+        "delay_minutes",
+        "target_kind",
+        "schedule",
+        "layer",
+        "user",
+        "group",
+        "channel",
+    )
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "repeat", "repeat_after_minutes")
+    inlines = (EscalationStepInline,)
+
+
+@admin.register(SeverityEscalation)
+class SeverityEscalationAdmin(admin.ModelAdmin):
+    list_display = ("level_code", "policy")
+    list_select_related = ("policy",)
+
+
+@admin.register(Escalation)
+class EscalationAdmin(admin.ModelAdmin):
+    list_display = ("incident", "policy", "status", "next_index", "next_step_at", "stopped_at")
+    list_select_related = ("incident", "policy")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in Escalation._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class PageInline(admin.TabularInline):
+    """Pages on the incident page: who, step, channel, sent, delivered, acknowledged."""
+
+    model = Page
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "pages"
+    fields = readonly_fields = (
+        "user",
+        "step_order",
+        "target",
+        "channel",
+        "paged_at",
+        "delivered",
+        "acknowledged_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("user", "channel", "message")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="delivered")
+    def delivered(self, obj: Page) -> str:
+        if obj.message is None:
+            return "-"
+        if obj.message.sent_at:
+            return f"{obj.message.sent_at:%Y-%m-%d %H:%M:%S}Z"
+        return f"{obj.message.get_status_display()} ({obj.message.attempts} attempts)"
+
+
+register_incident_inline(PageInline)

@@ -1,0 +1,161 @@
+"""Loads the on-call part of a preset from `incidents/oncall/presets/<name>.json`.
+
+Idempotent (upserts by name). People are named by username; a name that matches no
+user resolves, for "founder", to the first active superuser, otherwise the member is
+left out (fill rotations in the admin) — presets never create accounts.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from incidents.exceptions import DomainError
+from incidents.oncall.models import (
+    EscalationPolicy,
+    EscalationStep,
+    Layer,
+    Rotation,
+    RotationMember,
+    Schedule,
+    SeverityEscalation,
+)
+from portal.actors import Actor
+from portal.notifications.models import NotificationChannel
+from portal.notifications.services import save_channel, save_routing_rule
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+
+
+def resolve_user(username: str) -> Any:
+    users = get_user_model().objects
+    user = users.filter(username=username, is_active=True).first()
+    if user is None and username == "founder":
+        user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    return user
+
+
+def _load_schedule(data: dict[str, Any]) -> None:
+    schedule, _ = Schedule.objects.update_or_create(
+        name=data["name"],
+        defaults={
+            "time_zone": data.get("time_zone", "UTC"),
+            "description": data.get("description", ""),
+        },
+    )
+    for layer_data in data.get("layers", []):
+        layer, _ = Layer.objects.update_or_create(
+            schedule=schedule,
+            order=layer_data.get("order", 1),
+            defaults={"name": layer_data["name"]},
+        )
+        for rot in layer_data.get("rotations", []):
+            rotation, _ = Rotation.objects.update_or_create(
+                layer=layer,
+                name=rot.get("name", ""),
+                defaults={
+                    "kind": rot.get("kind", "weekly"),
+                    "shift_hours": rot.get("shift_hours"),
+                    "start_date": datetime.date.fromisoformat(rot["start_date"]),
+                    "handoff_time": datetime.time.fromisoformat(rot.get("handoff_time", "09:00")),
+                },
+            )
+            if rotation.memberships.exists():
+                continue  # people added in the admin are kept
+            members = [
+                u for u in (resolve_user(n) for n in rot.get("members", [])) if u is not None
+            ]
+            RotationMember.objects.bulk_create(
+                [
+                    RotationMember(rotation=rotation, user=u, position=i)
+                    for i, u in enumerate(members, 1)
+                ]
+            )
+
+
+def _load_policy(
+    data: dict[str, Any], channels: dict[str, NotificationChannel]
+) -> EscalationPolicy:
+    policy, _ = EscalationPolicy.objects.update_or_create(
+        name=data["name"],
+        defaults={
+            "description": data.get("description", ""),
+            "repeat": data.get("repeat", 0),
+            "repeat_after_minutes": data.get("repeat_after_minutes", 5),
+        },
+    )
+    policy.steps.all().delete()
+    for order, step in enumerate(data["steps"], 1):
+        schedule = Schedule.objects.get(name=step["schedule"]) if step.get("schedule") else None
+        layer = (
+            Layer.objects.get(schedule=schedule, name=step["layer"]) if step.get("layer") else None
+        )
+        user = resolve_user(step["user"]) if step.get("user") else None
+        group = Group.objects.get_or_create(name=step["group"])[0] if step.get("group") else None
+        obj = EscalationStep(
+            policy=policy,
+            order=order,
+            delay_minutes=step.get("delay_minutes", 0),
+            target_kind=step["target"],
+            schedule=schedule,
+            layer=layer,
+            user=user,
+            group=group,
+            channel=channels.get(step.get("channel", "")),
+        )
+        if step["target"] == "user" and user is None:
+            continue  # a named person who has no account yet
+        obj.full_clean()
+        obj.save()
+    return policy
+
+
+def read_oncall_preset(name: str) -> dict[str, Any] | None:
+    path = PRESET_DIR / f"{name}.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_oncall_preset(version: Any, preset_name: str, actor: Actor) -> None:
+    data = read_oncall_preset(preset_name)
+    if data is None:
+        return
+    codes = set(version.levels.values_list("code", flat=True))
+    channels = {
+        c["name"]: save_channel(
+            name=c["name"],
+            kind=c["kind"],
+            target=c.get("target", ""),
+            enabled=c.get("enabled", False),
+            description=c.get("description", ""),
+            actor=actor,
+        )
+        for c in data.get("channels", [])
+        if not NotificationChannel.objects.filter(name=c["name"]).exists()
+    } | {
+        c.name: c
+        for c in NotificationChannel.objects.filter(
+            name__in=[c["name"] for c in data.get("channels", [])]
+        )
+    }
+    for rule in data.get("routing", []):
+        save_routing_rule(level_code=rule["level"], channel=channels[rule["channel"]], actor=actor)
+    for schedule in data.get("schedules", []):
+        _load_schedule(schedule)
+    policies = {p["name"]: _load_policy(p, channels) for p in data.get("escalation_policies", [])}
+    for code, policy_name in data.get("levels", {}).items():
+        if code not in codes:
+            raise DomainError(
+                f"Preset {preset_name}: level {code} is not in the policy.", field="levels"
+            )
+        SeverityEscalation.objects.update_or_create(
+            level_code=code, defaults={"policy": policies[policy_name]}
+        )

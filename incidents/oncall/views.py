@@ -1,0 +1,47 @@
+"""Public doors without login: the one-click acknowledge page and the iCal feed."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from incidents.exceptions import DomainError
+from incidents.oncall.ical import schedule_ics
+from incidents.oncall.models import Schedule
+from incidents.oncall.services import acknowledge_by_link, page_for_token
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what will be acknowledged and a button (mail scanners follow GETs);
+    POST acknowledges as the paged person. The link is signed, expires and works once."""
+    try:
+        page = (
+            acknowledge_by_link(token=token) if request.method == "POST" else page_for_token(token)
+        )
+    except DomainError as exc:
+        status = 404 if exc.code == "not_found" else 410
+        return render(request, "oncall/ack.html", {"error": exc.message}, status=status)
+    done = request.method == "POST"
+    return render(
+        request, "oncall/ack.html", {"page": page, "incident": page.incident, "done": done}
+    )
+
+
+def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
+    schedule = get_object_or_404(Schedule, ical_token=token)
+    if not token:
+        raise Http404
+    now = timezone.now()
+    body = schedule_ics(
+        schedule, now - datetime.timedelta(days=7), now + datetime.timedelta(days=60)
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="oncall-{schedule.pk}.ics"'
+    return response

@@ -1,0 +1,75 @@
+"""Admin of channels, routing rules and the outbox (failures visible, "Retry now")."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from incidents.exceptions import DomainError
+from portal.actors import Actor
+from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
+from portal.notifications.services import retry_message
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "enabled", "description")
+    list_filter = ("kind", "enabled")
+    search_fields = ("name", "description")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("level_code", "channel", "enabled")
+    list_select_related = ("channel",)
+    list_filter = ("enabled", "level_code")
+    autocomplete_fields = ("channel",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "status",
+        "kind",
+        "destination",
+        "subject",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+        "incident",
+    )
+    list_select_related = ("incident",)
+    list_filter = ("status", "kind", "audience", "channel")
+    search_fields = ("subject", "dedupe_key", "destination")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    actions = ("retry_now",)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="last error")
+    def short_error(self, obj: OutboxMessage) -> str:
+        return obj.last_error[:120]
+
+    @admin.action(description="Retry now")
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        actor = Actor.for_request(request)
+        done = 0
+        for message in queryset.order_by("pk"):
+            try:
+                retry_message(message=message, actor=actor)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+        if done:
+            self.message_user(
+                request, f"{done} message(s) queued for delivery now.", messages.SUCCESS
+            )

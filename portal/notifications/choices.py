@@ -1,0 +1,26 @@
+"""Choices of the notification outbox."""
+
+from django.db import models
+
+
+class ChannelKind(models.TextChoices):
+    SLACK = "slack", "Slack"
+    DISCORD = "discord", "Discord"
+    MSTEAMS = "msteams", "Microsoft Teams"
+    EMAIL = "email", "Email (Django email backend)"
+    WEBHOOK = "webhook", "Generic JSON webhook"
+    SMS = "sms", "SMS (through a provider)"
+    CONSOLE = "console", "Console (worker log)"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up)"
+    SANDBOXED = "sandboxed", "Sandboxed (drill, never sent)"
+
+
+class Audience(models.TextChoices):
+    INTERNAL = "internal", "Internal (responders)"
+    CUSTOMER = "customer", "Customer"

@@ -1,0 +1,277 @@
+"""Writes of the notification outbox (SPEC §5).
+
+Every outgoing message is an `OutboxMessage` row written in the caller's
+transaction; the worker delivers it after the commit. Nothing here talks to a
+provider: that is `portal.notifications.delivery`, called by the tasks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from incidents.exceptions import DomainError
+from portal.actors import Actor
+from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
+from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "portal.notifications.tasks.deliver_outbox_message"
+DELIVER_MANY_TASK = "portal.notifications.tasks.deliver_outbox_messages"
+CONSOLE_DESTINATION = "console"
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: str
+    channel: NotificationChannel | None = None
+    recipient: str = ""
+
+
+def _level_code(incident: Any, severity: Any) -> str:
+    if severity is not None:
+        return str(getattr(severity, "code", severity))
+    if incident is not None and incident.severity_id is not None:
+        return str(incident.severity.code)
+    return ""
+
+
+def _routes_by_level(rules: list[RoutingRule], code: str) -> list[Route]:
+    channels = {r.channel_id: r.channel for r in rules if r.level_code in (code, "*")}
+    return [
+        Route(destination=f"channel:{c.pk}", channel=c)
+        for c in sorted(channels.values(), key=lambda c: c.pk)
+    ]
+
+
+def routing_rules() -> list[RoutingRule]:
+    return list(
+        RoutingRule.objects.filter(enabled=True, channel__enabled=True)
+        .select_related("channel")
+        .order_by("pk")
+    )
+
+
+def _routes(
+    *,
+    incident: Any,
+    severity: Any,
+    channel: NotificationChannel | None,
+    recipient_user: Any,
+    recipient_email: str,
+    audience: str,
+    rules: list[RoutingRule] | None,
+) -> list[Route]:
+    if channel is not None:
+        return [Route(destination=f"channel:{channel.pk}", channel=channel)]
+    if recipient_user is not None or recipient_email:
+        address = recipient_email or (getattr(recipient_user, "email", "") or "")
+        if not address:
+            # Kept (and visible as failed in the admin) rather than silently dropped.
+            return [Route(destination=f"user:{recipient_user.pk}", recipient="")]
+        return [Route(destination=f"email:{address.lower()}", recipient=address)]
+    if audience == Audience.CUSTOMER:
+        raise DomainError("A customer message needs a recipient_email.", field="recipient_email")
+    routes = _routes_by_level(
+        rules if rules is not None else routing_rules(), _level_code(incident, severity)
+    )
+    # No rule matched: the worker log still shows it, so nothing vanishes unseen.
+    return routes or [Route(destination=CONSOLE_DESTINATION)]
+
+
+def build_messages(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    incident: Any = None,
+    severity: Any = None,
+    channel: NotificationChannel | None = None,
+    recipient_user: Any = None,
+    recipient_email: str = "",
+    audience: str = Audience.INTERNAL,
+    data: dict[str, Any] | None = None,
+    rules: list[RoutingRule] | None = None,
+    now: datetime.datetime | None = None,
+) -> list[OutboxMessage]:
+    """Unsaved outbox rows for one notification (routing applied). `rules` lets a
+    batch caller load the routing rules once."""
+    if not dedupe_key or len(dedupe_key) > 255:
+        raise DomainError("dedupe_key must be 1 to 255 characters.", field="dedupe_key")
+    if audience not in Audience.values:
+        raise DomainError(f"Unknown audience {audience!r}.", field="audience")
+    now = now or timezone.now()
+    sandboxed = audience == Audience.CUSTOMER and incident is not None and incident.is_drill
+    messages = []
+    for route in _routes(
+        incident=incident,
+        severity=severity,
+        channel=channel,
+        recipient_user=recipient_user,
+        recipient_email=recipient_email,
+        audience=audience,
+        rules=rules,
+    ):
+        messages.append(
+            OutboxMessage(
+                kind=kind[:40],
+                channel=route.channel,
+                recipient=route.recipient,
+                recipient_user=recipient_user,
+                audience=audience,
+                destination=route.destination[:300],
+                dedupe_key=dedupe_key,
+                subject=subject[:300],
+                body=body,
+                data=data or {},
+                incident=incident,
+                status=OutboxStatus.SANDBOXED if sandboxed else OutboxStatus.PENDING,
+                next_attempt_at=None if sandboxed else now,
+                created_at=now,
+            )
+        )
+    return messages
+
+
+def deliver_after_commit(ids: list[int]) -> None:
+    if not ids:
+        return
+
+    def _enqueue() -> None:
+        from django_q.tasks import async_task
+
+        if len(ids) == 1:
+            async_task(DELIVER_TASK, ids[0])
+        else:
+            async_task(DELIVER_MANY_TASK, ids)
+
+    transaction.on_commit(_enqueue)
+
+
+@transaction.atomic
+def enqueue_notification(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    incident: Any = None,
+    severity: Any = None,
+    channel: NotificationChannel | None = None,
+    recipient_user: Any = None,
+    recipient_email: str = "",
+    audience: str = Audience.INTERNAL,
+    data: dict[str, Any] | None = None,
+) -> list[OutboxMessage]:
+    """Write the outbox rows of one notification in the caller's transaction.
+
+    Routing: an explicit `channel`; else a user / email address (email); else the
+    channels whose routing rules match the incident's (or `severity`'s) level code.
+    Idempotent per (`dedupe_key`, destination): a repeated call writes nothing and
+    returns []. A customer message about a drill is stored as sandboxed, never sent.
+    Delivery is enqueued after the commit.
+    """
+    created: list[OutboxMessage] = []
+    for message in build_messages(
+        kind=kind,
+        subject=subject,
+        body=body,
+        dedupe_key=dedupe_key,
+        incident=incident,
+        severity=severity,
+        channel=channel,
+        recipient_user=recipient_user,
+        recipient_email=recipient_email,
+        audience=audience,
+        data=data,
+    ):
+        try:
+            # A savepoint per row: a duplicate (even a concurrent one, which waits for
+            # the other transaction) leaves the caller's transaction usable.
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:
+            continue
+        created.append(message)
+    deliver_after_commit([m.pk for m in created if m.status == OutboxStatus.PENDING])
+    return created
+
+
+@transaction.atomic
+def enqueue_many(messages: list[OutboxMessage]) -> list[int]:
+    """Insert rows built by `build_messages` in one statement, skipping duplicates, and
+    enqueue one delivery task for the batch. Constant queries per batch (the sweeper).
+    Returns the ids of the batch's pending messages."""
+    if not messages:
+        return []
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    ids = list(
+        OutboxMessage.objects.filter(
+            dedupe_key__in={m.dedupe_key for m in messages}, status=OutboxStatus.PENDING, attempts=0
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    deliver_after_commit(ids)
+    return ids
+
+
+@transaction.atomic
+def retry_message(*, message: OutboxMessage, actor: Actor) -> OutboxMessage:
+    """Put a failed (or stuck) message back in the queue now (admin "Retry now")."""
+    locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+    if locked.status in (OutboxStatus.SENT, OutboxStatus.SANDBOXED):
+        raise DomainError(
+            f"Message {locked.pk} is {locked.get_status_display().lower()}; nothing to retry.",
+            field="status",
+        )
+    locked.status = OutboxStatus.PENDING
+    locked.next_attempt_at = timezone.now()
+    locked.sending_since = None
+    locked.save(update_fields=["status", "next_attempt_at", "sending_since"])
+    logger.info("outbox message %s queued again by %s", locked.pk, actor.label)
+    deliver_after_commit([locked.pk])
+    return locked
+
+
+@transaction.atomic
+def save_channel(
+    *,
+    name: str,
+    kind: str,
+    target: str = "",
+    enabled: bool = True,
+    description: str = "",
+    actor: Actor,
+) -> NotificationChannel:
+    """Create or update a channel by name (presets and demo use this)."""
+    if kind not in ChannelKind.values:
+        raise DomainError(f"Unknown channel kind {kind!r}.", field="kind")
+    channel, _ = NotificationChannel.objects.select_for_update().get_or_create(
+        name=name,
+        defaults={"kind": kind, "target": target, "enabled": enabled, "description": description},
+    )
+    channel.kind, channel.target, channel.enabled, channel.description = (
+        kind,
+        target,
+        enabled,
+        description,
+    )
+    channel.full_clean()
+    channel.save()
+    return channel
+
+
+@transaction.atomic
+def save_routing_rule(
+    *, level_code: str, channel: NotificationChannel, actor: Actor
+) -> RoutingRule:
+    rule, _ = RoutingRule.objects.get_or_create(level_code=level_code, channel=channel)
+    return rule

@@ -1,0 +1,89 @@
+"""The `manage.py export` targets of this app (the command lives in postmortems).
+
+    manage.py export incident-register --from 2026-01-01 --to 2026-03-31 --format csv [--out FILE]
+    manage.py export evidence --from 2026-01-01 --to 2026-03-31 [--out pack.zip]
+
+CSV and JSON go to stdout without --out; XLSX and the evidence pack need a file
+(defaults: NAME_FROM_TO.xlsx, evidence_FROM_TO.zip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from portal.actors import Actor
+from portal.audit.context import acting_as
+from portal.reports import evidence, exporters
+from portal.reports.periods import period_from
+from portal.reports.services import record_export
+
+Target = tuple[str, Callable[[CommandParser], None], Callable[[Any, dict[str, Any]], None]]
+
+
+def _period_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--from", dest="first", help="First day, YYYY-MM-DD (default: 89 days before --to)."
+    )
+    parser.add_argument("--to", dest="last", help="Last day, YYYY-MM-DD (default: today).")
+    parser.add_argument("--out", help="Write to this file.")
+
+
+def _export_arguments(parser: CommandParser) -> None:
+    _period_arguments(parser)
+    parser.add_argument("--format", dest="fmt", choices=exporters.FORMATS, default="csv")
+
+
+def _open(path: str) -> Any:
+    try:
+        return Path(path).open("wb")
+    except OSError as exc:
+        raise CommandError(f"--out: cannot write {path}: {exc.strerror}") from None
+
+
+def _export(name: str) -> Callable[[Any, dict[str, Any]], None]:
+    def handle(command: Any, options: dict[str, Any]) -> None:
+        period = period_from(options.get("first"), options.get("last"))
+        fmt = options["fmt"]
+        out = options.get("out") or (
+            exporters.filename(name, fmt, period) if fmt == "xlsx" else None
+        )
+        actor = Actor.system("cli")
+        with acting_as(actor):
+            record_export(name=name, fmt=fmt, period=period, actor=actor)
+        if out is None:
+            for block in exporters.stream(name, fmt, period):
+                command.stdout.write(block.decode(), ending="")
+            return
+        with _open(out) as handle_out:
+            written = exporters.run_export(name, {"format": fmt, "period": period}, handle_out)
+        command.stderr.write(f"Wrote {out} ({written} bytes).")
+
+    return handle
+
+
+def _evidence(command: Any, options: dict[str, Any]) -> None:
+    period = period_from(options.get("first"), options.get("last"))
+    out = options.get("out") or evidence.pack_filename(period)
+    actor = Actor.system("cli")
+    with acting_as(actor):
+        record_export(name="evidence", fmt="zip", period=period, actor=actor)
+    with _open(out) as handle_out:
+        manifest = evidence.write_pack(period, handle_out)
+    command.stderr.write(f"Wrote {out} ({len(manifest)} files + MANIFEST.sha256).")
+
+
+def export_targets() -> dict[str, Target]:
+    targets: dict[str, Target] = {
+        name: (f"{e.title} as CSV, JSON or XLSX.", _export_arguments, _export(name))
+        for name, e in exporters.EXPORTERS.items()
+    }
+    targets["evidence"] = (
+        "Evidence pack: every export, a summary (HTML, PDF) and MANIFEST.sha256, as a ZIP.",
+        _period_arguments,
+        _evidence,
+    )
+    return targets

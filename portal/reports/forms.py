@@ -1,0 +1,34 @@
+"""Admin forms of the reports views: a period, and an export's name and format."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+
+from portal.reports import exporters
+from portal.reports.periods import Period
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        end = data.get("end") or datetime.datetime.now(datetime.UTC).date()
+        start = data.get("start") or end - datetime.timedelta(days=89)
+        if start > end:
+            self.add_error("start", "Must not be after 'To'.")
+        data["period"] = Period(start, end)
+        return data
+
+
+class ExportForm(PeriodForm):
+    name = forms.ChoiceField(choices=[(n, e.title) for n, e in exporters.EXPORTERS.items()])
+    fmt = forms.ChoiceField(label="Format", choices=[(f, f.upper()) for f in exporters.FORMATS])

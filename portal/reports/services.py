@@ -1,0 +1,27 @@
+"""Writes of the reports app: the record of who exported what."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.actors import Actor
+from portal.reports.models import ExportRecord
+from portal.reports.periods import Period
+
+
+@transaction.atomic
+def record_export(*, name: str, fmt: str, period: Period, actor: Actor) -> ExportRecord:
+    """One row per export (admin, API, CLI, evidence pack); written before streaming starts."""
+    record = ExportRecord(
+        name=name,
+        fmt=fmt,
+        period_start=period.first_day,
+        period_end=period.last_day,
+        actor_label=actor.label[:160],
+        actor_user_id=actor.user_id,
+        at=timezone.now(),
+    )
+    record.full_clean()
+    record.save()
+    return record

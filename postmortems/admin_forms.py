@@ -1,0 +1,106 @@
+"""Forms and inlines of the post-mortem admin page (validation mirrors the services)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.http import HttpRequest
+
+from incidents.exceptions import DomainError
+from postmortems.choices import ActionItemStatus
+from postmortems.exceptions import PublishRefused
+from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry
+
+SECTION_FIELDS = (
+    "summary",
+    "root_cause",
+    "contributing_causes",
+    "what_worked",
+    "what_didnt",
+    "customer_impact_summary",
+    "customers_affected",
+    "revenue_impact",
+    "revenue_currency",
+)
+
+
+def report_error(admin_obj: admin.ModelAdmin, request: HttpRequest, exc: DomainError) -> None:
+    if isinstance(exc, PublishRefused):
+        for message in exc.messages:
+            admin_obj.message_user(request, message, messages.ERROR)
+    else:
+        admin_obj.message_user(request, f"{exc.field or 'error'}: {exc.message}", messages.ERROR)
+
+
+class PostMortemForm(forms.ModelForm):
+    submit_reviewers = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        help_text="Who reviews it; used by “Submit for review”.",
+    )
+
+    class Meta:
+        model = PostMortem
+        fields = SECTION_FIELDS
+
+    def clean_revenue_currency(self) -> str:
+        code = (self.cleaned_data.get("revenue_currency") or "").strip().upper()
+        if code and not (len(code) == 3 and code.isalpha()):
+            raise forms.ValidationError("Use a three-letter ISO currency code such as EUR.")
+        return code
+
+
+class TimelineInline(admin.TabularInline):
+    model = PostMortemTimelineEntry
+    fields = ("at", "actor_label", "text", "included")
+    readonly_fields = ("at", "actor_label")
+    extra = 0
+    can_delete = False
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 1, "cols": 80})}
+    }
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.is_published:
+            return ("at", "actor_label", "text", "included")
+        return self.readonly_fields
+
+
+class ActionItemInlineForm(forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("status") == ActionItemStatus.WONT_DO
+            and not (data.get("wont_do_reason") or "").strip()
+        ):
+            self.add_error("wont_do_reason", "Say why it won't be done.")
+        return data
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    form = ActionItemInlineForm
+    fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
+    autocomplete_fields = ("owner",)
+    extra = 1
+    can_delete = False
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        return 0 if obj is not None and obj.is_published else 1
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or not obj.is_published
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("description",) if obj is not None and obj.is_published else ()

@@ -1,0 +1,158 @@
+"""Post-mortem documents: Markdown (to commit next to the code), printable HTML and PDF.
+
+All times are UTC. The PDF is the HTML template rendered by xhtml2pdf (pure Python,
+no system libraries), so the three formats never drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from incidents.exceptions import DomainError
+from postmortems.models import PostMortem
+from postmortems.selectors import included_timeline
+
+FORMATS = ("md", "html", "pdf")
+SECTIONS = (
+    ("summary", "Summary"),
+    ("root_cause", "Root cause (technical)"),
+    ("contributing_causes", "Contributing causes (process, organisational)"),
+    ("what_worked", "What worked"),
+    ("what_didnt", "What didn't"),
+)
+
+
+def utc(at: datetime.datetime | None) -> str:
+    return at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "—"
+
+
+def human_duration(delta: datetime.timedelta | None) -> str:
+    if delta is None:
+        return "unresolved"
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if hours or days:
+        parts.append(f"{hours} h")
+    parts.append(f"{mins} min")
+    return " ".join(parts)
+
+
+def context(postmortem: PostMortem) -> dict[str, Any]:
+    incident = postmortem.incident
+    impact = postmortem.revenue_impact
+    return {
+        "pm": postmortem,
+        "incident": incident,
+        "severity": f"{incident.severity.code} {incident.severity.name}".strip(),
+        "duration": human_duration(postmortem.duration),
+        "impact_started": utc(postmortem.impact_started_at),
+        "resolved": utc(incident.resolved_at),
+        "due": utc(postmortem.due_at) if postmortem.due_at else "no due date",
+        "published": utc(postmortem.published_at) if postmortem.published_at else "not published",
+        "sections": [(title, getattr(postmortem, name)) for name, title in SECTIONS],
+        "timeline": [(utc(e.at), e.text) for e in included_timeline(postmortem)],
+        "revenue": f"{impact} {postmortem.revenue_currency}".strip()
+        if impact is not None
+        else "none recorded",
+        "customers": postmortem.customers_affected
+        if postmortem.customers_affected is not None
+        else "unknown",
+        "action_items": [
+            {
+                "description": i.description,
+                "owner": i.owner.get_username() if i.owner else "—",
+                "due": f"{i.due_date:%Y-%m-%d}" if i.due_date else "—",
+                "status": i.get_status_display(),
+                "ticket": i.ticket_url,
+                "labels": ", ".join(i.labels or []),
+            }
+            for i in postmortem.action_items.all()
+        ],
+        "services": ", ".join(s.name for s in incident.services.all()),
+        "generated": utc(timezone.now()),
+    }
+
+
+def _md_text(text: str) -> str:
+    return text.strip() or "_(empty)_"
+
+
+def _md_cell(text: str) -> str:
+    return " ".join((text or "").split()).replace("|", "\\|")
+
+
+def to_markdown(postmortem: PostMortem) -> str:
+    c = context(postmortem)
+    incident = c["incident"]
+    lines = [
+        f"# Post-mortem: {incident.ref} — {incident.title}",
+        "",
+        f"- **Incident:** {incident.ref}",
+        f"- **Severity:** {c['severity']}",
+        f"- **Impact started:** {c['impact_started']}",
+        f"- **Resolved:** {c['resolved']}",
+        f"- **Duration:** {c['duration']}",
+        f"- **Services:** {c['services'] or '—'}",
+        f"- **Status:** {postmortem.get_status_display()} (revision {postmortem.revision}, {c['published']})",
+        f"- **Due:** {c['due']}",
+        "",
+        "This post-mortem is blameless: it describes systems and decisions, not culprits.",
+        "",
+    ]
+    for title, text in c["sections"]:
+        lines += [f"## {title}", "", _md_text(text), ""]
+    lines += ["## Timeline (UTC)", "", "| Time (UTC) | What happened |", "|---|---|"]
+    lines += [f"| {at} | {_md_cell(text)} |" for at, text in c["timeline"]] or ["| — | — |"]
+    lines += [
+        "",
+        "## Customer impact",
+        "",
+        _md_text(postmortem.customer_impact_summary),
+        "",
+        f"- **Customers affected:** {c['customers']}",
+        f"- **Revenue impact:** {c['revenue']}",
+        "",
+        "## Action items",
+        "",
+        "| # | Action | Owner | Due | Status | Ticket |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {n} | {_md_cell(i['description'])} | {i['owner']} | {i['due']} | {i['status']} | {i['ticket'] or '—'} |"
+        for n, i in enumerate(c["action_items"], start=1)
+    ] or ["| — | — | — | — | — | — |"]
+    lines += ["", f"_Exported {c['generated']}._", ""]
+    return "\n".join(lines)
+
+
+def to_html(postmortem: PostMortem) -> str:
+    return render_to_string("postmortems/export.html", context(postmortem))
+
+
+def to_pdf(postmortem: PostMortem) -> bytes:
+    from xhtml2pdf import pisa
+
+    out = io.BytesIO()
+    result = pisa.CreatePDF(to_html(postmortem), dest=out, encoding="utf-8")
+    if result.err:
+        raise DomainError("The PDF could not be rendered.", field="format")
+    return out.getvalue()
+
+
+def export(postmortem: PostMortem, fmt: str) -> tuple[bytes, str, str]:
+    """(content, content type, file name) of `postmortem` in format `fmt`."""
+    name = f"postmortem-{postmortem.incident.ref}"
+    if fmt == "md":
+        return to_markdown(postmortem).encode(), "text/markdown; charset=utf-8", f"{name}.md"
+    if fmt == "html":
+        return to_html(postmortem).encode(), "text/html; charset=utf-8", f"{name}.html"
+    if fmt == "pdf":
+        return to_pdf(postmortem), "application/pdf", f"{name}.pdf"
+    raise DomainError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", field="format")

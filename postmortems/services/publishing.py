@@ -1,0 +1,178 @@
+"""Review and publication: every refusal listed at once; published means read-only."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import events
+from incidents import services as incident_services
+from incidents.choices import TimelineKind
+from incidents.exceptions import DomainError
+from portal.actors import Actor
+from postmortems.choices import (
+    OPEN_ACTION_STATUSES,
+    PostMortemStatus,
+)
+from postmortems.exceptions import PublishRefused
+from postmortems.models import (
+    PostMortem,
+    PostMortemRevision,
+)
+from postmortems.selectors import postmortem_snapshot
+from postmortems.services.drafting import (
+    PLACEHOLDER,
+    REQUIRED_SECTIONS,
+    TEXT_SECTIONS,
+    lock_postmortem,
+    refuse_if_published,
+)
+
+
+def _section_label(field: str) -> str:
+    if field in ("timeline", "action_items"):
+        return field.replace("_", " ")
+    return str(getattr(PostMortem._meta.get_field(field), "verbose_name", field))
+
+
+@transaction.atomic
+def submit_for_review(*, postmortem: PostMortem, actor: Actor, reviewers: list[Any]) -> PostMortem:
+    """Draft → in review, naming who reviews. Re-submitting replaces the reviewers."""
+    postmortem = lock_postmortem(postmortem)
+    refuse_if_published(postmortem)
+    reviewers = [user for user in reviewers if user is not None]
+    if not reviewers:
+        raise DomainError("Name at least one reviewer.", field="reviewers")
+    inactive = [u.get_username() for u in reviewers if not u.is_active]
+    if inactive:
+        raise DomainError(
+            f"{', '.join(inactive)} cannot review: inactive account.", field="reviewers"
+        )
+    now = timezone.now()
+    postmortem.status = PostMortemStatus.IN_REVIEW
+    postmortem.submitted_at = now
+    postmortem.save()
+    postmortem.reviewers.set(reviewers)
+    names = ", ".join(sorted(u.get_username() for u in reviewers))
+    events.record(
+        postmortem.incident,
+        TimelineKind.NOTE,
+        f"Post-mortem (revision {postmortem.revision}) submitted for review by {names}.",
+        actor=actor,
+        at=now,
+    )
+    return postmortem
+
+
+def publish_problems(postmortem: PostMortem, *, today: datetime.date) -> list[tuple[str, str]]:
+    """Every reason publishing is refused, as (field, message); empty when it may publish."""
+    problems: list[tuple[str, str]] = []
+    if postmortem.status != PostMortemStatus.IN_REVIEW:
+        problems.append(
+            (
+                "status",
+                f"It is {postmortem.get_status_display().lower()}: submit it for review "
+                "(naming reviewers) before publishing.",
+            )
+        )
+    for field in REQUIRED_SECTIONS:
+        if not getattr(postmortem, field).strip():
+            label = getattr(PostMortem._meta.get_field(field), "verbose_name", field)
+            problems.append((field, f"The section \u201c{label}\u201d is empty."))
+    texts = [(field, getattr(postmortem, field)) for field in TEXT_SECTIONS]
+    texts += [("timeline", e.text) for e in postmortem.timeline_entries.filter(included=True)]
+    items = list(postmortem.action_items.select_related("owner").order_by("id"))
+    texts += [("action_items", item.description) for item in items]
+    for field, text in texts:
+        match = PLACEHOLDER.search(text or "")
+        if match:
+            problems.append(
+                (
+                    field,
+                    f"Placeholder \u201c{match.group(0)}\u201d in {_section_label(field)}: "
+                    "write what is known, or make it an action item.",
+                )
+            )
+    if not items:
+        problems.append(("action_items", "Add at least one action item."))
+    for number, item in enumerate(items, start=1):
+        name = f"Action item {number} (\u201c{item.description[:40]}\u201d)"
+        if item.owner_id is None:
+            problems.append(("action_items", f"{name} has no owner."))
+        if item.due_date is None:
+            problems.append(("action_items", f"{name} has no due date."))
+        elif item.status in OPEN_ACTION_STATUSES and item.due_date < today:
+            problems.append(
+                ("action_items", f"{name} is due {item.due_date:%Y-%m-%d}, in the past.")
+            )
+    return problems
+
+
+@transaction.atomic
+def publish_postmortem(*, postmortem: PostMortem, actor: Actor) -> PostMortem:
+    """In review → published: keeps a snapshot of this revision, meets the incident's
+    post-mortem deadline and closes it. Raises PublishRefused listing every problem."""
+    postmortem = lock_postmortem(postmortem)
+    now = timezone.now()
+    problems = publish_problems(postmortem, today=now.date())
+    if problems:
+        raise PublishRefused(problems)
+    postmortem.status = PostMortemStatus.PUBLISHED
+    postmortem.published_at = now
+    postmortem.published_by = actor.user
+    postmortem.save()
+    PostMortemRevision.objects.update_or_create(
+        postmortem=postmortem,
+        number=postmortem.revision,
+        defaults={
+            "snapshot": postmortem_snapshot(postmortem),
+            "published_at": now,
+            "published_by": actor.user,
+        },
+    )
+    events.record(
+        postmortem.incident,
+        TimelineKind.NOTE,
+        f"Post-mortem revision {postmortem.revision} published.",
+        actor=actor,
+        at=now,
+    )
+    incident_services.record_postmortem_published(incident=postmortem.incident, actor=actor, at=now)
+    return postmortem
+
+
+@transaction.atomic
+def start_revision(*, postmortem: PostMortem, actor: Actor, reason: str) -> PostMortem:
+    """Published → draft with revision + 1; the published content stays in its revision row."""
+    if not (reason or "").strip():
+        raise DomainError("Say why the post-mortem is revised.", field="reason")
+    postmortem = lock_postmortem(postmortem)
+    if not postmortem.is_published:
+        raise DomainError(
+            "Only a published post-mortem needs a new revision; edit the draft.", field="status"
+        )
+    PostMortemRevision.objects.get_or_create(
+        postmortem=postmortem,
+        number=postmortem.revision,
+        defaults={
+            "snapshot": postmortem_snapshot(postmortem),
+            "published_at": postmortem.published_at or timezone.now(),
+            "published_by": postmortem.published_by,
+        },
+    )
+    postmortem.revision += 1
+    postmortem.status = PostMortemStatus.DRAFT
+    postmortem.published_at = None
+    postmortem.published_by = None
+    postmortem.submitted_at = None
+    postmortem.save()
+    events.record(
+        postmortem.incident,
+        TimelineKind.NOTE,
+        f"Post-mortem revision {postmortem.revision} started: {reason.strip()}",
+        actor=actor,
+    )
+    return postmortem

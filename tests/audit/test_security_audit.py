@@ -1,0 +1,117 @@
+"""The weekly security audit: findings, founder notifications, a security incident."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from incidents.models import Incident
+from portal.actors import Actor
+from portal.audit.context import acting_as
+from portal.audit.models import LoginAttempt, SecurityFinding
+from portal.audit.tasks import SCHEDULES, last_complete_week, run_security_audit
+
+WEEK = datetime.date(2026, 3, 2)
+IN_WEEK = datetime.datetime(2026, 3, 4, 10, 0, tzinfo=datetime.UTC)
+
+
+def _login(username: str, at: datetime.datetime, ok: bool = True) -> None:
+    LoginAttempt.objects.create(username=username, at=at, succeeded=ok)
+
+
+@pytest.fixture
+def quiet_week(policy: Any, founder: Any) -> None:
+    """Nothing but routine work in the week."""
+
+
+@pytest.fixture
+def eventful_week(policy: Any, founder: Any, django_user_model: Any, make_token: Any) -> None:
+    with time_machine.travel(IN_WEEK, tick=False), acting_as(Actor.for_user(founder)):
+        django_user_model.objects.create_superuser("mallory", "m@example.com", "pw-mallory-1")
+        ops = Group.objects.create(name="Ops")
+        django_user_model.objects.get(username="founder").groups.add(ops)
+        make_token(founder, read_only=False)
+        for i in range(20):
+            Group.objects.create(name=f"tmp-{i}").delete()
+    for i in range(6):
+        _login("founder", IN_WEEK + datetime.timedelta(minutes=i), ok=False)
+    for day in range(12):  # a daytime person…
+        _login(
+            "founder",
+            datetime.datetime(2026, 2, 1, 9, 30, tzinfo=datetime.UTC)
+            + datetime.timedelta(days=day),
+        )
+    _login("founder", datetime.datetime(2026, 3, 5, 3, 12, tzinfo=datetime.UTC))  # …at 03:12
+
+
+def test_schedule_is_weekly_and_targets_last_week() -> None:
+    assert SCHEDULES[0]["func"] == "portal.audit.tasks.run_security_audit"
+    assert last_complete_week(datetime.date(2026, 3, 11)) == WEEK
+
+
+def test_flags_every_kind_of_anomaly(eventful_week: None) -> None:
+    assert run_security_audit("2026-03-02") > 0
+    kinds = set(SecurityFinding.objects.filter(week_start=WEEK).values_list("kind", flat=True))
+    assert kinds == {
+        "new_superuser",
+        "new_staff",
+        "permission_grant",
+        "token_created",
+        "mass_deletion",
+        "failed_logins",
+        "odd_hour_login",
+    }
+    odd = SecurityFinding.objects.get(kind="odd_hour_login")
+    assert "03:12" in odd.summary
+
+
+def test_severe_findings_open_one_security_incident_and_notify_founders(
+    eventful_week: None,
+) -> None:
+    from portal.notifications.models import OutboxMessage
+
+    run_security_audit("2026-03-02")
+    incident = Incident.objects.get(detection_source="security_audit")
+    assert incident.severity.rank == 2
+    assert "mallory" in incident.summary
+    assert set(
+        SecurityFinding.objects.filter(severity="severe").values_list("incident_id", flat=True)
+    ) == {incident.pk}
+    messages = OutboxMessage.objects.filter(kind="security_audit")
+    assert messages.exists()
+    assert "Incident opened: " + incident.ref in messages.first().body
+
+
+def test_running_twice_records_nothing_new(eventful_week: None) -> None:
+    from portal.notifications.models import OutboxMessage
+
+    first = run_security_audit("2026-03-04")  # any day of the week
+    findings, outbox = SecurityFinding.objects.count(), OutboxMessage.objects.count()
+    assert run_security_audit("2026-03-02") == 0
+    assert (SecurityFinding.objects.count(), OutboxMessage.objects.count()) == (findings, outbox)
+    assert first == findings
+    assert Incident.objects.filter(detection_source="security_audit").count() == 1
+
+
+def test_a_quiet_week_has_no_findings_and_no_incident(quiet_week: None) -> None:
+    _login("founder", IN_WEEK)
+    assert run_security_audit("2026-03-02") == 0
+    assert not Incident.objects.filter(detection_source="security_audit").exists()
+
+
+def test_warnings_alone_notify_without_an_incident(policy: Any, founder: Any) -> None:
+    for i in range(5):
+        _login("ghost", IN_WEEK + datetime.timedelta(minutes=i), ok=False)
+    assert run_security_audit("2026-03-02") == 1
+    assert SecurityFinding.objects.get().severity == "warning"
+    assert not Incident.objects.filter(detection_source="security_audit").exists()
+
+
+def test_cli_runs_it(eventful_week: None, capsys: Any) -> None:
+    call_command("audit", "security", "--week", "2026-03-02")
+    assert "new finding(s)" in capsys.readouterr().out

@@ -1,0 +1,118 @@
+"""Compose from the incident page: pick → preview → edit → send, once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from incidents.comms.models import CommsMessage, CommsTemplate
+
+
+@pytest.fixture
+def admin_client(client, founder):
+    client.force_login(founder)
+    return client
+
+
+def test_compose_button_is_registered_for_the_incident_page():
+    from incidents.admin_extensions import INCIDENT_BUTTONS
+
+    assert ("Compose comms", "admin:comms_compose", False) in INCIDENT_BUTTONS
+
+
+def test_pick_template_preview_and_send_once(admin_client, declare):
+    incident = declare("SEV-1", title="payments failing")
+    url = reverse("admin:comms_compose", args=[incident.pk])
+    template = CommsTemplate.objects.get(
+        policy_version=incident.policy_version, kind="status_page_investigating"
+    )
+    # When the founder picks the playbook's status-page template
+    page = admin_client.get(url, {"template": template.pk}).content.decode()
+    # Then the preview shows it filled from the incident
+    assert "We&#x27;re investigating reports of payments failing." in page
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
+    # When they edit and press Send twice (double click)
+    data = {
+        "template": template.pk,
+        "channel": "status_page",
+        "subject": "",
+        "body": "[INVESTIGATING] Payments fail for {affected_feature}.",
+        "idempotency_key": key,
+        "send": "1",
+    }
+    first = admin_client.post(url, data, follow=True)
+    second = admin_client.post(url, data, follow=True)
+    # Then one message went out, and the second click says so
+    assert CommsMessage.objects.count() == 1
+    assert CommsMessage.objects.get().body == "[INVESTIGATING] Payments fail for payments failing."
+    assert "Sent: Status page." in first.content.decode()
+    assert "Already sent" in second.content.decode()
+
+
+def test_preview_button_fills_the_edited_text(admin_client, declare):
+    incident = declare("SEV-1", title="login broken")
+    url = reverse("admin:comms_compose", args=[incident.pk])
+    page = admin_client.post(
+        url,
+        {
+            "channel": "banner",
+            "body": "Trouble with {what_is_broken}",
+            "idempotency_key": "2b1e0f4c-6a55-4f7e-9a8b-7f0b7c1d2e3f",
+            "preview": "1",
+        },
+    )
+    assert "Trouble with login broken" in page.content.decode()
+    assert not CommsMessage.objects.exists()
+
+
+def test_send_errors_show_on_the_form(admin_client, declare):
+    incident = declare("SEV-1")
+    url = reverse("admin:comms_compose", args=[incident.pk])
+    page = admin_client.post(
+        url,
+        {
+            "channel": "email",
+            "body": "x",
+            "recipients": "nope",
+            "idempotency_key": "2b1e0f4c-6a55-4f7e-9a8b-7f0b7c1d2e3f",
+            "send": "1",
+        },
+    )
+    assert page.status_code == 200
+    assert "is not an email address" in page.content.decode()
+    assert not CommsMessage.objects.exists()
+
+
+def test_staff_without_permission_cannot_compose(client, responder, declare):
+    client.force_login(responder)
+    incident = declare("SEV-1")
+    assert client.get(reverse("admin:comms_compose", args=[incident.pk])).status_code == 403
+
+
+def test_template_admin_rejects_unknown_placeholder(admin_client, policy):
+    response = admin_client.post(
+        reverse("admin:comms_commstemplate_add"),
+        {
+            "key": "x",
+            "name": "X",
+            "kind": "banner",
+            "audience": "customer",
+            "body": "Down: {whatever}",
+        },
+    )
+    assert response.status_code == 200
+    assert "Unknown placeholder(s): {whatever}" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_changelists_use_constant_queries(
+    admin_client, declare, send, django_assert_num_queries, n
+):
+    for i in range(n):
+        send(declare("SEV-3", title=f"i{i}"), "banner", body=f"b{i}")
+    with django_assert_num_queries(6):
+        assert admin_client.get(reverse("admin:comms_commsmessage_changelist")).status_code == 200
+    with django_assert_num_queries(5):
+        assert admin_client.get(reverse("admin:comms_commstemplate_changelist")).status_code == 200

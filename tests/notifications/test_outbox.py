@@ -1,0 +1,242 @@
+"""The outbox: idempotent enqueue, routing by severity, drills sandboxed, retries with
+backoff through apprise, stuck sends recovered, the admin's Retry now."""
+
+from __future__ import annotations
+
+import datetime
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from portal.notifications import tasks
+from portal.notifications.choices import OutboxStatus
+from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
+from portal.notifications.services import enqueue_notification
+
+T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
+
+
+class FlakyHook(http.server.BaseHTTPRequestHandler):
+    """Answers 500 to the first `failures` POSTs, then 200; remembers every body."""
+
+    failures = 3
+    received: list[dict[str, Any]] = []
+    statuses: list[int] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        status = 500 if len(self.statuses) < self.failures else 200
+        self.statuses.append(status)
+        if status == 200:
+            self.received.append(body)
+        self.send_response(status)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def flaky_hook() -> Iterator[str]:
+    FlakyHook.received, FlakyHook.statuses = [], []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyHook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"json://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+@pytest.mark.django_db
+def test_channel_failing_three_times_then_ok_delivers_exactly_one_message(flaky_hook):
+    # Given a generic JSON webhook channel whose endpoint answers 500, 500, 500, then 200
+    channel = NotificationChannel.objects.create(name="hook", kind="webhook", target=flaky_hook)
+    with time_machine.travel(T0, tick=True) as clock:
+        [message] = enqueue_notification(
+            kind="test", subject="DB down", body="SEV-1 declared", dedupe_key="t-1", channel=channel
+        )
+        # When the worker tries, and the sweeper retries whenever a message is due
+        for _ in range(8):
+            for message_id in tasks.due_message_ids():
+                tasks.deliver_outbox_message(message_id)
+            clock.shift(datetime.timedelta(minutes=5))
+    # Then four attempts reached the endpoint and exactly one message was delivered
+    assert FlakyHook.statuses == [500, 500, 500, 200]
+    assert len(FlakyHook.received) == 1
+    assert FlakyHook.received[0]["title"] == "DB down"
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT
+    assert message.attempts == 4
+    assert message.last_error == ""
+
+
+@pytest.mark.django_db
+def test_failures_back_off_and_stay_visible(flaky_hook):
+    channel = NotificationChannel.objects.create(name="hook", kind="webhook", target=flaky_hook)
+    with time_machine.travel(T0, tick=False):
+        [message] = enqueue_notification(
+            kind="test", subject="s", body="b", dedupe_key="k", channel=channel
+        )
+        assert tasks.deliver_outbox_message(message.pk) == "pending"
+        message.refresh_from_db()
+        # Retried 30 s later, with the reason visible
+        assert message.next_attempt_at == T0 + datetime.timedelta(seconds=30)
+        assert "provider refused" in message.last_error
+        # Not due yet: a second worker run does nothing
+        assert tasks.deliver_outbox_message(message.pk) == "skipped"
+    assert tasks.backoff(2) == datetime.timedelta(minutes=1)
+    assert tasks.backoff(20) == datetime.timedelta(hours=1)
+
+
+@pytest.mark.django_db
+def test_gives_up_after_max_attempts_and_admin_retry_now_requeues(admin_client, settings):
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    channel = NotificationChannel.objects.create(
+        name="broken", kind="webhook", target="not a url at all"
+    )
+    [message] = enqueue_notification(
+        kind="test", subject="s", body="b", dedupe_key="k", channel=channel
+    )
+    assert tasks.deliver_outbox_message(message.pk) == "failed"
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.FAILED
+    assert "not a URL apprise understands" in message.last_error
+    # The admin lists failures and can retry them
+    url = reverse("admin:notifications_outboxmessage_changelist")
+    page = admin_client.get(url, {"status__exact": "failed"})
+    assert b"not a URL apprise understands" in page.content
+    admin_client.post(url, {"action": "retry_now", "_selected_action": [message.pk]})
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_enqueue_is_idempotent_per_dedupe_key():
+    channel = NotificationChannel.objects.create(name="console", kind="console")
+    first = enqueue_notification(
+        kind="k", subject="s", body="b", dedupe_key="same", channel=channel
+    )
+    again = enqueue_notification(
+        kind="k", subject="s", body="b", dedupe_key="same", channel=channel
+    )
+    assert len(first) == 1
+    assert again == []
+    assert OutboxMessage.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_routing_by_severity_like_s_levels(load_policy, system):
+    # Given the s-levels preset: S1/S2 -> #errors, S3 -> #warnings
+    load_policy("s-levels")
+    NotificationChannel.objects.update(enabled=True)
+    from incidents.services import declare_incident
+
+    s2 = declare_incident(actor=system, title="Auth broken", severity="S2")
+    s3 = declare_incident(actor=system, title="Export fails", severity="S3")
+    s4 = declare_incident(actor=system, title="Glitch", severity="S4")
+    for incident in (s2, s3, s4):
+        enqueue_notification(
+            kind="declared",
+            subject=incident.title,
+            body="b",
+            dedupe_key=f"declared:{incident.pk}",
+            incident=incident,
+        )
+    routed = dict(
+        OutboxMessage.objects.filter(kind="declared").values_list("subject", "channel__name")
+    )
+    # Then the S4 (no rule) still shows up in the worker log instead of vanishing
+    assert routed == {"Auth broken": "#errors", "Export fails": "#warnings", "Glitch": None}
+    assert OutboxMessage.objects.get(subject="Glitch").destination == "console"
+    assert RoutingRule.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_customer_email_of_a_drill_is_sandboxed_never_sent(declare):
+    drill = declare("SEV-2", "Game day", is_drill=True)
+    real = declare("SEV-2", "Real one")
+    [sandboxed] = enqueue_notification(
+        kind="customer_email",
+        subject="We had an issue",
+        body="b",
+        dedupe_key="c-1",
+        incident=drill,
+        recipient_email="c@example.com",
+        audience="customer",
+    )
+    [sent] = enqueue_notification(
+        kind="customer_email",
+        subject="We had an issue",
+        body="b",
+        dedupe_key="c-2",
+        incident=real,
+        recipient_email="c@example.com",
+        audience="customer",
+    )
+    assert sandboxed.status == OutboxStatus.SANDBOXED
+    assert tasks.deliver_outbox_message(sandboxed.pk) == "skipped"
+    assert tasks.deliver_outbox_message(sent.pk) == "sent"
+    assert [m.to for m in mail.outbox] == [["c@example.com"]]
+
+
+@pytest.mark.django_db
+def test_a_send_interrupted_by_a_dead_worker_is_retried(settings):
+    channel = NotificationChannel.objects.create(name="console", kind="console")
+    with time_machine.travel(T0, tick=False) as clock:
+        [message] = enqueue_notification(
+            kind="k", subject="s", body="b", dedupe_key="k", channel=channel
+        )
+        # Given a worker that claimed the message and died
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            status="sending", sending_since=T0, attempts=1
+        )
+        clock.shift(datetime.timedelta(minutes=5))
+        assert tasks.release_stuck_messages() == 0  # not yet: it may still be sending
+        clock.shift(datetime.timedelta(minutes=6))
+        assert tasks.release_stuck_messages() == 1
+        assert tasks.deliver_outbox_message(message.pk) == "sent"
+
+
+@pytest.mark.django_db
+def test_bad_input_names_the_field():
+    from incidents.exceptions import DomainError
+
+    with pytest.raises(DomainError) as exc:
+        enqueue_notification(
+            kind="k", subject="s", body="b", dedupe_key="", recipient_email="a@example.com"
+        )
+    assert exc.value.field == "dedupe_key"
+    with pytest.raises(DomainError) as exc:
+        enqueue_notification(kind="k", subject="s", body="b", dedupe_key="x", audience="customer")
+    assert exc.value.field == "recipient_email"
+
+
+@pytest.mark.django_db
+def test_outbox_changelist_is_a_constant_number_of_queries(
+    admin_client, django_assert_max_num_queries
+):
+    channel = NotificationChannel.objects.create(name="console", kind="console")
+
+    def fill(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            enqueue_notification(
+                kind="k", subject=f"s{i}", body="b", dedupe_key=f"k{i}", channel=channel
+            )
+
+    url = reverse("admin:notifications_outboxmessage_changelist")
+    fill(2, 0)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        assert admin_client.get(url).status_code == 200
+    fill(30, 2)
+    with CaptureQueriesContext(connection) as large:
+        assert admin_client.get(url).status_code == 200
+    assert len(small.captured_queries) == len(large.captured_queries)

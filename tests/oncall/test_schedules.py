@@ -1,0 +1,156 @@
+"""Who is on call: rotations, DST-correct hand-offs, layers and overrides (SPEC §4)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from incidents.oncall.models import Override
+from incidents.oncall.selectors import who_is_on_call
+
+UTC = datetime.UTC
+
+
+def at(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text).astimezone(UTC)
+
+
+def on_call(when: str) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (
+            e.schedule.name,
+            e.layer.name,
+            e.user.username,
+            f"{e.shift_start:%m-%d %H:%M}",
+            f"{e.shift_end:%m-%d %H:%M}",
+        )
+        for e in who_is_on_call(at(when))
+    ]
+
+
+@pytest.mark.django_db
+def test_daily_handoff_stays_at_local_wall_time_across_spring_dst(people, make_schedule):
+    # Given a daily rotation in Paris handing off at 09:00 local, across 29 March 2026 (CET -> CEST)
+    make_schedule(
+        "Paris",
+        [people["alice"], people["bob"], people["carol"]],
+        tz="Europe/Paris",
+        start=datetime.date(2026, 3, 27),
+    )
+    # Then before DST the hand-off is 08:00Z, after it 07:00Z; the DST night's shift is 23 hours
+    assert on_call("2026-03-27T08:00Z") == [
+        ("Paris", "primary", "alice", "03-27 08:00", "03-28 08:00")
+    ]
+    assert on_call("2026-03-28T12:00Z") == [
+        ("Paris", "primary", "bob", "03-28 08:00", "03-29 07:00")
+    ]
+    assert on_call("2026-03-29T06:59Z") == [
+        ("Paris", "primary", "bob", "03-28 08:00", "03-29 07:00")
+    ]
+    assert on_call("2026-03-29T07:00Z") == [
+        ("Paris", "primary", "carol", "03-29 07:00", "03-30 07:00")
+    ]
+    # And the fourth day wraps around to the first member
+    assert on_call("2026-03-30T07:00+00:00")[0][2] == "alice"
+
+
+@pytest.mark.django_db
+def test_daily_handoff_across_autumn_dst_gives_a_25_hour_shift(people, make_schedule):
+    make_schedule(
+        "Paris",
+        [people["alice"], people["bob"]],
+        tz="Europe/Paris",
+        start=datetime.date(2026, 10, 24),
+    )
+    # 24 Oct 09:00 CEST = 07:00Z; 25 Oct 09:00 CET = 08:00Z
+    assert on_call("2026-10-25T07:30Z") == [
+        ("Paris", "primary", "alice", "10-24 07:00", "10-25 08:00")
+    ]
+    assert on_call("2026-10-25T08:00Z") == [
+        ("Paris", "primary", "bob", "10-25 08:00", "10-26 08:00")
+    ]
+
+
+@pytest.mark.django_db
+def test_weekly_and_custom_hour_rotations(people, make_schedule):
+    make_schedule(
+        "Weekly",
+        [people["alice"], people["bob"]],
+        kind="weekly",
+        tz="America/New_York",
+        start=datetime.date(2026, 3, 2),
+        handoff=datetime.time(10, 0),
+    )
+    make_schedule(
+        "Sun",
+        [people["carol"], people["emma"], people["bob"]],
+        kind="custom",
+        shift_hours=8,
+        start=datetime.date(2026, 3, 2),
+        handoff=datetime.time(0, 0),
+    )
+    # Weekly: 2 Mar 10:00 EST = 15:00Z; the 9 Mar hand-off is after the US DST change (EDT): 14:00Z
+    entries = dict((name, rest) for name, *rest in on_call("2026-03-09T14:30Z"))
+    assert entries["Weekly"] == ["primary", "bob", "03-09 14:00", "03-16 14:00"]
+    # 8-hour shifts at 00:00, 08:00, 16:00 UTC: shift 22 since 2 March, member 22 % 3 = emma
+    assert entries["Sun"] == ["primary", "emma", "03-09 08:00", "03-09 16:00"]
+
+
+@pytest.mark.django_db
+def test_nobody_before_the_rotation_starts_or_without_members(people, make_schedule):
+    make_schedule("Later", [people["alice"]], start=datetime.date(2026, 5, 1))
+    make_schedule("Empty", [], start=datetime.date(2026, 1, 1))
+    assert on_call("2026-04-30T12:00Z") == []
+
+
+@pytest.mark.django_db
+def test_override_wins_for_its_window_only(people, make_schedule):
+    rotation = make_schedule(
+        "Primary", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1)
+    )
+    Override.objects.create(
+        layer=rotation.layer,
+        user=people["emma"],
+        start=at("2026-03-01T12:00Z"),
+        end=at("2026-03-01T18:00Z"),
+        reason="swap",
+    )
+    assert on_call("2026-03-01T11:59Z")[0][2] == "alice"
+    assert on_call("2026-03-01T12:00Z") == [
+        ("Primary", "primary", "emma", "03-01 12:00", "03-01 18:00")
+    ]
+    assert who_is_on_call(at("2026-03-01T13:00Z"))[0].is_override
+    assert on_call("2026-03-01T18:00Z")[0][2] == "alice"
+
+
+@pytest.mark.django_db
+def test_layers_are_all_on_call_at_once(people, make_schedule):
+    make_schedule("Team", [people["alice"]], layer="primary", order=1)
+    make_schedule("Team", [people["bob"]], layer="secondary", order=2)
+    assert [(e[1], e[2]) for e in on_call("2026-03-05T12:00Z")] == [
+        ("primary", "alice"),
+        ("secondary", "bob"),
+    ]
+
+
+@pytest.mark.django_db
+def test_founder_24x7_preset_is_a_valid_schedule(founder, load_policy):
+    # Given the founder exists before the preset is loaded
+    load_policy("founder-24x7")
+    entries = who_is_on_call(at("2026-11-23T03:00Z"))
+    # Then the founder is on call in the middle of the night
+    assert [(e.schedule.name, e.user.username) for e in entries] == [("Founder 24/7", "founder")]
+
+
+@pytest.mark.django_db
+def test_who_is_on_call_is_a_constant_number_of_queries(
+    people, make_schedule, django_assert_num_queries
+):
+    make_schedule("A", [people["alice"], people["bob"]])
+    with django_assert_num_queries(5):
+        who_is_on_call(at("2026-03-05T12:00Z"))
+    for i in range(5):
+        make_schedule(f"B{i}", [people["carol"], people["emma"]], kind="weekly")
+    with django_assert_num_queries(5):
+        assert len(who_is_on_call(at("2026-03-05T12:00Z"))) == 6

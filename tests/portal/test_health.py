@@ -1,0 +1,75 @@
+"""`GET /api/health`: 200 when the database and the task queue answer, 503 when either is down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import OperationalError
+from rest_framework.test import APIClient
+
+from portal.api import health
+
+pytestmark = pytest.mark.django_db
+
+
+class _DeadCursor:
+    def __enter__(self) -> Any:
+        raise OperationalError("connection refused (password=secret)")
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+
+class _DeadConnection:
+    vendor = "postgresql"
+
+    def cursor(self) -> _DeadCursor:
+        return _DeadCursor()
+
+
+class _DeadBroker:
+    def ping(self) -> bool:
+        raise ConnectionError("redis down")
+
+    def queue_size(self) -> int:  # pragma: no cover - never reached
+        return 0
+
+
+def test_healthy_is_200_without_a_token() -> None:
+    # Given no credentials at all (load balancers and uptime checks have none)
+    response = APIClient().get("/api/health")
+    # Then both checks pass and the answer is 200
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["database"]["vendor"]
+    assert body["checks"]["task_queue"]["ok"] is True
+    assert body["checks"]["task_queue"]["queued"] >= 0
+    assert body["time"].endswith("Z")
+
+
+def test_database_down_is_503_naming_the_check(monkeypatch: Any, caplog: Any) -> None:
+    monkeypatch.setattr(health, "connection", _DeadConnection())
+    response = APIClient().get("/api/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"] == {"ok": False, "error": "OperationalError"}
+    assert body["checks"]["task_queue"]["ok"] is True
+    # The error's text (which may hold a connection string) is neither returned nor logged.
+    assert "secret" not in response.content.decode()
+    assert "secret" not in caplog.text
+
+
+def test_task_queue_down_is_503(monkeypatch: Any) -> None:
+    monkeypatch.setattr("django_q.brokers.get_broker", lambda *args, **kwargs: _DeadBroker())
+    response = APIClient().get("/api/health")
+    assert response.status_code == 503
+    assert response.json()["checks"]["task_queue"] == {"ok": False, "error": "ConnectionError"}
+    assert response.json()["checks"]["database"]["ok"] is True
+
+
+def test_only_get_is_allowed() -> None:
+    assert APIClient().post("/api/health").status_code == 405
