@@ -9,7 +9,14 @@ from django.db.models import Prefetch, QuerySet
 
 from incidents.choices import PolicyStatus
 from incidents.exceptions import DomainError, NoActivePolicy
-from incidents.models import Deadline, Incident, PolicyVersion, SeverityLevel, TimelineEntry
+from incidents.models import (
+    Deadline,
+    Incident,
+    PolicyVersion,
+    SeverityLevel,
+    StatusUpdate,
+    TimelineEntry,
+)
 
 
 def active_policy_version() -> PolicyVersion:
@@ -54,7 +61,7 @@ def open_deadlines_prefetch() -> Prefetch:
 def incident_list(*, filters: dict[str, Any] | None = None) -> QuerySet[Incident]:
     """Incidents with everything a list shows, in a constant number of queries."""
     qs = Incident.objects.select_related(
-        "severity", "commander", "policy_version"
+        "severity", "commander", "policy_version__policy"
     ).prefetch_related(open_deadlines_prefetch(), "services")
     filters = filters or {}
     if filters.get("status"):
@@ -79,6 +86,10 @@ def incident_by_ref(ref: str) -> Incident:
 
 def incident_timeline(incident: Incident) -> QuerySet[TimelineEntry]:
     return incident.timeline.select_related("actor").order_by("at", "id")
+
+
+def incident_status_updates(incident: Incident) -> QuerySet[StatusUpdate]:
+    return incident.status_updates.select_related("posted_by").order_by("posted_at", "id")
 
 
 def current_deadlines(incident: Incident) -> list[Deadline]:

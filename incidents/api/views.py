@@ -47,11 +47,11 @@ from incidents.selectors import (
     active_policy_version,
     incident_by_ref,
     incident_list,
+    incident_status_updates,
     incident_timeline,
     policy_version_detail,
 )
 from portal.actors import Actor
-from portal.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
 
 # --- Error shapes shared by every operation (documented once, reused). ---------
 
@@ -117,7 +117,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         query = IncidentListQuerySerializer(data=self.request.query_params.dict())
         query.is_valid(raise_exception=True)
         # The policy name is shown in every row; one join keeps the list constant.
-        return incident_list(filters=query.filters()).select_related("policy_version__policy")
+        return incident_list(filters=query.filters())
 
     def get_object(self) -> Incident:
         ref = self.kwargs["ref"]
@@ -200,9 +200,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def status_updates(self, request: Request, ref: str) -> Response:
         incident = self.get_object()
         if request.method == "GET":
-            updates = incident.status_updates.select_related("posted_by").order_by(
-                "posted_at", "id"
-            )
+            updates = incident_status_updates(incident)
             return Response(StatusUpdateSerializer(updates, many=True).data)
         data = StatusUpdateCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

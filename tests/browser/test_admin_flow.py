@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Playwright's sync API runs an asyncio event loop in this thread, so Django's
-# async-safety check would refuse the ORM calls the fixtures and assertions make
-# here ("You cannot call this from an async context"). Nothing in this test is
-# actually async: the browser talks to the live server over HTTP in another thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM_ARGS = [

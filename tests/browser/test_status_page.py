@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-# Playwright's sync API runs an asyncio event loop in this thread, so Django's
-# async-safety check would refuse the ORM calls the test makes to set up data
-# ("You cannot call this from an async context"). Nothing here is actually async:
-# the browser talks to the live server over HTTP in another thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 CHROMIUM_ARGS = [
