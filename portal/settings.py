@@ -107,7 +107,9 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     # Off by default: the check costs a round trip per request (it doubles the
     # database work of a repeated alert); turn it on behind flaky networks/poolers.
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False))
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
