@@ -110,14 +110,19 @@ def _repeat_sql() -> str:
     alert = connection.ops.quote_name(Alert._meta.db_table)
     integration = connection.ops.quote_name(Integration._meta.db_table)
     incident = connection.ops.quote_name(Incident._meta.db_table)
-    # Only quoted table names are interpolated; every value is a bound parameter.
+    # The open statuses are code constants (lower-case words), written as literals: binding
+    # them as an array parameter cost psycopg ~0.3 ms of list-type sniffing per request.
+    if not all(str(s).isalpha() for s in OPEN_STATUSES):
+        raise ValueError("open statuses must be plain words")
+    open_statuses = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+    # Only quoted table names and the constants above are interpolated; values are bound.
     return (
         f"WITH a AS (UPDATE {alert} SET count = count + 1, last_seen_at = %s, summary = %s "  # noqa: S608
         f"WHERE open_key = %s AND incident_id IS NOT NULL AND integration_id = "
         f"(SELECT i.id FROM {integration} i WHERE i.key = %s AND i.kind = %s AND i.enabled) "
         f"RETURNING id, incident_id, count), "
         f"n AS (UPDATE {incident} SET alert_count = alert_count + 1 FROM a "
-        f"WHERE {incident}.id = a.incident_id AND {incident}.status = ANY(%s) RETURNING {incident}.id) "
+        f"WHERE {incident}.id = a.incident_id AND {incident}.status IN ({open_statuses}) RETURNING {incident}.id) "
         f"SELECT a.id, a.incident_id, a.count, EXISTS (SELECT 1 FROM n) FROM a"
     )
 
@@ -136,7 +141,7 @@ def count_repeat(
     if connection.vendor != "postgresql":
         return None
     sql = _SQL_CACHE.get("repeat") or _SQL_CACHE.setdefault("repeat", _repeat_sql())
-    params: list[Any] = [at, summary, dedup_key, key, kind, [str(s) for s in OPEN_STATUSES]]
+    params: list[Any] = [at, summary, dedup_key, key, kind]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
