@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from portal.audit.hashing import HASHED_FIELDS
 from portal.audit.models import AuditEntry, LoginAttempt, SecurityFinding
 
 
@@ -30,21 +31,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ("object_repr", "object_id", "actor_label")
     date_hierarchy = "at"
     show_full_result_count = False
-    fields = (
-        "seq",
-        "at",
-        "actor_label",
-        "actor_user_id",
-        "actor_token_id",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "before",
-        "after",
-        "prev_hash",
-        "hash",
-    )
+    fields = (*HASHED_FIELDS, "hash")
     readonly_fields = fields
 
 

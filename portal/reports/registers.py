@@ -364,21 +364,8 @@ def oncall_coverage(period: Period) -> Iterator[tuple[Any, ...]]:
 
 
 def audit_log(period: Period) -> Iterator[tuple[Any, ...]]:
+    from portal.audit.hashing import HASHED_FIELDS
     from portal.audit.selectors import audit_entries
 
-    qs = audit_entries(start=period.start, end=period.end).values_list(
-        "seq",
-        "at",
-        "actor_label",
-        "actor_user_id",
-        "actor_token_id",
-        "action",
-        "object_type",
-        "object_id",
-        "object_repr",
-        "before",
-        "after",
-        "prev_hash",
-        "hash",
-    )
+    qs = audit_entries(start=period.start, end=period.end).values_list(*HASHED_FIELDS, "hash")
     yield from qs.iterator(chunk_size=CHUNK)
