@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PRESET ?= founder-24x7
+# Links the portal prints and sends (admin login, ack links) point at this server.
+export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test venv setup lint typecheck migrations-check pytest bench clean
 
