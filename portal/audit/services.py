@@ -8,6 +8,7 @@ transaction commits — fine for the write rate of an incident portal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from typing import Any
 
@@ -25,11 +26,9 @@ HEAD_PK = 1
 def _locked_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
     if head is None:  # normally created by the migration; kept for --no-migrations databases
-        try:
-            with transaction.atomic():
-                AuditChainHead.objects.create(pk=HEAD_PK)
-        except IntegrityError:
-            pass
+        # Another writer may create it first; either way it exists afterwards.
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            AuditChainHead.objects.create(pk=HEAD_PK)
         head = AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
     return head
 
