@@ -213,21 +213,44 @@ def _apply(integration: Integration, events_: list[Any], request_id: str = "") -
     )
 
 
-@endpoint("POST")
-def alertmanager_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def _receive(
+    request: HttpRequest,
+    key: str,
+    kind: str,
+    parse: Callable[[HttpRequest, Integration, bytes], list[Any] | HttpResponse],
+    *,
+    request_id: str = "",
+) -> HttpResponse:
+    """The common path of the keyed webhooks: body, key, parse, then apply.
+
+    `parse` may raise Refused/PayloadError or answer early with a response; every
+    refusal is answered before anything is written.
+    """
     try:
         body = _raw_body(request)
-        integration = integration_for_key(key, IntegrationKind.ALERTMANAGER)
+        integration = integration_for_key(key, kind)
         if integration is None:
             return _not_found()
-        events_ = parse_alertmanager(_json(body))
+        parsed = parse(request, integration, body)
     except Refused as exc:
         return _refused(exc)
     except PayloadError as exc:
         return JsonResponse({"status": "error", "errors": exc.errors}, status=400)
     except DatabaseError as exc:
         return _unavailable(exc)
-    return _apply(integration, events_)
+    if isinstance(parsed, HttpResponse):
+        return parsed
+    return _apply(integration, parsed, request_id=request_id)
+
+
+@endpoint("POST")
+def alertmanager_webhook(request: HttpRequest, key: str) -> HttpResponse:
+    return _receive(
+        request,
+        key,
+        IntegrationKind.ALERTMANAGER,
+        lambda _r, _i, body: parse_alertmanager(_json(body)),
+    )
 
 
 def _sentry_signature_ok(integration: Integration, body: bytes, signature: str) -> bool:
@@ -237,50 +260,38 @@ def _sentry_signature_ok(integration: Integration, body: bytes, signature: str) 
     return hmac.compare_digest(expected, signature.strip().lower())
 
 
+def _parse_sentry(
+    request: HttpRequest, integration: Integration, body: bytes
+) -> list[Any] | HttpResponse:
+    if not _sentry_signature_ok(
+        integration, body, request.headers.get("Sentry-Hook-Signature", "")
+    ):
+        raise Refused(401, ["Sentry-Hook-Signature does not match the body and the client secret"])
+    resource = request.headers.get("Sentry-Hook-Resource", "")
+    if not resource:
+        raise Refused(400, ["Sentry-Hook-Resource header is missing"])
+    payload = _json(body)
+    if resource not in SENTRY_RESOURCES:
+        return JsonResponse({"status": "success", "alerts": 0, "ignored": resource})
+    return parse_sentry(resource, payload)
+
+
 @endpoint("POST")
 def sentry_webhook(request: HttpRequest, key: str) -> HttpResponse:
-    try:
-        body = _raw_body(request)
-        integration = integration_for_key(key, IntegrationKind.SENTRY)
-        if integration is None:
-            return _not_found()
-        if not _sentry_signature_ok(
-            integration, body, request.headers.get("Sentry-Hook-Signature", "")
-        ):
-            raise Refused(
-                401, ["Sentry-Hook-Signature does not match the body and the client secret"]
-            )
-        resource = request.headers.get("Sentry-Hook-Resource", "")
-        if not resource:
-            raise Refused(400, ["Sentry-Hook-Resource header is missing"])
-        payload = _json(body)
-        if resource not in SENTRY_RESOURCES:
-            return JsonResponse({"status": "success", "alerts": 0, "ignored": resource})
-        events_ = parse_sentry(resource, payload)
-    except Refused as exc:
-        return _refused(exc)
-    except PayloadError as exc:
-        return JsonResponse({"status": "error", "errors": exc.errors}, status=400)
-    except DatabaseError as exc:
-        return _unavailable(exc)
-    return _apply(integration, events_, request_id=request.headers.get("Request-ID", ""))
+    return _receive(
+        request,
+        key,
+        IntegrationKind.SENTRY,
+        _parse_sentry,
+        request_id=request.headers.get("Request-ID", ""),
+    )
 
 
 @endpoint("POST")
 def uptime_webhook(request: HttpRequest, key: str) -> HttpResponse:
-    try:
-        body = _raw_body(request)
-        integration = integration_for_key(key, IntegrationKind.UPTIME)
-        if integration is None:
-            return _not_found()
-        events_ = parse_uptime(_json(body))
-    except Refused as exc:
-        return _refused(exc)
-    except PayloadError as exc:
-        return JsonResponse({"status": "error", "errors": exc.errors}, status=400)
-    except DatabaseError as exc:
-        return _unavailable(exc)
-    return _apply(integration, events_)
+    return _receive(
+        request, key, IntegrationKind.UPTIME, lambda _r, _i, body: parse_uptime(_json(body))
+    )
 
 
 @endpoint("GET", "POST", "HEAD")
