@@ -1,9 +1,16 @@
 """The tamper-evident audit log, login attempts and security findings (SPEC §10).
 
 Audit entries are append-only: the admin offers no change or delete, and a database
-trigger (migration 0002) refuses UPDATE (and DELETE on PostgreSQL). Each entry's
-`hash` covers its content and the previous entry's hash, so altering or removing a
-row breaks the chain, which `manage.py audit verify` detects.
+trigger refuses DELETE (PostgreSQL) and any UPDATE except the one that seals an entry.
+
+Writers never wait on each other: a service inserts its entry unsealed (`seq` empty),
+its order given by the id sequence inside the business transaction. The sealer
+(`portal.audit.sealing`) then links committed entries into the hash chain in batches,
+in the order it sees them commit: it alone locks the chain head. Each sealed entry's
+`hash` covers its content, its `seq` and the previous entry's hash, so altering,
+removing or reordering a sealed row breaks the chain, which `manage.py audit verify`
+detects; a cut tail is detected against a head kept outside the database
+(`audit verify --expect COUNT:HASH`).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from portal.audit.choices import AuditAction, FindingKind, FindingSeverity
 
 
 class AuditChainHead(models.Model):
-    """The single row every writer locks: the serialisation point of the hash chain."""
+    """The end of the sealed chain. Only the sealer locks it, outside business transactions."""
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
@@ -25,7 +32,8 @@ class AuditChainHead(models.Model):
 
 class AuditEntry(models.Model):
     # Plain ids, not foreign keys: deleting a user must not rewrite (SET NULL) history.
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    # Empty until sealed: the position in the hash chain, given by the sealer.
+    seq = models.PositiveBigIntegerField(unique=True, null=True, blank=True, editable=False)
     at = models.DateTimeField(db_index=True)
     actor_label = models.CharField(max_length=160)
     actor_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -36,16 +44,22 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64, blank=True)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        ordering = ("-seq",)
+        ordering = ("-id",)
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=("object_type", "object_id"), name="audit_object")]
+        indexes = [
+            models.Index(fields=("object_type", "object_id"), name="audit_object"),
+            # The sealer's work list: the few entries not yet in the chain.
+            models.Index(
+                fields=("id",), condition=models.Q(seq__isnull=True), name="audit_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.at:%Y-%m-%d %H:%M:%S}Z {self.actor_label} {self.action} {self.object_type}"
+        return f"#{self.seq or '-'} {self.at:%Y-%m-%d %H:%M:%S}Z {self.actor_label} {self.action} {self.object_type}"
 
 
 class LoginAttempt(models.Model):

@@ -1,15 +1,10 @@
-"""The generic audit recorder, connected to model signals.
+"""The audit safety net: model signals for writes that no service made.
 
-Why signals here, when the house style keeps logic out of them: the audit log is
-cross-cutting capture, not business logic. It must see every change to the models
-of a list of apps — including models other apps add later, changes made through
-the admin's generic views, and `User`/`Group` from django.contrib.auth — without
-every service remembering to call it. It never changes domain state; it only appends
-to the hash chain in the same transaction as the change it describes.
-
-Bulk `QuerySet.update()`/`bulk_create` send no signals and are not captured: the
-domain services use `save()` for changes that matter; bookkeeping columns (last
-used, counters) are written with `update()` on purpose.
+Domain services write their own audit entries, with the actor they were given
+(`portal.audit.services.record_*`), inside `@audited_service`; there these receivers
+stay silent. What is left for them: Django's generic admin add/change/delete pages of
+models that have no service, and `django.contrib.auth` (users, groups, permission
+grants, logins). Their actor is the request's user (`portal.audit.context`).
 """
 
 from __future__ import annotations
@@ -25,7 +20,9 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.context import current_actor, current_ip
 from portal.audit.hashing import json_safe
+from portal.audit.scope import in_service
 from portal.audit.services import record_entry, record_login_attempt
+from portal.audit.snapshots import redact, snapshot
 
 AUDITED_APPS = frozenset(
     (
@@ -56,12 +53,13 @@ IGNORED_CHANGES = frozenset(("updated_at", "last_login", "last_used_at"))
 AUTH_GRANTS = frozenset(
     ("auth.user.groups", "auth.user.user_permissions", "auth.group.permissions")
 )
-REDACTED = "[redacted]"
-
 _audited: dict[type, bool] = {}
 
 
 def is_audited(model: type[models.Model]) -> bool:
+    """Whether the safety net records `model` (never inside a service: it records itself)."""
+    if in_service():
+        return False
     known = _audited.get(model)
     if known is None:
         meta = model._meta
@@ -73,32 +71,6 @@ def is_audited(model: type[models.Model]) -> bool:
         )
         _audited[model] = known
     return known
-
-
-def _sensitive(name: str) -> bool:
-    return (
-        name == "password"
-        or any(word in name for word in ("secret", "key_hash", "token", "api_key"))
-        and not name.endswith("_id")
-    )
-
-
-def redact(values: dict[str, Any]) -> dict[str, Any]:
-    """Secrets (password hashes, token hashes, keys) show as changed, never their value."""
-    return {
-        name: (REDACTED if _sensitive(name) and value else value) for name, value in values.items()
-    }
-
-
-def snapshot(
-    instance: models.Model, names: list[str] | None = None, *, redacted: bool = True
-) -> dict[str, Any]:
-    values = {
-        field.attname: getattr(instance, field.attname)
-        for field in instance._meta.concrete_fields
-        if names is None or field.attname in names
-    }
-    return json_safe(redact(values) if redacted else values)
 
 
 def _repr(instance: models.Model) -> str:

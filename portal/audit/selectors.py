@@ -28,39 +28,58 @@ class ChainBreak:
 class ChainReport:
     checked: int
     first_break: ChainBreak | None
+    pending: int = 0
+    head_hash: str = ""
 
     @property
     def ok(self) -> bool:
         return self.first_break is None
 
+    @property
+    def head(self) -> str:
+        """`COUNT:HASH` of the sealed chain: keep it outside the database."""
+        return f"{self.checked}:{self.head_hash}"
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk the chain in order; report the first entry whose hash or link does not hold."""
+
+def parse_head(text: str) -> tuple[int, str]:
+    """`COUNT:HASH` as printed by `audit verify`; ValueError naming what is wrong."""
+    count, sep, digest = text.strip().partition(":")
+    if not sep or not count.isdigit() or len(digest) != 64:
+        raise ValueError(f"expected COUNT:HASH (a number, a colon, 64 hex digits), got {text!r}")
+    try:
+        int(digest, 16)
+    except ValueError:
+        raise ValueError(f"the hash is not hexadecimal: {digest!r}") from None
+    return int(count), digest.lower()
+
+
+def verify_chain(*, expect: tuple[int, str] | None = None, chunk_size: int = 5000) -> ChainReport:
+    """Walk the sealed chain in order; report the first entry whose hash or link does not hold.
+
+    `expect` is a head kept earlier (count, hash): the chain must still hold that entry at
+    that position, which detects a cut tail even when the head row was rewritten.
+    """
     prev_hash = ""
     expected_seq = 1
     checked = 0
-    rows = AuditEntry.objects.order_by("seq").values("id", "hash", *HASHED_FIELDS)
-    for row in rows.iterator(chunk_size=chunk_size):
+    kept_hash = None
+    names = ("id", "hash", *HASHED_FIELDS)
+    rows = AuditEntry.objects.filter(seq__isnull=False).order_by("seq").values_list(*names)
+    for values in rows.iterator(chunk_size=chunk_size):
+        row = dict(zip(names, values, strict=True))
         checked += 1
+        where = (row["id"], row["seq"], row["at"])
         if row["seq"] != expected_seq:
-            return ChainReport(
-                checked,
-                ChainBreak(
-                    row["id"], row["seq"], row["at"], f"entry seq {expected_seq} is missing"
-                ),
-            )
+            return _broken(checked, *where, f"entry seq {expected_seq} is missing")
         if row["prev_hash"] != prev_hash:
-            return ChainReport(
-                checked,
-                ChainBreak(row["id"], row["seq"], row["at"], "does not link to the previous entry"),
-            )
+            return _broken(checked, *where, "does not link to the previous entry")
         if entry_hash(row) != row["hash"]:
-            return ChainReport(
-                checked,
-                ChainBreak(row["id"], row["seq"], row["at"], "content does not match its hash"),
-            )
+            return _broken(checked, *where, "content does not match its hash")
         prev_hash = row["hash"]
+        if expect is not None and expected_seq == expect[0]:
+            kept_hash = row["hash"]
         expected_seq += 1
+    pending = AuditEntry.objects.filter(seq__isnull=True).count()
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq, head.last_hash) != (expected_seq - 1, prev_hash):
         return ChainReport(
@@ -68,8 +87,23 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
             ChainBreak(
                 None, head.last_seq, None, "the latest entries were removed (head mismatch)"
             ),
+            pending,
+            prev_hash,
         )
-    return ChainReport(checked, None)
+    if expect is not None and (expect[0] > 0 or checked) and kept_hash != expect[1]:
+        reason = (
+            f"the chain ends at {checked} entries, before the kept head {expect[0]}: its tail was cut"
+            if checked < expect[0]
+            else f"entry {expect[0]} differs from the kept head: the chain was rewritten"
+        )
+        return ChainReport(checked, ChainBreak(None, expect[0], None, reason), pending, prev_hash)
+    return ChainReport(checked, None, pending, prev_hash)
+
+
+def _broken(
+    checked: int, entry_id: int, seq: int, at: datetime.datetime, reason: str
+) -> ChainReport:
+    return ChainReport(checked, ChainBreak(entry_id, seq, at, reason))
 
 
 def audit_entries(
@@ -80,10 +114,10 @@ def audit_entries(
         qs = qs.filter(at__gte=start)
     if end is not None:
         qs = qs.filter(at__lt=end)
-    return qs.order_by("seq")
+    return qs.order_by("id")
 
 
 def entries_for(obj: Any) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)
-    ).order_by("seq")
+    ).order_by("id")

@@ -1,39 +1,61 @@
-"""Writes of the audit log: the only code that appends to the hash chain.
+"""Writes of the audit log. Services call these explicitly, with the actor they were given.
 
-`record_entry` runs inside the caller's transaction and locks the single chain-head
-row (`select_for_update`), so concurrent writers append one after the other and the
-chain never forks. The price: audited writes serialise on that row until their
-transaction commits — fine for the write rate of an incident portal.
+`record_entry` inserts one unsealed entry inside the caller's transaction: one INSERT,
+no lock on anything shared, so audited writes to different objects never wait on each
+other. After the transaction commits, the sealer links the new entries into the hash
+chain (`portal.audit.sealing`); if that is missed (a crash between commit and seal),
+the engine's periodic seal picks them up within seconds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
-from portal.audit.hashing import entry_hash, json_safe
-from portal.audit.models import AuditChainHead, AuditEntry, LoginAttempt
-
-HEAD_PK = 1
-
-
-def _locked_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
-    if head is None:  # normally created by the migration; kept for --no-migrations databases
-        # Another writer may create it first; either way it exists afterwards.
-        with contextlib.suppress(IntegrityError), transaction.atomic():
-            AuditChainHead.objects.create(pk=HEAD_PK)
-        head = AuditChainHead.objects.select_for_update().get(pk=HEAD_PK)
-    return head
+from portal.audit.hashing import json_safe
+from portal.audit.models import AuditEntry, LoginAttempt
+from portal.audit.sealing import locked_head, seal_after_commit
+from portal.audit.snapshots import redact, snapshot
 
 
-@transaction.atomic
+def _entry(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    object_repr: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    AuditAction(action)
+    return AuditEntry(
+        at=at or timezone.now(),
+        actor_label=actor.label[:160],
+        actor_user_id=actor.user_id,
+        actor_token_id=actor.token_id,
+        action=action,
+        object_type=object_type[:100],
+        object_id=str(object_id)[:64],
+        object_repr=str(object_repr)[:200],
+        before=json_safe(before),
+        after=json_safe(after),
+    )
+
+
+def _seal_after_commit() -> None:
+    """Ask for one seal when the current transaction commits (once per transaction)."""
+    if not any(func is seal_after_commit for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(seal_after_commit, robust=True)
+
+
 def record_entry(
     *,
     actor: Actor,
@@ -45,27 +67,137 @@ def record_entry(
     after: dict[str, Any] | None = None,
     at: datetime.datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain. `action` is an AuditAction value."""
-    AuditAction(action)
-    head = _locked_head()
-    fields: dict[str, Any] = {
-        "seq": head.last_seq + 1,
-        "at": at or timezone.now(),
-        "actor_label": actor.label[:160],
-        "actor_user_id": actor.user_id,
-        "actor_token_id": actor.token_id,
-        "action": action,
-        "object_type": object_type[:100],
-        "object_id": str(object_id)[:64],
-        "object_repr": object_repr[:200],
-        "before": json_safe(before),
-        "after": json_safe(after),
-        "prev_hash": head.last_hash,
-    }
-    fields["hash"] = entry_hash(fields)
-    entry = AuditEntry.objects.create(**fields)
-    AuditChainHead.objects.filter(pk=HEAD_PK).update(last_seq=entry.seq, last_hash=entry.hash)
+    """Append one entry (unsealed) in the caller's transaction. `action` is an AuditAction."""
+    entry = _entry(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        before=before,
+        after=after,
+        at=at,
+    )
+    entry.save(force_insert=True)
+    _seal_after_commit()
     return entry
+
+
+def record_entries(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Append prepared entries (from `prepare_*`) in one INSERT."""
+    if not entries:
+        return []
+    saved = AuditEntry.objects.bulk_create(entries)
+    _seal_after_commit()
+    return saved
+
+
+def _label(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+def _repr(obj: models.Model) -> str:
+    try:
+        return str(obj)[:200]
+    except Exception:  # a half-deleted object may not render; the id still says which
+        return f"{obj._meta.model_name} {obj.pk}"
+
+
+def prepare_created(
+    actor: Actor,
+    obj: models.Model,
+    *,
+    fields: Iterable[str] | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    return _entry(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type=_label(obj),
+        object_id=obj.pk,
+        object_repr=_repr(obj),
+        after=snapshot(obj, None if fields is None else list(fields)),
+        at=at,
+    )
+
+
+def record_created(
+    actor: Actor,
+    obj: models.Model,
+    *,
+    fields: Iterable[str] | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    """A new row: its (redacted) field values as `after`."""
+    return record_entries([prepare_created(actor, obj, fields=fields, at=at)])[0]
+
+
+def record_changed(
+    actor: Actor,
+    obj: models.Model,
+    before: dict[str, Any],
+    *,
+    at: datetime.datetime | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AuditEntry | None:
+    """An update: `before` is `snapshot(obj, names)` taken before the change; only the
+    fields whose value moved are written. Nothing is written when nothing moved."""
+    after = snapshot(obj, list(before), redacted=False)
+    changed = sorted(name for name in before if before[name] != after.get(name))
+    if not changed and not extra:
+        return None
+    return record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type=_label(obj),
+        object_id=obj.pk,
+        object_repr=_repr(obj),
+        before=redact({name: before[name] for name in changed}) | (extra or {}).get("before", {}),
+        after=redact({name: after[name] for name in changed}) | (extra or {}).get("after", {}),
+        at=at,
+    )
+
+
+def record_deleted(
+    actor: Actor, obj: models.Model, *, at: datetime.datetime | None = None
+) -> AuditEntry:
+    return record_entry(
+        actor=actor,
+        action=AuditAction.DELETE,
+        object_type=_label(obj),
+        object_id=obj.pk,
+        object_repr=_repr(obj),
+        before=snapshot(obj),
+        at=at,
+    )
+
+
+def record_bulk_update(
+    actor: Actor,
+    model: type[models.Model],
+    rows: Iterable[tuple[Any, str, dict[str, Any]]],
+    after: dict[str, Any],
+    *,
+    at: datetime.datetime | None = None,
+) -> list[AuditEntry]:
+    """The audit entries of a `QuerySet.update(**after)`: one per changed row.
+
+    `rows` are (pk, repr, before) read from the rows the update is about to change.
+    """
+    entries = [
+        _entry(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type=model._meta.label_lower,
+            object_id=pk,
+            object_repr=text,
+            before=redact(before),
+            after=redact(after),
+            at=at,
+        )
+        for pk, text, before in rows
+    ]
+    return record_entries(entries)
 
 
 @transaction.atomic
@@ -130,13 +262,14 @@ def record_security_audit(*, week_start: datetime.date, actor: Actor) -> list[An
 
     Idempotent per week: findings are unique per (week, fingerprint), notifications are
     deduplicated by key, and the incident is opened once per week. Two runs at once
-    serialise on the audit chain head.
+    serialise on the audit chain head: a weekly job may delay sealing by a moment, and
+    no business write waits on that row.
     """
     from portal.audit.anomalies import find_anomalies
     from portal.audit.choices import FindingSeverity
     from portal.audit.models import SecurityFinding
 
-    _locked_head()
+    locked_head()
     known = set(
         SecurityFinding.objects.filter(week_start=week_start).values_list("fingerprint", flat=True)
     )

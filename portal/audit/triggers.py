@@ -1,9 +1,10 @@
 """Database triggers that make the audit log append-only below the ORM.
 
-PostgreSQL refuses UPDATE and DELETE of audit rows (TRUNCATE, a table owner's
-privilege, stays possible for test flushes and deliberate resets). SQLite refuses
-UPDATE only: its flush is a DELETE, and a deleted row still breaks the chain,
-which `audit verify` reports.
+PostgreSQL refuses DELETE of audit rows and every UPDATE except sealing: an unsealed
+row (no `seq` yet) may get its `seq`, `prev_hash` and `hash` once, its content
+unchanged (TRUNCATE, a table owner's privilege, stays possible for test flushes and
+deliberate resets). SQLite refuses the same UPDATEs but not DELETE: its flush is a
+DELETE, and a deleted row still breaks the chain, which `audit verify` reports.
 """
 
 from __future__ import annotations
@@ -12,10 +13,29 @@ from typing import Any
 
 TABLE = "audit_auditentry"
 
+CONTENT = (
+    "id",
+    "at",
+    "actor_label",
+    "actor_user_id",
+    "actor_token_id",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "before",
+    "after",
+)
+_PG_SAME = " AND ".join(f'NEW."{c}" IS NOT DISTINCT FROM OLD."{c}"' for c in CONTENT)
+_SQLITE_MOVED = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in CONTENT)
+
 POSTGRES_INSTALL = [
-    """
+    f"""
     CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger AS $$
     BEGIN
+        IF TG_OP = 'UPDATE' AND OLD.seq IS NULL AND OLD.hash = '' AND {_PG_SAME} THEN
+            RETURN NEW;  -- sealing: the chain fields are set once, the content stays
+        END IF;
         RAISE EXCEPTION 'audit entries are append-only (% refused)', TG_OP;
     END;
     $$ LANGUAGE plpgsql;
@@ -34,6 +54,7 @@ SQLITE_INSTALL = [
     "DROP TRIGGER IF EXISTS audit_entry_no_update;",
     f"""
     CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON {TABLE}
+    WHEN OLD.seq IS NOT NULL OR OLD.hash != '' OR {_SQLITE_MOVED}
     BEGIN SELECT RAISE(ABORT, 'audit entries are append-only (UPDATE refused)'); END;
     """,
 ]
