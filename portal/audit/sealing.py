@@ -16,9 +16,8 @@ between commit and seal left behind.
 
 from __future__ import annotations
 
-import logging
-
 import contextlib
+import logging
 
 from django.db import DatabaseError, IntegrityError, transaction
 
