@@ -12,9 +12,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from incidents.choices import CommsAnchor, DeadlineKind, IncidentStatus
+from incidents.events import rows_updated
 from incidents.models import Deadline, Incident, SeverityLevel
 from incidents.models.policy import as_duration
+from portal.actors import Actor
+from portal.audit.services import prepare_created, record_entries
 from portal.business_time import add_duration
+
+# How a deadline is named in the audit log.
+_DESCRIBED_BY = ("kind", "channel")
 
 
 def due_after(
@@ -104,18 +110,30 @@ def open_deadlines(incident: Incident) -> QuerySet[Deadline]:
     )
 
 
-def meet(incident: Incident, kind: str, at: datetime.datetime, *, channel: str = "") -> int:
+def save_new(rows: list[Deadline], *, actor: Actor) -> list[Deadline]:
+    """Insert built deadlines in one statement, with their audit entries in another."""
+    if not rows:
+        return []
+    saved = Deadline.objects.bulk_create(rows)
+    record_entries([prepare_created(actor, row) for row in saved])
+    return saved
+
+
+def meet(
+    incident: Incident, kind: str, at: datetime.datetime, *, actor: Actor, channel: str = ""
+) -> int:
     """Mark the open deadlines of `kind` (and channel) met at `at`; returns how many."""
     qs = open_deadlines(incident).filter(kind=kind)
     if channel:
         qs = qs.filter(channel=channel)
-    return qs.update(met_at=at)
+    return rows_updated(actor, qs, {"met_at": at}, described_by=_DESCRIBED_BY, at=at)
 
 
 def supersede_unmet(
     incident: Incident,
     at: datetime.datetime,
     *,
+    actor: Actor,
     kinds: tuple[str, ...] | None = None,
     keep_overdue: bool = True,
 ) -> None:
@@ -127,35 +145,46 @@ def supersede_unmet(
         from django.db.models import Q
 
         qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gt=at))
-    qs.update(superseded_at=at)
+    rows_updated(actor, qs, {"superseded_at": at}, described_by=_DESCRIBED_BY, at=at)
 
 
-def supersede_conditional_comms(incident: Incident, at: datetime.datetime) -> None:
+def supersede_conditional_comms(incident: Incident, at: datetime.datetime, *, actor: Actor) -> None:
     """At resolution: conditional comms ("if longer than 4 hr") not yet due are not owed."""
-    open_deadlines(incident).filter(kind=DeadlineKind.COMMS).exclude(
-        condition_longer_than=""
-    ).filter(due_at__gt=at).update(superseded_at=at)
+    qs = (
+        open_deadlines(incident)
+        .filter(kind=DeadlineKind.COMMS)
+        .exclude(condition_longer_than="")
+        .filter(due_at__gt=at)
+    )
+    rows_updated(actor, qs, {"superseded_at": at}, described_by=_DESCRIBED_BY, at=at)
 
 
-def supersede_for_level_change(incident: Incident, at: datetime.datetime) -> None:
+def supersede_for_level_change(incident: Incident, at: datetime.datetime, *, actor: Actor) -> None:
     """Before rebuilding under a new level: retire every current deadline that was not
     missed. Missed ones stay on the record; met ones are rebuilt with their met time."""
     from django.db.models import F, Q
 
     missed = Q(met_at__isnull=True, due_at__lte=at) | Q(met_at__gt=F("due_at"))
-    Deadline.objects.filter(incident=incident, superseded_at__isnull=True).filter(
-        kind__in=(
-            DeadlineKind.ACKNOWLEDGE,
-            DeadlineKind.MITIGATE,
-            DeadlineKind.RESOLVE,
-            DeadlineKind.STATUS_UPDATE,
-            DeadlineKind.COMMS,
+    qs = (
+        Deadline.objects.filter(incident=incident, superseded_at__isnull=True)
+        .filter(
+            kind__in=(
+                DeadlineKind.ACKNOWLEDGE,
+                DeadlineKind.MITIGATE,
+                DeadlineKind.RESOLVE,
+                DeadlineKind.STATUS_UPDATE,
+                DeadlineKind.COMMS,
+            )
         )
-    ).exclude(missed).update(superseded_at=at)
+        .exclude(missed)
+    )
+    rows_updated(actor, qs, {"superseded_at": at}, described_by=_DESCRIBED_BY, at=at)
 
 
 def refresh_next_deadline(incident: Incident) -> None:
-    """Keep the denormalised earliest open deadline (for countdowns and sweeps)."""
+    """Keep the denormalised earliest open deadline (for countdowns and sweeps).
+
+    Not audited: it is derived from the deadline rows, whose every change is."""
     nxt = (
         open_deadlines(incident)
         .filter(due_at__isnull=False)
@@ -171,14 +200,16 @@ def refresh_next_deadline(incident: Incident) -> None:
 
 
 def schedule_next_status_update(
-    incident: Incident, level: SeverityLevel, since: datetime.datetime
+    incident: Incident, level: SeverityLevel, since: datetime.datetime, *, actor: Actor
 ) -> None:
     if level.update_cadence and incident.status not in (
         IncidentStatus.RESOLVED,
         IncidentStatus.CLOSED,
         IncidentStatus.CANCELLED,
     ):
-        _new(incident, DeadlineKind.STATUS_UPDATE, level.update_cadence, since).save()
+        save_new(
+            [_new(incident, DeadlineKind.STATUS_UPDATE, level.update_cadence, since)], actor=actor
+        )
 
 
 def now() -> datetime.datetime:

@@ -1,15 +1,36 @@
-"""Timeline writers. Services call these explicitly, inside their transaction."""
+"""Timeline and audit writers. Services call these explicitly, inside their transaction,
+with the actor they were given: the timeline says what happened, the audit log what
+changed (before/after), and both name the same actor."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
 from portal.actors import Actor
+from portal.audit.services import (
+    prepare_created,
+    record_bulk_update,
+    record_changed,
+    record_created,
+    record_entries,
+)
+from portal.audit.snapshots import snapshot
+
+# Bookkeeping the audit log leaves out: denormalised from other rows (the next
+# deadline, the alert counter) or Django's own timestamp.
+_UNAUDITED_INCIDENT_FIELDS = frozenset(
+    ("updated_at", "next_deadline_at", "next_deadline_kind", "alert_count")
+)
+INCIDENT_AUDITED_FIELDS = [
+    f.attname for f in Incident._meta.concrete_fields if f.attname not in _UNAUDITED_INCIDENT_FIELDS
+]
 
 
 def record(
@@ -21,8 +42,9 @@ def record(
     at: datetime.datetime | None = None,
     data: dict[str, Any] | None = None,
 ) -> TimelineEntry:
-    """Append one timeline entry. There is deliberately no update or delete helper."""
-    return TimelineEntry.objects.create(
+    """Append one timeline entry (and its audit entry). There is deliberately no update
+    or delete helper."""
+    entry = TimelineEntry.objects.create(
         incident=incident,
         at=at or timezone.now(),
         kind=kind,
@@ -31,8 +53,71 @@ def record(
         message=message,
         data=data or {},
     )
+    record_created(actor, entry, at=entry.at)
+    return entry
 
 
-def record_many(entries: list[TimelineEntry]) -> list[TimelineEntry]:
-    """Append prepared entries in one INSERT (the sweeper writes one per missed deadline)."""
-    return TimelineEntry.objects.bulk_create(entries)
+def record_many(entries: list[TimelineEntry], *, actor: Actor) -> list[TimelineEntry]:
+    """Append prepared entries in one INSERT, and their audit entries in another."""
+    saved = TimelineEntry.objects.bulk_create(entries)
+    record_entries([prepare_created(actor, entry, at=entry.at) for entry in saved])
+    return saved
+
+
+def incident_state(incident: Incident) -> dict[str, Any]:
+    """The audited fields of `incident` now: pass it to `incident_changed` after the change."""
+    return snapshot(incident, INCIDENT_AUDITED_FIELDS, redacted=False)
+
+
+def incident_declared(actor: Actor, incident: Incident, *, services: Iterable[Any]) -> None:
+    entry = prepare_created(
+        actor, incident, fields=INCIDENT_AUDITED_FIELDS, at=incident.declared_at
+    )
+    entry.after = {**(entry.after or {}), "services": sorted(s.pk for s in services)}
+    record_entries([entry])
+
+
+def incident_changed(
+    actor: Actor, incident: Incident, before: dict[str, Any], *, at: datetime.datetime | None = None
+) -> None:
+    """The audit entry of an incident write: the fields that moved since `before`."""
+    record_changed(actor, incident, before, at=at)
+
+
+def rows_updated(
+    actor: Actor,
+    queryset: models.QuerySet[Any],
+    changes: dict[str, Any],
+    *,
+    described_by: tuple[str, ...] = (),
+    at: datetime.datetime | None = None,
+) -> int:
+    """`queryset.update(**changes)`, with one audit entry per row it changes.
+
+    Three statements whatever the number of rows: read the rows' current values (and
+    the `described_by` fields that name them in the log), update, append the entries.
+    """
+    names = list(changes)
+    rows = list(queryset.values("pk", *names, *described_by))
+    if not rows:
+        return 0
+    model = queryset.model
+    # The queryset's own conditions stay on the UPDATE: where they are a claim (no row
+    # locks on SQLite), a row another writer took meanwhile is left alone.
+    count = queryset.filter(pk__in=[r["pk"] for r in rows]).update(**changes)
+    label = model._meta.verbose_name
+    record_bulk_update(
+        actor,
+        model,
+        [
+            (
+                r["pk"],
+                " ".join(str(r[n]) for n in described_by if r[n]) or f"{label} {r['pk']}",
+                {n: r[n] for n in names},
+            )
+            for r in rows
+        ],
+        changes,
+        at=at,
+    )
+    return count

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import PolicyStatus
@@ -30,6 +29,15 @@ from incidents.models import (
     SeverityLevel,
 )
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.scope import audited_service
+from portal.audit.services import (
+    record_bulk_update,
+    record_changed,
+    record_created,
+    record_entry,
+)
+from portal.audit.snapshots import snapshot
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
@@ -55,6 +63,17 @@ def read_preset(name: str) -> dict[str, Any]:
         )
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+_SIGN_OFF_FIELDS = [
+    "status",
+    "approved_by_id",
+    "approver_name",
+    "approved_at",
+    "content_hash",
+    "next_review_on",
+    "activated_at",
+]
 
 
 def add_quarter(day: datetime.date) -> datetime.date:
@@ -132,16 +151,21 @@ def content_hash(version: PolicyVersion) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _clean_save(obj: Any, label: str) -> None:
+def _clean_save(obj: Any, label: str, actor: Actor) -> None:
     try:
         obj.full_clean()
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(f"{label}: {field}: {messages[0]}", field=field) from None
     obj.save()
+    record_created(actor, obj)
 
 
-def build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
+def build_version(
+    policy: Policy, data: dict[str, Any], *, actor: Actor | None = None
+) -> PolicyVersion:
+    """A new draft version of `policy` from preset-shaped `data`, every row audited."""
+    actor = actor or Actor.system("policy import")
     last = policy.versions.order_by("-number").values_list("number", flat=True).first() or 0
     cal = data.get("calendar", {})
     version = PolicyVersion(
@@ -159,7 +183,7 @@ def build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
     sign_off = data.get("sign_off", {})
     if sign_off.get("last_validated_on"):
         version.last_validated_on = datetime.date.fromisoformat(sign_off["last_validated_on"])
-    _clean_save(version, "calendar")
+    _clean_save(version, "calendar", actor)
     levels: dict[str, SeverityLevel] = {}
     for raw in data.get("levels", []):
         level = SeverityLevel(
@@ -183,7 +207,7 @@ def build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
             war_room_required=bool(raw.get("war_room_required", False)),
             postmortem_required=bool(raw.get("postmortem_required", False)),
         )
-        _clean_save(level, f"level {raw.get('code')}")
+        _clean_save(level, f"level {raw.get('code')}", actor)
         levels[level.code] = level
         for comms in raw.get("comms", []):
             _clean_save(
@@ -196,6 +220,7 @@ def build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
                     note=comms.get("note", ""),
                 ),
                 f"{level.code} comms",
+                actor,
             )
     for raw in data.get("rules", []):
         if raw["level"] not in levels:
@@ -211,11 +236,12 @@ def build_version(policy: Policy, data: dict[str, Any]) -> PolicyVersion:
                 description=raw.get("description", ""),
             ),
             f"rule {raw.get('description')}",
+            actor,
         )
     return version
 
 
-@transaction.atomic
+@audited_service
 def activate_policy_version(
     *,
     version: PolicyVersion,
@@ -239,9 +265,23 @@ def activate_policy_version(
     if not version.levels.exists():
         raise DomainError("A policy needs at least one severity level.", field="levels")
     now = timezone.now()
-    PolicyVersion.objects.select_for_update().filter(status=PolicyStatus.ACTIVE).update(
+    # Lock order: the version being activated, then the one it retires.
+    retiring = list(
+        PolicyVersion.objects.select_for_update(of=("self",))
+        .filter(status=PolicyStatus.ACTIVE)
+        .order_by("pk")
+    )
+    PolicyVersion.objects.filter(pk__in=[v.pk for v in retiring]).update(
         status=PolicyStatus.RETIRED
     )
+    record_bulk_update(
+        actor,
+        PolicyVersion,
+        [(v.pk, str(v), {"status": v.status}) for v in retiring],
+        {"status": PolicyStatus.RETIRED},
+        at=now,
+    )
+    before = snapshot(version, _SIGN_OFF_FIELDS, redacted=False)
     version.status = PolicyStatus.ACTIVE
     version.approved_by = actor.user
     version.approver_name = approver_name or actor.label
@@ -250,17 +290,20 @@ def activate_policy_version(
     version.next_review_on = next_review_on or add_quarter(version.approved_at.date())
     version.activated_at = now
     version.save()
+    record_changed(actor, version, before, at=now)
     return version
 
 
-@transaction.atomic
+@audited_service
 def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVersion:
     """Load preset `name` as a new version of its policy (or reuse an identical one)."""
     data = read_preset(name)
-    policy, _ = Policy.objects.get_or_create(
+    policy, created = Policy.objects.get_or_create(
         name=data["name"], defaults={"preset": name, "description": data.get("description", "")}
     )
-    version = build_version(policy, data)
+    if created:
+        record_created(actor, policy)
+    version = build_version(policy, data, actor=actor)
     new_hash = content_hash(version)
     same = (
         policy.versions.exclude(pk=version.pk)
@@ -271,6 +314,15 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
     )
     if same is not None and same.status != PolicyStatus.RETIRED:
         # Loading the same preset twice is a no-op: keep the version incidents may pin.
+        # The draft just built goes again; its creation and removal both stay on record.
+        record_entry(
+            actor=actor,
+            action=AuditAction.DELETE,
+            object_type=version._meta.label_lower,
+            object_id=version.pk,
+            object_repr=str(version),
+            before={"duplicate_of": same.pk},
+        )
         version.delete()
         version = same
     for loader in _PRESET_LOADERS.values():
@@ -297,9 +349,9 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
     return version
 
 
-@transaction.atomic
+@audited_service
 def copy_to_draft(*, version: PolicyVersion, actor: Actor) -> PolicyVersion:
     """A new editable draft with the same content: how an in-force policy gets edited."""
     data = policy_content(version)
     data["calendar"]["notes"] = f"Copied from v{version.number} by {actor.label}."
-    return build_version(version.policy, data)
+    return build_version(version.policy, data, actor=actor)

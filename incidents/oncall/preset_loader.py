@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
 
 from incidents.exceptions import DomainError
 from incidents.oncall.models import (
@@ -27,6 +26,9 @@ from incidents.oncall.models import (
     SeverityEscalation,
 )
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.scope import audited_service
+from portal.audit.services import record_entry
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import save_channel, save_routing_rule
 
@@ -123,11 +125,23 @@ def read_oncall_preset(name: str) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@transaction.atomic
+@audited_service
 def load_oncall_preset(version: Any, preset_name: str, actor: Actor) -> None:
+    """Load the preset's schedules, escalation policies and routing (idempotent).
+
+    Audited as one entry holding the whole preset section as applied: the rows it
+    upserts are configuration taken verbatim from that document."""
     data = read_oncall_preset(preset_name)
     if data is None:
         return
+    record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="oncall.preset",
+        object_id=preset_name,
+        object_repr=f"on-call preset {preset_name} for policy version {version.pk}",
+        after=data,
+    )
     codes = set(version.levels.values_list("code", flat=True))
     channels = {
         c["name"]: save_channel(

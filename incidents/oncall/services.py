@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +22,15 @@ from incidents.oncall.choices import EscalationStatus, TargetKind
 from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
 from incidents.oncall.selectors import OnCallEntry, who_is_on_call
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import (
+    prepare_created,
+    record_changed,
+    record_created,
+    record_entries,
+    record_row_changes,
+)
+from portal.audit.snapshots import snapshot
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import build_messages, deliver_after_commit, routing_rules
 
@@ -53,7 +61,7 @@ def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
     escalation = Escalation.objects.select_for_update().filter(incident=incident).first()
     if policy is None:
         if escalation is not None and escalation.status == EscalationStatus.ACTIVE:
-            _stop(escalation, EscalationStatus.STOPPED)
+            _stop(escalation, EscalationStatus.STOPPED, actor)
         return escalation
     first = policy.steps.order_by("order").first()
     if first is None:
@@ -71,30 +79,50 @@ def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
         escalation.base_index = escalation.next_index
     else:
         return escalation
+    before = None if escalation.pk is None else snapshot(escalation, _ESCALATION_STATE)
     escalation.next_step_at = start + datetime.timedelta(minutes=first.delay_minutes)
     escalation.save()
+    if before is None:
+        record_created(actor, escalation, at=now)
+    else:
+        record_changed(actor, escalation, before, at=now)
     if escalation.next_step_at <= now:
         run_due_escalations(now=now, ids=[escalation.pk])
     return escalation
 
 
-def _stop(escalation: Escalation, status: str) -> None:
+_ESCALATION_STATE = [
+    "policy_id",
+    "status",
+    "next_index",
+    "base_index",
+    "next_step_at",
+    "stopped_at",
+]
+
+
+def _stop(escalation: Escalation, status: str, actor: Actor) -> None:
+    before = snapshot(escalation, _ESCALATION_STATE)
     escalation.status = status
     escalation.stopped_at = timezone.now()
     escalation.next_step_at = None
     escalation.save(update_fields=["status", "stopped_at", "next_step_at"])
+    record_changed(actor, escalation, before, at=escalation.stopped_at)
 
 
 def stop_escalation(incident: Incident, actor: Actor, *, status: str) -> None:
     """Hooks "acknowledged", "resolved", "cancelled": no more pages."""
     escalation = Escalation.objects.select_for_update().filter(incident=incident).first()
     if escalation is not None and escalation.status == EscalationStatus.ACTIVE:
-        _stop(escalation, status)
+        _stop(escalation, status, actor)
     if status == EscalationStatus.ACKNOWLEDGED:
         pages = Page.objects.filter(incident=incident, acknowledged_at__isnull=True)
         if actor.user is not None:
             pages = pages.filter(user=actor.user)
-        pages.update(acknowledged_at=incident.acknowledged_at or timezone.now())
+        at = incident.acknowledged_at or timezone.now()
+        events.rows_updated(
+            actor, pages.order_by("pk"), {"acknowledged_at": at}, described_by=("target",), at=at
+        )
 
 
 def on_declared(incident: Incident, actor: Actor) -> None:
@@ -171,7 +199,10 @@ def _claim_due(now: datetime.datetime, ids: list[int] | None, limit: int) -> lis
     return list(qs.select_for_update(skip_locked=True, of=("self",)).order_by("pk")[:limit])
 
 
-@transaction.atomic
+ESCALATION_ACTOR = Actor.system("escalation")
+
+
+@audited_service
 def run_due_escalations(
     *, now: datetime.datetime | None = None, ids: list[int] | None = None, limit: int = 200
 ) -> int:
@@ -193,6 +224,7 @@ def run_due_escalations(
         )
         .order_by("pk")
     )
+    states = {e.pk: snapshot(e, _ESCALATION_STATE) for e in escalations}
     oncall = who_is_on_call(now)
     pages: list[Page] = []
     exhausted: list[Escalation] = []
@@ -240,7 +272,14 @@ def run_due_escalations(
     Escalation.objects.bulk_update(
         escalations, ["status", "next_index", "next_step_at", "stopped_at"]
     )
+    record_row_changes(
+        ESCALATION_ACTOR,
+        Escalation,
+        [(e.pk, str(e), states[e.pk], snapshot(e, _ESCALATION_STATE)) for e in escalations],
+        at=now,
+    )
     Page.objects.bulk_create(pages)
+    record_entries([prepare_created(ESCALATION_ACTOR, page, at=now) for page in pages])
     _notify_pages(pages, now)
     _record_timeline(pages, exhausted, now)
     return len(pages)
@@ -313,7 +352,7 @@ def _record_timeline(
                 data={},
             )
         )
-    events.record_many(rows)
+    events.record_many(rows, actor=ESCALATION_ACTOR)
 
 
 # --- One-click acknowledge ---------------------------------------------------------
@@ -343,37 +382,49 @@ def page_for_token(token: str) -> Page:
     return page
 
 
-@transaction.atomic
+@audited_service
 def acknowledge_by_link(*, token: str) -> Page:
-    """Acknowledge the page's incident as the paged user; the link works once."""
+    """Acknowledge the page's incident as the paged user; the link works once.
+
+    Lock order as everywhere: the incident (inside acknowledge_incident), then the page.
+    """
     from incidents.services import acknowledge_incident
 
     page = page_for_token(token)
-    page = Page.objects.select_for_update().select_related("incident", "user").get(pk=page.pk)
-    if page.ack_link_used_at is not None:
-        raise DomainError("This acknowledge link was already used.", field="token", code="used")
+    actor = Actor.for_user(page.user)
     now = timezone.now()
     already = page.incident.acknowledged_at is not None
-    acknowledge_incident(incident=page.incident, actor=Actor.for_user(page.user), at=now)
+    acknowledge_incident(incident=page.incident, actor=actor, at=now)
+    page = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("incident", "user")
+        .get(pk=page.pk)
+    )
+    if page.ack_link_used_at is not None:
+        # Raised inside the transaction: the acknowledgement above rolls back with it.
+        raise DomainError("This acknowledge link was already used.", field="token", code="used")
+    before = snapshot(page, ["ack_link_used_at", "acknowledged_at"])
     page.ack_link_used_at = now
     page.acknowledged_at = page.acknowledged_at or now
     page.save(update_fields=["ack_link_used_at", "acknowledged_at"])
+    record_changed(actor, page, before, at=now)
     if already:
         events.record(
             page.incident,
             TimelineKind.NOTE,
             f"{page.user.get_username()} acknowledged their page (incident already acknowledged).",
-            actor=Actor.for_user(page.user),
+            actor=actor,
             at=now,
         )
     return page
 
 
-def placeholder_user(username: str) -> Any:
+def placeholder_user(username: str, *, actor: Actor) -> Any:
     """A user the presets name (e.g. 'founder'), created unusable when missing."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=username, defaults={"is_staff": True})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
+        record_created(actor, user, fields=["id", "username", "is_staff"])
     return user

@@ -14,13 +14,14 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.models import Deadline, TimelineEntry
 from incidents.oncall.services import run_due_escalations
+from portal.actors import Actor
+from portal.audit.scope import audited_service
 from portal.notifications import tasks as outbox
 from portal.notifications.services import build_messages, enqueue_many, routing_rules
 
@@ -48,7 +49,10 @@ def _miss_text(deadline: Deadline) -> tuple[str, str]:
     return subject, body if message else body
 
 
-@transaction.atomic
+SWEEPER_ACTOR = Actor.system("sweeper")
+
+
+@audited_service
 def record_missed_deadlines(
     *, now: datetime.datetime | None = None, limit: int | None = None
 ) -> int:
@@ -69,8 +73,12 @@ def record_missed_deadlines(
     if not ids:
         return 0
     # The conditional update is the claim on databases without row locks.
-    Deadline.objects.filter(pk__in=ids, missed_recorded_at__isnull=True).update(
-        missed_recorded_at=now
+    events.rows_updated(
+        SWEEPER_ACTOR,
+        Deadline.objects.filter(pk__in=ids, missed_recorded_at__isnull=True),
+        {"missed_recorded_at": now},
+        described_by=("kind", "channel"),
+        at=now,
     )
     deadlines = list(
         Deadline.objects.filter(pk__in=ids, missed_recorded_at=now)
@@ -112,7 +120,7 @@ def record_missed_deadlines(
                 data={"deadline": deadline.pk},
             )
         )
-    events.record_many(entries)
+    events.record_many(entries, actor=SWEEPER_ACTOR)
     enqueue_many(messages)
     return len(deadlines)
 

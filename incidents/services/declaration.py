@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import deadlines, events
@@ -32,9 +31,10 @@ from incidents.services.guards import (
 from incidents.services.hooks import run_hooks
 from incidents.services.roles import assign_role_row
 from portal.actors import Actor
+from portal.audit.scope import audited_service
 
 
-@transaction.atomic
+@audited_service
 def declare_incident(
     *,
     actor: Actor,
@@ -81,8 +81,9 @@ def declare_incident(
     if detected_at and detected_at > now:
         raise DomainError("Detection cannot be in the future.", field="detected_at")
 
+    lead = commander if commander is not None else actor.user
     incident = Incident(
-        ref=allocate_reference(now.date()),
+        ref="",
         title=title,
         summary=summary or "",
         policy_version=version,
@@ -99,18 +100,32 @@ def declare_incident(
         detected_at=detected_at or now,
         declared_at=now,
         declared_by=actor.user,
+        commander=lead,
         runbook_links=runbook_links or [],
         is_drill=is_drill,
     )
     if level.war_room_required:
         incident.war_room_channel = war_room_channel_name(now, title)
     try:
-        incident.full_clean(exclude=["policy_version", "ref"])
+        # The related rows were just read from the database: no need to look them up again.
+        incident.full_clean(
+            exclude=["policy_version", "ref", "severity", "commander", "declared_by"]
+        )
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(messages[0], field=field) from None
-    incident.save()
-    incident.services.set(services)
+    # The per-day counter is the one shared row a declaration locks, and it takes it
+    # last, right before its insert: declarations queue on it only for their insert
+    # and commit, which keeps references gap-free (a rollback gives the number back).
+    incident.ref = allocate_reference(now.date())
+    incident.save(force_insert=True)
+    services = list(services)
+    if services:
+        through = Incident.services.through
+        through.objects.bulk_create(
+            [through(incident_id=incident.pk, service_id=s.pk) for s in services]
+        )
+    events.incident_declared(actor, incident, services=services)
     events.record(
         incident,
         TimelineKind.DECLARED,
@@ -119,12 +134,11 @@ def declare_incident(
         at=now,
         data={"severity": level.code, "policy_version": version.pk, "environment": environment},
     )
-    if commander is not None:
-        assign_role_row(incident, role=IncidentRole.COMMANDER, user=commander, actor=actor, at=now)
-    elif actor.user is not None:
-        assign_role_row(incident, role=IncidentRole.COMMANDER, user=actor.user, actor=actor, at=now)
-    for deadline in deadlines.build_declaration_deadlines(incident, level):
-        deadline.save()
+    if lead is not None:
+        assign_role_row(
+            incident, role=IncidentRole.COMMANDER, user=lead, actor=actor, at=now, first=True
+        )
+    deadlines.save_new(deadlines.build_declaration_deadlines(incident, level), actor=actor)
     deadlines.refresh_next_deadline(incident)
     run_hooks("declared", incident, actor)
     return incident

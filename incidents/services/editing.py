@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import deadlines, events
@@ -31,9 +30,12 @@ from incidents.services.guards import (
 )
 from incidents.services.hooks import run_hooks
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.scope import audited_service
+from portal.audit.services import record_entry
 
 
-@transaction.atomic
+@audited_service
 def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: str) -> Incident:
     """Move to another level of the *pinned* policy; unmet deadlines are recomputed."""
     if not (reason or "").strip():
@@ -48,17 +50,20 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
         raise DomainError(f"{incident.ref} is already {level.code}.", field="severity")
     require_worst_level_for_data_loss(level, incident.data_loss)
     now = timezone.now()
+    before = events.incident_state(incident)
     previous = incident.severity
     incident.severity = level
     if level.war_room_required and not incident.war_room_channel:
         incident.war_room_channel = war_room_channel_name(incident.declared_at, incident.title)
     incident.save()
+    events.incident_changed(actor, incident, before, at=now)
     # Recompute from the declaration under the new level; keep what was met or already missed.
-    deadlines.supersede_for_level_change(incident, now)
+    deadlines.supersede_for_level_change(incident, now, actor=actor)
     met_kinds = {
         DeadlineKind.ACKNOWLEDGE: incident.acknowledged_at,
         DeadlineKind.MITIGATE: incident.mitigated_at,
     }
+    rebuilt = []
     for deadline in deadlines.build_declaration_deadlines(incident, level):
         if deadline.kind == DeadlineKind.STATUS_UPDATE:
             continue
@@ -75,11 +80,12 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
                 .values_list("met_at", flat=True)
                 .first()
             )
-        deadline.save()
+        rebuilt.append(deadline)
+    deadlines.save_new(rebuilt, actor=actor)
     last_update = (
         incident.status_updates.order_by("-posted_at").values_list("posted_at", flat=True).first()
     )
-    deadlines.schedule_next_status_update(incident, level, last_update or now)
+    deadlines.schedule_next_status_update(incident, level, last_update or now, actor=actor)
     direction = "raised" if level.rank < previous.rank else "lowered"
     events.record(
         incident,
@@ -114,7 +120,7 @@ MILESTONE_FIELDS = ("impact_started_at", "detected_at", "acknowledged_at", "miti
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-@transaction.atomic
+@audited_service
 def update_incident_details(
     *, incident: Incident, actor: Actor, changes: dict[str, Any]
 ) -> Incident:
@@ -130,6 +136,7 @@ def update_incident_details(
         field = sorted(unknown)[0]
         raise DomainError(f"{field} cannot be edited here.", field=field)
     incident = lock_incident(incident)
+    state_before = events.incident_state(incident)
     now = timezone.now()
     diff: dict[str, list[Any]] = {}
     for field, value in changes.items():
@@ -166,6 +173,18 @@ def update_incident_details(
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(messages[0], field=field) from None
     incident.save()
+    events.incident_changed(actor, incident, state_before, at=now)
+    if "services" in diff:
+        record_entry(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type=incident._meta.label_lower,
+            object_id=incident.pk,
+            object_repr=str(incident),
+            before={"services": diff["services"][0]},
+            after={"services": diff["services"][1]},
+            at=now,
+        )
     milestone_changes = {k: v for k, v in diff.items() if k in MILESTONE_FIELDS}
     if milestone_changes:
         # Moving a milestone moves when its deadline was met.
@@ -174,8 +193,12 @@ def update_incident_details(
             ("mitigated_at", DeadlineKind.MITIGATE),
         ):
             if field in milestone_changes:
-                incident.deadlines.filter(kind=kind, superseded_at__isnull=True).update(
-                    met_at=getattr(incident, field)
+                events.rows_updated(
+                    actor,
+                    incident.deadlines.filter(kind=kind, superseded_at__isnull=True),
+                    {"met_at": getattr(incident, field)},
+                    described_by=("kind", "channel"),
+                    at=now,
                 )
         events.record(
             incident,
@@ -208,7 +231,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@transaction.atomic
+@audited_service
 def add_note(*, incident: Incident, actor: Actor, text: str) -> None:
     if not (text or "").strip():
         raise DomainError("The note is empty.", field="text")

@@ -20,9 +20,19 @@ from incidents.models import (
 
 
 def lock_incident(incident: Incident) -> Incident:
-    """Re-read the incident under a row lock; state may have moved since it was loaded."""
+    """Re-read the incident under a row lock; state may have moved since it was loaded.
+
+    Lock order, for every service that locks rows of several kinds: the incident
+    first, then its own child rows (role assignments, deadlines, escalations, pages)
+    in primary-key order. Only the incident row is locked (`of=("self",)`): its
+    severity level and policy version are shared by every incident, and locking them
+    would make writes to unrelated incidents queue behind each other. The lock is
+    FOR NO KEY UPDATE: inserting a child row (a page, a timeline entry) takes FOR KEY
+    SHARE on its incident, which that mode lets through, so a sweeper paging this
+    incident never waits on, or deadlocks with, a service holding it.
+    """
     return (
-        Incident.objects.select_for_update()
+        Incident.objects.select_for_update(of=("self",), no_key=True)
         .select_related("severity", "policy_version")
         .get(pk=incident.pk)
     )

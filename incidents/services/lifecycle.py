@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import deadlines, events
@@ -26,9 +25,11 @@ from incidents.services.guards import check_transition, lock_incident
 from incidents.services.hooks import run_hooks
 from incidents.services.roles import assign_role_row
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_created
 
 
-@transaction.atomic
+@audited_service
 def acknowledge_incident(
     *, incident: Incident, actor: Actor, at: datetime.datetime | None = None
 ) -> Incident:
@@ -42,9 +43,11 @@ def acknowledge_incident(
     if incident.acknowledged_at is not None:
         return incident
     at = at or timezone.now()
+    before = events.incident_state(incident)
     incident.acknowledged_at = at
     incident.save(update_fields=["acknowledged_at", "updated_at"])
-    deadlines.meet(incident, DeadlineKind.ACKNOWLEDGE, at)
+    events.incident_changed(actor, incident, before, at=at)
+    deadlines.meet(incident, DeadlineKind.ACKNOWLEDGE, at, actor=actor)
     events.record(
         incident,
         TimelineKind.ACKNOWLEDGED,
@@ -75,7 +78,7 @@ def set_status(incident: Incident, status: str, *, actor: Actor, at: datetime.da
     )
 
 
-@transaction.atomic
+@audited_service
 def post_status_update(
     *,
     incident: Incident,
@@ -108,6 +111,7 @@ def post_status_update(
     now = timezone.now()
     if status != incident.status and status != IncidentStatus.RESOLVED:
         check_transition(incident, status)
+    before = events.incident_state(incident)
     update = StatusUpdate.objects.create(
         incident=incident,
         status=status,
@@ -118,6 +122,7 @@ def post_status_update(
         posted_at=now,
         posted_by=actor.user,
     )
+    record_created(actor, update, at=now)
     events.record(
         incident,
         TimelineKind.STATUS_UPDATE,
@@ -126,7 +131,7 @@ def post_status_update(
         at=now,
         data={"status_update": update.pk, "public": public},
     )
-    deadlines.meet(incident, DeadlineKind.STATUS_UPDATE, now)
+    deadlines.meet(incident, DeadlineKind.STATUS_UPDATE, now, actor=actor)
     if status == IncidentStatus.RESOLVED:
         resolve_locked(incident, actor=actor, at=now)
     else:
@@ -134,7 +139,8 @@ def post_status_update(
         if status == IncidentStatus.MONITORING and incident.mitigated_at is None:
             mark_mitigated(incident, actor=actor, at=now)
         incident.save()
-        deadlines.schedule_next_status_update(incident, incident.severity, now)
+        events.incident_changed(actor, incident, before, at=now)
+        deadlines.schedule_next_status_update(incident, incident.severity, now, actor=actor)
     deadlines.refresh_next_deadline(incident)
     run_hooks("status_update", incident, actor)
     return update
@@ -142,11 +148,11 @@ def post_status_update(
 
 def mark_mitigated(incident: Incident, *, actor: Actor, at: datetime.datetime) -> None:
     incident.mitigated_at = at
-    deadlines.meet(incident, DeadlineKind.MITIGATE, at)
+    deadlines.meet(incident, DeadlineKind.MITIGATE, at, actor=actor)
     events.record(incident, TimelineKind.MITIGATED, "Impact mitigated.", actor=actor, at=at)
 
 
-@transaction.atomic
+@audited_service
 def mitigate_incident(*, incident: Incident, actor: Actor) -> Incident:
     """Customers no longer feel it; the fix may still be pending. Idempotent."""
     incident = lock_incident(incident)
@@ -154,28 +160,31 @@ def mitigate_incident(*, incident: Incident, actor: Actor) -> Incident:
         raise DomainError(f"{incident.ref} is {incident.status}.", field="status")
     if incident.mitigated_at is None:
         now = timezone.now()
+        before = events.incident_state(incident)
         mark_mitigated(incident, actor=actor, at=now)
         if incident.status != IncidentStatus.MONITORING:
             set_status(incident, IncidentStatus.MONITORING, actor=actor, at=now)
         incident.save()
+        events.incident_changed(actor, incident, before, at=now)
         deadlines.refresh_next_deadline(incident)
     return incident
 
 
 def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -> None:
     check_transition(incident, IncidentStatus.RESOLVED)
+    before = events.incident_state(incident)
     previous = incident.status
     incident.status = IncidentStatus.RESOLVED
     if incident.acknowledged_at is None:
         # Resolving is the strongest form of "I am on it".
         incident.acknowledged_at = at
-        deadlines.meet(incident, DeadlineKind.ACKNOWLEDGE, at)
+        deadlines.meet(incident, DeadlineKind.ACKNOWLEDGE, at, actor=actor)
     if incident.mitigated_at is None:
         mark_mitigated(incident, actor=actor, at=at)
     incident.resolved_at = at
-    deadlines.meet(incident, DeadlineKind.RESOLVE, at)
-    deadlines.supersede_unmet(incident, at, kinds=(DeadlineKind.STATUS_UPDATE,))
-    deadlines.supersede_conditional_comms(incident, at)
+    deadlines.meet(incident, DeadlineKind.RESOLVE, at, actor=actor)
+    deadlines.supersede_unmet(incident, at, actor=actor, kinds=(DeadlineKind.STATUS_UPDATE,))
+    deadlines.supersede_conditional_comms(incident, at, actor=actor)
     events.record(
         incident,
         TimelineKind.RESOLVED,
@@ -184,8 +193,9 @@ def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -
         at=at,
         data={"from": previous},
     )
-    for deadline in deadlines.build_resolution_deadlines(incident, incident.severity):
-        deadline.save()
+    deadlines.save_new(
+        deadlines.build_resolution_deadlines(incident, incident.severity), actor=actor
+    )
     if not incident.severity.postmortem_required:
         incident.status = IncidentStatus.CLOSED
         incident.closed_at = at
@@ -197,43 +207,47 @@ def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -
             at=at,
         )
     incident.save()
+    events.incident_changed(actor, incident, before, at=at)
     run_hooks("resolved", incident, actor)
 
 
-@transaction.atomic
+@audited_service
 def resolve_incident(*, incident: Incident, actor: Actor, message: str = "") -> Incident:
     """Resolve an open incident. Closes it at once when its level needs no post-mortem."""
     incident = lock_incident(incident)
     now = timezone.now()
     if message.strip():
-        StatusUpdate.objects.create(
+        update = StatusUpdate.objects.create(
             incident=incident,
             status=IncidentStatus.RESOLVED,
             message=message.strip(),
             posted_at=now,
             posted_by=actor.user,
         )
+        record_created(actor, update, at=now)
     resolve_locked(incident, actor=actor, at=now)
     deadlines.refresh_next_deadline(incident)
     return incident
 
 
-@transaction.atomic
+@audited_service
 def close_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident:
     """Resolved → closed (e.g. when its post-mortem is published)."""
     incident = lock_incident(incident)
     if incident.status == IncidentStatus.CLOSED:
         return incident
     now = timezone.now()
+    before = events.incident_state(incident)
     set_status(incident, IncidentStatus.CLOSED, actor=actor, at=now)
     incident.closed_at = now
     incident.save()
+    events.incident_changed(actor, incident, before, at=now)
     events.record(incident, TimelineKind.CLOSED, f"Closed: {reason}", actor=actor, at=now)
     run_hooks("closed", incident, actor)
     return incident
 
 
-@transaction.atomic
+@audited_service
 def record_comms_sent(
     *,
     incident: Incident,
@@ -254,7 +268,7 @@ def record_comms_sent(
         )
     incident = lock_incident(incident)
     at = at or timezone.now()
-    met = deadlines.meet(incident, DeadlineKind.COMMS, at, channel=channel)
+    met = deadlines.meet(incident, DeadlineKind.COMMS, at, actor=actor, channel=channel)
     events.record(
         incident,
         TimelineKind.COMMS_SENT,
@@ -268,14 +282,14 @@ def record_comms_sent(
     return incident
 
 
-@transaction.atomic
+@audited_service
 def record_postmortem_published(
     *, incident: Incident, actor: Actor, at: datetime.datetime | None = None
 ) -> Incident:
     """The incident's post-mortem was published: meet its deadline and close the incident."""
     incident = lock_incident(incident)
     at = at or timezone.now()
-    deadlines.meet(incident, DeadlineKind.POSTMORTEM, at)
+    deadlines.meet(incident, DeadlineKind.POSTMORTEM, at, actor=actor)
     deadlines.refresh_next_deadline(incident)
     if incident.status == IncidentStatus.RESOLVED:
         return close_incident(
@@ -284,19 +298,25 @@ def record_postmortem_published(
     return incident
 
 
-@transaction.atomic
+@audited_service
 def reopen_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident:
     incident = lock_incident(incident)
     if not reason.strip():
         raise DomainError("Say why it is reopened.", field="reason")
     now = timezone.now()
+    before = events.incident_state(incident)
     set_status(incident, IncidentStatus.INVESTIGATING, actor=actor, at=now)
     incident.resolved_at = None
     incident.save()
+    events.incident_changed(actor, incident, before, at=now)
     deadlines.supersede_unmet(
-        incident, now, kinds=(DeadlineKind.POSTMORTEM, DeadlineKind.COMMS), keep_overdue=False
+        incident,
+        now,
+        actor=actor,
+        kinds=(DeadlineKind.POSTMORTEM, DeadlineKind.COMMS),
+        keep_overdue=False,
     )
-    deadlines.schedule_next_status_update(incident, incident.severity, now)
+    deadlines.schedule_next_status_update(incident, incident.severity, now, actor=actor)
     events.record(
         incident, TimelineKind.REOPENED, f"Reopened: {reason.strip()}", actor=actor, at=now
     )
@@ -304,17 +324,19 @@ def reopen_incident(*, incident: Incident, actor: Actor, reason: str) -> Inciden
     return incident
 
 
-@transaction.atomic
+@audited_service
 def cancel_incident(*, incident: Incident, actor: Actor, reason: str = "") -> Incident:
     """Declared in good faith, turned out not to be one: never punished, out of metrics."""
     incident = lock_incident(incident)
     now = timezone.now()
     check_transition(incident, IncidentStatus.CANCELLED)
+    before = events.incident_state(incident)
     previous = incident.status
     incident.status = IncidentStatus.CANCELLED
     incident.cancelled_at = now
     incident.save()
-    deadlines.supersede_unmet(incident, now, keep_overdue=False)
+    events.incident_changed(actor, incident, before, at=now)
+    deadlines.supersede_unmet(incident, now, actor=actor, keep_overdue=False)
     events.record(
         incident,
         TimelineKind.CANCELLED,

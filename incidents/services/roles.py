@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
@@ -20,26 +19,38 @@ from incidents.models import (
 )
 from incidents.services.guards import lock_incident
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_changed, record_created
 
 
 def assign_role_row(
-    incident: Incident, *, role: str, user: Any, actor: Actor, at: datetime.datetime
+    incident: Incident,
+    *,
+    role: str,
+    user: Any,
+    actor: Actor,
+    at: datetime.datetime,
+    first: bool = False,
 ) -> None:
-    current = IncidentRoleAssignment.objects.filter(
-        incident=incident, role=role, relieved_at__isnull=True
-    )
-    if role != IncidentRole.INVESTIGATOR:
+    """Give `role` to `user` on the locked `incident`. `first`: the incident was just
+    declared, so nobody holds a role yet and its commander is already set."""
+    if not first:
+        current = IncidentRoleAssignment.objects.filter(
+            incident=incident, role=role, relieved_at__isnull=True
+        )
         if current.filter(user=user).exists():
             return
-        current.update(relieved_at=at)
-    elif current.filter(user=user).exists():
-        return
-    IncidentRoleAssignment.objects.create(
+        if role != IncidentRole.INVESTIGATOR:
+            events.rows_updated(actor, current, {"relieved_at": at}, described_by=("role",), at=at)
+    assignment = IncidentRoleAssignment.objects.create(
         incident=incident, role=role, user=user, assigned_at=at, assigned_by=actor.user
     )
-    if role == IncidentRole.COMMANDER:
+    record_created(actor, assignment, at=at)
+    if role == IncidentRole.COMMANDER and not first:
+        before = {"commander_id": incident.commander_id}
         incident.commander = user
         Incident.objects.filter(pk=incident.pk).update(commander=user)
+        record_changed(actor, incident, before, at=at)
     events.record(
         incident,
         TimelineKind.ROLE_ASSIGNED,
@@ -50,7 +61,7 @@ def assign_role_row(
     )
 
 
-@transaction.atomic
+@audited_service
 def assign_role(*, incident: Incident, actor: Actor, role: str, user: Any) -> Incident:
     """Give `role` to `user`; the previous holder (except investigators, who are many) is relieved."""
     if role not in IncidentRole.values:
@@ -62,15 +73,19 @@ def assign_role(*, incident: Incident, actor: Actor, role: str, user: Any) -> In
     return incident
 
 
-@transaction.atomic
+@audited_service
 def relieve_role(*, incident: Incident, actor: Actor, role: str, user: Any) -> Incident:
     incident = lock_incident(incident)
     now = timezone.now()
-    n = IncidentRoleAssignment.objects.filter(
+    held = IncidentRoleAssignment.objects.filter(
         incident=incident, role=role, user=user, relieved_at__isnull=True
-    ).update(relieved_at=now)
+    )
+    n = events.rows_updated(actor, held, {"relieved_at": now}, described_by=("role",), at=now)
     if n and role == IncidentRole.COMMANDER:
+        before = {"commander_id": incident.commander_id}
+        incident.commander = None
         Incident.objects.filter(pk=incident.pk).update(commander=None)
+        record_changed(actor, incident, before, at=now)
     if n:
         events.record(
             incident,

@@ -172,6 +172,35 @@ def record_deleted(
     )
 
 
+def record_row_changes(
+    actor: Actor,
+    model: type[models.Model],
+    rows: Iterable[tuple[Any, str, dict[str, Any], dict[str, Any]]],
+    *,
+    at: datetime.datetime | None = None,
+) -> list[AuditEntry]:
+    """The audit entries of a `bulk_update`: rows are (pk, repr, before, after) snapshots;
+    one entry per row whose values moved, with the moved fields only."""
+    entries = []
+    for pk, text, before, after in rows:
+        moved = sorted(name for name in before if before[name] != after.get(name))
+        if not moved:
+            continue
+        entries.append(
+            _entry(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                object_type=model._meta.label_lower,
+                object_id=pk,
+                object_repr=text,
+                before=redact({name: before[name] for name in moved}),
+                after=redact({name: after[name] for name in moved}),
+                at=at,
+            )
+        )
+    return record_entries(entries)
+
+
 def record_bulk_update(
     actor: Actor,
     model: type[models.Model],
