@@ -44,7 +44,8 @@ def test_an_audited_write_takes_no_lock_on_the_chain_head(db: Any) -> None:
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert "audit_auditchainhead" not in sql
     entry = AuditEntry.objects.get(object_repr="Ops")
-    assert entry.seq is None and entry.hash == ""
+    assert entry.seq is None
+    assert entry.hash == ""
 
 
 def test_verify_reports_entries_waiting_and_the_sealer_links_them(db: Any) -> None:
@@ -148,6 +149,7 @@ def test_verify_walks_thousands_of_entries_quickly(db: Any) -> None:
     started = time.perf_counter()
     report = verify_chain()
     elapsed = time.perf_counter() - started
-    assert report.ok and report.checked == before + 3000
+    assert report.ok
+    assert report.checked == before + 3000
     # It took 4.3 s for 3,156 entries before; a generous bound for noisy machines.
     assert elapsed < 2.0
