@@ -1,4 +1,4 @@
-"""Recurring audit work (django-q2): the weekly security audit."""
+"""Recurring audit work (django-q2): the periodic seal and the weekly security audit."""
 
 from __future__ import annotations
 
@@ -10,6 +10,14 @@ from portal.actors import Actor
 from portal.audit.context import acting_as
 
 SCHEDULES = [
+    {
+        # Entries are sealed right after their transaction commits; this picks up any
+        # that a crash between commit and seal left waiting.
+        "name": "audit-seal",
+        "func": "portal.audit.sealing.seal_pending_task",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
     {
         "name": "audit-weekly-security-audit",
         "func": "portal.audit.tasks.run_security_audit",

@@ -92,8 +92,25 @@ def summary_pdf(html: str) -> bytes:
     return out.getvalue()
 
 
+def _audit_head() -> bytes:
+    """The sealed audit chain's head when the pack was made: `audit verify --expect` it later."""
+    from portal.audit.selectors import verify_chain
+
+    report = verify_chain()
+    state = "intact" if report.ok else f"BROKEN: {report.first_break.describe()}"  # type: ignore[union-attr]
+    return (
+        f"{report.head}\n"
+        f"# COUNT:HASH of the audit chain ({state}, {report.pending} entries waiting).\n"
+        f"# Check later: python manage.py audit verify --expect {report.head}\n"
+    ).encode()
+
+
 def write_pack(period: Period, out: IO[bytes]) -> list[tuple[str, str]]:
     """Write the ZIP to `out` (a binary file); returns the manifest [(sha256, name)]."""
+    from portal.audit.sealing import seal_pending
+
+    # The audit log goes in sealed: every entry with its place in the chain.
+    seal_pending()
     manifest: list[tuple[str, str]] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
         for name in sorted(exporters.EXPORTERS):
@@ -109,6 +126,7 @@ def write_pack(period: Period, out: IO[bytes]) -> list[tuple[str, str]]:
         for filename, content in (
             ("summary.html", html),
             ("summary.pdf", summary_pdf(html.decode())),
+            ("audit-head.txt", _audit_head()),
         ):
             pack.writestr(_info(filename, period), content)
             manifest.append((hashlib.sha256(content).hexdigest(), filename))
