@@ -52,7 +52,8 @@ def _entry(
 
 def _seal_after_commit() -> None:
     """Ask for one seal when the current transaction commits (once per transaction)."""
-    if not any(func is seal_after_commit for _, func, _ in connection.run_on_commit):
+    # Each pending callback is (savepoint ids, func, robust).
+    if not any(pending[1] is seal_after_commit for pending in connection.run_on_commit):
         transaction.on_commit(seal_after_commit, robust=True)
 
 

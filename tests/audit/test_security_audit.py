@@ -50,7 +50,11 @@ def eventful_week(policy: Any, founder: Any, django_user_model: Any, make_token:
 
 
 def test_schedule_is_weekly_and_targets_last_week() -> None:
-    assert SCHEDULES[0]["func"] == "portal.audit.tasks.run_security_audit"
+    weekly = next(s for s in SCHEDULES if s["name"] == "audit-weekly-security-audit")
+    assert weekly["func"] == "portal.audit.tasks.run_security_audit"
+    assert weekly["cron"] == "0 6 * * 1"
+    seal = next(s for s in SCHEDULES if s["name"] == "audit-seal")
+    assert seal["func"] == "portal.audit.sealing.seal_pending_task"
     assert last_complete_week(datetime.date(2026, 3, 11)) == WEEK
 
 
