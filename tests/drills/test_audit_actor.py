@@ -33,9 +33,7 @@ def _entries(obj: Any, action: str | None = None) -> list[AuditEntry]:
 # --- services --------------------------------------------------------------------------
 
 
-def test_plan_edit_cancel_each_record_the_actor_before_and_after(
-    policy: Any, founder: Any
-) -> None:
+def test_plan_edit_cancel_each_record_the_actor_before_and_after(policy: Any, founder: Any) -> None:
     Drill.objects.filter(status=DrillStatus.PLANNED).delete()
     actor = Actor.for_user(founder)
     drill = services.plan_drill(actor=actor, planned_on=datetime.date(2026, 8, 18))
@@ -58,9 +56,7 @@ def test_plan_edit_cancel_each_record_the_actor_before_and_after(
     )
 
 
-def test_start_records_the_draw_and_the_drill_with_the_actor(
-    planned: Drill, founder: Any
-) -> None:
+def test_start_records_the_draw_and_the_drill_with_the_actor(planned: Drill, founder: Any) -> None:
     drill = services.start_drill(drill=planned, actor=Actor.for_user(founder))
     draw = DrillDraw.objects.get(drill=drill)
     assert [e.actor_label for e in _entries(draw, "create")] == ["founder"]
@@ -119,9 +115,7 @@ def test_api_plan_audits_as_the_token(policy: Any, api: Any, founder: Any) -> No
     assert entry.actor_token_id is not None
 
 
-def test_cli_as_user_audits_as_that_user_and_without_it_as_cli(
-    policy: Any, founder: Any
-) -> None:
+def test_cli_as_user_audits_as_that_user_and_without_it_as_cli(policy: Any, founder: Any) -> None:
     Drill.objects.filter(status=DrillStatus.PLANNED).delete()
     call_command("drill", "--as", "founder", "plan", "--date", "2026-08-18", stdout=StringIO())
     drill = Drill.objects.get(status=DrillStatus.PLANNED)

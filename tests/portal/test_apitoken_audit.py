@@ -64,9 +64,7 @@ def test_cli_as_unknown_user_is_one_line_and_writes_nothing(founder: Any) -> Non
 def test_admin_create_and_revoke_audit_as_the_logged_in_user(
     admin_client: Any, admin_user: Any, founder: Any
 ) -> None:
-    admin_client.post(
-        "/admin/portal/apitoken/add/", {"name": "Grafana", "user": founder.pk}
-    )
+    admin_client.post("/admin/portal/apitoken/add/", {"name": "Grafana", "user": founder.pk})
     token = ApiToken.objects.get(name="Grafana")
     admin_client.post(
         "/admin/portal/apitoken/",

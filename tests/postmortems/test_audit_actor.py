@@ -59,9 +59,7 @@ def test_copied_timeline_bulk_insert_has_one_create_entry_per_line_with_the_acto
     policy: Any, resolve_at: Any, founder: Any
 ) -> None:
     # bulk_create sends no signal: the copy of the incident timeline writes its entries
-    pm = services.create_postmortem(
-        incident=resolve_at("SEV-4"), actor=Actor.for_user(founder)
-    )
+    pm = services.create_postmortem(incident=resolve_at("SEV-4"), actor=Actor.for_user(founder))
     lines = list(PostMortemTimelineEntry.objects.filter(postmortem=pm))
     assert lines
     for line in lines:
@@ -202,9 +200,7 @@ def test_admin_mark_done_action_audits_as_the_user(
     assert (entry.actor_label, entry.actor_user_id) == ("founder", founder.pk)
 
 
-def test_api_patch_audits_as_the_token(
-    resolved_pm: Any, api: Any, founder: Any
-) -> None:
+def test_api_patch_audits_as_the_token(resolved_pm: Any, api: Any, founder: Any) -> None:
     from portal.models import ApiToken
 
     response = api.patch(
