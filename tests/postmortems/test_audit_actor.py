@@ -69,6 +69,17 @@ def test_copied_timeline_bulk_insert_has_one_create_entry_per_line_with_the_acto
     assert [e.actor_label for e in _entries(pm, "create")] == ["founder"]
 
 
+def test_resolve_hook_audits_the_draft_and_its_lines_with_the_resolver(
+    policy: Any, resolve_at: Any, founder: Any
+) -> None:
+    # The hook runs inside the core's resolve; it writes entries with the resolver as actor
+    incident = resolve_at("SEV-2", actor=Actor.for_user(founder))
+    pm = incident.postmortem
+    assert "founder" in {e.actor_label for e in _entries(pm, "create")}
+    line = pm.timeline_entries.order_by("id").first()
+    assert "founder" in {e.actor_label for e in _entries(line, "create")}
+
+
 def test_timeline_line_edit_records_before_and_after(
     resolved_pm: Any, founder_actor: Actor
 ) -> None:
