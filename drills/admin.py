@@ -58,8 +58,12 @@ class DrillForm(forms.ModelForm):
         if self.errors:
             return
         actor = Actor.for_user(self.request.user)
-        data: dict[str, Any] = {f: self.cleaned_data.get(f) for f in self.Meta.fields}
-        data["notes"] = data["notes"] or ""
+        # The admin's generated Meta also lists the read-only fields: edit only the form's own.
+        data: dict[str, Any] = {
+            f: self.cleaned_data.get(f) for f in DrillForm.Meta.fields if f in self.fields
+        }
+        if "notes" in data:
+            data["notes"] = data["notes"] or ""
         try:
             if self.instance.pk is None:
                 self.instance = services.plan_drill(actor=actor, **data)

@@ -22,6 +22,9 @@ from drills.services import plan_drill
 from incidents.exceptions import DomainError
 from incidents.policies import add_quarter
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_changed, record_created
+from portal.audit.snapshots import snapshot
 from portal.notifications.services import enqueue_notification
 
 GAP_LOOKBACK_QUARTERS = 8
@@ -40,7 +43,7 @@ def _held_on(drill: Drill) -> datetime.date:
     return drill.started_at.date() if drill.started_at else drill.planned_on
 
 
-@transaction.atomic
+@audited_service
 def ensure_next_drill(*, actor: Actor, today: datetime.date | None = None) -> Drill | None:
     """Plan a drill one quarter after the last one (held or planned) when none is planned.
 
@@ -85,33 +88,33 @@ def send_drill_reminders(*, actor: Actor, today: datetime.date | None = None) ->
         reminder_sent_at__isnull=True,
         facilitator__isnull=False,
     ).values_list("pk", flat=True)
-    sent = 0
-    for pk in list(due):
-        with transaction.atomic():
-            drill = (
-                Drill.objects.select_for_update(of=("self",))
-                .select_related("facilitator")
-                .get(pk=pk)
-            )
-            if drill.status != DrillStatus.PLANNED or drill.reminder_sent_at is not None:
-                continue
-            enqueue_notification(
-                kind="drill_reminder",
-                subject=f"Chaos drill on {drill.planned_on:%Y-%m-%d} ({drill.environment})",
-                body=(
-                    f"You facilitate drill #{drill.pk} on {drill.planned_on:%A %d %B %Y} in "
-                    f"{drill.environment}. The scenario is drawn from the hat when you start it "
-                    "(`manage.py drill draw` or the Start button); prepare staging access and "
-                    "keep the date unannounced to responders."
-                ),
-                dedupe_key=f"drill-reminder:{drill.pk}:{drill.planned_on:%Y-%m-%d}",
-                recipient_user=drill.facilitator,
-                data={"drill": drill.pk},
-            )
-            drill.reminder_sent_at = timezone.now()
-            drill.save(update_fields=["reminder_sent_at"])
-            sent += 1
-    return sent
+    return sum(_remind_facilitator(pk=pk, actor=actor) for pk in list(due))
+
+
+@audited_service
+def _remind_facilitator(*, pk: int, actor: Actor) -> bool:
+    """One reminder, in its own transaction, stamped under the drill's row lock."""
+    drill = Drill.objects.select_for_update(of=("self",)).select_related("facilitator").get(pk=pk)
+    if drill.status != DrillStatus.PLANNED or drill.reminder_sent_at is not None:
+        return False
+    enqueue_notification(
+        kind="drill_reminder",
+        subject=f"Chaos drill on {drill.planned_on:%Y-%m-%d} ({drill.environment})",
+        body=(
+            f"You facilitate drill #{drill.pk} on {drill.planned_on:%A %d %B %Y} in "
+            f"{drill.environment}. The scenario is drawn from the hat when you start it "
+            "(`manage.py drill draw` or the Start button); prepare staging access and "
+            "keep the date unannounced to responders."
+        ),
+        dedupe_key=f"drill-reminder:{drill.pk}:{drill.planned_on:%Y-%m-%d}",
+        recipient_user=drill.facilitator,
+        data={"drill": drill.pk, "sent_by": actor.label},
+    )
+    before = snapshot(drill, ["reminder_sent_at"])
+    drill.reminder_sent_at = timezone.now()
+    drill.save(update_fields=["reminder_sent_at"])
+    record_changed(actor, drill, before)
+    return True
 
 
 def _quarters_between(first: datetime.date, last_exclusive: datetime.date) -> list[datetime.date]:
@@ -123,7 +126,7 @@ def _quarters_between(first: datetime.date, last_exclusive: datetime.date) -> li
     return quarters
 
 
-@transaction.atomic
+@audited_service
 def flag_drill_gaps(*, actor: Actor, today: datetime.date | None = None) -> list[DrillGap]:
     """Flag every ended quarter (since the first drill, up to two years back) with no drill held.
 
@@ -159,6 +162,7 @@ def flag_drill_gaps(*, actor: Actor, today: datetime.date | None = None) -> list
                 gap = DrillGap.objects.create(quarter_start=quarter, flagged_at=timezone.now())
         except IntegrityError:
             continue  # Flagged by another worker just now.
+        record_created(actor, gap, at=gap.flagged_at)
         enqueue_notification(
             kind="drill_gap",
             subject=f"No chaos drill was held in {gap.quarter_label}",
@@ -172,7 +176,7 @@ def flag_drill_gaps(*, actor: Actor, today: datetime.date | None = None) -> list
             ),
             dedupe_key=f"drill-gap:{gap.quarter_label}",
             recipient_user=next_drill.facilitator if next_drill else None,
-            data={"quarter": gap.quarter_label},
+            data={"quarter": gap.quarter_label, "sent_by": actor.label},
         )
         flagged.append(gap)
     return flagged

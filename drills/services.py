@@ -31,7 +31,29 @@ from incidents.models import Service, SeverityLevel
 from incidents.selectors import active_policy_version, level_by_code
 from incidents.services import declare_incident, resolve_incident
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import prepare_created, record_changed, record_created, record_entries
+from portal.audit.snapshots import snapshot
 
+# What the drill services move on a drill (attnames), for their audit entries.
+DRILL_ATTS = (
+    "planned_on",
+    "facilitator_id",
+    "environment",
+    "notes",
+    "reminder_sent_at",
+    "status",
+    "scenario_id",
+    "severity_id",
+    "practice_incident_id",
+    "started_at",
+    "completed_at",
+    "cancelled_at",
+    "timings",
+    "what_worked",
+    "gaps_found",
+    "playbook_updates",
+)
 CATALOGUE_FILE = Path(__file__).resolve().parent / "scenarios.json"
 DEFAULT_SEVERITY_RANK = 2
 
@@ -60,14 +82,14 @@ def refuse_production(environment: str) -> None:
 # --- The catalogue -----------------------------------------------------------------
 
 
-@transaction.atomic
+@audited_service
 def seed_scenarios(*, actor: Actor) -> int:
     """Add the built-in scenarios (`drills/scenarios.json`) that are missing, by title.
 
     Idempotent and non-destructive: an existing scenario (perhaps edited or disabled)
     is left as it is. Returns how many were created.
     """
-    created = 0
+    added: list[Scenario] = []
     existing = set(Scenario.objects.values_list("title", flat=True))
     services = {s.slug: s for s in Service.objects.all()}
     for row in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8")):
@@ -84,14 +106,15 @@ def seed_scenarios(*, actor: Actor) -> int:
         )
         _clean(scenario)
         scenario.save()
-        created += 1
-    return created
+        added.append(scenario)
+    record_entries([prepare_created(actor, scenario) for scenario in added])
+    return len(added)
 
 
 # --- Planning ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@audited_service
 def plan_drill(
     *,
     actor: Actor,
@@ -117,6 +140,7 @@ def plan_drill(
         raise DomainError(
             f"A drill is already planned{when}; edit its date instead.", field="planned_on"
         ) from None
+    record_created(actor, drill)
     return drill
 
 
@@ -124,7 +148,7 @@ def _lock(drill: Drill) -> Drill:
     return Drill.objects.select_for_update().get(pk=drill.pk)
 
 
-@transaction.atomic
+@audited_service
 def update_drill(*, drill: Drill, actor: Actor, changes: dict[str, Any]) -> Drill:
     """Edit a planned drill's date, facilitator, environment or notes (a new date re-arms the reminder)."""
     allowed = {"planned_on", "facilitator", "environment", "notes"}
@@ -141,26 +165,30 @@ def update_drill(*, drill: Drill, actor: Actor, changes: dict[str, Any]) -> Dril
         refuse_production(changes["environment"])
     if "planned_on" in changes and changes["planned_on"] is None:
         raise DomainError("A date is required.", field="planned_on")
+    before = snapshot(drill, list(DRILL_ATTS))
     if changes.get("planned_on") not in (None, drill.planned_on):
         drill.reminder_sent_at = None
     for field, value in changes.items():
         setattr(drill, field, value)
     _clean(drill, validate_constraints=False)
     drill.save()
+    record_changed(actor, drill, before)
     return drill
 
 
-@transaction.atomic
+@audited_service
 def cancel_drill(*, drill: Drill, actor: Actor, reason: str = "") -> Drill:
     """Call a planned or running drill off (the practice incident, if open, is left to its own flow)."""
     drill = _lock(drill)
     if drill.status not in (DrillStatus.PLANNED, DrillStatus.RUNNING):
         raise DomainError(f"Drill #{drill.pk} is already {drill.status}.", field="status")
+    before = snapshot(drill, list(DRILL_ATTS))
     drill.status = DrillStatus.CANCELLED
     drill.cancelled_at = timezone.now()
     if reason:
         drill.notes = f"{drill.notes}\nCancelled: {reason}".strip()
     drill.save()
+    record_changed(actor, drill, before)
     return drill
 
 
@@ -180,7 +208,7 @@ def drill_level(scenario: Scenario) -> SeverityLevel:
     return by_rank.get(DEFAULT_SEVERITY_RANK) or levels[-1]
 
 
-@transaction.atomic
+@audited_service
 def start_drill(*, drill: Drill, actor: Actor, rng: random.Random | None = None) -> Drill:
     """Draw the scenario from the hat and open the practice incident.
 
@@ -219,7 +247,7 @@ def start_drill(*, drill: Drill, actor: Actor, rng: random.Random | None = None)
         impact_started_at=now,
         is_drill=True,
     )
-    DrillDraw.objects.create(
+    draw = DrillDraw.objects.create(
         drill=drill,
         scenario=scenario,
         drawn_at=now,
@@ -229,6 +257,7 @@ def start_drill(*, drill: Drill, actor: Actor, rng: random.Random | None = None)
         excluded_ids=outcome.excluded_ids,
         note=outcome.note,
     )
+    record_created(actor, draw, at=now)
     events.record(
         incident,
         TimelineKind.NOTE,
@@ -237,12 +266,14 @@ def start_drill(*, drill: Drill, actor: Actor, rng: random.Random | None = None)
         at=now,
         data={"drill": drill.pk, "candidate_ids": outcome.candidate_ids},
     )
+    before = snapshot(drill, list(DRILL_ATTS))
     drill.status = DrillStatus.RUNNING
     drill.scenario = scenario
     drill.severity = level
     drill.practice_incident = incident
     drill.started_at = now
     drill.save()
+    record_changed(actor, drill, before, at=now)
     return drill
 
 
@@ -253,7 +284,7 @@ def _clean_lines(items: Iterable[str]) -> list[str]:
     return [line.strip() for line in items if line and line.strip()]
 
 
-@transaction.atomic
+@audited_service
 def complete_drill(
     *,
     drill: Drill,
@@ -284,6 +315,8 @@ def complete_drill(
     level = drill.severity
     if incident is None or level is None or drill.started_at is None:  # Set together at start.
         raise DomainError(f"Drill #{drill.pk} has no practice incident.", field="practice_incident")
+    before = snapshot(drill, list(DRILL_ATTS))
+    old_items = sorted(drill.action_items.values_list("pk", flat=True))
     drill.timings = [t.as_json() for t in stage_timings(incident, level, drill.started_at)]
     drill.what_worked = what_worked.strip()
     drill.gaps_found = gaps_found.strip()
@@ -302,6 +335,15 @@ def complete_drill(
         for text in updates
     ]
     drill.action_items.add(*items)
+    filed = (
+        {
+            "before": {"action_items": old_items},
+            "after": {"action_items": sorted([*old_items, *(i.pk for i in items)])},
+        }
+        if items
+        else None
+    )
+    record_changed(actor, drill, before, extra=filed)
     if incident.status in OPEN_STATUSES:
         resolve_incident(incident=incident, actor=actor, message=f"Drill #{drill.pk} completed.")
     return drill

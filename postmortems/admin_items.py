@@ -167,10 +167,12 @@ class RiskReviewAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: RiskReview, form: Any, change: bool) -> None:
-        if change:
-            obj.save(update_fields=["notes"])  # Only the notes are editable before sign-off.
-            return
         try:
+            if change:  # Only the notes are editable before sign-off.
+                services.update_risk_review_notes(
+                    review=obj, actor=Actor.for_user(request.user), notes=obj.notes
+                )
+                return
             created = services.create_risk_review(
                 actor=Actor.for_user(request.user),
                 quarter_start=obj.quarter_start,

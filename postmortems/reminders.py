@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db import transaction
 
 from portal.actors import Actor
+from portal.audit.scope import audited_service
 from portal.notifications.services import enqueue_notification
 from postmortems.models import ActionItem
 from postmortems.selectors import PatternReport, action_items_to_remind, founders, pattern_report
@@ -28,7 +28,7 @@ def _link(item: ActionItem) -> str:
     return f"{base}/admin/postmortems/actionitem/{item.pk}/change/"
 
 
-@transaction.atomic
+@audited_service
 def send_action_item_reminders(
     *, actor: Actor, today: datetime.date, days_before: int | None = None
 ) -> int:
@@ -54,7 +54,11 @@ def send_action_item_reminders(
             dedupe_key=f"action-item:{item.pk}:{kind}:{item.due_date:%Y-%m-%d}",
             incident=incident,
             recipient_user=item.owner,
-            data={"action_item": item.pk, "due_date": item.due_date.isoformat()},
+            data={
+                "action_item": item.pk,
+                "due_date": item.due_date.isoformat(),
+                "sent_by": actor.label,
+            },
         )
         count += 1
     return count
@@ -77,7 +81,7 @@ def pattern_report_text(report: PatternReport) -> str:
     return "\n".join(lines)
 
 
-@transaction.atomic
+@audited_service
 def escalate_patterns(*, actor: Actor, today: datetime.date) -> int:
     """Send this week's pattern report to each founder, once per ISO week. Returns messages asked for."""
     report = pattern_report(today=today)
@@ -97,6 +101,7 @@ def escalate_patterns(*, actor: Actor, today: datetime.date) -> int:
             data={
                 "stalled": [pm.incident.ref for pm in report.stalled],
                 "repeats": [[pm.incident.ref for pm in g] for g in report.repeat_root_causes],
+                "sent_by": actor.label,
             },
         )
         sent += 1

@@ -17,6 +17,8 @@ from incidents.comms.models import CommsTemplate
 from incidents.exceptions import DomainError
 from incidents.models import PolicyVersion
 from portal.actors import Actor
+from portal.audit.services import record_changed, record_created
+from portal.audit.snapshots import snapshot
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = ("name", "kind", "audience", "severity_codes", "subject", "body", "source")
@@ -41,8 +43,10 @@ def preset_templates(preset_name: str) -> list[dict[str, Any]]:
 
 
 def load_preset_templates(version: PolicyVersion, preset_name: str, actor: Actor) -> None:
+    """Runs inside `load_preset` (an audited service): writes its own audit entries."""
     for raw in preset_templates(preset_name):
         template = CommsTemplate.objects.filter(policy_version=version, key=raw["key"]).first()
+        before = None if template is None else snapshot(template, list(FIELDS))
         template = template or CommsTemplate(policy_version=version, key=raw["key"])
         for field in FIELDS:
             setattr(template, field, raw.get(field, ""))
@@ -54,3 +58,7 @@ def load_preset_templates(version: PolicyVersion, preset_name: str, actor: Actor
                 f"comms template {raw['key']}: {field}: {messages[0]}", field="templates"
             ) from None
         template.save()
+        if before is None:
+            record_created(actor, template)
+        else:
+            record_changed(actor, template, before)

@@ -10,6 +10,7 @@ messages are recorded as sandboxed, still timed against the deadlines.
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,7 +33,11 @@ from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.services import record_comms_sent
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_created
 from portal.notifications.services import build_messages, enqueue_many, enqueue_notification
+
+logger = logging.getLogger(__name__)
 
 CONFIRM_SALT = "comms.subscribe.confirm"
 UNSUBSCRIBE_SALT = "comms.subscribe.unsubscribe"
@@ -176,7 +181,7 @@ def _deliver(message: CommsMessage) -> int:
     return 0
 
 
-@transaction.atomic
+@audited_service
 def send_comms(
     *,
     incident: Incident,
@@ -202,7 +207,12 @@ def send_comms(
             f"Unknown channel; use one of {', '.join(CommsChannel.values)}.", field="channel"
         )
     key = _parse_key(idempotency_key)
-    incident = Incident.objects.select_for_update().select_related("severity").get(pk=incident.pk)
+    # The incident row alone: its severity level is shared by every incident of that level.
+    incident = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("severity")
+        .get(pk=incident.pk)
+    )
     existing = CommsMessage.objects.filter(idempotency_key=key).first()
     if existing is not None:
         if existing.incident_id != incident.pk:
@@ -260,6 +270,7 @@ def send_comms(
     if not sandbox:
         message.recipient_count = _deliver(message)
         message.save(update_fields=["recipient_count"])
+    record_created(actor, message, at=now)
     summary = (subject or body.splitlines()[0])[:200]
     record_comms_sent(
         incident=incident,
@@ -313,7 +324,7 @@ def _normalise_email(raw: str) -> str:
     return email
 
 
-@transaction.atomic
+@audited_service
 def subscribe(*, email: str, actor: Actor) -> None:
     """Ask `email` to confirm its subscription (double opt-in).
 
@@ -341,6 +352,7 @@ def subscribe(*, email: str, actor: Actor) -> None:
         dedupe_key=f"comms:confirm:{subscriber.pk}:{now:%Y-%m-%d}",
         recipient_email=email,
         audience="customer",
+        data={"requested_by": actor.label},
     )
 
 
@@ -361,7 +373,7 @@ def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> Subsc
     return subscriber
 
 
-@transaction.atomic
+@audited_service
 def confirm_subscription(*, token: str, actor: Actor) -> Subscriber:
     """The confirm link was followed: start mailing public updates."""
     subscriber = _load(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
@@ -369,14 +381,18 @@ def confirm_subscription(*, token: str, actor: Actor) -> Subscriber:
         subscriber.confirmed_at = timezone.now()
         subscriber.unsubscribed_at = None
         subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
+        # Subscribers are customers' PII and stay out of the audit log; the log line
+        # keeps who acted without the address.
+        logger.info("comms: subscriber %s confirmed (%s)", subscriber.pk, actor.label)
     return subscriber
 
 
-@transaction.atomic
+@audited_service
 def unsubscribe(*, token: str, actor: Actor) -> Subscriber:
     """The unsubscribe link was used: stop at once (idempotent)."""
     subscriber = _load(token, salt=UNSUBSCRIBE_SALT, max_age=None)
     if subscriber.unsubscribed_at is None:
         subscriber.unsubscribed_at = timezone.now()
         subscriber.save(update_fields=["unsubscribed_at"])
+        logger.info("comms: subscriber %s unsubscribed (%s)", subscriber.pk, actor.label)
     return subscriber

@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_changed, record_created
+from portal.audit.snapshots import snapshot
 from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
 
@@ -155,7 +158,7 @@ def deliver_after_commit(ids: list[int]) -> None:
     transaction.on_commit(_enqueue)
 
 
-@transaction.atomic
+@audited_service
 def enqueue_notification(
     *,
     kind: str,
@@ -204,7 +207,7 @@ def enqueue_notification(
     return created
 
 
-@transaction.atomic
+@audited_service
 def enqueue_many(messages: list[OutboxMessage]) -> list[int]:
     """Insert rows built by `build_messages` in one statement, skipping duplicates, and
     enqueue one delivery task for the batch. Constant queries per batch (the sweeper).
@@ -223,7 +226,7 @@ def enqueue_many(messages: list[OutboxMessage]) -> list[int]:
     return ids
 
 
-@transaction.atomic
+@audited_service
 def retry_message(*, message: OutboxMessage, actor: Actor) -> OutboxMessage:
     """Put a failed (or stuck) message back in the queue now (admin "Retry now")."""
     locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
@@ -241,7 +244,10 @@ def retry_message(*, message: OutboxMessage, actor: Actor) -> OutboxMessage:
     return locked
 
 
-@transaction.atomic
+CHANNEL_ATTS = ("kind", "target", "enabled", "description")
+
+
+@audited_service
 def save_channel(
     *,
     name: str,
@@ -254,10 +260,11 @@ def save_channel(
     """Create or update a channel by name (presets and demo use this)."""
     if kind not in ChannelKind.values:
         raise DomainError(f"Unknown channel kind {kind!r}.", field="kind")
-    channel, _ = NotificationChannel.objects.select_for_update().get_or_create(
+    channel, created = NotificationChannel.objects.select_for_update().get_or_create(
         name=name,
         defaults={"kind": kind, "target": target, "enabled": enabled, "description": description},
     )
+    before = snapshot(channel, list(CHANNEL_ATTS))
     channel.kind, channel.target, channel.enabled, channel.description = (
         kind,
         target,
@@ -266,12 +273,19 @@ def save_channel(
     )
     channel.full_clean()
     channel.save()
+    if created:
+        record_created(actor, channel)
+    else:
+        record_changed(actor, channel, before)
     return channel
 
 
-@transaction.atomic
+@audited_service
 def save_routing_rule(
     *, level_code: str, channel: NotificationChannel, actor: Actor
 ) -> RoutingRule:
-    rule, _ = RoutingRule.objects.get_or_create(level_code=level_code, channel=channel)
+    """Route `level_code` (or * for all) to `channel`; idempotent."""
+    rule, created = RoutingRule.objects.get_or_create(level_code=level_code, channel=channel)
+    if created:
+        record_created(actor, rule)
     return rule

@@ -26,7 +26,11 @@ from postmortems.services.publishing import (
     start_revision,
     submit_for_review,
 )
-from postmortems.services.risk_review import create_risk_review, sign_off_risk_review
+from postmortems.services.risk_review import (
+    create_risk_review,
+    sign_off_risk_review,
+    update_risk_review_notes,
+)
 
 __all__ = [
     "ACTION_ITEM_FIELDS",
@@ -46,4 +50,5 @@ __all__ = [
     "submit_for_review",
     "update_action_item",
     "update_postmortem",
+    "update_risk_review_notes",
 ]

@@ -6,13 +6,15 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
 from incidents.choices import TimelineKind
 from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_changed, record_created
+from portal.audit.snapshots import snapshot
 from postmortems.choices import (
     DEFAULT_ACTION_LABEL,
     OPEN_ACTION_STATUSES,
@@ -37,7 +39,7 @@ def _check_ticket_url(url: str) -> str:
     return url
 
 
-@transaction.atomic
+@audited_service
 def create_action_item(
     *,
     actor: Actor,
@@ -68,6 +70,7 @@ def create_action_item(
         ticket_url=_check_ticket_url(ticket_url),
         labels=[source_label],
     )
+    record_created(actor, item)
     if postmortem is not None:
         events.record(
             postmortem.incident,
@@ -88,9 +91,11 @@ ACTION_ITEM_FIELDS = (
     "ticket_url",
     "labels",
 )
+# The fields an edit may move, by attname, for its audit entry.
+ITEM_ATTS = (*(f"{f}_id" if f == "owner" else f for f in ACTION_ITEM_FIELDS), "completed_at")
 
 
-@transaction.atomic
+@audited_service
 def update_action_item(*, item: ActionItem, actor: Actor, changes: dict[str, Any]) -> ActionItem:
     """Edit or move an action item. "Won't do" needs a reason. Once its post-mortem is
     published, the description is frozen, but status, owner, dates and ticket keep moving."""
@@ -102,6 +107,7 @@ def update_action_item(*, item: ActionItem, actor: Actor, changes: dict[str, Any
         .select_related("postmortem")
         .get(pk=item.pk)
     )
+    before = snapshot(item, list(ITEM_ATTS))
     if (
         "description" in changes
         and item.postmortem is not None
@@ -139,4 +145,5 @@ def update_action_item(*, item: ActionItem, actor: Actor, changes: dict[str, Any
     elif item.status in OPEN_ACTION_STATUSES:
         item.completed_at = None
     item.save()
+    record_changed(actor, item, before)
     return item

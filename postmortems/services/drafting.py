@@ -7,7 +7,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
@@ -15,6 +14,14 @@ from incidents.choices import DeadlineKind, IncidentStatus, TimelineKind
 from incidents.exceptions import DomainError
 from incidents.models import Deadline, Incident
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import (
+    prepare_created,
+    record_changed,
+    record_created,
+    record_entries,
+)
+from portal.audit.snapshots import snapshot
 from postmortems.models import (
     PostMortem,
     PostMortemTimelineEntry,
@@ -41,6 +48,9 @@ EDITABLE_FIELDS = (*TEXT_SECTIONS, "customers_affected", "revenue_impact", "reve
 PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])(TBD|TODO|TBC)(?![A-Za-z0-9])|\?\?\?", re.IGNORECASE)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_TEXT = 20_000
+# What an audit entry compares for an edit (attnames; `updated_at` moves on every save).
+SECTION_ATTS = tuple(EDITABLE_FIELDS)
+TIMELINE_ATTS = ("included", "text")
 
 
 def lock_postmortem(postmortem: PostMortem) -> PostMortem:
@@ -74,7 +84,7 @@ def _postmortem_due_at(incident: Incident) -> datetime.datetime | None:
     )
 
 
-def _copy_timeline(postmortem: PostMortem) -> int:
+def _copy_timeline(postmortem: PostMortem, actor: Actor) -> int:
     """Copy the incident's timeline lines not copied yet; returns how many were added."""
     copied = set(
         postmortem.timeline_entries.exclude(source=None).values_list("source_id", flat=True)
@@ -92,6 +102,8 @@ def _copy_timeline(postmortem: PostMortem) -> int:
         if entry.pk not in copied
     ]
     PostMortemTimelineEntry.objects.bulk_create(rows)
+    # bulk_create sends no signal: one audit entry per copied line, in one INSERT.
+    record_entries([prepare_created(actor, row) for row in rows])
     return len(rows)
 
 
@@ -107,13 +119,17 @@ def _ensure(incident: Incident, actor: Actor) -> PostMortem:
             "revenue_currency": incident.revenue_currency,
         },
     )
+    if created:
+        record_created(actor, postmortem)
     if postmortem.is_published:
         return postmortem
     if not created:
         # Resolved again after a reopen: the core wrote a new deadline; follow it.
+        before = snapshot(postmortem, ["due_at"])
         postmortem.due_at = _postmortem_due_at(incident)
         postmortem.save(update_fields=["due_at", "updated_at"])
-    _copy_timeline(postmortem)
+        record_changed(actor, postmortem, before)
+    _copy_timeline(postmortem, actor)
     if created:
         due = f"due {postmortem.due_at:%Y-%m-%d %H:%M} UTC" if postmortem.due_at else "no due date"
         events.record(
@@ -123,12 +139,13 @@ def _ensure(incident: Incident, actor: Actor) -> PostMortem:
 
 
 def on_incident_resolved(incident: Incident, actor: Actor) -> None:
-    """Hook for `incidents.services` "resolved": runs inside the resolve transaction."""
+    """Hook for `incidents.services` "resolved": runs inside the resolve transaction
+    (an audited service), so it writes its audit entries with the resolver as actor."""
     if incident.severity.postmortem_required:
         _ensure(incident, actor)
 
 
-@transaction.atomic
+@audited_service
 def create_postmortem(*, incident: Incident, actor: Actor) -> PostMortem:
     """Open the post-mortem of a resolved (or closed) incident on demand. Idempotent."""
     incident = (
@@ -181,7 +198,7 @@ def _clean_value(field: str, value: Any) -> Any:
     raise DomainError(f"{field} cannot be edited.", field=field)  # pragma: no cover
 
 
-@transaction.atomic
+@audited_service
 def update_postmortem(
     *, postmortem: PostMortem, actor: Actor, changes: dict[str, Any]
 ) -> PostMortem:
@@ -193,16 +210,18 @@ def update_postmortem(
         raise DomainError(f"{unknown[0]} cannot be edited here.", field=unknown[0])
     postmortem = lock_postmortem(postmortem)
     refuse_if_published(postmortem)
+    before = snapshot(postmortem, list(SECTION_ATTS))
     for field, value in changes.items():
         setattr(postmortem, field, _clean_value(field, value))
     if changes:
         postmortem.save()
+        record_changed(actor, postmortem, before)
     if timeline is not None:
-        _edit_timeline(postmortem, timeline)
+        _edit_timeline(postmortem, timeline, actor)
     return postmortem
 
 
-def _edit_timeline(postmortem: PostMortem, edits: Any) -> None:
+def _edit_timeline(postmortem: PostMortem, edits: Any, actor: Actor) -> None:
     if not isinstance(edits, list):
         raise DomainError("Give a list of {id, included, text} edits.", field="timeline")
     entries = {e.pk: e for e in postmortem.timeline_entries.all()}
@@ -210,6 +229,7 @@ def _edit_timeline(postmortem: PostMortem, edits: Any) -> None:
         entry = entries.get(edit.get("id")) if isinstance(edit, dict) else None  # type: ignore[arg-type]
         if entry is None:
             raise DomainError(f"No timeline entry {edit!r} in this post-mortem.", field="timeline")
+        before = snapshot(entry, list(TIMELINE_ATTS))
         if "included" in edit:
             entry.included = bool(edit["included"])
         if "text" in edit:
@@ -221,9 +241,10 @@ def _edit_timeline(postmortem: PostMortem, edits: Any) -> None:
                 )
             entry.text = text[:MAX_TEXT]
         entry.save(update_fields=["included", "text"])
+        record_changed(actor, entry, before)
 
 
-@transaction.atomic
+@audited_service
 def add_timeline_entry(
     *, postmortem: PostMortem, actor: Actor, at: datetime.datetime, text: str
 ) -> PostMortemTimelineEntry:
@@ -234,10 +255,12 @@ def add_timeline_entry(
         raise DomainError("Give the time with its time zone (UTC).", field="at")
     if not (text or "").strip():
         raise DomainError("The text is empty.", field="text")
-    return PostMortemTimelineEntry.objects.create(
+    entry = PostMortemTimelineEntry.objects.create(
         postmortem=postmortem,
         at=at,
         text=text.strip()[:MAX_TEXT],
         kind="note",
         actor_label=actor.label[:120],
     )
+    record_created(actor, entry)
+    return entry

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
@@ -13,6 +12,9 @@ from incidents import services as incident_services
 from incidents.choices import TimelineKind
 from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import record_changed, record_created
+from portal.audit.snapshots import snapshot
 from postmortems.choices import (
     OPEN_ACTION_STATUSES,
     PostMortemStatus,
@@ -31,6 +33,10 @@ from postmortems.services.drafting import (
     refuse_if_published,
 )
 
+# What the review flow moves on a post-mortem and a revision row (attnames).
+STATE_ATTS = ("status", "revision", "submitted_at", "published_at", "published_by_id")
+REVISION_ATTS = ("snapshot", "published_at", "published_by_id")
+
 
 def _section_label(field: str) -> str:
     if field in ("timeline", "action_items"):
@@ -38,7 +44,7 @@ def _section_label(field: str) -> str:
     return str(getattr(PostMortem._meta.get_field(field), "verbose_name", field))
 
 
-@transaction.atomic
+@audited_service
 def submit_for_review(*, postmortem: PostMortem, actor: Actor, reviewers: list[Any]) -> PostMortem:
     """Draft → in review, naming who reviews. Re-submitting replaces the reviewers."""
     postmortem = lock_postmortem(postmortem)
@@ -52,10 +58,19 @@ def submit_for_review(*, postmortem: PostMortem, actor: Actor, reviewers: list[A
             f"{', '.join(inactive)} cannot review: inactive account.", field="reviewers"
         )
     now = timezone.now()
+    before = snapshot(postmortem, list(STATE_ATTS))
+    old_reviewers = sorted(postmortem.reviewers.values_list("pk", flat=True))
     postmortem.status = PostMortemStatus.IN_REVIEW
     postmortem.submitted_at = now
     postmortem.save()
     postmortem.reviewers.set(reviewers)
+    new_reviewers = sorted(u.pk for u in reviewers)
+    moved = (
+        {"before": {"reviewers": old_reviewers}, "after": {"reviewers": new_reviewers}}
+        if old_reviewers != new_reviewers
+        else None
+    )
+    record_changed(actor, postmortem, before, at=now, extra=moved)
     names = ", ".join(sorted(u.get_username() for u in reviewers))
     events.record(
         postmortem.incident,
@@ -111,7 +126,7 @@ def publish_problems(postmortem: PostMortem, *, today: datetime.date) -> list[tu
     return problems
 
 
-@transaction.atomic
+@audited_service
 def publish_postmortem(*, postmortem: PostMortem, actor: Actor) -> PostMortem:
     """In review → published: keeps a snapshot of this revision, meets the incident's
     post-mortem deadline and closes it. Raises PublishRefused listing every problem."""
@@ -120,11 +135,17 @@ def publish_postmortem(*, postmortem: PostMortem, actor: Actor) -> PostMortem:
     problems = publish_problems(postmortem, today=now.date())
     if problems:
         raise PublishRefused(problems)
+    before = snapshot(postmortem, list(STATE_ATTS))
     postmortem.status = PostMortemStatus.PUBLISHED
     postmortem.published_at = now
     postmortem.published_by = actor.user
     postmortem.save()
-    PostMortemRevision.objects.update_or_create(
+    record_changed(actor, postmortem, before, at=now)
+    revision = PostMortemRevision.objects.filter(
+        postmortem=postmortem, number=postmortem.revision
+    ).first()
+    revision_before = None if revision is None else snapshot(revision, list(REVISION_ATTS))
+    revision, created = PostMortemRevision.objects.update_or_create(
         postmortem=postmortem,
         number=postmortem.revision,
         defaults={
@@ -133,6 +154,10 @@ def publish_postmortem(*, postmortem: PostMortem, actor: Actor) -> PostMortem:
             "published_by": actor.user,
         },
     )
+    if created or revision_before is None:
+        record_created(actor, revision, at=now)
+    else:
+        record_changed(actor, revision, revision_before, at=now)
     events.record(
         postmortem.incident,
         TimelineKind.NOTE,
@@ -144,7 +169,7 @@ def publish_postmortem(*, postmortem: PostMortem, actor: Actor) -> PostMortem:
     return postmortem
 
 
-@transaction.atomic
+@audited_service
 def start_revision(*, postmortem: PostMortem, actor: Actor, reason: str) -> PostMortem:
     """Published → draft with revision + 1; the published content stays in its revision row."""
     if not (reason or "").strip():
@@ -154,7 +179,7 @@ def start_revision(*, postmortem: PostMortem, actor: Actor, reason: str) -> Post
         raise DomainError(
             "Only a published post-mortem needs a new revision; edit the draft.", field="status"
         )
-    PostMortemRevision.objects.get_or_create(
+    revision, created = PostMortemRevision.objects.get_or_create(
         postmortem=postmortem,
         number=postmortem.revision,
         defaults={
@@ -163,12 +188,16 @@ def start_revision(*, postmortem: PostMortem, actor: Actor, reason: str) -> Post
             "published_by": postmortem.published_by,
         },
     )
+    if created:
+        record_created(actor, revision)
+    before = snapshot(postmortem, list(STATE_ATTS))
     postmortem.revision += 1
     postmortem.status = PostMortemStatus.DRAFT
     postmortem.published_at = None
     postmortem.published_by = None
     postmortem.submitted_at = None
     postmortem.save()
+    record_changed(actor, postmortem, before)
     events.record(
         postmortem.incident,
         TimelineKind.NOTE,

@@ -1,7 +1,8 @@
-"""`manage.py apitoken create USER [--read-only] [--name NAME] | list | revoke PREFIX`.
+"""`manage.py apitoken [--as USER] create USER [--read-only] [--name NAME] | list | revoke PREFIX`.
 
 `create` prints the key as its last line (scripts take `| tail -n1`); the key is
-shown only then: only its hash is stored.
+shown only then: only its hash is stored. The audit log names `--as USER` as the
+actor (default: the system actor "cli").
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from django.db import models, transaction
 from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.models import ApiToken
-from portal.tokens import create_api_token, revoke_api_token
+from portal.tokens import create_api_token, create_token_user, revoke_api_token
 
 
 class Command(BaseCommand):
     help = "Create, list and revoke REST API tokens."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--as", dest="as_user", help="Act as this user (default: system).")
         sub = parser.add_subparsers(dest="action", metavar="{create,list,revoke}")
         create = sub.add_parser("create", help="Create a token; the key is the last line printed.")
         create.add_argument("username", help="The user the token acts for (created if missing).")
@@ -37,17 +39,35 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options.get("action")
-        if action == "create":
-            self._create(options["username"], read_only=options["read_only"], name=options["name"])
-        elif action == "list":
-            self._list(include_revoked=options["all"])
-        elif action == "revoke":
-            self._revoke(options["prefix"])
-        else:
+        if action not in ("create", "list", "revoke"):
             raise CommandError("action: use create, list or revoke.")
+        if action == "list":
+            self._list(include_revoked=options["all"])
+            return
+        actor = self._actor(options.get("as_user"))
+        if action == "create":
+            self._create(
+                options["username"],
+                read_only=options["read_only"],
+                name=options["name"],
+                actor=actor,
+            )
+        else:
+            self._revoke(options["prefix"], actor=actor)
 
-    @transaction.atomic
-    def _create(self, username: str, *, read_only: bool, name: str) -> None:
+    def _actor(self, username: str | None) -> Actor:
+        if not username:
+            return Actor.system("cli")
+        user_model = get_user_model()
+        user = user_model._default_manager.filter(
+            **{user_model.USERNAME_FIELD: username}, is_active=True
+        ).first()
+        if user is None:
+            raise CommandError(f"--as: no active user {username!r}")
+        return Actor.for_user(user)
+
+    @transaction.atomic  # the new user and its token, or neither
+    def _create(self, username: str, *, read_only: bool, name: str, actor: Actor) -> None:
         username = username.strip()
         user_model = get_user_model()
         field = user_model._meta.get_field(user_model.USERNAME_FIELD)
@@ -59,12 +79,9 @@ class Command(BaseCommand):
             field.clean(username, None)
         except ValidationError as exc:
             raise CommandError(f"username: {' '.join(exc.messages)}") from None
-        actor = Actor.system("apitoken")
         user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
         if user is None:
-            user = user_model._default_manager.create_user(**{user_model.USERNAME_FIELD: username})
-            user.set_unusable_password()
-            user.save()
+            user = create_token_user(username=username, actor=actor)
             self.stdout.write(f"Created user {username} (no password, not staff).")
         elif not user.is_active:
             raise CommandError(f"username: {username} is inactive; reactivate the user first.")
@@ -94,7 +111,7 @@ class Command(BaseCommand):
                 f"last used {used:<17}  {token.name}"
             )
 
-    def _revoke(self, prefix: str) -> None:
+    def _revoke(self, prefix: str, *, actor: Actor) -> None:
         prefix = prefix.strip()
         if len(prefix) < 4:
             raise CommandError("prefix: give at least 4 characters of the key.")
@@ -110,5 +127,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"prefix: {len(matches)} tokens start with {prefix!r}; give more characters."
             )
-        token = revoke_api_token(token=matches[0], actor=Actor.system("apitoken"))
+        token = revoke_api_token(token=matches[0], actor=actor)
         self.stdout.write(f"Revoked {token.prefix} ({token.name}) of {token.user.get_username()}.")

@@ -1,0 +1,70 @@
+"""Channel configuration and routing are audited with their actor; the outbox is not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portal.actors import Actor
+from portal.audit.models import AuditEntry
+from portal.notifications.choices import OutboxStatus
+from portal.notifications.models import NotificationChannel, OutboxMessage
+from portal.notifications.services import (
+    enqueue_notification,
+    retry_message,
+    save_channel,
+    save_routing_rule,
+)
+
+
+def _entries(obj: Any, action: str | None = None) -> list[AuditEntry]:
+    found = AuditEntry.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).order_by("id")
+    return list(found.filter(action=action) if action else found)
+
+
+def test_channel_create_and_edit_and_rule_carry_the_actor(db: Any, founder: Any) -> None:
+    actor = Actor.for_user(founder)
+    channel = save_channel(name="#errors", kind="console", actor=actor)
+    save_channel(name="#errors", kind="console", enabled=False, actor=Actor.system("preset"))
+    rule = save_routing_rule(level_code="*", channel=channel, actor=actor)
+    save_routing_rule(level_code="*", channel=channel, actor=actor)  # idempotent: no entry
+    created, edited = _entries(channel)
+    assert (created.action, created.actor_label, created.actor_user_id) == (
+        "create",
+        "founder",
+        founder.pk,
+    )
+    assert (edited.actor_label, edited.before, edited.after) == (
+        "preset",
+        {"enabled": True},
+        {"enabled": False},
+    )
+    [ruled] = _entries(rule)
+    assert (ruled.action, ruled.actor_label) == ("create", "founder")
+
+
+def test_generic_admin_channel_page_is_recorded_by_the_safety_net_as_the_user(
+    admin_client: Any, admin_user: Any
+) -> None:
+    response = admin_client.post(
+        "/admin/notifications/notificationchannel/add/",
+        {"name": "Founder email", "kind": "email", "target": "f@example.com", "enabled": "on"},
+    )
+    assert response.status_code == 302
+    [entry] = _entries(NotificationChannel.objects.get(name="Founder email"))
+    assert (entry.action, entry.actor_label, entry.actor_user_id) == (
+        "create",
+        admin_user.username,
+        admin_user.pk,
+    )
+
+
+def test_outbox_rows_and_retries_write_no_audit_entry(db: Any, founder: Any) -> None:
+    [message] = enqueue_notification(
+        kind="test", subject="Hi", body="Body", dedupe_key="k1", recipient_user=founder
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED)
+    retry_message(message=message, actor=Actor.for_user(founder))
+    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING
+    assert not AuditEntry.objects.filter(object_type="notifications.outboxmessage").exists()
