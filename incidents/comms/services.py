@@ -209,7 +209,7 @@ def send_comms(
     key = _parse_key(idempotency_key)
     # The incident row alone: its severity level is shared by every incident of that level.
     incident = (
-        Incident.objects.select_for_update(of=("self",))
+        Incident.objects.select_for_update(of=("self",), no_key=True)
         .select_related("severity")
         .get(pk=incident.pk)
     )

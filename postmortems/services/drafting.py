@@ -56,7 +56,9 @@ TIMELINE_ATTS = ("included", "text")
 def lock_postmortem(postmortem: PostMortem) -> PostMortem:
     """Lock the incident, then its post-mortem: the same order as the resolve hook (which
     runs under the incident's lock), so the two never deadlock."""
-    Incident.objects.select_for_update().filter(pk=postmortem.incident_id).values_list("pk").first()
+    Incident.objects.select_for_update(no_key=True).filter(pk=postmortem.incident_id).values_list(
+        "pk"
+    ).first()
     return (
         PostMortem.objects.select_for_update(of=("self",))
         .select_related("incident__severity")
@@ -149,7 +151,7 @@ def on_incident_resolved(incident: Incident, actor: Actor) -> None:
 def create_postmortem(*, incident: Incident, actor: Actor) -> PostMortem:
     """Open the post-mortem of a resolved (or closed) incident on demand. Idempotent."""
     incident = (
-        Incident.objects.select_for_update(of=("self",))
+        Incident.objects.select_for_update(of=("self",), no_key=True)
         .select_related("severity")
         .get(pk=incident.pk)
     )

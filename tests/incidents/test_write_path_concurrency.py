@@ -67,7 +67,7 @@ def _run(workers: list[Any]) -> None:
 def _storm(django_user_model: Any, *, with_alerts: bool) -> dict[str, Any]:
     load_preset("founder-24x7", actor=Actor.system("test"))
     founder = django_user_model.objects.create_superuser("founder", "f@example.com", "pw")
-    helper = django_user_model.objects.create_superuser("helper", "h@example.com", "pw")
+    django_user_model.objects.create_superuser("helper", "h@example.com", "pw")
     api = _api(founder)
     incidents = [
         declare_incident(actor=Actor.for_user(founder), title=f"Target {n}", severity="SEV-2")
