@@ -23,6 +23,14 @@ CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    # A salted MD5 instead of PBKDF2's 870,000 rounds: every fixture user hashes a
+    # password, and the production hasher made that most of the suite's setup time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "browser" in item.keywords and not CHROMIUM.exists() and not IN_CI:
