@@ -240,6 +240,25 @@ _INTEGRATION = _object(
     ("name", "kind"),
 )
 
+_HISTORY = _object(
+    {
+        "source": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 120,
+            "description": "The source tool's id, e.g. pagerduty:Q1ABC.",
+        },
+        "title": _STR,
+        "severity": {"type": "string", "maxLength": 20},
+        "service": {"type": ["string", "null"]},
+        "declared_at": _DATETIME,
+        "acknowledged_at": _NULLABLE_DATETIME,
+        "resolved_at": _NULLABLE_DATETIME,
+        "log": _list(_object({"at": _DATETIME, "text": _STR}, ("at", "text"))),
+    },
+    ("source", "title", "severity", "declared_at"),
+)
+
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": SCHEMA_ID,
@@ -256,6 +275,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "routing": _list(_ROUTE),
             "services": _list(_SERVICE),
             "integrations": _list(_INTEGRATION),
+            "history": {
+                **_list(_HISTORY),
+                "description": "Incidents imported from another tool (historical: metrics only).",
+            },
         },
         ("version",),
     ),

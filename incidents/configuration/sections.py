@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from incidents.configuration import export, policy_writer, shapes, writers
+from incidents.configuration import export, history, policy_writer, shapes, writers
 from incidents.configuration.shapes import Item
 
 
@@ -44,4 +44,6 @@ SECTIONS: tuple[Section, ...] = (
             writers.write_escalation_policy, writers.delete_escalation_policy),
     Section("integrations", "integration", lambda i: i["name"], shapes.shape_integration,
             export.read_integrations, writers.write_integration, writers.delete_integration),
+    Section("history", "historical incident", lambda i: i["source"], shapes.shape_history,
+            history.read_history, history.write_history, history.delete_history),
 )  # fmt: skip

@@ -161,3 +161,17 @@ def shape_integration(raw: Item) -> Item:
         for r in integration["routing_rules"]
     ]
     return integration
+
+
+def shape_history(raw: Item) -> Item:
+    item = _pick(
+        raw,
+        {"source": "", "title": "", "severity": "", "service": None, "declared_at": "",
+         "acknowledged_at": None, "resolved_at": None, "log": []},
+    )  # fmt: skip
+    for key in ("declared_at", "acknowledged_at", "resolved_at"):
+        item[key] = iso_datetime(item[key])
+    item["log"] = [
+        {"at": iso_datetime(e.get("at")), "text": e.get("text", "")} for e in item["log"]
+    ]
+    return item
