@@ -13,6 +13,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -250,7 +251,15 @@ def test_command_export_plan_apply(team, tmp_path):
         '+ create service "api"', '+ create service "web"', '+ create channel "#errors"']  # fmt: skip
     out = StringIO()
     call_command("config", "apply", str(source), stdout=out)
-    assert out.getvalue().splitlines()[-1] == "Applied 10 change(s)."
+    lines = out.getvalue().splitlines()
+    keys = dict(Integration.objects.values_list("name", "key"))
+    assert lines[-3:] == [
+        "Applied 10 change(s).",
+        "  [ ] re-point senders of 'Nightly backup' to "
+        f"{settings.PORTAL_BASE_URL}/integrations/heartbeat/{keys['Nightly backup']}/",
+        "  [ ] re-point senders of 'Prometheus' to "
+        f"{settings.PORTAL_BASE_URL}/integrations/alertmanager/{keys['Prometheus']}/",
+    ]
     exported = tmp_path / "out.yaml"
     call_command("config", "export", "-o", str(exported))
     document = load_document(exported.read_text())

@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.configuration.errors import ConfigError
 from incidents.configuration.export import export_configuration
-from incidents.configuration.plan import apply_configuration, plan_configuration
+from incidents.configuration.plan import Plan, apply_configuration, plan_configuration
 from incidents.configuration.schema import CONFIG_SCHEMA
 from incidents.configuration.yaml_io import dump_document, load_document
+from incidents.integrations.models import Integration
+from incidents.migration.build import INTEGRATION_PATHS
 from portal.actors import Actor
 from portal.command_line import PortalCommand
 
@@ -67,6 +70,17 @@ class Command(PortalCommand):
             self.stdout.write(line)
         if action == "apply":
             self.stdout.write(f"Applied {len(plan.writes)} change(s).")
+            self._print_ingestion_urls(plan)
+
+    def _print_ingestion_urls(self, plan: Plan) -> None:
+        """The re-pointing checklist: where each new integration's senders must post."""
+        names = [
+            c.key for c in plan.changes if c.section.name == "integrations" and c.action == "create"
+        ]
+        base = settings.PORTAL_BASE_URL
+        for integration in Integration.objects.filter(name__in=names).order_by("name"):
+            path = INTEGRATION_PATHS[integration.kind].replace("<key>", integration.key)
+            self.stdout.write(f"  [ ] re-point senders of {integration.name!r} to {base}{path}")
 
     def _read(self, name: str) -> str:
         if name == "-":
