@@ -297,3 +297,57 @@ def test_a_new_policy_version_activates_and_retires_the_old(team, policy):
 
 def test_published_schema_matches_the_code():
     assert json.loads(DOCS_SCHEMA.read_text()) == CONFIG_SCHEMA
+
+
+HISTORY_YAML = """\
+version: 1
+services:
+  - slug: api
+    name: API
+history:
+  - source: pagerduty:Q1
+    title: Checkout down
+    severity: SEV-1
+    service: api
+    declared_at: "2026-02-01T10:00:00Z"
+    acknowledged_at: "2026-02-01T10:04:00Z"
+    resolved_at: "2026-02-01T11:00:00Z"
+    log:
+      - at: "2026-02-01T10:04:00Z"
+        text: Acknowledged by Ana.
+  - source: pagerduty:Q2
+    title: Still open upstream
+    severity: SEV-9
+    declared_at: "2026-02-02T10:00:00Z"
+"""
+
+
+@pytest.mark.django_db
+def test_history_is_checked_and_imported_without_deadlines_or_status_page(team, policy):
+    from incidents.comms.status_page import public_incidents
+    from incidents.models import Deadline, Incident
+
+    with pytest.raises(ConfigError) as caught:
+        _apply(HISTORY_YAML)
+    assert caught.value.problems == [
+        'history[1].severity: unknown level "SEV-9"',
+        "history[1].resolved_at: only resolved incidents are history",
+    ]
+    good = HISTORY_YAML.split("  - source: pagerduty:Q2")[0]
+    _apply(good)
+    incident = Incident.objects.get(imported_from="pagerduty:Q1")
+    assert (incident.is_historical, incident.status, incident.severity.code) == (
+        True,
+        "closed",
+        "SEV-1",
+    )
+    assert incident.ref == "INC-20260201-01"
+    assert incident.acknowledged_at == datetime.datetime(2026, 2, 1, 10, 4, tzinfo=datetime.UTC)
+    assert list(incident.services.values_list("slug", flat=True)) == ["api"]
+    assert list(incident.timeline.values_list("message", flat=True)) == [
+        "Imported: Acknowledged by Ana."
+    ]
+    assert not Deadline.objects.filter(incident=incident).exists()
+    assert incident.next_deadline_at is None
+    assert not public_incidents().filter(pk=incident.pk).exists()
+    assert plan_configuration(load_document(good)).writes == []

@@ -22,7 +22,11 @@ def _z(at: datetime.datetime) -> str:
 
 def incident_times(i: int) -> tuple[datetime.datetime, datetime.datetime, datetime.datetime]:
     opened = START + datetime.timedelta(days=i)
-    return opened, opened + datetime.timedelta(minutes=i + 1), opened + datetime.timedelta(minutes=30 + i)
+    return (
+        opened,
+        opened + datetime.timedelta(minutes=i + 1),
+        opened + datetime.timedelta(minutes=30 + i),
+    )
 
 
 def pagerduty() -> dict[str, Any]:
