@@ -351,3 +351,25 @@ def test_history_is_checked_and_imported_without_deadlines_or_status_page(team, 
     assert incident.next_deadline_at is None
     assert not public_incidents().filter(pk=incident.pk).exists()
     assert plan_configuration(load_document(good)).writes == []
+
+
+@pytest.mark.django_db
+def test_a_failure_while_writing_rolls_back_everything(team):
+    _apply(TEAM_YAML)
+    # The escalation policy (kept: not in the file) still pages the primary layer.
+    document = load_document(TEAM_YAML)
+    del document["escalation_policies"]
+    document["services"][0]["name"] = "API v2"
+    schedule = document["schedules"][0]
+    schedule["layers"] = ["secondary"]
+    schedule["rotations"] = schedule["rotations"][1:]
+    schedule["overrides"] = []
+    with pytest.raises(ConfigError) as caught:
+        apply_configuration(document=document, actor=ACTOR)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith("schedules[0].layers: still in use (")
+    assert Service.objects.get(slug="api").name == "API"  # the earlier write was rolled back
+    assert list(Schedule.objects.get().layers.values_list("name", flat=True)) == [
+        "primary",
+        "secondary",
+    ]

@@ -437,3 +437,46 @@ def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path):
         call_command("importpolicy", str(bad), "--name", "X", stdout=StringIO())
     with pytest.raises(CommandError, match="file: .*missing.md does not exist"):
         call_command("importpolicy", str(tmp_path / "missing.md"), "--name", "X")
+
+
+@pytest.mark.django_db
+@needs_playbooks
+@pytest.mark.parametrize(
+    ("prefix", "codes"),
+    [
+        ("000", ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]),
+        ("001", ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]),
+        ("002", ["SEV1", "SEV2", "SEV3", "SEV4"]),
+        ("003", ["SEV-1", "SEV-2", "SEV-3"]),
+        ("004", ["S1", "S2", "S3", "S4"]),
+    ],
+)
+def test_every_playbook_imports_as_a_valid_draft(prefix, codes):
+    version, _ = import_markdown_policy(
+        name=f"Playbook {prefix}", markdown=_playbook(prefix), actor=Actor.system("t")
+    )
+    assert list(version.levels.order_by("rank").values_list("code", flat=True)) == codes
+    for level in version.levels.all():
+        level.full_clean()  # every stored target is a duration the portal can compute with
+
+
+@pytest.mark.django_db
+def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path):
+    page = tmp_path / "incident-response.html"
+    page.write_text(
+        "<html><body><h2>Severity levels</h2><table><thead><tr><th>Severity</th>"
+        "<th>Response time</th></tr></thead><tbody><tr><td><b>P1</b></td><td>Within 2 business "
+        "hours of becoming aware of the issue</td></tr><tr><td>P2</td><td>Within 8 hrs</td></tr>"
+        "</tbody></table></body></html>"
+    )
+    out = StringIO()
+    call_command(
+        "importpolicy", str(page), "--name", "Web", "--source", "https://example.com/ir",
+        stdout=out,
+    )  # fmt: skip
+    assert "  1. P1 — ack 2 business hours" in out.getvalue()
+    assert "  2. P2 — ack Within 8 hrs" in out.getvalue()
+    from incidents.models import PolicyVersion
+
+    notes = PolicyVersion.objects.get(policy__name="Web").notes
+    assert notes.startswith("Imported from https://example.com/ir. Took the HTML table")
