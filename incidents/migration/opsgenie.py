@@ -143,6 +143,10 @@ def _escalation(
             continue
         previous = at
         steps.append(step)
+    builder.lose(
+        f"escalation {escalation['name']}: Opsgenie picks it by team and routing rule; the "
+        "portal picks it by severity (set escalation_policies[].levels)"
+    )
     repeat = escalation.get("repeat") or {}
     return {"name": escalation["name"][:120], "description": escalation.get("description") or "",
             "repeat": repeat.get("count", 0), "repeat_after_minutes": repeat.get("waitInterval", 5),

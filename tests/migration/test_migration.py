@@ -60,6 +60,8 @@ LOSSES = {
         "notification targets: user contact methods and notification rules are not migrated; "
         "the portal pages by e-mail or through a step's channel",
         "schedule Platform / Secondary: time-restricted rotation imported as a full-time rotation",
+        "escalation Platform default: Opsgenie picks it by team and routing rule; the portal "
+        "picks it by severity (set escalation_policies[].levels)",
         "integration Email (Email): no portal equivalent; left out",
     ],
     "grafana-oncall": [
@@ -69,6 +71,10 @@ LOSSES = {
         "schedule Platform / Secondary: time-restricted rotation imported as a full-time rotation",
         "schedule Platform: OnCall levels stack (a higher one wins); portal layers are all on "
         "call at once",
+        "integration API: its route picks escalation chain 'Platform default'; the portal picks "
+        "it by severity (set escalation_policies[].levels)",
+        "integration Web app: its route picks escalation chain 'Platform default'; the portal "
+        "picks it by severity (set escalation_policies[].levels)",
         "services: Grafana OnCall has none; one portal service per integration",
         "30 incidents had no priority the portal could map; given SEV-2 (choose with "
         "--severity LABEL=CODE or --default-severity)",
