@@ -109,10 +109,13 @@ def _markdown_heading_above(lines: list[Line], number: int) -> str:
 def _code_column(table: Table) -> tuple[int, int] | None:
     """(column, rows with a numbered code), or a code-named column of short words."""
     best: tuple[int, int] | None = None
+    best_rank: tuple[int, bool] = (0, False)
     for index in range(len(table.header)):
         count = sum(1 for row in table.rows if CODE_WITH_TEXT.match(row[index].text))
-        if count and (best is None or count > best[1]):
-            best = (index, count)
+        # On a tie, a column named after severity beats one named "Priority".
+        rank = (count, "sev" in table.header[index].text.lower())
+        if count and rank > best_rank:
+            best, best_rank = (index, count), rank
     if best is not None and (best[1] >= 2 or names_code(table.header[best[0]].text)):
         return best
     for index, cell in enumerate(table.header):

@@ -480,3 +480,28 @@ def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path):
 
     notes = PolicyVersion.objects.get(policy__name="Web").notes
     assert notes.startswith("Imported from https://example.com/ir. Took the HTML table")
+
+
+def test_a_priority_column_before_the_severity_column_does_not_take_the_codes():
+    doc = "| Priority | Severity | Ack |\n|---|---|---|\n| P0 | SEV-1 | 5 min |\n| P1 | SEV-2 | 1 hr |\n"
+    result = read_severity_table(doc)
+    assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
+    assert "line 1: column 'Priority' not read: no level field matches it" in result.problems
+
+
+def test_numbered_list_of_levels():
+    doc = (
+        "### Incident severity\n\n"
+        "1. **P1** – Customers cannot log in. Targets: respond within 10 minutes, resolve within 4 hours\n"
+        "2. **P2** – Degraded. Targets: respond within 1 hour\n"
+    )
+    result = read_severity_table(doc)
+    assert "list at line 3 under 'Incident severity'" in result.source
+    assert [(lv["code"], lv["definition"]) for lv in result.levels] == [
+        ("P1", "Customers cannot log in"),
+        ("P2", "Degraded"),
+    ]
+    assert _targets(result) == [
+        ("P1", "within 10 minutes", None, "within 4 hours"),
+        ("P2", "within 1 hour", None, None),
+    ]
