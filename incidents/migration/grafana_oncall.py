@@ -62,11 +62,11 @@ def migrate(api: JsonClient, builder: Builder) -> MigrationResult:
         builder.document["services"].append(
             {"slug": slug(integration["name"]), "name": integration["name"][:100]}
         )
-        chain = chains.get((integration.get("default_route") or {}).get("escalation_chain_id", ""))
-        if chain is not None:
+        routed = chains.get((integration.get("default_route") or {}).get("escalation_chain_id", ""))
+        if routed is not None:
             builder.lose(
                 f"integration {integration['name']}: its route picks escalation chain "
-                f"{chain['name']!r}; the portal picks it by severity (set escalation_policies[].levels)"
+                f"{routed['name']!r}; the portal picks it by severity (set escalation_policies[].levels)"
             )
         kind = _KINDS.get(integration.get("type", ""))
         if kind is None:
