@@ -77,6 +77,11 @@ class Incident(models.Model):
     war_room_channel = models.CharField(max_length=80, blank=True)
     runbook_links = models.JSONField(default=list, blank=True)
     is_drill = models.BooleanField(default=False)
+    # Imported from another tool's history: counts in metrics, never has live deadlines.
+    is_historical = models.BooleanField(default=False)
+    imported_from = models.CharField(
+        max_length=120, blank=True, help_text="Source id, e.g. pagerduty:Q1ABC (historical)."
+    )
 
     # Current role holders, denormalised from IncidentRoleAssignment for lists.
     commander = models.ForeignKey(
@@ -108,6 +113,13 @@ class Incident(models.Model):
     class Meta:
         ordering = ("-declared_at", "-id")
         indexes = [models.Index(fields=("status", "declared_at"), name="incident_status_declared")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("imported_from",),
+                condition=~models.Q(imported_from=""),
+                name="incident_imported_from_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ref} {self.title}"

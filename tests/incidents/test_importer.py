@@ -1,7 +1,14 @@
-"""The Markdown importer reads a playbook's severity table into a draft and reports the rest."""
+"""The importer reads what teams write and reports everything it did not read.
+
+Covers issue 17 "What was seen": the `|-|` separator, HTML tables, the header that
+overwrote the code column and the first-match table, one bad row aborting the
+import, durations followed by words, unreported columns, emphasis kept in codes,
+and the list (002) and diff (003) playbooks that were not read at all.
+"""
 
 from __future__ import annotations
 
+import io
 from io import StringIO
 from pathlib import Path
 
@@ -12,42 +19,489 @@ from django.core.management.base import CommandError
 from incidents.choices import PolicyStatus
 from incidents.importer import import_markdown_policy, read_severity_table
 from portal.actors import Actor
+from portal.audit.models import AuditEntry
 
 PLAYBOOKS = Path(__file__).resolve().parents[3] / "shared" / "playbooks"
-pytestmark = pytest.mark.skipif(
+needs_playbooks = pytest.mark.skipif(
     not PLAYBOOKS.exists(), reason="../shared/playbooks not beside the repository"
 )
 
 
-def test_reads_the_founder_table():
-    text = (PLAYBOOKS / "000_748352a25890ec46.txt").read_text()
-    result = read_severity_table(text)
-    assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]
-    assert result.levels[0]["ack_target"] == "15 min"
-    assert result.levels[1]["resolve_target"] == "1 business day"
-    assert any("comms" in p for p in result.problems)
+def _playbook(prefix: str) -> str:
+    (path,) = PLAYBOOKS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
-def test_unreadable_durations_are_reported_not_guessed():
-    markdown = "| Sev | Response Time |\n|---|---|\n| P1 | ASAP-ish |\n| P2 | 2 hours |\n"
-    result = read_severity_table(markdown)
+def _targets(result):
+    return [
+        (lv["code"], lv.get("ack_target"), lv.get("mitigate_target"), lv.get("resolve_target"))
+        for lv in result.levels
+    ]
+
+
+# --- the five playbooks ---------------------------------------------------------------
+
+
+@needs_playbooks
+def test_playbook_000_founder_table_every_level_target_and_comms():
+    result = read_severity_table(_playbook("000"))
+    assert "Markdown table at line 2" in result.source
+    assert _targets(result) == [
+        ("SEV-1", "15 min", None, "4 hr"),
+        ("SEV-2", "1 hr", None, "1 business day"),
+        ("SEV-3", "4 hr", None, "3 business days"),
+        ("SEV-4", "1 business day", None, "2 weeks"),
+    ]
+    assert [lv["rank"] for lv in result.levels] == [1, 2, 3, 4]
+    assert result.levels[0]["definition"].startswith("Production outage")
+    comms = [
+        [(c["channel"], c.get("deadline"), c.get("only_if_longer_than")) for c in lv["comms"]]
+        for lv in result.levels
+    ]
+    assert comms == [
+        [("status_page", "60 min", None), ("email", "60 min", None)],
+        [("status_page", "2 hr", None), ("email", None, "4hr")],
+        [("banner", None, None)],
+        [],
+    ]
+    assert result.problems == []
+
+
+@needs_playbooks
+def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_list():
+    result = read_severity_table(_playbook("001"))
+    assert "Markdown table at line 25 under 'Severity Levels'" in result.source
+    assert [
+        (lv["code"], lv["name"], lv["definition"], lv["ack_target"]) for lv in result.levels
+    ] == [
+        ("SEV-1", "Critical", "Service down or data loss", "Immediate"),
+        ("SEV-2", "High", "Major feature broken", "Same day"),
+        ("SEV-3", "Medium", "Minor feature impact", "Within 48 hours"),
+        ("SEV-4", "Low", "Cosmetic issues", "Next sprint"),
+    ]
+    assert result.levels[0]["examples"] == "API down, database failure"
+    assert len(result.passed_over) == 1
+    assert "list at line 67 under 'On-Call Rotation'" in result.passed_over[0]
+    assert result.problems == []
+
+
+@needs_playbooks
+def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal():
+    result = read_severity_table(_playbook("002"))
+    assert "list at line 15 under 'Severity Matrix'" in result.source
+    assert _targets(result) == [
+        ("SEV1", "< 5m", "< 30m", "< 2h"),
+        ("SEV2", "< 15m", "< 1h", "< 4h"),
+        ("SEV3", "< 1h", None, "< 24h"),
+        ("SEV4", None, None, None),
+    ]
+    assert result.levels[1]["definition"] == (
+        "Major functionality degraded (payments delayed, tenant isolation risk)"
+    )
+    assert result.problems == [
+        "line 18: target 'plan fix in next sprint' names no acknowledge, mitigate or resolve "
+        "target; not read"
+    ]
+
+
+@needs_playbooks
+def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read():
+    result = read_severity_table(_playbook("003"))
+    assert result.notes == ["read as a diff with line numbers: added lines kept, the rest dropped"]
+    assert "Markdown table at line 23 under 'Severity ladder'" in result.source
+    assert [(lv["code"], lv["who_is_paged"]) for lv in result.levels] == [
+        ("SEV-1", "All platform on-call + EM on-call + founder on-call"),
+        ("SEV-2", "Service owner + platform on-call"),
+        ("SEV-3", "Service owner only"),
+    ]
+    assert result.levels[2]["examples"] == "Internal degradation, no customer impact."
+    assert result.problems == []
+
+
+@needs_playbooks
+def test_playbook_004_levels_and_names():
+    result = read_severity_table(_playbook("004"))
+    assert [(lv["code"], lv["name"], lv["ack_target"]) for lv in result.levels] == [
+        ("S1", "Critical", "Immediate - < 30 min"),
+        ("S2", "Major", "< 2 hours"),
+        ("S3", "Minor", "Next business day"),
+        ("S4", "Low", "Current or next sprint"),
+    ]
+    assert result.problems == []
+
+
+# --- GFM tables in every valid form ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "| Sev | Ack |\n|-|-|\n| P1 | 5 min |\n| P2 | 1 hr |",
+        "Sev | Ack\n-|-\nP1 | 5 min\nP2 | 1 hr",
+        "| Sev | Ack |\n|:--|--:|\n| P1 | 5 min |\n| P2 | 1 hr |",
+        "|Sev|Ack|\n|:-:|:-:|\n|P1|5 min|\n|P2|1 hr|",
+        "  | Sev | Ack |\n  | --- | --- |\n  | P1 | 5 min |\n  | P2 | 1 hr |",
+        "> | Sev | Ack |\n> |---|---|\n> | P1 | 5 min |\n> | P2 | 1 hr |",
+    ],
+    ids=["short-separator", "no-outer-pipes", "aligned", "no-spaces", "indented", "quoted"],
+)
+def test_gfm_table_forms_including_the_short_separator(table):
+    result = read_severity_table(f"# Severity\n\n{table}\n")
+    assert _targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
+    assert result.problems == []
+
+
+def test_header_and_delimiter_with_different_cell_counts_is_not_a_table():
+    result = read_severity_table("| Sev | Ack |\n|---|\n| P1 | 5 min |\n| P2 | 1 hr |\n")
+    assert result.levels == []
+    assert result.problems[0].startswith("No severity table or list was found")
+
+
+def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned():
+    doc = (
+        "| Severity | Name | Definition |\n|---|---|---|\n"
+        "| **SEV-1** | *Critical* | `API` down \\| [data loss](https://x/y) |\n"
+        "| `SEV-2` | __Major__ | ~~old~~ degraded |\n"
+    )
+    result = read_severity_table(doc)
+    assert [(lv["code"], lv["name"], lv["definition"]) for lv in result.levels] == [
+        ("SEV-1", "Critical", "API down | data loss"),
+        ("SEV-2", "Major", "old degraded"),
+    ]
+
+
+def test_code_cell_with_name_in_parentheses_or_after_a_dash():
+    doc = "| Level | Impact |\n|---|---|\n| P1 (Critical) | all down |\n| P2 – Major | slow |\n"
+    result = read_severity_table(doc)
+    assert [(lv["code"], lv["name"]) for lv in result.levels] == [
+        ("P1", "Critical"),
+        ("P2", "Major"),
+    ]
+
+
+def test_codes_numbered_in_reverse_order_are_ranked_by_their_number():
+    doc = "| Sev | Ack |\n|---|---|\n| P3 | 1 day |\n| P2 | 1 hr |\n| P1 | 5 min |\n"
+    result = read_severity_table(doc)
+    assert [(lv["code"], lv["rank"]) for lv in result.levels] == [("P1", 1), ("P2", 2), ("P3", 3)]
+    assert "levels ranked by the numbers in their codes, not row order" in result.notes
+
+
+# --- HTML tables -------------------------------------------------------------------------
+
+
+def test_html_table_inside_markdown():
+    doc = """# Runbook
+
+## Severity levels
+
+<table>
+  <thead><tr><th>Severity</th><th>Description</th><th>Response time</th><th>Owner</th></tr></thead>
+  <tbody>
+    <tr><td><strong>SEV-1</strong></td><td>Outage<br>all customers</td><td>&lt; 15 min</td><td>CTO</td></tr>
+    <tr><td>SEV-2</td><td>Degraded</td><td>Within 1 hour</td><td>Lead</td></tr>
+  </tbody>
+</table>
+"""
+    result = read_severity_table(doc)
+    assert "HTML table at line 6 under 'Severity levels'" in result.source
+    assert [(lv["code"], lv["definition"], lv["ack_target"]) for lv in result.levels] == [
+        ("SEV-1", "Outage all customers", "< 15 min"),
+        ("SEV-2", "Degraded", "Within 1 hour"),
+    ]
+    assert result.problems == [
+        "line 6: column 'Owner' not read: no level field matches it",
+        "line 8: cell 'CTO' (column 'Owner') not read",
+        "line 9: cell 'Lead' (column 'Owner') not read",
+    ]
+
+
+def test_saved_html_page_with_a_table_without_th_and_a_colspan():
+    page = (
+        "<!DOCTYPE html><html><body><h2>Incident severity</h2>\n<table>\n"
+        "<tr><td>Level</td><td>Meaning</td><td>Resolve</td></tr>\n"
+        '<tr><td>S1</td><td colspan="2">Everything down</td></tr>\n'
+        "<tr><td>S2</td><td>Slow</td><td>8 hrs</td></tr>\n"
+        "</table></body></html>"
+    )
+    result = read_severity_table(page)
+    assert "HTML table at line 3 under 'Incident severity'" in result.source
+    assert [(lv["code"], lv["definition"], lv.get("resolve_target")) for lv in result.levels] == [
+        ("S1", "Everything down", None),
+        ("S2", "Slow", "8 hrs"),
+    ]
+
+
+def test_saved_html_page_with_a_severity_list():
+    page = (
+        "<html><body><h3>Severity Matrix</h3><ul>\n"
+        "<li><strong>SEV1:</strong> Outage. Target: acknowledge &lt; 5m, resolve &lt; 2h.</li>\n"
+        "<li><strong>SEV2:</strong> Degraded. Target: ack &lt; 15m.</li>\n"
+        "</ul></body></html>"
+    )
+    result = read_severity_table(page)
+    assert _targets(result) == [("SEV1", "< 5m", None, "< 2h"), ("SEV2", "< 15m", None, None)]
+
+
+# --- bulleted and numbered lists ----------------------------------------------------------
+
+
+def test_bulleted_list_with_names_and_targets():
+    doc = """## Severity
+
+- **SEV1 (Critical):** Outage. Target: acknowledge < 5m, mitigate < 30m, resolve < 2h.
+- **SEV2 (Major):** Degraded.
+  Targets: ack within 15 minutes; resolve 15–30m
+1. Not a level at all
+"""
+    result = read_severity_table(doc)
+    assert [(lv["code"], lv.get("name"), lv.get("definition")) for lv in result.levels] == [
+        ("SEV1", "Critical", "Outage"),
+        ("SEV2", "Major", "Degraded"),
+    ]
+    assert _targets(result) == [
+        ("SEV1", "< 5m", "< 30m", "< 2h"),
+        ("SEV2", "within 15 minutes", None, "30 min"),
+    ]
+    assert "line 4: resolve_target: the range '15–30m' is read as its bound 30 min" in result.notes
+    assert result.problems == ["line 6: list item 'Not a level at all' not read"]
+
+
+# --- choosing the table by content ---------------------------------------------------------
+
+
+def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported():
+    doc = """## Ticket priority
+
+| Priority | Ticket type |
+|---|---|
+| High | Bug in billing |
+| Medium | Feature request |
+| Low | Typo |
+
+## Severity levels
+
+| Level | Definition | MTTA |
+|---|---|---|
+| SEV-1 | Outage | 15 min |
+| SEV-2 | Degraded | 1 hr |
+"""
+    result = read_severity_table(doc)
+    assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
+    assert "Markdown table at line 11 under 'Severity levels'" in result.source
+    assert "2 rows start with level codes (SEV-1…SEV-2)" in result.source
+    assert "levels defined in 'Definition'" in result.source
+    assert len(result.passed_over) == 1
+    assert "Markdown table at line 3 under 'Ticket priority'" in result.passed_over[0]
+
+
+def test_priority_header_does_not_overwrite_the_code_column():
+    doc = "| Sev | Priority | Ack |\n|---|---|---|\n| SEV-1 | P0 | 5 min |\n| SEV-2 | P1 | 1 hr |\n"
+    result = read_severity_table(doc)
+    assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
+    assert "line 1: column 'Priority' not read: no level field matches it" in result.problems
+    assert "line 3: cell 'P0' (column 'Priority') not read" in result.problems
+
+
+# --- bad rows never abort --------------------------------------------------------------
+
+
+def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept():
+    doc = (
+        "| Severity | Ack |\n|---|---|\n"
+        "| SEV-1 | 5 min |\n"
+        "| A very long severity label indeed | 1 hr |\n"
+        "| SEV-1 | 10 min |\n"
+        "| SEV-2 | 1 hr |\n"
+    )
+    result = read_severity_table(doc)
+    assert _targets(result) == [("SEV-1", "5 min", None, None), ("SEV-2", "1 hr", None, None)]
+    assert result.problems == [
+        "line 4: code 'A very long severity label indeed' is longer than 20 characters; "
+        "row not read",
+        "line 5: code 'SEV-1' repeats line 3; row not read",
+    ]
+
+
+def test_every_column_and_cell_not_read_is_reported_with_its_line():
+    doc = (
+        "intro\n\n| Sev | Ack | Owner | Budget |\n|---|---|---|---|\n"
+        "| P1 | 5 min | Ana | $5 | extra |\n| P2 | ASAP-ish | | $1 |\n"
+    )
+    result = read_severity_table(doc)
+    assert result.problems == [
+        "line 3: column 'Owner' not read: no level field matches it",
+        "line 3: column 'Budget' not read: no level field matches it",
+        "line 5: cell 'extra' beyond the header not read",
+        "line 5: cell 'Ana' (column 'Owner') not read",
+        "line 5: cell '$5' (column 'Budget') not read",
+        "line 6: ack_target 'ASAP-ish': no duration in it",
+        "line 6: cell '$1' (column 'Budget') not read",
+    ]
+    assert _targets(result) == [("P1", "5 min", None, None), ("P2", None, None, None)]
+
+
+# --- durations inside prose ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("Within 2 business hours of becoming aware of the issue", "2 business hours"),
+        ("Within 8 hrs", "Within 8 hrs"),
+        ("< 2h", "< 2h"),
+        ("Respond within 8 hrs, always", "8 hr"),
+        ("15–30m", "30 min"),
+        ("15-30 minutes", "30 min"),
+        ("1 to 2 business days", "2 business days"),
+        ("Immediate (page within 5 min)", "5 min"),
+        ("Same day, ideally", "Same day"),
+    ],
+)
+def test_durations_inside_prose(cell, value):
+    result = read_severity_table(f"| Sev | Response |\n|---|---|\n| P1 | {cell} |\n| P2 | 1 hr |\n")
+    assert result.levels[0]["ack_target"] == value
+    assert result.problems == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("ASAP", "no duration in it"),
+        ("15 min ack, 4 hours fix", "it names more than one duration"),
+        ("TBD", "no duration in it"),
+    ],
+)
+def test_prose_durations_refused_with_the_reason(cell, reason):
+    result = read_severity_table(f"| Sev | Response |\n|---|---|\n| P1 | {cell} |\n| P2 | 1 hr |\n")
     assert "ack_target" not in result.levels[0]
-    assert result.levels[1]["ack_target"] == "2 hours"
-    assert "line 3: ack_target 'ASAP-ish'" in result.problems[0]
+    assert result.problems[0].startswith(f"line 3: ack_target {cell!r}: {reason}")
+
+
+def test_unified_diff_is_read_from_added_and_context_lines():
+    doc = (
+        "diff --git a/p.md b/p.md\n@@ -1,3 +1,4 @@\n | Sev | Ack |\n |---|---|\n"
+        "-| P1 | 1 hr |\n+| P1 | 5 min |\n+| P2 | 1 hr |\n"
+    )
+    result = read_severity_table(doc)
+    assert _targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
+
+
+def test_fenced_code_tables_are_examples_not_policy():
+    doc = "```\n| Sev | Ack |\n|---|---|\n| P1 | 5 min |\n| P2 | 1 hr |\n```\n"
+    assert read_severity_table(doc).levels == []
+
+
+# --- the service and the command ------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_import_creates_a_draft(tmp_path):
-    text = (PLAYBOOKS / "004_fcc0b667c415c9fe.txt").read_text()
-    version, _ = import_markdown_policy(name="Sartiq", markdown=text, actor=Actor.system("t"))
+@needs_playbooks
+def test_import_creates_a_draft_with_notes_and_audit_entries():
+    version, result = import_markdown_policy(
+        name="Ops", markdown=_playbook("002"), actor=Actor.system("t"), source="002.md"
+    )
     assert version.status == PolicyStatus.DRAFT
-    assert list(version.levels.values_list("code", "ack_target")) == [
-        ("S1", "Immediate - < 30 min"),
-        ("S2", "< 2 hours"),
-        ("S3", "Next business day"),
-        ("S4", "Current or next sprint"),
+    assert list(version.levels.values_list("code", "ack_target", "resolve_target")) == [
+        ("SEV1", "< 5m", "< 2h"),
+        ("SEV2", "< 15m", "< 4h"),
+        ("SEV3", "< 1h", "< 24h"),
+        ("SEV4", "", ""),
     ]
+    assert "Imported from 002.md. Took the list at line 15" in version.notes
+    assert "plan fix in next sprint" in version.notes
+    entries = AuditEntry.objects.filter(actor_label="t").order_by("seq")
+    assert [(e.action, e.object_type) for e in entries] == [
+        ("create", "incidents.policy"),
+        ("create", "incidents.policyversion"),
+    ]
+
+
+@pytest.mark.django_db
+def test_command_reads_stdin_and_prints_the_report(monkeypatch):
+    doc = "## Severity\n| Sev | Ack | Owner |\n|-|-|-|\n| P1 | Within 8 hrs of paging | Ana |\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(doc))
+    out = StringIO()
+    call_command("importpolicy", "-", "--name", "Stdin", stdout=out)
+    text = out.getvalue()
+    assert "Stdin v1 (Draft): Took the Markdown table at line 2 under 'Severity'" in text
+    assert "  1. P1 — ack 8 hr" in text
+    assert "  not read: line 2: column 'Owner' not read: no level field matches it" in text
+    assert "  note: line 4: ack_target: read '8 hrs' in the prose as 8 hr" in text
+
+
+@pytest.mark.django_db
+def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path):
     bad = tmp_path / "none.md"
     bad.write_text("no table here")
-    with pytest.raises(CommandError, match="file: No Markdown table"):
+    with pytest.raises(CommandError, match="file: No severity table or list was found"):
         call_command("importpolicy", str(bad), "--name", "X", stdout=StringIO())
+    with pytest.raises(CommandError, match="file: .*missing.md does not exist"):
+        call_command("importpolicy", str(tmp_path / "missing.md"), "--name", "X")
+
+
+@pytest.mark.django_db
+@needs_playbooks
+@pytest.mark.parametrize(
+    ("prefix", "codes"),
+    [
+        ("000", ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]),
+        ("001", ["SEV-1", "SEV-2", "SEV-3", "SEV-4"]),
+        ("002", ["SEV1", "SEV2", "SEV3", "SEV4"]),
+        ("003", ["SEV-1", "SEV-2", "SEV-3"]),
+        ("004", ["S1", "S2", "S3", "S4"]),
+    ],
+)
+def test_every_playbook_imports_as_a_valid_draft(prefix, codes):
+    version, _ = import_markdown_policy(
+        name=f"Playbook {prefix}", markdown=_playbook(prefix), actor=Actor.system("t")
+    )
+    assert list(version.levels.order_by("rank").values_list("code", flat=True)) == codes
+    for level in version.levels.all():
+        level.full_clean()  # every stored target is a duration the portal can compute with
+
+
+@pytest.mark.django_db
+def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path):
+    page = tmp_path / "incident-response.html"
+    page.write_text(
+        "<html><body><h2>Severity levels</h2><table><thead><tr><th>Severity</th>"
+        "<th>Response time</th></tr></thead><tbody><tr><td><b>P1</b></td><td>Within 2 business "
+        "hours of becoming aware of the issue</td></tr><tr><td>P2</td><td>Within 8 hrs</td></tr>"
+        "</tbody></table></body></html>"
+    )
+    out = StringIO()
+    call_command(
+        "importpolicy", str(page), "--name", "Web", "--source", "https://example.com/ir",
+        stdout=out,
+    )  # fmt: skip
+    assert "  1. P1 — ack 2 business hours" in out.getvalue()
+    assert "  2. P2 — ack Within 8 hrs" in out.getvalue()
+    from incidents.models import PolicyVersion
+
+    notes = PolicyVersion.objects.get(policy__name="Web").notes
+    assert notes.startswith("Imported from https://example.com/ir. Took the HTML table")
+
+
+def test_a_priority_column_before_the_severity_column_does_not_take_the_codes():
+    doc = "| Priority | Severity | Ack |\n|---|---|---|\n| P0 | SEV-1 | 5 min |\n| P1 | SEV-2 | 1 hr |\n"
+    result = read_severity_table(doc)
+    assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
+    assert "line 1: column 'Priority' not read: no level field matches it" in result.problems
+
+
+def test_numbered_list_of_levels():
+    doc = (
+        "### Incident severity\n\n"
+        "1. **P1** – Customers cannot log in. Targets: respond within 10 minutes, resolve within 4 hours\n"
+        "2. **P2** – Degraded. Targets: respond within 1 hour\n"
+    )
+    result = read_severity_table(doc)
+    assert "list at line 3 under 'Incident severity'" in result.source
+    assert [(lv["code"], lv["definition"]) for lv in result.levels] == [
+        ("P1", "Customers cannot log in"),
+        ("P2", "Degraded"),
+    ]
+    assert _targets(result) == [
+        ("P1", "within 10 minutes", None, "within 4 hours"),
+        ("P2", "within 1 hour", None, None),
+    ]
