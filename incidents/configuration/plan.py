@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-
 from incidents.configuration.errors import ConfigError
 from incidents.configuration.policy_writer import version_problems
 from incidents.configuration.references import References, reference_problems
@@ -14,6 +12,7 @@ from incidents.configuration.schema import schema_problems
 from incidents.configuration.sections import SECTIONS, Section
 from incidents.configuration.shapes import Item
 from portal.actors import Actor
+from portal.audit.scope import audited_service
 
 
 @dataclass
@@ -141,7 +140,7 @@ def plan_configuration(document: dict[str, Any], *, prune: bool = False) -> Plan
     return Plan(changes, refs)
 
 
-@transaction.atomic
+@audited_service
 def apply_configuration(*, document: dict[str, Any], actor: Actor, prune: bool = False) -> Plan:
     """Make the database match `document`: all of it or, on any problem, nothing.
 

@@ -69,13 +69,13 @@ def _sign_off(version: PolicyVersion, raw: Item, refs: References) -> None:
     version.content_hash = sign_off["content_hash"]
 
 
-def _build(policy: Policy, raw: Item) -> PolicyVersion:
+def _build(policy: Policy, raw: Item, actor: Actor) -> PolicyVersion:
     data: dict[str, Any] = {
         "calendar": {**raw["calendar"], "notes": raw["notes"]},
         "levels": raw["levels"],
         "rules": raw["rules"],
     }
-    version = build_version(policy, data)
+    version = build_version(policy, data, actor=actor)
     if version.number != raw["number"]:
         version.number = raw["number"]
         version.save(update_fields=["number"])
@@ -118,7 +118,7 @@ def write_policy(
             version.delete()  # a draft: nothing pins it
             version = None
         if version is None:
-            version = _build(policy, raw)
+            version = _build(policy, raw, actor)
         version.notes = raw["notes"]
         _sign_off(version, raw, refs)
         if raw["status"] == PolicyStatus.ACTIVE:

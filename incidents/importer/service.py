@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from incidents.exceptions import DomainError
 from incidents.importer.reader import ImportResult, read_severity_table
 from incidents.models import Policy, PolicyVersion
 from incidents.policies import build_version
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
+from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 
 
@@ -22,7 +21,7 @@ def _notes(result: ImportResult, source: str) -> str:
     return "\n".join(parts)
 
 
-@transaction.atomic
+@audited_service
 def import_markdown_policy(
     *, name: str, markdown: str, actor: Actor, source: str = ""
 ) -> tuple[PolicyVersion, ImportResult]:
@@ -49,6 +48,7 @@ def import_markdown_policy(
     version = build_version(
         policy,
         {"calendar": {"notes": _notes(result, source)}, "levels": result.levels, "rules": []},
+        actor=actor,
     )
     record_entry(
         actor=actor,

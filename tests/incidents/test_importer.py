@@ -409,11 +409,16 @@ def test_import_creates_a_draft_with_notes_and_audit_entries():
     ]
     assert "Imported from 002.md. Took the list at line 15" in version.notes
     assert "plan fix in next sprint" in version.notes
-    entries = AuditEntry.objects.filter(actor_label="t").order_by("seq")
-    assert [(e.action, e.object_type) for e in entries] == [
-        ("create", "incidents.policy"),
-        ("create", "incidents.policyversion"),
+    entries = list(AuditEntry.objects.filter(actor_label="t").order_by("id"))
+    assert (entries[0].action, entries[0].object_type) == ("create", "incidents.policy")
+    # Every row of the draft is on record with the importer's actor, and the import
+    # report (source, what was not read) with the version.
+    created = [e.object_type for e in entries if e.action == "create"]
+    assert created.count("incidents.severitylevel") == 4
+    report = [
+        e for e in entries if e.object_type == "incidents.policyversion" and e.after.get("source")
     ]
+    assert report[0].after["source"] == "002.md"
 
 
 @pytest.mark.django_db
