@@ -11,7 +11,8 @@ Placed right after `SecurityMiddleware` (so HTTPS redirects and HSTS still apply
 middleware answers the ingestion endpoints (the `integrations` URL namespace) by
 calling their view directly; every other request goes down the usual chain. The views
 are CSRF-exempt, take no user, and catch their own errors (503 when the database is
-unavailable); anything they raise still reaches Django's exception handling.
+unavailable); anything they raise still reaches Django's exception handling. The
+answer gets its Content-Length here, as CommonMiddleware would give it.
 """
 
 from __future__ import annotations
@@ -40,4 +41,9 @@ class IngestionMiddleware:
         if NAMESPACE not in match.namespaces:
             return self.get_response(request)
         request.resolver_match = match
-        return match.func(request, *match.args, **match.kwargs)
+        response = match.func(request, *match.args, **match.kwargs)
+        # As CommonMiddleware would: a length lets the server keep the connection open
+        # without chunked encoding, which senders' simple HTTP clients may not speak.
+        if not response.streaming and not response.has_header("Content-Length"):
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
