@@ -71,10 +71,11 @@ def _prepared_cursor() -> Iterator[Any]:
     cursor that binds server-side, so that repeated statements get prepared."""
     from django.db.backends.postgresql.base import ServerBindingCursor
 
+    cursor_class: Any = ServerBindingCursor  # django-stubs do not describe its constructor
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = ServerBindingCursor(connection.connection)
+        raw = cursor_class(connection.connection)
     wrapped = (
         connection.make_debug_cursor(raw)
         if connection.queries_logged

@@ -175,9 +175,7 @@ def test_create_integration_audits_with_its_actor_and_hides_the_key(
     assert written[0].after["name"] == "Prometheus"
 
 
-def test_linking_recent_changes_is_audited_with_the_declaring_actor(
-    pd: Any, policy: Any
-) -> None:
+def test_linking_recent_changes_is_audited_with_the_declaring_actor(pd: Any, policy: Any) -> None:
     # Given a change event an hour before a declaration
     ChangeEvent.objects.create(
         integration=pd,
@@ -200,4 +198,3 @@ def test_linking_recent_changes_is_audited_with_the_declaring_actor(
         ("integrations.incidentchange", str(link.pk), "founder")
     ]
     assert written[0].object_repr == "Deploy web 1.2.3"
-
