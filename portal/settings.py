@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Alert senders (keyed, no session): their endpoints skip the rest of the chain.
+    "incidents.integrations.middleware.IngestionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +111,14 @@ else:
     # database work of a repeated alert); turn it on behind flaky networks/poolers.
     DATABASES["default"].setdefault(
         "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False)
+    )
+    # Prepared statements are used only by server-side-binding cursors, which only alert
+    # ingestion's two hot statements open (incidents/integrations/upsert.py; Django's own
+    # cursors bind client-side): planning once halves the database CPU of a repeated
+    # alert. Turn off behind a pooler that cannot keep them (PgBouncer < 1.21 in
+    # transaction mode): DB_PREPARED_STATEMENTS=0.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

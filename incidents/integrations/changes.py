@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
 from incidents.integrations.formats import ChangeEventData
 from incidents.integrations.models import ChangeEvent, IncidentChange, Integration
 from incidents.models import Incident
 from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import prepare_created, record_entries
 
 RECENT_CHANGES_WINDOW = datetime.timedelta(hours=24)
 RECENT_CHANGES_SHOWN = 10
 
 
-@transaction.atomic
+@audited_service
 def record_change(*, integration: Integration, change: ChangeEventData) -> ChangeEvent:
+    """Store a sender's change event. Change events are ingested data, not audited (as alerts)."""
     now = timezone.now()
     return ChangeEvent.objects.create(
         integration=integration,
@@ -33,11 +35,15 @@ def record_change(*, integration: Integration, change: ChangeEventData) -> Chang
 def link_recent_changes(incident: Incident, actor: Actor) -> None:
     """Hook on declared: the last changes before the declaration, shown on the incident page."""
     since = incident.declared_at - RECENT_CHANGES_WINDOW
+    # The rows themselves, not only their ids: each link's audit entry names its change.
     changes = list(
         ChangeEvent.objects.filter(happened_at__gte=since, happened_at__lte=incident.declared_at)
         .order_by("-happened_at", "-id")
-        .values_list("pk", flat=True)[:RECENT_CHANGES_SHOWN]
+        .only("id", "summary")[:RECENT_CHANGES_SHOWN]
     )
-    IncidentChange.objects.bulk_create(
-        [IncidentChange(incident=incident, change_id=pk) for pk in changes]
+    if not changes:
+        return
+    links = IncidentChange.objects.bulk_create(
+        [IncidentChange(incident=incident, change=change) for change in changes]
     )
+    record_entries([prepare_created(actor, link) for link in links])

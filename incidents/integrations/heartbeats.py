@@ -11,13 +11,17 @@ from incidents.integrations.choices import AlertAction, IntegrationKind
 from incidents.integrations.formats import AlertEvent
 from incidents.integrations.models import Alert, Integration
 from incidents.integrations.services import IngestResult, resolve_alert, trigger_alert
+from portal.audit.scope import audited_service
 
 HEARTBEAT_KEY = "heartbeat-missed"
 
 
-@transaction.atomic
+@audited_service
 def record_ping(*, integration: Integration) -> IngestResult:
-    """A heartbeat arrived: note it and resolve the missed-heartbeat alert, if one is open."""
+    """A heartbeat arrived: note it and resolve the missed-heartbeat alert, if one is open.
+
+    The ping time is bookkeeping (a heartbeat pings every minute), not audited; resolving
+    the alert's incident is, by the integration."""
     Integration.objects.filter(pk=integration.pk).update(last_ping_at=timezone.now())
     return resolve_alert(integration=integration, dedup_key=HEARTBEAT_KEY)
 

@@ -5,6 +5,15 @@ trigger of a key declares an incident; repeats count on the alert and the incide
 acknowledge acknowledges the incident; resolve resolves the alert, and once every
 alert of the incident is resolved the incident is mitigated (resolved too when the
 integration auto-resolves). Lock order is always alert → incident.
+
+Audit: every public write here runs as an `@audited_service` and writes its own audit
+entries with the integration's actor (`integration <name>`), the same actor the
+timeline shows; the incident services it calls (declare, acknowledge, mitigate,
+resolve) get that actor too. Not audited, by design: the alerts themselves and their
+repeat counters (`alert.count`, `incident.alert_count`), which are ingested raw data
+with their own record (the alert rows, and the timeline folded at ×1, ×10, ×100…),
+webhook deliveries, change events, and heartbeat pings (`last_ping_at`): writing an
+audit entry per received alert would turn the audit log into an alert log.
 """
 
 from __future__ import annotations
@@ -14,7 +23,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -46,6 +54,10 @@ from incidents.services import (
     resolve_incident,
 )
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.scope import audited_service
+from portal.audit.services import prepare_created, record_entries, record_entry
+from portal.audit.snapshots import REDACTED
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.
 SECRET_FIELDS = ("routing_key",)
@@ -60,13 +72,21 @@ class IngestResult:
 
 
 def integration_actor(name: str) -> Actor:
+    """Who acts when an integration writes: on the timeline and in the audit log alike."""
     return Actor.system(f"integration {name}")
+
+
+def _integration_audit_entries(actor: Actor, integration: Integration, rules: list[Any]) -> None:
+    # The key authenticates the sender: like a password, the audit says it was set, not what.
+    entry = prepare_created(actor, integration)
+    entry.after = {**(entry.after or {}), "key": REDACTED}
+    record_entries([entry, *(prepare_created(actor, rule) for rule in rules)])
 
 
 # --- Integrations as data ---------------------------------------------------------------
 
 
-@transaction.atomic
+@audited_service
 def create_integration(
     *,
     actor: Actor,
@@ -112,17 +132,21 @@ def create_integration(
         heartbeat_period=heartbeat_period,
         heartbeat_grace=heartbeat_grace,
     )
+    created_rules = []
     for position, rule in enumerate(rules or []):
         if rule.get("operator", MatchOperator.EQUALS) not in MatchOperator.values:
             raise DomainError("Operator must be ==, != or contains.", field="rules")
-        RoutingRule.objects.create(
-            integration=integration,
-            position=position,
-            path=rule["path"],
-            operator=rule.get("operator", MatchOperator.EQUALS),
-            value=str(rule["value"]),
-            severity=rule["severity"],
+        created_rules.append(
+            RoutingRule.objects.create(
+                integration=integration,
+                position=position,
+                path=rule["path"],
+                operator=rule.get("operator", MatchOperator.EQUALS),
+                value=str(rule["value"]),
+                severity=rule["severity"],
+            )
         )
+    _integration_audit_entries(actor, integration, created_rules)
     return integration
 
 
@@ -148,55 +172,103 @@ def trigger_alert(
 ) -> IngestResult | None:
     """Record a trigger for the integration with `key`; None when the key is wrong or disabled.
 
-    A repeat of an open alert is one atomic statement (PostgreSQL; see `count_repeat`).
-    Otherwise, in a transaction, the upsert inserts the alert and the inserting caller
-    declares the incident before committing, so no one sees an open alert without it.
+    A repeat of an open alert is one atomic statement (PostgreSQL; see `count_repeat`),
+    run as it is: wrapping one statement in a transaction would only add a BEGIN and a
+    COMMIT round trip to the hot path of an alert storm, and it writes no audited row.
+    Everything else (the first trigger of a key, a repeat reaching a fold of the
+    timeline, the races) runs in an audited service transaction.
     """
     at = at or timezone.now()
     repeat = count_repeat(
         key=key, kind=kind, dedup_key=event.dedup_key, summary=event.summary, at=at
     )
     if repeat is not None and repeat.incident_open:
-        _fold(repeat.incident_id, repeat.alert_id, repeat.count, event, at)
-        return IngestResult("attached", event.dedup_key, repeat.alert_id, repeat.incident_id)
-    with transaction.atomic():
-        if repeat is not None:  # counted on an alert whose incident has closed meanwhile
-            _close_stale(repeat.alert_id, at)
-        for _attempt in range(3):
-            row = upsert_alert(
-                key=key,
-                kind=kind,
-                dedup_key=event.dedup_key,
-                summary=event.summary,
-                details=_public_details(event.document),
+        if _folded(repeat.count):
+            _record_fold(
+                incident_id=repeat.incident_id,
+                alert_id=repeat.alert_id,
+                count=repeat.count,
+                event=event,
                 at=at,
+                actor=integration_actor(repeat.integration_name),
             )
-            if row is None:
-                return None
-            if row.inserted:
-                incident = _attach_new_alert(row.alert_id, row.integration_id, event, at)
-                return IngestResult("opened", event.dedup_key, row.alert_id, incident.pk)
-            if row.incident_id is not None and Incident.objects.filter(
-                pk=row.incident_id, status__in=OPEN_STATUSES
-            ).update(alert_count=F("alert_count") + 1):
-                _fold(row.incident_id, row.alert_id, row.count, event, at)
-                return IngestResult("attached", event.dedup_key, row.alert_id, row.incident_id)
-            _close_stale(row.alert_id, at)
+        return IngestResult("attached", event.dedup_key, repeat.alert_id, repeat.incident_id)
+    stale_alert_id = repeat.alert_id if repeat is not None else None
+    return _ingest_trigger(key=key, kind=kind, event=event, at=at, stale_alert_id=stale_alert_id)
+
+
+@audited_service
+def _ingest_trigger(
+    *, key: str, kind: str, event: AlertEvent, at: datetime.datetime, stale_alert_id: int | None
+) -> IngestResult | None:
+    """In a transaction: the upsert inserts the alert and the inserting caller declares the
+    incident before committing, so no one sees an open alert without it."""
+    if stale_alert_id is not None:  # counted on an alert whose incident has closed meanwhile
+        _close_stale(stale_alert_id, at)
+    for _attempt in range(3):
+        row = upsert_alert(
+            key=key,
+            kind=kind,
+            dedup_key=event.dedup_key,
+            summary=event.summary,
+            details=_public_details(event.document),
+            at=at,
+        )
+        if row is None:
+            return None
+        if row.inserted:
+            incident = _attach_new_alert(row.alert_id, row.integration_id, event, at)
+            return IngestResult("opened", event.dedup_key, row.alert_id, incident.pk)
+        if row.incident_id is not None and Incident.objects.filter(
+            pk=row.incident_id, status__in=OPEN_STATUSES
+        ).update(alert_count=F("alert_count") + 1):
+            if _folded(row.count):
+                name = Integration.objects.filter(pk=row.integration_id).values_list(
+                    "name", flat=True
+                )[0]
+                _fold(row.incident_id, row.alert_id, row.count, event, at, integration_actor(name))
+            return IngestResult("attached", event.dedup_key, row.alert_id, row.incident_id)
+        _close_stale(row.alert_id, at)
     raise RuntimeError("alert upsert did not settle")  # pragma: no cover
 
 
-def _fold(
-    incident_id: int, alert_id: int, count: int, event: AlertEvent, at: datetime.datetime
+@audited_service
+def _record_fold(
+    *,
+    incident_id: int,
+    alert_id: int,
+    count: int,
+    event: AlertEvent,
+    at: datetime.datetime,
+    actor: Actor,
 ) -> None:
-    if _folded(count):
-        events.record(
-            Incident(pk=incident_id),
-            TimelineKind.ALERT,
-            f"Alert received ×{count}: {event.summary}",
-            actor=Actor.system("integration"),
-            at=at,
-            data={"dedup_key": event.dedup_key, "count": count, "alert": alert_id},
-        )
+    _fold(incident_id, alert_id, count, event, at, actor)
+
+
+def _fold(
+    incident_id: int,
+    alert_id: int,
+    count: int,
+    event: AlertEvent,
+    at: datetime.datetime,
+    actor: Actor,
+) -> None:
+    """The timeline entry of a repeat at ×1, ×10, ×100…, by the integration."""
+    _timeline(
+        Incident(pk=incident_id),
+        f"Alert received ×{count}: {event.summary}",
+        actor=actor,
+        at=at,
+        data={"dedup_key": event.dedup_key, "count": count, "alert": alert_id},
+    )
+
+
+def _timeline(
+    incident: Incident, message: str, *, actor: Actor, at: datetime.datetime, data: dict[str, Any]
+) -> None:
+    """An "alert" timeline entry and its audit entry, both by `actor`."""
+    entry = events.record(incident, TimelineKind.ALERT, message, actor=actor, at=at, data=data)
+    record_entries([prepare_created(actor, entry, at=at)])
 
 
 def _close_stale(alert_id: int, at: datetime.datetime) -> None:
@@ -245,9 +317,25 @@ def _attach_new_alert(
         message = f"Alert received from {integration.name}: {event.summary}"
     Incident.objects.filter(pk=incident.pk).update(alert_count=F("alert_count") + 1)
     Alert.objects.filter(pk=alert_id).update(incident=incident)
-    events.record(
+    # The row is ours now (the update locked it): its count is exact, whatever repeats of
+    # the incident's other alerts counted meanwhile. A new incident starts from 0.
+    alert_count = (
+        1
+        if previous is None
+        else Incident.objects.filter(pk=incident.pk).values_list("alert_count", flat=True)[0]
+    )
+    record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type=Incident._meta.label_lower,
+        object_id=incident.pk,
+        object_repr=str(incident)[:200],
+        before={"alert_count": alert_count - 1},
+        after={"alert_count": alert_count, "alert": alert_id, "dedup_key": event.dedup_key},
+        at=at,
+    )
+    _timeline(
         incident,
-        TimelineKind.ALERT,
         message,
         actor=actor,
         at=at,
@@ -270,7 +358,7 @@ def _open_alert(integration: Integration, dedup_key: str) -> Alert | None:
     )
 
 
-@transaction.atomic
+@audited_service
 def acknowledge_alert(*, integration: Integration, dedup_key: str) -> IngestResult:
     """Acknowledge the key's open alert and its incident; ignored for an unknown or resolved key."""
     alert = _open_alert(integration, dedup_key)
@@ -285,7 +373,7 @@ def acknowledge_alert(*, integration: Integration, dedup_key: str) -> IngestResu
     return IngestResult("acknowledged", dedup_key, alert.pk, alert.incident_id)
 
 
-@transaction.atomic
+@audited_service
 def resolve_alert(
     *, integration: Integration, dedup_key: str, at: datetime.datetime | None = None
 ) -> IngestResult:
@@ -300,10 +388,9 @@ def resolve_alert(
         return IngestResult("resolved", dedup_key, alert.pk)
     actor = integration_actor(integration.name)
     # Lock the incident before counting its open alerts: two last resolves then see each other.
-    incident = Incident.objects.select_for_update().get(pk=alert.incident_id)
-    events.record(
+    incident = Incident.objects.select_for_update(of=("self",)).get(pk=alert.incident_id)
+    _timeline(
         incident,
-        TimelineKind.ALERT,
         f"Alert resolved by {integration.name}: {alert.summary}",
         actor=actor,
         at=at,
@@ -320,8 +407,20 @@ def resolve_alert(
     return IngestResult("resolved", dedup_key, alert.pk, incident.pk)
 
 
+@audited_service
+def receive_events(
+    *, integration: Integration, events_: list[AlertEvent], request_id: str = ""
+) -> list[IngestResult] | None:
+    """A webhook's events, all or nothing; None when `request_id` was processed already
+    (a sender's resend: nothing is applied twice)."""
+    if request_id and not claim_delivery(integration=integration, request_id=request_id):
+        return None
+    return apply_events(integration=integration, events_=events_)
+
+
+@audited_service
 def apply_events(*, integration: Integration, events_: list[AlertEvent]) -> list[IngestResult]:
-    """Apply a sender's events in order (inside the caller's transaction)."""
+    """Apply a sender's events in order."""
     results = []
     for event in events_:
         if event.action == AlertAction.TRIGGER:
@@ -334,8 +433,10 @@ def apply_events(*, integration: Integration, events_: list[AlertEvent]) -> list
     return results
 
 
+@audited_service
 def claim_delivery(*, integration: Integration, request_id: str) -> bool:
-    """False when this Request-ID was processed already (a resend). Inside the caller's transaction."""
+    """False when this Request-ID was processed already (a resend). Deliveries are bookkeeping,
+    not audited; the caller's transaction makes the claim and the events one."""
     _, created = WebhookDelivery.objects.get_or_create(
         integration=integration,
         request_id=request_id[:100],
@@ -347,8 +448,10 @@ def claim_delivery(*, integration: Integration, request_id: str) -> bool:
 # --- Hooks on incidents -----------------------------------------------------------------
 
 
-def close_alerts_of_incident(incident: Incident, actor: Actor) -> None:
+def close_alerts_of_incident(incident: Incident, actor: Actor) -> None:  # noqa: ARG001
     """Hook on resolved/cancelled: the incident's open alerts close, so the next trigger opens anew.
+
+    Alerts are not audited (ingested data); the incident's resolution, by `actor`, is.
 
     Rows an ingestion request holds are skipped (no lock-order inversion); that
     request notices the closed incident and closes its alert itself.
@@ -367,6 +470,7 @@ def close_alerts_of_incident(incident: Incident, actor: Actor) -> None:
 # --- Housekeeping ---------------------------------------------------------------------
 
 
+@audited_service
 def prune_deliveries(*, older_than: datetime.timedelta = datetime.timedelta(days=7)) -> int:
     deleted, _ = WebhookDelivery.objects.filter(
         received_at__lt=timezone.now() - older_than

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -190,12 +190,9 @@ def _not_found() -> JsonResponse:
 
 def _apply(integration: Integration, events_: list[Any], request_id: str = "") -> JsonResponse:
     try:
-        with transaction.atomic():
-            if request_id and not services.claim_delivery(
-                integration=integration, request_id=request_id
-            ):
-                return JsonResponse({"status": "success", "duplicate": True, "alerts": 0})
-            results = services.apply_events(integration=integration, events_=events_)
+        results = services.receive_events(
+            integration=integration, events_=events_, request_id=request_id
+        )
     except NoActivePolicy as exc:
         return _unavailable(exc)
     except DomainError as exc:
@@ -204,6 +201,8 @@ def _apply(integration: Integration, events_: list[Any], request_id: str = "") -
         )
     except DatabaseError as exc:
         return _unavailable(exc)
+    if results is None:
+        return JsonResponse({"status": "success", "duplicate": True, "alerts": 0})
     return JsonResponse(
         {
             "status": "success",
