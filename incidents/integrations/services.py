@@ -266,9 +266,8 @@ def _fold(
 def _timeline(
     incident: Incident, message: str, *, actor: Actor, at: datetime.datetime, data: dict[str, Any]
 ) -> None:
-    """An "alert" timeline entry and its audit entry, both by `actor`."""
-    entry = events.record(incident, TimelineKind.ALERT, message, actor=actor, at=at, data=data)
-    record_entries([prepare_created(actor, entry, at=at)])
+    """An "alert" timeline entry (`events.record` writes its audit entry), by `actor`."""
+    events.record(incident, TimelineKind.ALERT, message, actor=actor, at=at, data=data)
 
 
 def _close_stale(alert_id: int, at: datetime.datetime) -> None:
@@ -388,7 +387,9 @@ def resolve_alert(
         return IngestResult("resolved", dedup_key, alert.pk)
     actor = integration_actor(integration.name)
     # Lock the incident before counting its open alerts: two last resolves then see each other.
-    incident = Incident.objects.select_for_update(of=("self",)).get(pk=alert.incident_id)
+    incident = Incident.objects.select_for_update(of=("self",), no_key=True).get(
+        pk=alert.incident_id
+    )
     _timeline(
         incident,
         f"Alert resolved by {integration.name}: {alert.summary}",

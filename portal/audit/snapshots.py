@@ -12,9 +12,8 @@ REDACTED = "[redacted]"
 
 
 def _sensitive(name: str) -> bool:
-    return (
-        name == "password"
-        or any(word in name for word in ("secret", "key_hash", "token", "api_key"))
+    return name in ("password", "key") or (
+        any(word in name for word in ("secret", "key_hash", "token", "api_key"))
         and not name.endswith("_id")
     )
 

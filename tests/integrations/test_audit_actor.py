@@ -70,7 +70,11 @@ def test_pagerduty_trigger_audits_as_the_integration(pd: Any, post: Any) -> None
     # Then the timeline and the audit both name "integration Grafana"
     assert incident.timeline.first().actor_label == "integration Grafana"
     _assert_audit_actor_is_timeline_actor(incident, written)
-    attached = next(e for e in written if e.object_type == "incidents.incident")
+    attached = next(
+        e
+        for e in written
+        if e.object_type == "incidents.incident" and e.before and "alert_count" in e.before
+    )
     assert (attached.action, attached.before, attached.after["alert_count"]) == (
         "update",
         {"alert_count": 0},
