@@ -31,9 +31,14 @@ SEAL_FIELDS = ("seq", "prev_hash", "hash")
 HEAD_PK = 1
 
 
-def locked_head() -> AuditChainHead:
-    """The chain head, locked until the caller's transaction ends."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
+def locked_head(*, skip_locked: bool = False) -> AuditChainHead | None:
+    """The chain head, locked until the caller's transaction ends; with `skip_locked`,
+    None when another sealer holds it."""
+    head = (
+        AuditChainHead.objects.select_for_update(skip_locked=skip_locked).filter(pk=HEAD_PK).first()
+    )
+    if head is None and skip_locked and AuditChainHead.objects.filter(pk=HEAD_PK).exists():
+        return None
     if head is None:  # normally created by the migration; kept for --no-migrations databases
         # Another sealer may create it first; either way it exists afterwards.
         with contextlib.suppress(IntegrityError), transaction.atomic():
@@ -42,11 +47,17 @@ def locked_head() -> AuditChainHead:
     return head
 
 
-def seal_pending(*, batch: int = BATCH, max_batches: int = 1000) -> int:
-    """Seal every committed unsealed entry; return how many were sealed."""
+def seal_pending(*, batch: int = BATCH, max_batches: int = 1000, if_free: bool = False) -> int:
+    """Seal every committed unsealed entry; return how many were sealed.
+
+    `if_free`: give up at once when another sealer holds the head (the on-commit seal
+    of a request must not queue behind another's; that sealer, the next commit or the
+    periodic seal links what is left)."""
     total = 0
     for _ in range(max_batches):
-        sealed = _seal_batch(batch)
+        sealed = _seal_batch(batch, if_free)
+        if sealed is None:
+            break
         total += sealed
         if sealed < batch:
             break
@@ -54,8 +65,10 @@ def seal_pending(*, batch: int = BATCH, max_batches: int = 1000) -> int:
 
 
 @transaction.atomic
-def _seal_batch(batch: int) -> int:
-    head = locked_head()
+def _seal_batch(batch: int, if_free: bool) -> int | None:
+    head = locked_head(skip_locked=if_free)
+    if head is None:
+        return None
     pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
     if not pending:
         return 0
@@ -74,7 +87,7 @@ def _seal_batch(batch: int) -> int:
 def seal_after_commit() -> None:
     """The on-commit seal. A failure here loses nothing: the periodic seal retries."""
     try:
-        seal_pending()
+        seal_pending(if_free=True)
     except DatabaseError:
         logger.warning("audit: sealing after commit failed; the periodic seal will retry")
 

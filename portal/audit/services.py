@@ -299,7 +299,7 @@ def record_security_audit(*, week_start: datetime.date, actor: Actor) -> list[An
     from portal.audit.choices import FindingSeverity
     from portal.audit.models import SecurityFinding
 
-    locked_head()
+    locked_head()  # two runs at once: the second waits, then finds the findings made
     known = set(
         SecurityFinding.objects.filter(week_start=week_start).values_list("fingerprint", flat=True)
     )
