@@ -26,6 +26,8 @@ from django.utils.text import slugify
 from incidents import admin_extensions, services
 from incidents.choices import OPEN_STATUSES, IncidentStatus
 from incidents.classification import IncidentFacts, suggest_severity
+from incidents.closing_duties import closing_duties
+from incidents.cockpit import FINISHED, cockpit_context
 from incidents.exceptions import DomainError
 from incidents.forms import (
     AcknowledgeForm,
@@ -92,7 +94,24 @@ class IncidentFlowViews(admin.ModelAdmin):
         incident = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if incident is not None:
-            extra_context["incident_buttons"] = self.buttons_for(request, incident)
+            finished = incident.status in FINISHED
+            can_change = self.has_change_permission(request, incident)
+            extra_context.update(
+                incident_buttons=self.buttons_for(request, incident),
+                cockpit=cockpit_context(incident),
+                title=f"{incident.ref} · {incident.title}",
+                note_url=reverse("admin:incidents_incident_note", args=[incident.pk]),
+                can_note=can_change and incident.status != IncidentStatus.CANCELLED,
+                edit_open=request.GET.get("edit") == "1",
+                has_editable_facts=can_change and not finished,
+            )
+            if finished:
+                # A closed record is read, not edited: no save buttons (issue 15).
+                extra_context.update(
+                    show_save=False,
+                    show_save_and_continue=False,
+                    show_save_and_add_another=False,
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def buttons_for(self, request: HttpRequest, incident: Incident) -> list[dict[str, Any]]:
@@ -108,6 +127,7 @@ class IncidentFlowViews(admin.ModelAdmin):
                         "url": url,
                         "dom_id": "incident-" + name.replace("_", "-"),
                         "post": name == "acknowledge",
+                        "primary": name in ("acknowledge", "post_update", "resolve"),
                     }
                 )
         for label, url_name, needs_open in admin_extensions.INCIDENT_BUTTONS:
@@ -132,6 +152,7 @@ class IncidentFlowViews(admin.ModelAdmin):
             ("resolve", self.resolve_view),
             ("cancel", self.cancel_view),
             ("assign_role", self.assign_role_view),
+            ("note", self.note_view),
         ]
         urls = [path("declare/", wrap(self.declare_view), name="incidents_incident_declare")]
         for name, view in views:
@@ -239,6 +260,7 @@ class IncidentFlowViews(admin.ModelAdmin):
         perform: Callable[[Incident, dict[str, Any], Actor], str],
         form_kwargs: Callable[[Incident], dict[str, Any]] | None = None,
         initial: Callable[[Incident], dict[str, Any]] | None = None,
+        extra: Callable[[Incident], dict[str, Any]] | None = None,
     ) -> HttpResponse:
         """GET shows the form; POST calls the service, reporting a DomainError on its field."""
         incident = self.get_object(request, unquote(object_id))
@@ -268,6 +290,7 @@ class IncidentFlowViews(admin.ModelAdmin):
             original=incident,
             change_url=change_url,
             submit_label=BUTTON_LABELS[name],
+            **(extra(incident) if extra else {}),
         )
         return TemplateResponse(request, ACTION_TEMPLATE, context)
 
@@ -320,14 +343,35 @@ class IncidentFlowViews(admin.ModelAdmin):
         )
 
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Resolve, showing what the playbook still requires (issue 15); the service enforces it."""
+
         def perform(incident: Incident, data: dict[str, Any], actor: Actor) -> str:
             incident = services.resolve_incident(
-                incident=incident, actor=actor, message=data["message"]
+                incident=incident,
+                actor=actor,
+                message=data["message"],
+                public=data["public"],
+                unmet_comms_reason=data["unmet_comms_reason"],
             )
-            return f"{incident.ref} resolved ({incident.get_status_display().lower()})."
+            if incident.status == IncidentStatus.CLOSED:
+                return f"{incident.ref} resolved and closed (no post-mortem is required)."
+            return f"{incident.ref} resolved; its post-mortem is due next."
+
+        def initial(incident: Incident) -> dict[str, Any]:
+            duties = closing_duties(incident)
+            return {
+                "message": admin_extensions.resolve_text(incident),
+                "public": duties.public_closing_update,
+            }
 
         return self._incident_action(
-            request, object_id, name="resolve", form_class=ResolveForm, perform=perform
+            request,
+            object_id,
+            name="resolve",
+            form_class=ResolveForm,
+            perform=perform,
+            initial=initial,
+            extra=lambda i: {"duties": closing_duties(i)},
         )
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -349,6 +393,25 @@ class IncidentFlowViews(admin.ModelAdmin):
         return self._incident_action(
             request, object_id, name="assign_role", form_class=AssignRoleForm, perform=perform
         )
+
+    def note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The cockpit's one-line note box: POST only, back to the incident."""
+        incident = self.get_object(request, unquote(object_id))
+        if incident is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        change_url = reverse("admin:incidents_incident_change", args=[incident.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        text = request.POST.get("text", "")
+        try:
+            services.add_note(incident=incident, actor=Actor.for_request(request), text=text)
+        except DomainError as exc:
+            self.message_user(request, f"Note not added: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(request, "Note added to the timeline.", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
 
     # --- bulk actions ------------------------------------------------------------
 

@@ -101,9 +101,20 @@ class ChangeSeverityForm(forms.Form):
 
 class ResolveForm(forms.Form):
     message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text="Optional closing update.",
+        label="Closing update",
+        help_text="What customers read last. Pre-filled from the status page's resolved template.",
+    )
+    public = forms.BooleanField(
+        required=False, label="Post it on the public status page", initial=True
+    )
+    unmet_comms_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why the required comms are not sent",
+        help_text="Needed only when the playbook's customer comms are still unmet; "
+        "written on the timeline.",
     )
 
 
@@ -128,6 +139,26 @@ class AssignRoleForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["user"]).queryset = staff_users()
 
 
+class LinesField(forms.CharField):
+    """A list of strings edited one per line (runbook links), never shown as raw JSON."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            return [str(item).strip() for item in value if str(item).strip()]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial or []) != self.to_python(data)
+
+
 class IncidentChangeForm(forms.ModelForm):
     """The incident change page: descriptive fields and milestones, written by the service.
 
@@ -138,6 +169,7 @@ class IncidentChangeForm(forms.ModelForm):
     """
 
     request: Any = None  # set by IncidentAdmin.get_form
+    runbook_links = LinesField(required=False, help_text="One link per line.")
 
     class Meta:
         model = Incident

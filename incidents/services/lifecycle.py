@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import deadlines, events
+from incidents.closing_duties import describe_deadline, unmet_mandatory_comms
 from incidents.choices import (
     OPEN_STATUSES,
     CommsChannel,
@@ -26,6 +27,8 @@ from incidents.services.guards import check_transition, lock_incident
 from incidents.services.hooks import run_hooks
 from incidents.services.roles import assign_role_row
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.services import record_entry
 
 
 @transaction.atomic
@@ -201,20 +204,89 @@ def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -
 
 
 @transaction.atomic
-def resolve_incident(*, incident: Incident, actor: Actor, message: str = "") -> Incident:
-    """Resolve an open incident. Closes it at once when its level needs no post-mortem."""
+def resolve_incident(
+    *,
+    incident: Incident,
+    actor: Actor,
+    message: str = "",
+    public: bool = False,
+    unmet_comms_reason: str = "",
+) -> Incident:
+    """Resolve an open incident. Closes it at once when its level needs no post-mortem.
+
+    `message` is the closing update; `public` also posts it on the status page (it
+    counts as the status-page comms). A mandatory customer-comms deadline still
+    unmet needs `unmet_comms_reason`, which is written on the timeline and retires
+    the deadlines not yet due; without one a person is refused (DomainError on
+    `unmet_comms_reason`). A machine (integration auto-resolve, no user) records
+    that it resolved with the comms unmet.
+    """
     incident = lock_incident(incident)
     now = timezone.now()
+    before = {"status": incident.status, "resolved_at": None}
+    if public and not message.strip():
+        raise DomainError(
+            "Write the public closing update customers will read.", field="message"
+        )
     if message.strip():
         StatusUpdate.objects.create(
             incident=incident,
             status=IncidentStatus.RESOLVED,
             message=message.strip(),
+            public=public,
             posted_at=now,
             posted_by=actor.user,
         )
+        if public:
+            events.record(
+                incident,
+                TimelineKind.STATUS_UPDATE,
+                f"[resolved] {message.strip()}",
+                actor=actor,
+                at=now,
+                data={"public": True},
+            )
+            # The public closing update is a status-page post (comms listens here).
+            run_hooks("status_update", incident, actor)
+    unmet = unmet_mandatory_comms(incident, now)
+    if unmet:
+        reason = unmet_comms_reason.strip()
+        if not reason and actor.user is None and actor.token_id is None:
+            reason = f"resolved by {actor.label}, with no person to send them"
+        if not reason:
+            raise DomainError(
+                "The playbook still requires: "
+                + ", ".join(describe_deadline(d) for d in unmet)
+                + ". Send it first, or say why it will not be sent.",
+                field="unmet_comms_reason",
+            )
+        events.record(
+            incident,
+            TimelineKind.NOTE,
+            "Resolved with comms unmet: "
+            + ", ".join(describe_deadline(d) for d in unmet)
+            + f". Reason: {reason}",
+            actor=actor,
+            at=now,
+            data={"unmet_comms": [d.pk for d in unmet], "reason": reason},
+        )
+        # Not owed any more: retire the ones not yet due; overdue ones stay missed.
+        deadlines.supersede_unmet(incident, now, kinds=(DeadlineKind.COMMS,))
     resolve_locked(incident, actor=actor, at=now)
     deadlines.refresh_next_deadline(incident)
+    record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type=incident._meta.label_lower,
+        object_id=incident.pk,
+        object_repr=str(incident)[:200],
+        before=before,
+        after={
+            "status": incident.status,
+            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+            "unmet_comms_reason": unmet_comms_reason.strip() or None,
+        },
+    )
     return incident
 
 
@@ -228,6 +300,9 @@ def close_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident
     set_status(incident, IncidentStatus.CLOSED, actor=actor, at=now)
     incident.closed_at = now
     incident.save()
+    # Nothing is owed by a closed incident: no countdown may run on it (issue 15).
+    deadlines.supersede_unmet(incident, now)
+    deadlines.refresh_next_deadline(incident)
     events.record(incident, TimelineKind.CLOSED, f"Closed: {reason}", actor=actor, at=now)
     run_hooks("closed", incident, actor)
     return incident
