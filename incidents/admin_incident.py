@@ -18,8 +18,7 @@ from django.utils.html import format_html
 
 from incidents import admin_extensions, services
 from incidents.admin_incident_views import IncidentFlowViews
-from incidents.choices import CommsChannel, DeadlineKind
-from incidents.cockpit import FINISHED, countdown_words
+from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label
 from incidents.forms import IncidentChangeForm
 from incidents.models import (
     Deadline,
@@ -47,14 +46,6 @@ def countdown(due_at: datetime.datetime | None, now: datetime.datetime) -> tuple
     if due_at is None:
         return "", False
     return countdown_words(due_at, now)
-
-
-def deadline_kind_label(kind: str) -> str:
-    """A label for `Incident.next_deadline_kind` ("ack", "comms:status_page"…)."""
-    if kind.startswith("comms:"):
-        channel = kind.split(":", 1)[1]
-        return CommsChannel(channel).label if channel in CommsChannel.values else channel
-    return DeadlineKind(kind).label if kind in DeadlineKind.values else kind
 
 
 def render_countdown(due_at: datetime.datetime | None, label: str = "") -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from incidents.choices import IncidentStatus
+from incidents.choices import CommsChannel, DeadlineKind, IncidentStatus
 from incidents.models import Deadline, Incident
 
 FINISHED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED)
@@ -36,6 +36,14 @@ def countdown_words(due_at: datetime.datetime, now: datetime.datetime) -> tuple[
     if due_at >= now:
         return f"due in {humanize(due_at - now)}", False
     return f"missed {humanize(now - due_at)} ago", True
+
+
+def deadline_kind_label(kind: str) -> str:
+    """A label for `Incident.next_deadline_kind` ("ack", "comms:status_page"…)."""
+    if kind.startswith("comms:"):
+        channel = kind.split(":", 1)[1]
+        return CommsChannel(channel).label if channel in CommsChannel.values else channel
+    return DeadlineKind(kind).label if kind in DeadlineKind.values else kind
 
 
 @dataclass(frozen=True)
