@@ -90,6 +90,7 @@ def is_public_incident(incident: Incident) -> bool:
     """Shown on the status page: a real production incident with customer impact."""
     return (
         not incident.is_drill
+        and not incident.is_demo
         and incident.environment == Environment.PRODUCTION
         and incident.customer_facing
         and incident.status != IncidentStatus.CANCELLED

@@ -53,9 +53,10 @@ def component_status_for_rank(rank: int | None) -> str:
 
 
 def public_incidents() -> QuerySet[Incident]:
-    """Incidents customers may see: real, production, customer-facing, not cancelled."""
+    """Incidents customers may see: real (not a drill, not demo data), production,
+    customer-facing, not cancelled."""
     return Incident.objects.filter(
-        is_drill=False, environment=Environment.PRODUCTION, customer_facing=True
+        is_drill=False, is_demo=False, environment=Environment.PRODUCTION, customer_facing=True
     ).exclude(status=IncidentStatus.CANCELLED)
 
 
