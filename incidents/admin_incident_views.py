@@ -205,7 +205,12 @@ class IncidentFlowViews(admin.ModelAdmin):
                 if response is not None:
                     return response
         context = self._context(
-            request, "Declare incident", form=form, suggestion=suggestion, version=version
+            request,
+            "Declare incident",
+            form=form,
+            suggestion=suggestion,
+            version=version,
+            levels=list(version.levels.order_by("rank")) if version is not None else [],
         )
         return TemplateResponse(request, DECLARE_TEMPLATE, context)
 
