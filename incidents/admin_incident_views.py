@@ -21,16 +21,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 
 from incidents import admin_extensions, services
-from incidents.choices import OPEN_STATUSES, IncidentStatus
+from incidents.choices import OPEN_STATUSES, IncidentRole, IncidentStatus
 from incidents.classification import IncidentFacts, suggest_severity
 from incidents.closing_duties import closing_duties
 from incidents.cockpit import FINISHED, cockpit_context
 from incidents.exceptions import DomainError
 from incidents.forms import (
     AcknowledgeForm,
+    AddResponderForm,
     AssignRoleForm,
     CancelForm,
     ChangeSeverityForm,
@@ -38,10 +40,12 @@ from incidents.forms import (
     PostUpdateForm,
     ResolveForm,
     add_domain_error,
+    role_assignments,
 )
 from incidents.models import Incident, PolicyVersion
 from incidents.selectors import active_policy_version
 from portal.actors import Actor
+from portal.responders import add_responder
 
 ACTION_TEMPLATE = "admin/incidents/incident/action_form.html"
 DECLARE_TEMPLATE = "admin/incidents/incident/declare.html"
@@ -72,7 +76,7 @@ BUTTON_LABELS = {
     "change_severity": "Change severity",
     "resolve": "Resolve",
     "cancel": "Cancel incident",
-    "assign_role": "Assign role",
+    "assign_role": "Assign roles",
 }
 
 
@@ -154,7 +158,14 @@ class IncidentFlowViews(admin.ModelAdmin):
             ("assign_role", self.assign_role_view),
             ("note", self.note_view),
         ]
-        urls = [path("declare/", wrap(self.declare_view), name="incidents_incident_declare")]
+        urls = [
+            path("declare/", wrap(self.declare_view), name="incidents_incident_declare"),
+            path(
+                "add-responder/",
+                wrap(self.add_responder_view),
+                name="incidents_incident_add_responder",
+            ),
+        ]
         for name, view in views:
             route = "<path:object_id>/{}/".format(name.replace("_", "-"))
             urls.append(path(route, wrap(view), name=f"incidents_incident_{name}"))
@@ -390,14 +401,74 @@ class IncidentFlowViews(admin.ModelAdmin):
 
     def assign_role_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(incident: Incident, data: dict[str, Any], actor: Actor) -> str:
-            services.assign_role(
-                incident=incident, actor=actor, role=data["role"], user=data["user"]
+            done = services.assign_roles(
+                incident=incident, actor=actor, assignments=role_assignments(data)
             )
-            return f"{data['user'].get_username()} assigned on {incident.ref}."
+            if not done:
+                return f"Nothing changed on {incident.ref}: they already hold those roles."
+            return f"On {incident.ref}: " + "; ".join(
+                f"{IncidentRole(role).label}: {user.get_username()}" for role, user in done
+            )
+
+        def initial(incident: Incident) -> dict[str, Any]:
+            values: dict[str, Any] = {"investigator": []}
+            for a in incident.role_assignments.filter(relieved_at__isnull=True):
+                if a.role == IncidentRole.INVESTIGATOR:
+                    values["investigator"].append(a.user_id)
+                else:
+                    values[a.role] = a.user_id
+            return values
+
+        def extra(incident: Incident) -> dict[str, Any]:
+            if not request.user.has_perm("auth.add_user"):
+                return {}
+            url = reverse("admin:incidents_incident_add_responder")
+            return {"add_responder_url": f"{url}?next={request.path}"}
 
         return self._incident_action(
-            request, object_id, name="assign_role", form_class=AssignRoleForm, perform=perform
+            request,
+            object_id,
+            name="assign_role",
+            form_class=AssignRoleForm,
+            perform=perform,
+            initial=initial,
+            extra=extra,
         )
+
+    def add_responder_view(self, request: HttpRequest) -> HttpResponse:
+        """Create a staff user in Responders and, when email is set up, invite them."""
+        if not request.user.has_perm("auth.add_user"):
+            raise PermissionDenied
+        form = AddResponderForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                result = add_responder(actor=Actor.for_request(request), **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                note = (
+                    f" An invitation to set a password went to {result.user.email}."
+                    if result.invited
+                    else " Email is not configured: give them this link to set a password: "
+                    + result.invitation_url
+                )
+                self.message_user(
+                    request,
+                    f"{result.user.get_username()} added to Responders.{note}",
+                    messages.SUCCESS,
+                )
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                    target = reverse("admin:index")
+                return HttpResponseRedirect(target)
+        context = self._context(
+            request,
+            "Add responder",
+            form=form,
+            submit_label="Add responder",
+            change_url=request.GET.get("next") or reverse("admin:index"),
+        )
+        return TemplateResponse(request, ACTION_TEMPLATE, context)
 
     def note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The cockpit's one-line note box: POST only, back to the incident."""

@@ -36,7 +36,20 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
 
 
 def staff_users() -> Any:
-    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    """Everyone who may hold an incident role: active staff, and every active member of
+    the Responders or Founders groups (a new responder is offered without ticking
+    "Staff status" first, issue 15)."""
+    from django.db.models import Q
+
+    from portal.audit.roles import FOUNDERS, RESPONDERS
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_staff=True) | Q(groups__name__in=(RESPONDERS, FOUNDERS)))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def level_choices(version: PolicyVersion | None) -> list[tuple[str, str]]:
@@ -130,13 +143,56 @@ class AcknowledgeForm(forms.Form):
     """No input: the POST itself says “I am on it”."""
 
 
+SINGLE_ROLES = (
+    IncidentRole.COMMANDER,
+    IncidentRole.COMMS_LEAD,
+    IncidentRole.SCRIBE,
+    IncidentRole.OPS,
+)
+
+
+def role_assignments(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(role, user) pairs from `AssignRoleForm.cleaned_data`."""
+    pairs: list[tuple[str, Any]] = [
+        (role.value, data[role.value]) for role in SINGLE_ROLES if data.get(role.value) is not None
+    ]
+    return pairs + [(IncidentRole.INVESTIGATOR.value, u) for u in data.get("investigator", [])]
+
+
 class AssignRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=IncidentRole.choices)
-    user = forms.ModelChoiceField(queryset=staff_users())
+    """Every role in one submit: one picker per role (investigators: several people)."""
+
+    investigator = forms.ModelMultipleChoiceField(
+        queryset=staff_users(),
+        required=False,
+        label="Investigators",
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["user"]).queryset = staff_users()
+        people = staff_users()
+        for role in reversed(SINGLE_ROLES):
+            self.fields = {
+                role.value: forms.ModelChoiceField(
+                    queryset=people, required=False, label=role.label
+                ),
+                **self.fields,
+            }
+        cast(forms.ModelMultipleChoiceField, self.fields["investigator"]).queryset = people
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not role_assignments(data):
+            raise forms.ValidationError("Pick someone for at least one role.")
+        return data
+
+
+class AddResponderForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False, help_text="The invitation link goes here.")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
 
 
 class LinesField(forms.CharField):
