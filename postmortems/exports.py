@@ -45,7 +45,7 @@ def human_duration(delta: datetime.timedelta | None) -> str:
     return " ".join(parts)
 
 
-def context(postmortem: PostMortem) -> dict[str, Any]:
+def context(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     incident = postmortem.incident
     impact = postmortem.revenue_impact
     return {
@@ -79,7 +79,7 @@ def context(postmortem: PostMortem) -> dict[str, Any]:
         "services": ", ".join(s.name for s in incident.services.all()),
         "customer_impact": postmortem.customer_impact_summary,
         "title": incident.title,
-        "generated": utc(timezone.now()),
+        "generated": utc(now or timezone.now()),
     }
 
 
@@ -91,8 +91,8 @@ def _md_cell(text: str) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
-def to_markdown(postmortem: PostMortem) -> str:
-    c = context(postmortem)
+def to_markdown(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> str:
+    c = context(postmortem, now=now)
     incident = c["incident"]
     lines = [
         f"# Post-mortem: {incident.ref} — {incident.title}",
@@ -157,9 +157,9 @@ def soft_break(text: Any) -> Any:
     return _LONG_TOKEN.sub(split, text)
 
 
-def pdf_context(postmortem: PostMortem) -> dict[str, Any]:
+def pdf_context(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     """The HTML context with over-long tokens broken, for the PDF only."""
-    c = context(postmortem)
+    c = context(postmortem, now=now)
     c["sections"] = [(title, soft_break(text)) for title, text in c["sections"]]
     c["timeline"] = [(at, soft_break(text)) for at, text in c["timeline"]]
     c["action_items"] = [
@@ -175,12 +175,21 @@ def pdf_context(postmortem: PostMortem) -> dict[str, Any]:
     return c
 
 
-def to_pdf(postmortem: PostMortem) -> bytes:
+def to_pdf(
+    postmortem: PostMortem, *, now: datetime.datetime | None = None, invariant: bool = False
+) -> bytes:
+    """The PDF; `invariant` (with `now`) gives the same bytes for the same data."""
+    from reportlab import rl_config
     from xhtml2pdf import pisa
 
     out = io.BytesIO()
-    html = render_to_string("postmortems/export.html", pdf_context(postmortem))
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    html = render_to_string("postmortems/export.html", pdf_context(postmortem, now=now))
+    previous = rl_config.invariant
+    rl_config.invariant = 1 if invariant else previous
+    try:
+        result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    finally:
+        rl_config.invariant = previous
     if result.err:
         raise DomainError("The PDF could not be rendered.", field="format")
     return out.getvalue()
