@@ -52,3 +52,18 @@ def test_seen_5_the_longest_field_fits_the_page_in_the_extracted_text(
     assert " ".join(LONG.split()) in flat
     assert "replica because its replication slot lag" in flat
     assert "var-instance=db-7" in flat.replace(" ", "")
+
+
+def test_seen_9_postmortem_page_has_export_buttons_that_download_it(
+    client: Any, founder: Any, resolved_pm: Any
+) -> None:
+    client.force_login(founder)
+    page = client.get(f"/admin/postmortems/postmortem/{resolved_pm.pk}/change/").content.decode()
+    for dom_id in ('id="export-pdf"', 'id="export-md"', 'id="export-html"'):
+        assert dom_id in page
+    response = client.get(f"/admin/postmortems/postmortem/{resolved_pm.pk}/export/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    markdown = client.get(f"/admin/postmortems/postmortem/{resolved_pm.pk}/export/md/")
+    assert markdown.content.decode().startswith(f"# Post-mortem: {resolved_pm.incident.ref}")
