@@ -16,7 +16,7 @@ from incidents.admin_extensions import (
     register_incident_inline,
     register_resolve_text,
 )
-from incidents.choices import DeadlineKind
+from incidents.choices import CommsChannel, DeadlineKind
 from incidents.comms.choices import KIND_CHANNEL, TemplateKind
 from incidents.comms.forms import CommsTemplateForm, ComposeForm
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
@@ -119,6 +119,9 @@ class CommsMessageAdmin(admin.ModelAdmin):
             form = self._initial_form(request, templates, values)
         subject = form.data.get("subject", "") if form.is_bound else form.initial.get("subject", "")
         body = form.data.get("body", "") if form.is_bound else form.initial.get("body", "")
+        channel = form.data.get("channel", "") if form.is_bound else form.initial.get("channel", "")
+        if channel == CommsChannel.INTERNAL:
+            values = incident_values(incident, internal=True)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Compose comms: {incident.ref}",

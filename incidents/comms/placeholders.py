@@ -158,8 +158,14 @@ def _pm_text(pm: Any, *names: str) -> str:
     return ""
 
 
-def incident_values(incident: Incident, *, now: datetime.datetime | None = None) -> dict[str, str]:
-    """Every placeholder's value for `incident` (strings; empty when unknown yet)."""
+def incident_values(
+    incident: Incident, *, now: datetime.datetime | None = None, internal: bool = False
+) -> dict[str, str]:
+    """Every placeholder's value for `incident` (strings; empty when unknown yet).
+
+    Customer text (the default) is filled from the customer facts only; `internal`
+    (the team's own announcement) may fall back on the title and the summary.
+    """
     now = now or timezone.now()
     start = incident.impact_started_at or incident.declared_at
     end = incident.resolved_at
@@ -170,7 +176,7 @@ def incident_values(incident: Incident, *, now: datetime.datetime | None = None)
     pm = _postmortem(incident)
     updates = list(incident.status_updates.order_by("posted_at", "id"))
     # Only what was already said in public may be repeated to customers.
-    public_updates = [u for u in updates if u.public]
+    public_updates = updates if internal else [u for u in updates if u.public]
     latest = public_updates[-1] if public_updates else None
     # Customer text never comes from the internal summary: it may name systems,
     # suppliers or guesses (issue 15). An unknown impact stays blank and is refused.
@@ -197,10 +203,13 @@ def incident_values(incident: Incident, *, now: datetime.datetime | None = None)
         "summary": latest.message if latest else "",
         "next_steps": latest.next_steps if latest else "",
         "eta": (latest.eta if latest else "") or "unknown",
-        "what_is_broken": incident.what_is_broken.strip() or ", ".join(services),
+        "what_is_broken": incident.what_is_broken.strip()
+        or ", ".join(services)
+        or (incident.title if internal else ""),
         "what_happened": _pm_text(pm, "summary", "what_happened") or incident.title,
         "impact": _pm_text(pm, "customer_impact_summary", "customer_impact")
         or incident.customer_impact.strip()
+        or (incident.summary.strip() if internal else "")
         or default_impact,
         "affected_feature": ", ".join(services) or incident.title,
         "next_update_at": (next_update or now + DEFAULT_NEXT_UPDATE)

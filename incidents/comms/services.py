@@ -219,7 +219,7 @@ def send_comms(
         raise DomainError("This template belongs to another policy.", field="template")
     if incident.status == IncidentStatus.CANCELLED and channel != CommsChannel.INTERNAL:
         raise DomainError("A cancelled incident gets no customer comms.", field="channel")
-    values = incident_values(incident)
+    values = incident_values(incident, internal=channel == CommsChannel.INTERNAL)
     raw_subject = (subject or (template.subject if template else "")).strip()
     raw_body = (body or (template.body if template else "")).strip()
     blanks = blank_placeholders(raw_subject + "\n" + raw_body, values)
