@@ -235,6 +235,8 @@ class IncidentFlowViews(admin.ModelAdmin):
                 title=data["title"],
                 severity=data["severity"],
                 summary=data["summary"],
+                what_is_broken=data["what_is_broken"],
+                customer_impact=data["customer_impact"],
                 environment=data["environment"],
                 detection_source=data["detection_source"],
                 services=data["services"],

@@ -67,7 +67,24 @@ class DeclareIncidentForm(forms.Form):
         required=False,
         help_text="Leave empty and press “Suggest severity” to get one from the facts below.",
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Internal summary",
+        help_text="For the team only: never copied into customer text.",
+    )
+    what_is_broken = forms.CharField(
+        max_length=200,
+        required=False,
+        label="What is broken (for customers)",
+        help_text="In customers' words, e.g. “card payments at checkout”. Fills {what_is_broken}.",
+    )
+    customer_impact = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Customer-facing impact",
+        help_text="What customers experience, e.g. “failed payments”. Fills {impact}.",
+    )
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
     detection_source = forms.ChoiceField(
         choices=DetectionSource.choices, initial=DetectionSource.MANUAL
