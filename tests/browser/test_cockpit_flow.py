@@ -22,6 +22,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# The deepest elements reaching past the viewport, to say what overflows.
+WIDEST = """(width) => { const edge = e => e.getBoundingClientRect().right +
+  (parseFloat(getComputedStyle(e).marginRight) || 0);
+  return Array.from(document.querySelectorAll('body *')).filter(e => edge(e) > width + 1 ||
+    (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'))
+  .sort((a, b) => edge(b) - edge(a)).slice(0, 8)
+  .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(edge(e)) + '/' +
+    e.scrollWidth + '>' + e.clientWidth); }"""
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 
 
@@ -42,11 +50,13 @@ class Flow:
     def check_width(self, step: str) -> None:
         self.page.wait_for_load_state("load")
         scroll = self.page.evaluate("document.documentElement.scrollWidth")
-        assert scroll == self.width, f"{step}: page is {scroll} px wide at {self.width} px"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"cockpit-{self.name}-{len(self.shots) + 1:02d}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path.name)
+        if scroll != self.width:
+            wide = self.page.evaluate(WIDEST, self.width)
+            raise AssertionError(f"{step}: page is {scroll} px wide at {self.width} px: {wide}")
 
 
 @pytest.fixture
