@@ -29,6 +29,7 @@ def register_incident_button(
     if entry not in INCIDENT_BUTTONS:
         INCIDENT_BUTTONS.append(entry)
 
+
 # Callables (incident) -> str offering the status page's "resolved" text on the resolve
 # form (comms fills its template); the first non-empty answer is used.
 RESOLVE_TEXT_PROVIDERS: list[Any] = []

@@ -20,7 +20,7 @@ FINISHED = (IncidentStatus.CLOSED, IncidentStatus.CANCELLED)
 
 
 def humanize(delta: datetime.timedelta) -> str:
-    """"12 min", "3 h 05 min", "2 d 4 h"."""
+    """ "12 min", "3 h 05 min", "2 d 4 h"."""
     minutes = int(abs(delta.total_seconds()) // 60)
     if minutes < 60:
         return f"{minutes} min"

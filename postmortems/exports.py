@@ -142,7 +142,7 @@ def to_html(postmortem: PostMortem) -> str:
 # Longer than this, a token (a URL, a pasted log line) gets break opportunities in the
 # PDF: the PDF engine cannot break inside a word, and the text would run off the page.
 PDF_MAX_TOKEN = 45
-_LONG_TOKEN = re.compile(r"\S{%d,}" % (PDF_MAX_TOKEN + 1))
+_LONG_TOKEN = re.compile(r"\S{" + str(PDF_MAX_TOKEN + 1) + ",}")
 
 
 def soft_break(text: Any) -> Any:

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import deadlines, events
-from incidents.closing_duties import describe_deadline, unmet_mandatory_comms
 from incidents.choices import (
     OPEN_STATUSES,
     CommsChannel,
@@ -18,6 +17,7 @@ from incidents.choices import (
     IncidentStatus,
     TimelineKind,
 )
+from incidents.closing_duties import describe_deadline, unmet_mandatory_comms
 from incidents.exceptions import DomainError
 from incidents.models import (
     Incident,
@@ -225,9 +225,7 @@ def resolve_incident(
     now = timezone.now()
     before = {"status": incident.status, "resolved_at": None}
     if public and not message.strip():
-        raise DomainError(
-            "Write the public closing update customers will read.", field="message"
-        )
+        raise DomainError("Write the public closing update customers will read.", field="message")
     if message.strip():
         StatusUpdate.objects.create(
             incident=incident,

@@ -10,7 +10,6 @@ from django import forms
 from portal.reports import exporters
 from portal.reports.periods import Period
 
-
 DEFAULT_DAYS = 90
 
 

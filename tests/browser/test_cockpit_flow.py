@@ -170,9 +170,10 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
 
     # Post-mortem: open it, write it, submit for review, publish
     flow.click("#incident-admin-postmortems-postmortem-for-incident")
-    if page.locator("form input[type=submit]").count() and not page.locator(
-        "#id_root_cause"
-    ).count():
+    if (
+        page.locator("form input[type=submit]").count()
+        and not page.locator("#id_root_cause").count()
+    ):
         flow.click("form input[type=submit]")
     for name, text in (
         ("summary", "Checkout failed for 40 minutes."),
@@ -189,7 +190,7 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
         s.add(new Option(label, id, true, true)); s.dispatchEvent(new Event('change')); }""",
         [str(founder.pk), "founder"],
     )
-    due = (datetime.date.today() + datetime.timedelta(days=14)).isoformat()
+    due = (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=14)).isoformat()
     page.fill("#id_action_items-0-due_date", due)
     page.evaluate(
         """(id) => { const s = document.querySelector('#id_submit_reviewers');

@@ -11,7 +11,6 @@ from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.comms.placeholders import blank_placeholders, fill, incident_values
 from incidents.exceptions import DomainError
 from incidents.services import update_incident_details
-from portal.actors import Actor
 
 pytestmark = pytest.mark.django_db
 
@@ -111,5 +110,3 @@ def test_seen_4_compose_shows_the_blanks_and_send_needs_the_confirmation(
     response = client.post(url, {**data, "allow_blanks": "on"})
     assert response.status_code == 302
     assert CommsMessage.objects.count() == 1
-
-

@@ -122,9 +122,7 @@ def test_assign_role(admin_client: Any, declare: Any, responder: Any) -> None:
 
 def test_assign_unknown_user_is_a_form_error(admin_client: Any, declare: Any) -> None:
     incident = declare("SEV-2")
-    response = admin_client.post(
-        view_url("assign_role", incident), {"scribe": "999"}
-    )
+    response = admin_client.post(view_url("assign_role", incident), {"scribe": "999"})
     assert response.status_code == 200
     assert "scribe" in response.context["form"].errors
 

@@ -72,9 +72,7 @@ def test_seen_1_admin_resolve_of_sev1_shows_the_duties_and_needs_the_reason(
     assert "Unmet: Status page" in page
     assert "A post-mortem, due 5 business days after resolution." in page
     # Submitting without a reason re-renders the form with the error on the reason field
-    response = client.post(
-        view_url("resolve", incident), {"message": "All fixed.", "public": "on"}
-    )
+    response = client.post(view_url("resolve", incident), {"message": "All fixed.", "public": "on"})
     assert response.status_code == 200
     assert "The playbook still requires: Customer email" in response.content.decode()
     incident.refresh_from_db()
@@ -134,9 +132,7 @@ def test_seen_1_a_closed_incident_shows_no_live_countdown(
     assert "due in" not in listing
 
 
-def test_seen_1_closing_retires_the_deadlines_still_running(
-    declare: Any, founder: Any
-) -> None:
+def test_seen_1_closing_retires_the_deadlines_still_running(declare: Any, founder: Any) -> None:
     actor = Actor.for_user(founder)
     incident = _sev1(declare, founder)
     services.resolve_incident(incident=incident, actor=actor, unmet_comms_reason="test")
@@ -255,9 +251,7 @@ def test_countdown_words_and_colour_agree() -> None:
     )
 
 
-def test_cockpit_countdown_class_matches_its_words(
-    client: Any, declare: Any, founder: Any
-) -> None:
+def test_cockpit_countdown_class_matches_its_words(client: Any, declare: Any, founder: Any) -> None:
     client.force_login(founder)
     incident = declare("SEV-2", actor=Actor.for_user(founder))
     Deadline.objects.filter(incident=incident, kind=DeadlineKind.ACKNOWLEDGE).update(
@@ -285,7 +279,9 @@ def test_cockpit_page_query_count_does_not_grow_with_the_timeline(
         client.get(change_url(incident))
     for n in range(15):
         services.add_note(incident=incident, actor=actor, text=f"note {n}")
-        services.post_status_update(incident=incident, actor=actor, status="investigating", message=f"u{n}")
+        services.post_status_update(
+            incident=incident, actor=actor, status="investigating", message=f"u{n}"
+        )
     with CaptureQueriesContext(connection) as many:
         client.get(change_url(incident))
     assert len(many) == len(few), "\n".join(q["sql"][:150] for q in many.captured_queries)

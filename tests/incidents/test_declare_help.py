@@ -30,7 +30,8 @@ def test_seen_10_a_full_outage_suggestion_never_reads_at_most_25_percent(policy:
     suggestion = suggest_severity(
         policy, IncidentFacts(customers_affected_pct=Decimal("100"), production_outage=True)
     )
-    assert suggestion.level is not None and suggestion.level.code == "SEV-1"
+    assert suggestion.level is not None
+    assert suggestion.level.code == "SEV-1"
     text = "; ".join(suggestion.reasons)
     assert "≤ 25%" not in text
     assert "SEV-3" not in text
@@ -39,5 +40,6 @@ def test_seen_10_a_full_outage_suggestion_never_reads_at_most_25_percent(policy:
 
 def test_seen_10_numeric_reason_is_the_stored_rule(policy: Any) -> None:
     suggestion = suggest_severity(policy, IncidentFacts(customers_affected_pct=Decimal("10")))
-    assert suggestion.level is not None and suggestion.level.code == "SEV-3"
+    assert suggestion.level is not None
+    assert suggestion.level.code == "SEV-3"
     assert suggestion.reasons == ["Customers affected (%) 10 > 0 ⇒ SEV-3"]

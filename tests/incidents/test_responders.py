@@ -30,7 +30,9 @@ def test_seen_7_add_responder_creates_a_staff_responder_offered_in_role_pickers(
         )
     assert response.status_code == 302
     dana = get_user_model().objects.get(username="dana")
-    assert dana.is_staff and dana.is_active and not dana.has_usable_password()
+    assert dana.is_staff
+    assert dana.is_active
+    assert not dana.has_usable_password()
     assert list(dana.groups.values_list("name", flat=True)) == ["Responders"]
     # The invitation link went out (email is configured in tests: locmem)
     assert len(mail.outbox) == 1
@@ -90,9 +92,7 @@ def test_seen_7_several_roles_in_one_submit(
     } <= current
 
 
-def test_seen_7_empty_role_form_says_what_to_do(
-    client: Any, founder: Any, declare: Any
-) -> None:
+def test_seen_7_empty_role_form_says_what_to_do(client: Any, founder: Any, declare: Any) -> None:
     client.force_login(founder)
     incident = declare("SEV-2", actor=Actor.for_user(founder))
     response = client.post(view_url("assign_role", incident), {})

@@ -17,9 +17,7 @@ from portal.actors import Actor
 pytestmark = pytest.mark.django_db
 
 
-def test_admin_home_shows_what_is_happening_now(
-    client: Any, founder: Any, declare: Any
-) -> None:
+def test_admin_home_shows_what_is_happening_now(client: Any, founder: Any, declare: Any) -> None:
     client.force_login(founder)
     actor = Actor.for_user(founder)
     open_one = declare("SEV-1", title="Checkout down", actor=actor)

@@ -20,9 +20,7 @@ def test_dashboard_shows_detection_source_labels_not_raw_values(
     assert "monitoring_alert" not in page
 
 
-def test_exports_page_says_empty_dates_mean_the_last_90_days(
-    client: Any, founder: Any
-) -> None:
+def test_exports_page_says_empty_dates_mean_the_last_90_days(client: Any, founder: Any) -> None:
     client.force_login(founder)
     page = client.get("/admin/reports/exportrecord/exports/").content.decode()
     today = datetime.datetime.now(datetime.UTC).date()
