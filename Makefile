@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PRESET ?= founder-24x7
+# `make run DEMO=1` adds demo incidents (never paging, never on /status/); default: none.
+DEMO ?=
 # Links the portal prints and sends (admin login, ack links) point at this server.
 export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
@@ -20,12 +22,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Migrate, load the default policy and demo data, install the task schedules.
+# Migrate, load the default policy, install the task schedules, print the admin login
+# (and load demo data when DEMO=1).
 setup: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py loadpolicy $(PRESET)
 	$(PY) manage.py setup_schedules
-	$(PY) manage.py demo
+	$(PY) manage.py demo $(if $(filter 1 yes true,$(DEMO)),,--login-only)
 
 # Web server and django-q2 worker together; Ctrl-C stops both.
 run: setup

@@ -64,6 +64,11 @@ def ensure_next_drill(*, actor: Actor, today: datetime.date | None = None) -> Dr
         .first()
     )
     planned_on = add_quarter(_held_on(last)) if last else add_quarter(today)
+    if planned_on < today:
+        # The last drill is more than a quarter old: the next one is overdue. Plan it
+        # soon, leaving the facilitator the reminder's notice, never on a date already
+        # past (a reminder naming a date six months ago helps nobody, issue 15).
+        planned_on = today + datetime.timedelta(days=reminder_days())
     try:
         with transaction.atomic():
             return plan_drill(
@@ -151,7 +156,10 @@ def flag_drill_gaps(*, actor: Actor, today: datetime.date | None = None) -> list
     }
     known = set(DrillGap.objects.values_list("quarter_start", flat=True))
     next_drill = (
-        Drill.objects.filter(Q(status=DrillStatus.PLANNED)).select_related("facilitator").first()
+        Drill.objects.filter(Q(status=DrillStatus.PLANNED))
+        .select_related("facilitator")
+        .order_by("planned_on", "id")
+        .first()
     )
     flagged = []
     for quarter in _quarters_between(max(first, earliest), this_quarter):
@@ -169,7 +177,12 @@ def flag_drill_gaps(*, actor: Actor, today: datetime.date | None = None) -> list
             body=(
                 f"The playbook asks for a drill every quarter; none was held in {gap.quarter_label}. "
                 + (
-                    f"The next one is planned on {next_drill.planned_on:%Y-%m-%d}."
+                    (
+                        f"The next one is planned on {next_drill.planned_on:%Y-%m-%d}."
+                        if next_drill.planned_on >= today
+                        else f"The drill planned on {next_drill.planned_on:%Y-%m-%d} is "
+                        "overdue: hold it now or plan a new date."
+                    )
                     if next_drill
                     else "No drill is planned."
                 )

@@ -345,5 +345,12 @@ def complete_drill(
     )
     record_changed(actor, drill, before, extra=filed)
     if incident.status in OPEN_STATUSES:
-        resolve_incident(incident=incident, actor=actor, message=f"Drill #{drill.pk} completed.")
+        # Comms the drill did not practise are a finding of the drill, recorded on its
+        # timeline; they never block completing it.
+        resolve_incident(
+            incident=incident,
+            actor=actor,
+            message=f"Drill #{drill.pk} completed.",
+            unmet_comms_reason=f"drill #{drill.pk} ended without them (a drill finding).",
+        )
     return drill

@@ -28,3 +28,23 @@ def register_incident_button(
     entry = (label, url_name, needs_open_incident)
     if entry not in INCIDENT_BUTTONS:
         INCIDENT_BUTTONS.append(entry)
+
+
+# Callables (incident) -> str offering the status page's "resolved" text on the resolve
+# form (comms fills its template); the first non-empty answer is used.
+RESOLVE_TEXT_PROVIDERS: list[Any] = []
+
+
+def register_resolve_text(provider: Any) -> Any:
+    """Offer `provider(incident)`'s text as the public closing update when resolving."""
+    if provider not in RESOLVE_TEXT_PROVIDERS:
+        RESOLVE_TEXT_PROVIDERS.append(provider)
+    return provider
+
+
+def resolve_text(incident: Any) -> str:
+    for provider in RESOLVE_TEXT_PROVIDERS:
+        text = provider(incident)
+        if text:
+            return str(text)
+    return ""

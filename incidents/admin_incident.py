@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from incidents import admin_extensions, services
 from incidents.admin_incident_views import IncidentFlowViews
-from incidents.choices import CommsChannel, DeadlineKind
+from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label
 from incidents.forms import IncidentChangeForm
 from incidents.models import (
     Deadline,
@@ -42,20 +42,10 @@ def humanize_minutes(delta: datetime.timedelta) -> str:
 
 
 def countdown(due_at: datetime.datetime | None, now: datetime.datetime) -> tuple[str, bool]:
-    """("in 12 min", False) before the deadline, ("overdue 5 min", True) after it."""
+    """("due in 12 min", False) before the deadline, ("missed 5 min ago", True) after it."""
     if due_at is None:
         return "", False
-    if due_at >= now:
-        return f"in {humanize_minutes(due_at - now)}", False
-    return f"overdue {humanize_minutes(now - due_at)}", True
-
-
-def deadline_kind_label(kind: str) -> str:
-    """A label for `Incident.next_deadline_kind` ("ack", "comms:status_page"…)."""
-    if kind.startswith("comms:"):
-        channel = kind.split(":", 1)[1]
-        return CommsChannel(channel).label if channel in CommsChannel.values else channel
-    return DeadlineKind(kind).label if kind in DeadlineKind.values else kind
+    return countdown_words(due_at, now)
 
 
 def render_countdown(due_at: datetime.datetime | None, label: str = "") -> str:
@@ -69,7 +59,9 @@ def render_countdown(due_at: datetime.datetime | None, label: str = "") -> str:
             prefix,
             text,
         )
-    return format_html('<span class="deadline-pending">{}{}</span>', prefix, text)
+    return format_html(
+        '<span class="deadline-pending" style="color:#1d6b32">{}{}</span>', prefix, text
+    )
 
 
 class SeverityCodeFilter(admin.SimpleListFilter):
@@ -154,7 +146,7 @@ class DeadlineInline(ReadOnlyInline):
         "due_at",
         "countdown",
         "met_at",
-        "missed",
+        "on_time",
         "superseded_at",
     )
     ordering = ("superseded_at", "due_at", "id")
@@ -165,9 +157,14 @@ class DeadlineInline(ReadOnlyInline):
             return "—"
         return render_countdown(obj.due_at)
 
-    @admin.display(description="missed", boolean=True)
-    def missed(self, obj: Deadline) -> bool:
-        return obj.missed_recorded_at is not None or obj.is_missed(timezone.now())
+    @admin.display(description="on time", boolean=True)
+    def on_time(self, obj: Deadline) -> bool | None:
+        """Green ✓ met on time, red ✗ missed, grey ? still open (the icons mean what they show)."""
+        if obj.missed_recorded_at is not None or obj.is_missed(timezone.now()):
+            return False
+        if obj.met_at is not None:
+            return True
+        return None
 
 
 class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
@@ -190,7 +187,10 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     actions = ("acknowledge_selected", "resolve_selected", "cancel_selected")
-    base_inlines = (DeadlineInline, StatusUpdateInline, RoleAssignmentInline, TimelineInline)
+    # Deadlines, updates, roles and the timeline are the cockpit's own panels
+    # (admin/incidents/incident/change_form.html); add-on inlines (comms sent, pages,
+    # alerts, post-mortem) follow them.
+    base_inlines: tuple[Any, ...] = ()
     readonly_fields = (
         "ref",
         "severity",
@@ -238,6 +238,10 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
             },
         ),
         (
+            "Customer facts (the only source of customer-facing template text)",
+            {"fields": ("what_is_broken", "customer_impact")},
+        ),
+        (
             "Facts",
             {
                 "fields": (
@@ -283,7 +287,7 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
 
     @admin.display(description="next deadline", ordering="next_deadline_at")
     def next_deadline(self, obj: Incident) -> str:
-        if obj.next_deadline_at is None:
+        if obj.next_deadline_at is None or obj.status in FINISHED:
             return "—"
         return render_countdown(obj.next_deadline_at, deadline_kind_label(obj.next_deadline_kind))
 
@@ -302,6 +306,18 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Incidents are a record: cancel one declared by mistake, never delete it."""
         return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """A closed or cancelled incident is a record: every field read-only."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status in FINISHED:
+            return fields + tuple(
+                name
+                for _, options in self.fieldsets
+                for name in options["fields"]
+                if name not in fields
+            )
+        return fields
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
         return [*self.base_inlines, *admin_extensions.INCIDENT_INLINES]

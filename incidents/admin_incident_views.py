@@ -21,14 +21,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 
 from incidents import admin_extensions, services
-from incidents.choices import OPEN_STATUSES, IncidentStatus
+from incidents.choices import OPEN_STATUSES, IncidentRole, IncidentStatus
 from incidents.classification import IncidentFacts, suggest_severity
+from incidents.closing_duties import closing_duties
+from incidents.cockpit import FINISHED, cockpit_context
 from incidents.exceptions import DomainError
 from incidents.forms import (
     AcknowledgeForm,
+    AddResponderForm,
     AssignRoleForm,
     CancelForm,
     ChangeSeverityForm,
@@ -36,10 +40,12 @@ from incidents.forms import (
     PostUpdateForm,
     ResolveForm,
     add_domain_error,
+    role_assignments,
 )
 from incidents.models import Incident, PolicyVersion
 from incidents.selectors import active_policy_version
 from portal.actors import Actor
+from portal.responders import add_responder
 
 ACTION_TEMPLATE = "admin/incidents/incident/action_form.html"
 DECLARE_TEMPLATE = "admin/incidents/incident/declare.html"
@@ -70,7 +76,7 @@ BUTTON_LABELS = {
     "change_severity": "Change severity",
     "resolve": "Resolve",
     "cancel": "Cancel incident",
-    "assign_role": "Assign role",
+    "assign_role": "Assign roles",
 }
 
 
@@ -92,7 +98,24 @@ class IncidentFlowViews(admin.ModelAdmin):
         incident = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if incident is not None:
-            extra_context["incident_buttons"] = self.buttons_for(request, incident)
+            finished = incident.status in FINISHED
+            can_change = self.has_change_permission(request, incident)
+            extra_context.update(
+                incident_buttons=self.buttons_for(request, incident),
+                cockpit=cockpit_context(incident),
+                title=f"{incident.ref} · {incident.title}",
+                note_url=reverse("admin:incidents_incident_note", args=[incident.pk]),
+                can_note=can_change and incident.status != IncidentStatus.CANCELLED,
+                edit_open=request.GET.get("edit") == "1",
+                has_editable_facts=can_change and not finished,
+            )
+            if finished:
+                # A closed record is read, not edited: no save buttons (issue 15).
+                extra_context.update(
+                    show_save=False,
+                    show_save_and_continue=False,
+                    show_save_and_add_another=False,
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def buttons_for(self, request: HttpRequest, incident: Incident) -> list[dict[str, Any]]:
@@ -108,6 +131,7 @@ class IncidentFlowViews(admin.ModelAdmin):
                         "url": url,
                         "dom_id": "incident-" + name.replace("_", "-"),
                         "post": name == "acknowledge",
+                        "primary": name in ("acknowledge", "post_update", "resolve"),
                     }
                 )
         for label, url_name, needs_open in admin_extensions.INCIDENT_BUTTONS:
@@ -132,8 +156,16 @@ class IncidentFlowViews(admin.ModelAdmin):
             ("resolve", self.resolve_view),
             ("cancel", self.cancel_view),
             ("assign_role", self.assign_role_view),
+            ("note", self.note_view),
         ]
-        urls = [path("declare/", wrap(self.declare_view), name="incidents_incident_declare")]
+        urls = [
+            path("declare/", wrap(self.declare_view), name="incidents_incident_declare"),
+            path(
+                "add-responder/",
+                wrap(self.add_responder_view),
+                name="incidents_incident_add_responder",
+            ),
+        ]
         for name, view in views:
             route = "<path:object_id>/{}/".format(name.replace("_", "-"))
             urls.append(path(route, wrap(view), name=f"incidents_incident_{name}"))
@@ -184,7 +216,12 @@ class IncidentFlowViews(admin.ModelAdmin):
                 if response is not None:
                     return response
         context = self._context(
-            request, "Declare incident", form=form, suggestion=suggestion, version=version
+            request,
+            "Declare incident",
+            form=form,
+            suggestion=suggestion,
+            version=version,
+            levels=list(version.levels.order_by("rank")) if version is not None else [],
         )
         return TemplateResponse(request, DECLARE_TEMPLATE, context)
 
@@ -198,6 +235,8 @@ class IncidentFlowViews(admin.ModelAdmin):
                 title=data["title"],
                 severity=data["severity"],
                 summary=data["summary"],
+                what_is_broken=data["what_is_broken"],
+                customer_impact=data["customer_impact"],
                 environment=data["environment"],
                 detection_source=data["detection_source"],
                 services=data["services"],
@@ -239,6 +278,7 @@ class IncidentFlowViews(admin.ModelAdmin):
         perform: Callable[[Incident, dict[str, Any], Actor], str],
         form_kwargs: Callable[[Incident], dict[str, Any]] | None = None,
         initial: Callable[[Incident], dict[str, Any]] | None = None,
+        extra: Callable[[Incident], dict[str, Any]] | None = None,
     ) -> HttpResponse:
         """GET shows the form; POST calls the service, reporting a DomainError on its field."""
         incident = self.get_object(request, unquote(object_id))
@@ -268,6 +308,7 @@ class IncidentFlowViews(admin.ModelAdmin):
             original=incident,
             change_url=change_url,
             submit_label=BUTTON_LABELS[name],
+            **(extra(incident) if extra else {}),
         )
         return TemplateResponse(request, ACTION_TEMPLATE, context)
 
@@ -320,14 +361,35 @@ class IncidentFlowViews(admin.ModelAdmin):
         )
 
     def resolve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Resolve, showing what the playbook still requires (issue 15); the service enforces it."""
+
         def perform(incident: Incident, data: dict[str, Any], actor: Actor) -> str:
             incident = services.resolve_incident(
-                incident=incident, actor=actor, message=data["message"]
+                incident=incident,
+                actor=actor,
+                message=data["message"],
+                public=data["public"],
+                unmet_comms_reason=data["unmet_comms_reason"],
             )
-            return f"{incident.ref} resolved ({incident.get_status_display().lower()})."
+            if incident.status == IncidentStatus.CLOSED:
+                return f"{incident.ref} resolved and closed (no post-mortem is required)."
+            return f"{incident.ref} resolved; its post-mortem is due next."
+
+        def initial(incident: Incident) -> dict[str, Any]:
+            duties = closing_duties(incident)
+            return {
+                "message": admin_extensions.resolve_text(incident),
+                "public": duties.public_closing_update,
+            }
 
         return self._incident_action(
-            request, object_id, name="resolve", form_class=ResolveForm, perform=perform
+            request,
+            object_id,
+            name="resolve",
+            form_class=ResolveForm,
+            perform=perform,
+            initial=initial,
+            extra=lambda i: {"duties": closing_duties(i)},
         )
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -341,14 +403,93 @@ class IncidentFlowViews(admin.ModelAdmin):
 
     def assign_role_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         def perform(incident: Incident, data: dict[str, Any], actor: Actor) -> str:
-            services.assign_role(
-                incident=incident, actor=actor, role=data["role"], user=data["user"]
+            done = services.assign_roles(
+                incident=incident, actor=actor, assignments=role_assignments(data)
             )
-            return f"{data['user'].get_username()} assigned on {incident.ref}."
+            if not done:
+                return f"Nothing changed on {incident.ref}: they already hold those roles."
+            return f"On {incident.ref}: " + "; ".join(
+                f"{IncidentRole(role).label}: {user.get_username()}" for role, user in done
+            )
+
+        def initial(incident: Incident) -> dict[str, Any]:
+            values: dict[str, Any] = {"investigator": []}
+            for a in incident.role_assignments.filter(relieved_at__isnull=True):
+                if a.role == IncidentRole.INVESTIGATOR:
+                    values["investigator"].append(a.user_id)
+                else:
+                    values[a.role] = a.user_id
+            return values
+
+        def extra(incident: Incident) -> dict[str, Any]:
+            if not request.user.has_perm("auth.add_user"):
+                return {}
+            url = reverse("admin:incidents_incident_add_responder")
+            return {"add_responder_url": f"{url}?next={request.path}"}
 
         return self._incident_action(
-            request, object_id, name="assign_role", form_class=AssignRoleForm, perform=perform
+            request,
+            object_id,
+            name="assign_role",
+            form_class=AssignRoleForm,
+            perform=perform,
+            initial=initial,
+            extra=extra,
         )
+
+    def add_responder_view(self, request: HttpRequest) -> HttpResponse:
+        """Create a staff user in Responders and, when email is set up, invite them."""
+        if not request.user.has_perm("auth.add_user"):
+            raise PermissionDenied
+        form = AddResponderForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                result = add_responder(actor=Actor.for_request(request), **form.cleaned_data)
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                note = (
+                    f" An invitation to set a password went to {result.user.email}."
+                    if result.invited
+                    else " Email is not configured: give them this link to set a password: "
+                    + result.invitation_url
+                )
+                self.message_user(
+                    request,
+                    f"{result.user.get_username()} added to Responders.{note}",
+                    messages.SUCCESS,
+                )
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                    target = reverse("admin:index")
+                return HttpResponseRedirect(target)
+        context = self._context(
+            request,
+            "Add responder",
+            form=form,
+            submit_label="Add responder",
+            change_url=request.GET.get("next") or reverse("admin:index"),
+        )
+        return TemplateResponse(request, ACTION_TEMPLATE, context)
+
+    def note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The cockpit's one-line note box: POST only, back to the incident."""
+        incident = self.get_object(request, unquote(object_id))
+        if incident is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if not self.has_change_permission(request, incident):
+            raise PermissionDenied
+        change_url = reverse("admin:incidents_incident_change", args=[incident.pk])
+        if request.method != "POST":
+            return HttpResponseRedirect(change_url)
+        text = request.POST.get("text", "")
+        try:
+            services.add_note(incident=incident, actor=Actor.for_request(request), text=text)
+        except DomainError as exc:
+            self.message_user(request, f"Note not added: {exc.message}", messages.ERROR)
+        else:
+            self.message_user(request, "Note added to the timeline.", messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
 
     # --- bulk actions ------------------------------------------------------------
 

@@ -42,8 +42,33 @@ def _matches(rule: ClassificationRule, facts: IncidentFacts) -> bool:
     }[RuleOperator(op)]
 
 
+def _plain(number: Decimal) -> str:
+    """100, 25.5 — never 1E+2."""
+    text = format(number.normalize(), "f")
+    return text
+
+
+def reason_for(rule: ClassificationRule, facts: IncidentFacts) -> str:
+    """Why `rule` matched, written from the stored rule itself.
+
+    A numeric rule reads as its comparison with the actual value ("Customers
+    affected (%) 100 > 0 ⇒ SEV-3"), never as its free-text description, which may
+    say something else (a rule stored as `> 0` described as "≤ 25%", issue 15).
+    """
+    if rule.operator in (RuleOperator.IS_TRUE, RuleOperator.IS_FALSE):
+        return rule.description or str(rule)
+    value = getattr(facts, rule.fact)
+    shown = _plain(Decimal(value)) if value is not None else "?"
+    limit = _plain(rule.value) if rule.value is not None else "?"
+    return (
+        f"{rule.get_fact_display()} {shown} {rule.get_operator_display()} {limit}"
+        f" ⇒ {rule.level.code}"
+    )
+
+
 def suggest_severity(version: PolicyVersion, facts: IncidentFacts) -> Suggestion:
-    """The worst level any rule puts the facts at, with every matching rule as a reason.
+    """The worst level any rule puts the facts at; the reasons are the rules that put it
+    there (rules pointing at a milder level explain nothing about the suggestion).
 
     Confirmed data loss always suggests the worst level, rule or not (SPEC §2).
     """
@@ -51,12 +76,17 @@ def suggest_severity(version: PolicyVersion, facts: IncidentFacts) -> Suggestion
     if not levels:
         return Suggestion(level=None, reasons=["The policy has no severity levels."])
     best: SeverityLevel | None = None
-    reasons: list[str] = []
-    for rule in version.rules.select_related("level").order_by("level__rank", "id"):
-        if _matches(rule, facts):
-            reasons.append(rule.description or str(rule))
-            if best is None or rule.level.rank < best.rank:
-                best = rule.level
+    matched = [
+        rule
+        for rule in version.rules.select_related("level").order_by("level__rank", "id")
+        if _matches(rule, facts)
+    ]
+    for rule in matched:
+        if best is None or rule.level.rank < best.rank:
+            best = rule.level
+    reasons = [
+        reason_for(rule, facts) for rule in matched if best is not None and rule.level_id == best.pk
+    ]
     if facts.data_loss and (best is None or best.rank != levels[0].rank):
         best = levels[0]
         reasons.append(f"Confirmed data loss or leak ⇒ {best.code}, the worst level.")

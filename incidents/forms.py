@@ -36,7 +36,20 @@ def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
 
 
 def staff_users() -> Any:
-    return get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    """Everyone who may hold an incident role: active staff, and every active member of
+    the Responders or Founders groups (a new responder is offered without ticking
+    "Staff status" first, issue 15)."""
+    from django.db.models import Q
+
+    from portal.audit.roles import FOUNDERS, RESPONDERS
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_staff=True) | Q(groups__name__in=(RESPONDERS, FOUNDERS)))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def level_choices(version: PolicyVersion | None) -> list[tuple[str, str]]:
@@ -54,7 +67,24 @@ class DeclareIncidentForm(forms.Form):
         required=False,
         help_text="Leave empty and press “Suggest severity” to get one from the facts below.",
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Internal summary",
+        help_text="For the team only: never copied into customer text.",
+    )
+    what_is_broken = forms.CharField(
+        max_length=200,
+        required=False,
+        label="What is broken (for customers)",
+        help_text="In customers' words, e.g. “card payments at checkout”. Fills {what_is_broken}.",
+    )
+    customer_impact = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Customer-facing impact",
+        help_text="What customers experience, e.g. “failed payments”. Fills {impact}.",
+    )
     environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
     detection_source = forms.ChoiceField(
         choices=DetectionSource.choices, initial=DetectionSource.MANUAL
@@ -101,9 +131,20 @@ class ChangeSeverityForm(forms.Form):
 
 class ResolveForm(forms.Form):
     message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text="Optional closing update.",
+        label="Closing update",
+        help_text="What customers read last. Pre-filled from the status page's resolved template.",
+    )
+    public = forms.BooleanField(
+        required=False, label="Post it on the public status page", initial=True
+    )
+    unmet_comms_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Why the required comms are not sent",
+        help_text="Needed only when the playbook's customer comms are still unmet; "
+        "written on the timeline.",
     )
 
 
@@ -119,13 +160,76 @@ class AcknowledgeForm(forms.Form):
     """No input: the POST itself says “I am on it”."""
 
 
+SINGLE_ROLES = (
+    IncidentRole.COMMANDER,
+    IncidentRole.COMMS_LEAD,
+    IncidentRole.SCRIBE,
+    IncidentRole.OPS,
+)
+
+
+def role_assignments(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(role, user) pairs from `AssignRoleForm.cleaned_data`."""
+    pairs: list[tuple[str, Any]] = [
+        (role.value, data[role.value]) for role in SINGLE_ROLES if data.get(role.value) is not None
+    ]
+    return pairs + [(IncidentRole.INVESTIGATOR.value, u) for u in data.get("investigator", [])]
+
+
 class AssignRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=IncidentRole.choices)
-    user = forms.ModelChoiceField(queryset=staff_users())
+    """Every role in one submit: one picker per role (investigators: several people)."""
+
+    investigator = forms.ModelMultipleChoiceField(
+        queryset=staff_users(),
+        required=False,
+        label="Investigators",
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["user"]).queryset = staff_users()
+        people = staff_users()
+        for role in reversed(SINGLE_ROLES):
+            self.fields = {
+                role.value: forms.ModelChoiceField(
+                    queryset=people, required=False, label=role.label
+                ),
+                **self.fields,
+            }
+        cast(forms.ModelMultipleChoiceField, self.fields["investigator"]).queryset = people
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not role_assignments(data):
+            raise forms.ValidationError("Pick someone for at least one role.")
+        return data
+
+
+class AddResponderForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False, help_text="The invitation link goes here.")
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+
+
+class LinesField(forms.CharField):
+    """A list of strings edited one per line (runbook links), never shown as raw JSON."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            return [str(item).strip() for item in value if str(item).strip()]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial or []) != self.to_python(data)
 
 
 class IncidentChangeForm(forms.ModelForm):
@@ -138,6 +242,7 @@ class IncidentChangeForm(forms.ModelForm):
     """
 
     request: Any = None  # set by IncidentAdmin.get_form
+    runbook_links = LinesField(required=False, help_text="One link per line.")
 
     class Meta:
         model = Incident

@@ -1,7 +1,8 @@
-"""Demo data for `make run`: an admin login, services and a few incidents.
+"""Demo data for `make run DEMO=1`: an admin login, services and a few incidents.
 
 Idempotent: the admin keeps its password (kept in var/admin-password.txt so it can
-be printed again); incidents are added only to an empty portal.
+be printed again); incidents are added only to an empty portal. Demo incidents are
+marked `is_demo`: never on the public status page, never paging anyone.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def load_core_demo(*, actor: Actor) -> list[str]:
         summary="Stripe webhook receiver returns 500; renewals are not recorded.",
         critical_flow_broken=True,
         detection_source="error_tracker",
+        is_demo=True,
     )
     services.acknowledge_incident(incident=old, actor=actor)
     services.post_status_update(
@@ -86,7 +88,12 @@ def load_core_demo(*, actor: Actor) -> list[str]:
         message="A bad deploy broke webhook signature checks.",
         public=True,
     )
-    services.resolve_incident(incident=old, actor=actor, message="Rolled back; renewals replayed.")
+    services.resolve_incident(
+        incident=old,
+        actor=actor,
+        message="Rolled back; renewals replayed.",
+        unmet_comms_reason="Demo data: nothing is sent to customers.",
+    )
     refs.append(old.ref)
     current = services.declare_incident(
         actor=actor,
@@ -96,6 +103,7 @@ def load_core_demo(*, actor: Actor) -> list[str]:
         summary="p99 latency on /api is above 5 s for 30 % of requests.",
         customers_affected_pct=30,
         detection_source="monitoring_alert",
+        is_demo=True,
     )
     services.acknowledge_incident(incident=current, actor=actor)
     services.post_status_update(
@@ -115,9 +123,22 @@ def load_core_demo(*, actor: Actor) -> list[str]:
         services=[web],
         customer_facing=False,
         detection_source="customer_report",
+        is_demo=True,
     )
     refs.append(small.ref)
     return refs
+
+
+def ensure_login() -> dict[str, Any]:
+    """Without demo data (`make run`): the policy in force and an admin login, nothing else."""
+    from incidents.choices import PolicyStatus
+    from incidents.models import PolicyVersion
+    from incidents.policies import load_preset
+
+    if not PolicyVersion.objects.filter(status=PolicyStatus.ACTIVE).exists():
+        load_preset("founder-24x7", actor=Actor.system("demo"))
+    user, password = ensure_admin()
+    return {"username": user.get_username(), "password": password, "incidents": []}
 
 
 def load_demo() -> dict[str, Any]:
@@ -139,7 +160,7 @@ def load_demo() -> dict[str, Any]:
             continue
         module.load_demo(actor=actor)
     if refs:
-        # Declared last, once on-call and channels exist: the worker visibly pages for it.
+        # A demo SEV-1 to look at; marked demo, it pages nobody and stays off /status/.
         sev1 = services.declare_incident(
             actor=Actor.system("demo"),
             title="Primary database unreachable",
@@ -147,6 +168,7 @@ def load_demo() -> dict[str, Any]:
             production_outage=True,
             detection_source="monitoring_alert",
             services=list(Service.objects.filter(slug="api")),
+            is_demo=True,
         )
         refs.append(sev1.ref)
     return {"username": user.get_username(), "password": password, "incidents": refs}

@@ -1,9 +1,22 @@
 """URL map: admin, REST API, integration endpoints, public pages."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
+    # A new responder's invitation link sets their password (Django's own views and
+    # the admin's templates); see portal.responders.
+    path(
+        "admin/invitation/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/invitation/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("api/", include("portal.api.urls")),
     # Alert ingestion endpoints (SPEC §6); authenticated by the integration key.

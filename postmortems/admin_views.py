@@ -40,6 +40,11 @@ class PostMortemViewsMixin(_Base):
             ),
             path("<int:pk>/revise/", wrap(self.revise_view), name="postmortems_postmortem_revise"),
             path("patterns/", wrap(self.patterns_view), name="postmortems_postmortem_patterns"),
+            path(
+                "<int:pk>/export/<str:fmt>/",
+                wrap(self.export_view),
+                name="postmortems_postmortem_export",
+            ),
             *super().get_urls(),
         ]
 
@@ -100,6 +105,26 @@ class PostMortemViewsMixin(_Base):
             "title": f"New revision of the post-mortem of {pm.incident.ref}",
         }
         return TemplateResponse(request, "admin/postmortems/postmortem/revise.html", context)
+
+    def export_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+        """The post-mortem page's export buttons: one document, Markdown, HTML or PDF."""
+        from postmortems import exports
+        from postmortems.selectors import postmortem_by_ref
+
+        pm = get_object_or_404(PostMortem.objects.select_related("incident"), pk=pk)
+        if not self.has_view_permission(request, pm):
+            return HttpResponse(status=403)
+        try:
+            content, content_type, name = exports.export(postmortem_by_ref(pm.incident.ref), fmt)
+        except DomainError as exc:
+            report_error(self, request, exc)
+            return HttpResponseRedirect(
+                reverse("admin:postmortems_postmortem_change", args=[pm.pk])
+            )
+        response = HttpResponse(content, content_type=content_type)
+        disposition = "inline" if fmt == "html" else "attachment"
+        response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+        return response
 
     def patterns_view(self, request: HttpRequest) -> HttpResponse:
         report = pattern_report(today=timezone.now().date())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -44,7 +45,7 @@ def human_duration(delta: datetime.timedelta | None) -> str:
     return " ".join(parts)
 
 
-def context(postmortem: PostMortem) -> dict[str, Any]:
+def context(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> dict[str, Any]:
     incident = postmortem.incident
     impact = postmortem.revenue_impact
     return {
@@ -76,7 +77,9 @@ def context(postmortem: PostMortem) -> dict[str, Any]:
             for i in postmortem.action_items.all()
         ],
         "services": ", ".join(s.name for s in incident.services.all()),
-        "generated": utc(timezone.now()),
+        "customer_impact": postmortem.customer_impact_summary,
+        "title": incident.title,
+        "generated": utc(now or timezone.now()),
     }
 
 
@@ -88,8 +91,8 @@ def _md_cell(text: str) -> str:
     return " ".join((text or "").split()).replace("|", "\\|")
 
 
-def to_markdown(postmortem: PostMortem) -> str:
-    c = context(postmortem)
+def to_markdown(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> str:
+    c = context(postmortem, now=now)
     incident = c["incident"]
     lines = [
         f"# Post-mortem: {incident.ref} — {incident.title}",
@@ -136,11 +139,57 @@ def to_html(postmortem: PostMortem) -> str:
     return render_to_string("postmortems/export.html", context(postmortem))
 
 
-def to_pdf(postmortem: PostMortem) -> bytes:
+# Longer than this, a token (a URL, a pasted log line) gets break opportunities in the
+# PDF: the PDF engine cannot break inside a word, and the text would run off the page.
+PDF_MAX_TOKEN = 45
+_LONG_TOKEN = re.compile(r"\S{" + str(PDF_MAX_TOKEN + 1) + ",}")
+
+
+def soft_break(text: Any) -> Any:
+    """`text` with a space every PDF_MAX_TOKEN characters inside over-long tokens."""
+    if not isinstance(text, str):
+        return text
+
+    def split(match: re.Match[str]) -> str:
+        token = match.group(0)
+        return " ".join(token[i : i + PDF_MAX_TOKEN] for i in range(0, len(token), PDF_MAX_TOKEN))
+
+    return _LONG_TOKEN.sub(split, text)
+
+
+def pdf_context(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """The HTML context with over-long tokens broken, for the PDF only."""
+    c = context(postmortem, now=now)
+    c["sections"] = [(title, soft_break(text)) for title, text in c["sections"]]
+    c["timeline"] = [(at, soft_break(text)) for at, text in c["timeline"]]
+    c["action_items"] = [
+        {
+            **item,
+            "description": soft_break(item["description"]),
+            "ticket_text": soft_break(item["ticket"]),
+        }
+        for item in c["action_items"]
+    ]
+    c["customer_impact"] = soft_break(postmortem.customer_impact_summary)
+    c["title"] = soft_break(postmortem.incident.title)
+    return c
+
+
+def to_pdf(
+    postmortem: PostMortem, *, now: datetime.datetime | None = None, invariant: bool = False
+) -> bytes:
+    """The PDF; `invariant` (with `now`) gives the same bytes for the same data."""
+    from reportlab import rl_config
     from xhtml2pdf import pisa
 
     out = io.BytesIO()
-    result = pisa.CreatePDF(to_html(postmortem), dest=out, encoding="utf-8")
+    html = render_to_string("postmortems/export.html", pdf_context(postmortem, now=now))
+    previous = rl_config.invariant
+    rl_config.invariant = 1 if invariant else previous
+    try:
+        result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    finally:
+        rl_config.invariant = previous
     if result.err:
         raise DomainError("The PDF could not be rendered.", field="format")
     return out.getvalue()

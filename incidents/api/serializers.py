@@ -342,6 +342,16 @@ class ResolveSerializer(serializers.Serializer):
     message = serializers.CharField(
         max_length=MAX_TEXT, allow_blank=True, required=False, default=""
     )
+    public = serializers.BooleanField(
+        required=False, default=False, help_text="Also post `message` on the status page."
+    )
+    unmet_comms_reason = serializers.CharField(
+        max_length=1000,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Required when a mandatory customer-comms deadline is still unmet.",
+    )
 
 
 class CancelSerializer(serializers.Serializer):

@@ -11,12 +11,21 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 
-from incidents.admin_extensions import register_incident_button, register_incident_inline
-from incidents.choices import DeadlineKind
-from incidents.comms.choices import KIND_CHANNEL
+from incidents.admin_extensions import (
+    register_incident_button,
+    register_incident_inline,
+    register_resolve_text,
+)
+from incidents.choices import CommsChannel, DeadlineKind
+from incidents.comms.choices import KIND_CHANNEL, TemplateKind
 from incidents.comms.forms import CommsTemplateForm, ComposeForm
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
-from incidents.comms.placeholders import PLACEHOLDERS, fill, incident_values
+from incidents.comms.placeholders import (
+    PLACEHOLDERS,
+    blank_placeholders,
+    fill,
+    incident_values,
+)
 from incidents.comms.selectors import messages_for_incident, templates_for_incident
 from incidents.comms.services import send_comms
 from incidents.exceptions import DomainError
@@ -110,6 +119,9 @@ class CommsMessageAdmin(admin.ModelAdmin):
             form = self._initial_form(request, templates, values)
         subject = form.data.get("subject", "") if form.is_bound else form.initial.get("subject", "")
         body = form.data.get("body", "") if form.is_bound else form.initial.get("body", "")
+        channel = form.data.get("channel", "") if form.is_bound else form.initial.get("channel", "")
+        if channel == CommsChannel.INTERNAL:
+            values = incident_values(incident, internal=True)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Compose comms: {incident.ref}",
@@ -118,6 +130,7 @@ class CommsMessageAdmin(admin.ModelAdmin):
             "form": form,
             "preview_subject": fill(subject, values),
             "preview_body": fill(body, values),
+            "blanks": blank_placeholders(f"{subject}\n{body}", values),
             "comms_deadlines": [
                 d for d in current_deadlines(incident) if d.kind == DeadlineKind.COMMS
             ],
@@ -136,11 +149,13 @@ class CommsMessageAdmin(admin.ModelAdmin):
             else None
         )
         if template is not None:
+            # The placeholders stay in the text (the preview shows them filled) so that
+            # the send can still tell which of them are empty.
             initial = {
                 "template": template.pk,
                 "channel": KIND_CHANNEL.get(template.kind, ""),
-                "subject": fill(template.subject, values),
-                "body": fill(template.body, values),
+                "subject": template.subject,
+                "body": template.body,
             }
         return ComposeForm(initial=initial, templates=templates)
 
@@ -158,6 +173,7 @@ class CommsMessageAdmin(admin.ModelAdmin):
                 body=data["body"],
                 idempotency_key=data["idempotency_key"],
                 extra_recipients=form.recipient_list(),
+                allow_blanks=data["allow_blanks"],
             )
         except DomainError as exc:
             field = exc.field if exc.field in form.fields else None
@@ -183,6 +199,22 @@ class CommsMessageAdmin(admin.ModelAdmin):
 
 
 register_incident_button("Compose comms", "admin:comms_compose", needs_open_incident=False)
+
+
+def resolved_status_text(incident: Incident) -> str:
+    """The status page's "resolved" template, filled as if resolved now (for the resolve form)."""
+    template = (
+        templates_for_incident(incident).filter(kind=TemplateKind.STATUS_PAGE_RESOLVED).first()
+    )
+    if template is None:
+        return ""
+    values = incident_values(incident)
+    values["status"] = "Resolved"
+    values["end"] = values["now"][:5]
+    return fill(template.body, values)
+
+
+register_resolve_text(resolved_status_text)
 
 
 @admin.register(Subscriber)

@@ -29,6 +29,7 @@ def load_demo(*, actor: Actor) -> None:
         summary="Card payments fail at checkout.",
         services=[services[2]],
         critical_flow_broken=True,
+        is_demo=True,
     )
     namespace = uuid.UUID("6f1f6a52-6d1c-4a8e-9a6b-0c8f1c2f9d10")
     send_comms(
@@ -39,7 +40,10 @@ def load_demo(*, actor: Actor) -> None:
         idempotency_key=uuid.uuid5(namespace, f"{incident.pk}:investigating"),
     )
     resolve_incident(
-        incident=incident, actor=actor, message="Payment provider credentials rotated."
+        incident=incident,
+        actor=actor,
+        message="Payment provider credentials rotated.",
+        unmet_comms_reason="Demo data: nothing is sent to customers.",
     )
     send_comms(
         incident=incident,

@@ -40,6 +40,11 @@ class ComposeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "cols": 90}),
         help_text="Email only: extra addresses besides the confirmed subscribers, one per line or comma-separated.",
     )
+    allow_blanks = forms.BooleanField(
+        required=False,
+        label="Send with empty placeholders",
+        help_text="Only when a blank is acceptable: the preview lists what would be empty.",
+    )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, templates: Any = None, **kwargs: Any) -> None:

@@ -34,12 +34,13 @@ PLACEHOLDERS: dict[str, str] = {
     "now": "Current time, 'HH:MM UTC'",
     "time": "Current time, 'HH:MM UTC' (same as {now})",
     "update_number": "Number of this update (status updates so far + 1)",
-    "summary": "Latest status update: what we know",
-    "next_steps": "Latest status update: what we are doing next",
-    "eta": "Latest status update: ETA, if known",
-    "what_is_broken": "What is broken (the incident title)",
+    "summary": "Latest public status update: what we know",
+    "next_steps": "Latest public status update: what we are doing next",
+    "eta": "Latest public status update: ETA, if known",
+    "what_is_broken": "What is broken, in customers' words (incident field; else its public services)",
     "what_happened": "One sentence: what happened (post-mortem summary, else the title)",
-    "impact": "Customer impact (incident summary or customers affected)",
+    "impact": "Customer-facing impact (post-mortem, else the incident's customer-facing impact,"
+    " else the share of customers affected); never the internal summary",
     "affected_feature": "Affected public services, comma-separated",
     "next_update_at": "Next update time: now + the level's update cadence (30 min by default)",
     "root_cause": "Root cause (from the post-mortem)",
@@ -110,6 +111,19 @@ def fill(text: str, values: dict[str, str]) -> str:
     return "".join(out)
 
 
+def blank_placeholders(text: str, values: dict[str, str]) -> list[str]:
+    """The known placeholders in `text` that would be filled with nothing (in order, once each)."""
+    try:
+        names = field_names(text)
+    except ValueError:
+        return []
+    blanks: list[str] = []
+    for name in names:
+        if name in values and not values[name].strip() and name not in blanks:
+            blanks.append(name)
+    return blanks
+
+
 def _hm(value: datetime.datetime | None) -> str:
     return value.astimezone(datetime.UTC).strftime("%H:%M") if value else ""
 
@@ -144,8 +158,14 @@ def _pm_text(pm: Any, *names: str) -> str:
     return ""
 
 
-def incident_values(incident: Incident, *, now: datetime.datetime | None = None) -> dict[str, str]:
-    """Every placeholder's value for `incident` (strings; empty when unknown yet)."""
+def incident_values(
+    incident: Incident, *, now: datetime.datetime | None = None, internal: bool = False
+) -> dict[str, str]:
+    """Every placeholder's value for `incident` (strings; empty when unknown yet).
+
+    Customer text (the default) is filled from the customer facts only; `internal`
+    (the team's own announcement) may fall back on the title and the summary.
+    """
     now = now or timezone.now()
     start = incident.impact_started_at or incident.declared_at
     end = incident.resolved_at
@@ -155,13 +175,16 @@ def incident_values(incident: Incident, *, now: datetime.datetime | None = None)
     services = [s.name for s in incident.services.all() if s.public]
     pm = _postmortem(incident)
     updates = list(incident.status_updates.order_by("posted_at", "id"))
-    latest = updates[-1] if updates else None
+    # Only what was already said in public may be repeated to customers.
+    public_updates = updates if internal else [u for u in updates if u.public]
+    latest = public_updates[-1] if public_updates else None
+    # Customer text never comes from the internal summary: it may name systems,
+    # suppliers or guesses (issue 15). An unknown impact stays blank and is refused.
+    default_impact = ""
     if incident.customers_affected_pct is not None:
         default_impact = (
             f"problems affecting about {incident.customers_affected_pct.normalize()}% of customers"
         )
-    else:
-        default_impact = "errors or slowness"
     link = getattr(pm, "public_url", "") if pm is not None else ""
     return {
         "ref": incident.ref,
@@ -180,9 +203,14 @@ def incident_values(incident: Incident, *, now: datetime.datetime | None = None)
         "summary": latest.message if latest else "",
         "next_steps": latest.next_steps if latest else "",
         "eta": (latest.eta if latest else "") or "unknown",
-        "what_is_broken": incident.title,
+        "what_is_broken": incident.what_is_broken.strip()
+        or ", ".join(services)
+        or (incident.title if internal else ""),
         "what_happened": _pm_text(pm, "summary", "what_happened") or incident.title,
-        "impact": _pm_text(pm, "customer_impact") or incident.summary.strip() or default_impact,
+        "impact": _pm_text(pm, "customer_impact_summary", "customer_impact")
+        or incident.customer_impact.strip()
+        or (incident.summary.strip() if internal else "")
+        or default_impact,
         "affected_feature": ", ".join(services) or incident.title,
         "next_update_at": (next_update or now + DEFAULT_NEXT_UPDATE)
         .astimezone(datetime.UTC)

@@ -28,7 +28,7 @@ from incidents.choices import CommsChannel, Environment, IncidentStatus
 from incidents.comms import page_cache
 from incidents.comms.choices import KIND_STATUS, MessageState
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
-from incidents.comms.placeholders import fill, incident_values
+from incidents.comms.placeholders import blank_placeholders, fill, incident_values
 from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.services import record_comms_sent
@@ -95,6 +95,7 @@ def is_public_incident(incident: Incident) -> bool:
     """Shown on the status page: a real production incident with customer impact."""
     return (
         not incident.is_drill
+        and not incident.is_demo
         and incident.environment == Environment.PRODUCTION
         and incident.customer_facing
         and incident.status != IncidentStatus.CANCELLED
@@ -193,6 +194,7 @@ def send_comms(
     idempotency_key: Any,
     extra_recipients: Iterable[str] = (),
     announced_status: str = "",
+    allow_blanks: bool = False,
 ) -> SendResult:
     """Send one message about `incident` on `channel` (a CommsChannel value).
 
@@ -201,6 +203,8 @@ def send_comms(
     twice sends once: the second call returns the first message with created=False.
     Status-page posts and emails reach confirmed subscribers (and `extra_recipients`
     for email) through the outbox; nothing customer-facing leaves during a drill.
+    A placeholder that would be filled with nothing ("Root cause: .") refuses the
+    send, naming every blank, unless `allow_blanks` says the sender confirmed it.
     """
     if channel not in CommsChannel.values:
         raise DomainError(
@@ -225,9 +229,20 @@ def send_comms(
         raise DomainError("This template belongs to another policy.", field="template")
     if incident.status == IncidentStatus.CANCELLED and channel != CommsChannel.INTERNAL:
         raise DomainError("A cancelled incident gets no customer comms.", field="channel")
-    values = incident_values(incident)
-    subject = fill((subject or (template.subject if template else "")).strip(), values)
-    body = fill((body or (template.body if template else "")).strip(), values)
+    values = incident_values(incident, internal=channel == CommsChannel.INTERNAL)
+    raw_subject = (subject or (template.subject if template else "")).strip()
+    raw_body = (body or (template.body if template else "")).strip()
+    blanks = blank_placeholders(raw_subject + "\n" + raw_body, values)
+    if blanks and not allow_blanks:
+        raise DomainError(
+            "These placeholders are still empty: "
+            + ", ".join("{" + name + "}" for name in blanks)
+            + ". Fill them in (the incident's customer facts, the post-mortem) or confirm "
+            "sending with blanks.",
+            field="body",
+        )
+    subject = fill(raw_subject, values)
+    body = fill(raw_body, values)
     if not body:
         raise DomainError("Write the message (or pick a template).", field="body")
     recipients = _clean_recipients(extra_recipients)

@@ -53,12 +53,14 @@ def component_status_for_rank(rank: int | None) -> str:
 
 
 def public_incidents() -> QuerySet[Incident]:
-    """Incidents customers may see: real, production, customer-facing, not cancelled.
+    """Incidents customers may see: real (not a drill, not demo data), production,
+    customer-facing, not cancelled.
 
     History imported from another tool is left out: it was never announced from here.
     """
     return Incident.objects.filter(
         is_drill=False,
+        is_demo=False,
         is_historical=False,
         environment=Environment.PRODUCTION,
         customer_facing=True,

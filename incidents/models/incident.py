@@ -74,6 +74,23 @@ class Incident(models.Model):
     revenue_impact = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     revenue_currency = models.CharField(max_length=3, blank=True)
 
+    # Written for customers: templates fill {what_is_broken} and {impact} from these,
+    # never from the internal summary (which may name systems, people or guesses).
+    what_is_broken = models.CharField(
+        "what is broken (for customers)",
+        max_length=200,
+        blank=True,
+        help_text="In customers' words, e.g. “card payments at checkout”.",
+    )
+    customer_impact = models.CharField(
+        "customer-facing impact",
+        max_length=300,
+        blank=True,
+        help_text="What customers experience, e.g. “failed payments and error pages”.",
+    )
+    # Sample data from `make run DEMO=1`: never on the public status page, never paging.
+    is_demo = models.BooleanField(default=False, editable=False)
+
     war_room_channel = models.CharField(max_length=80, blank=True)
     runbook_links = models.JSONField(default=list, blank=True)
     is_drill = models.BooleanField(default=False)

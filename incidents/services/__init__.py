@@ -26,7 +26,7 @@ from incidents.services.lifecycle import (
     reopen_incident,
     resolve_incident,
 )
-from incidents.services.roles import assign_role, relieve_role
+from incidents.services.roles import assign_role, assign_roles, relieve_role
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -35,6 +35,7 @@ __all__ = [
     "acknowledge_incident",
     "add_note",
     "assign_role",
+    "assign_roles",
     "cancel_incident",
     "change_severity",
     "close_incident",

@@ -55,6 +55,9 @@ def declare_incident(
     detected_at: datetime.datetime | None = None,
     runbook_links: list[str] | None = None,
     is_drill: bool = False,
+    what_is_broken: str = "",
+    customer_impact: str = "",
+    is_demo: bool = False,
 ) -> Incident:
     """Open an incident under the policy in force, with its reference and deadlines.
 
@@ -103,6 +106,9 @@ def declare_incident(
         commander=lead,
         runbook_links=runbook_links or [],
         is_drill=is_drill,
+        what_is_broken=(what_is_broken or "").strip(),
+        customer_impact=(customer_impact or "").strip(),
+        is_demo=is_demo,
     )
     if level.war_room_required:
         incident.war_room_channel = war_room_channel_name(now, title)

@@ -103,6 +103,8 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
 EDITABLE_FIELDS = (
     "title",
     "summary",
+    "what_is_broken",
+    "customer_impact",
     "environment",
     "detection_source",
     "customers_affected_count",

@@ -16,6 +16,7 @@ from incidents.choices import (
     IncidentStatus,
     TimelineKind,
 )
+from incidents.closing_duties import describe_deadline, unmet_mandatory_comms
 from incidents.exceptions import DomainError
 from incidents.models import (
     Incident,
@@ -212,19 +213,72 @@ def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -
 
 
 @audited_service
-def resolve_incident(*, incident: Incident, actor: Actor, message: str = "") -> Incident:
-    """Resolve an open incident. Closes it at once when its level needs no post-mortem."""
+def resolve_incident(
+    *,
+    incident: Incident,
+    actor: Actor,
+    message: str = "",
+    public: bool = False,
+    unmet_comms_reason: str = "",
+) -> Incident:
+    """Resolve an open incident. Closes it at once when its level needs no post-mortem.
+
+    `message` is the closing update; `public` also posts it on the status page (it
+    counts as the status-page comms). A mandatory customer-comms deadline still
+    unmet needs `unmet_comms_reason`, which is written on the timeline and retires
+    the deadlines not yet due; without one a person is refused (DomainError on
+    `unmet_comms_reason`). A machine (integration auto-resolve, no user) records
+    that it resolved with the comms unmet.
+    """
     incident = lock_incident(incident)
     now = timezone.now()
+    if public and not message.strip():
+        raise DomainError("Write the public closing update customers will read.", field="message")
     if message.strip():
         update = StatusUpdate.objects.create(
             incident=incident,
             status=IncidentStatus.RESOLVED,
             message=message.strip(),
+            public=public,
             posted_at=now,
             posted_by=actor.user,
         )
         record_created(actor, update, at=now)
+        if public:
+            events.record(
+                incident,
+                TimelineKind.STATUS_UPDATE,
+                f"[resolved] {message.strip()}",
+                actor=actor,
+                at=now,
+                data={"public": True},
+            )
+            # The public closing update is a status-page post (comms listens here).
+            run_hooks("status_update", incident, actor)
+    unmet = unmet_mandatory_comms(incident, now)
+    if unmet:
+        reason = unmet_comms_reason.strip()
+        if not reason and actor.user is None and actor.token_id is None:
+            reason = f"resolved by {actor.label}, with no person to send them"
+        if not reason:
+            raise DomainError(
+                "The playbook still requires: "
+                + ", ".join(describe_deadline(d) for d in unmet)
+                + ". Send it first, or say why it will not be sent.",
+                field="unmet_comms_reason",
+            )
+        events.record(
+            incident,
+            TimelineKind.NOTE,
+            "Resolved with comms unmet: "
+            + ", ".join(describe_deadline(d) for d in unmet)
+            + f". Reason: {reason}",
+            actor=actor,
+            at=now,
+            data={"unmet_comms": [d.pk for d in unmet], "reason": reason},
+        )
+        # Not owed any more: retire the ones not yet due; overdue ones stay missed.
+        deadlines.supersede_unmet(incident, now, actor=actor, kinds=(DeadlineKind.COMMS,))
     resolve_locked(incident, actor=actor, at=now)
     deadlines.refresh_next_deadline(incident)
     return incident
@@ -242,6 +296,9 @@ def close_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident
     incident.closed_at = now
     incident.save()
     events.incident_changed(actor, incident, before, at=now)
+    # Nothing is owed by a closed incident: no countdown may run on it (issue 15).
+    deadlines.supersede_unmet(incident, now, actor=actor)
+    deadlines.refresh_next_deadline(incident)
     events.record(incident, TimelineKind.CLOSED, f"Closed: {reason}", actor=actor, at=now)
     run_hooks("closed", incident, actor)
     return incident

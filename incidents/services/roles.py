@@ -95,3 +95,33 @@ def relieve_role(*, incident: Incident, actor: Actor, role: str, user: Any) -> I
             at=now,
         )
     return incident
+
+
+@audited_service
+def assign_roles(
+    *, incident: Incident, actor: Actor, assignments: list[tuple[str, Any]]
+) -> list[tuple[str, Any]]:
+    """Several roles in one go: (role, user) pairs; a pair already in place is skipped.
+
+    Returns the pairs actually assigned. All or nothing: one bad role refuses them all.
+    """
+    for role, _ in assignments:
+        if role not in IncidentRole.values:
+            raise DomainError(
+                f"Unknown role; use one of {', '.join(IncidentRole.values)}.", field="role"
+            )
+    incident = lock_incident(incident)
+    current = set(
+        IncidentRoleAssignment.objects.filter(
+            incident=incident, relieved_at__isnull=True
+        ).values_list("role", "user_id")
+    )
+    now = timezone.now()
+    done: list[tuple[str, Any]] = []
+    for role, user in assignments:
+        if (role, user.pk) in current:
+            continue
+        assign_role_row(incident, role=role, user=user, actor=actor, at=now)
+        current.add((role, user.pk))
+        done.append((role, user))
+    return done

@@ -17,10 +17,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.safestring import mark_safe
 
+from drills.choices import DrillStatus
+from incidents.choices import DetectionSource
 from portal.actors import Actor
 from portal.reports import charts, evidence
 from portal.reports.api.views import streamed
-from portal.reports.forms import ExportForm, PeriodForm
+from portal.reports.forms import ExportForm, PeriodForm, default_period
 from portal.reports.models import ExportRecord
 from portal.reports.selectors import MEASURES, compute_metrics
 from portal.reports.services import record_export
@@ -31,6 +33,10 @@ MEASURE_LABELS = {"ttd": "Detect", "tta": "Acknowledge", "ttm": "Mitigate", "ttr
 
 def _svg(markup: str) -> str:
     return mark_safe(markup)  # noqa: S308 -- portal.reports.charts escapes every label
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
 
 
 def dashboard_context(metrics: Any) -> dict[str, Any]:
@@ -55,6 +61,12 @@ def dashboard_context(metrics: Any) -> dict[str, Any]:
 
     return {
         "metrics": metrics,
+        # Labels, never stored values ("Monitoring alert", not "monitoring_alert").
+        "source_rows": [(_label(DetectionSource, s), n) for s, n in metrics.by_source.items()],
+        "drill_status_rows": [
+            (_label(DrillStatus, s), n)
+            for s, n in ((metrics.drills or {}).get("by_status") or {}).items()
+        ],
         "measure_labels": [MEASURE_LABELS[m] for m in MEASURES],
         "overall_rows": rows({"All": metrics.overall}),
         "severity_rows": rows(metrics.by_severity),
@@ -148,7 +160,12 @@ class ExportRecordAdmin(admin.ModelAdmin):
             )
             return streamed(data["name"], data["fmt"], data["period"])
         return self._page(
-            request, "admin/reports/exports.html", "Exports", form=form, evidence_form=PeriodForm()
+            request,
+            "admin/reports/exports.html",
+            "Exports",
+            form=form,
+            evidence_form=PeriodForm(),
+            default_period=default_period(),
         )
 
     def evidence_view(self, request: HttpRequest) -> HttpResponseBase:
@@ -162,6 +179,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
                 "Exports",
                 form=ExportForm(),
                 evidence_form=form,
+                default_period=default_period(),
             )
         period = form.cleaned_data["period"]
         record_export(name="evidence", fmt="zip", period=period, actor=Actor.for_user(request.user))

@@ -1,5 +1,6 @@
-"""The evidence pack: every export (CSV + JSON), a printable summary (HTML + PDF) and
-a `MANIFEST.sha256` (sha256sum format), in one ZIP.
+"""The evidence pack: every export (CSV + JSON), a printable summary (HTML + PDF),
+every published post-mortem in full (`postmortems/<ref>.md` and `.pdf`) and a
+`MANIFEST.sha256` (sha256sum format), in one ZIP.
 
 Byte-identical for the same data and period: entries in a fixed order, every ZIP
 timestamp set to the period's last day, fixed file attributes, rows in a fixed
@@ -105,6 +106,42 @@ def _audit_head() -> bytes:
     ).encode()
 
 
+def published_postmortems(period: Period) -> list[Any]:
+    """Every published post-mortem of an incident declared, or published, in the period."""
+    from django.db.models import Q
+
+    from postmortems.choices import PostMortemStatus
+    from postmortems.models import PostMortem
+    from postmortems.selectors import postmortem_by_ref
+
+    refs = (
+        PostMortem.objects.filter(status=PostMortemStatus.PUBLISHED, published_at__lt=period.end)
+        .filter(
+            Q(incident__declared_at__gte=period.start, incident__declared_at__lt=period.end)
+            | Q(published_at__gte=period.start)
+        )
+        .order_by("incident__ref")
+        .values_list("incident__ref", flat=True)
+    )
+    return [postmortem_by_ref(ref) for ref in refs]
+
+
+def postmortem_documents(period: Period) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of each published post-mortem in full: Markdown and PDF."""
+    from postmortems import exports
+
+    documents: list[tuple[str, bytes]] = []
+    for pm in published_postmortems(period):
+        ref = pm.incident.ref
+        documents.append(
+            (f"postmortems/{ref}.md", exports.to_markdown(pm, now=period.end).encode())
+        )
+        documents.append(
+            (f"postmortems/{ref}.pdf", exports.to_pdf(pm, now=period.end, invariant=True))
+        )
+    return documents
+
+
 def write_pack(period: Period, out: IO[bytes]) -> list[tuple[str, str]]:
     """Write the ZIP to `out` (a binary file); returns the manifest [(sha256, name)]."""
     from portal.audit.sealing import seal_pending
@@ -127,6 +164,7 @@ def write_pack(period: Period, out: IO[bytes]) -> list[tuple[str, str]]:
             ("summary.html", html),
             ("summary.pdf", summary_pdf(html.decode())),
             ("audit-head.txt", _audit_head()),
+            *postmortem_documents(period),
         ):
             pack.writestr(_info(filename, period), content)
             manifest.append((hashlib.sha256(content).hexdigest(), filename))

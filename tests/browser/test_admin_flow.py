@@ -37,11 +37,11 @@ def page() -> Any:
 
 
 def status_shown(page: Any) -> str:
-    return page.locator(".field-status .readonly").first.inner_text().strip()
+    return page.locator("#cockpit-status").inner_text().strip()
 
 
 def timeline_text(page: Any) -> str:
-    return page.locator("#timeline-group").inner_text()
+    return page.locator("#cockpit-timeline").inner_text()
 
 
 @pytest.mark.browser
@@ -101,14 +101,17 @@ def test_run_an_incident_from_the_admin(
     expect(page.locator(".messagelist")).to_contain_text(f"Update posted on {incident.ref}.")
     assert status_shown(page) == "Identified"
     assert "[identified] A bad deploy of the payment worker" in timeline_text(page)
-    expect(page.locator("#status_updates-group")).to_contain_text("Roll back")
+    expect(page.locator("#cockpit-updates")).to_contain_text("Roll back")
 
-    # When they resolve it
+    # When they resolve it, with the public closing update the form offers
     page.click("#incident-resolve")
     page.fill("#id_message", "Rolled back; payments succeed again")
+    assert page.locator("#id_public").is_checked()
     page.click("input[name=_submit]")
     # Then it is resolved (SEV-2 still owes a post-mortem), the buttons for open incidents are gone
-    expect(page.locator(".messagelist")).to_contain_text(f"{incident.ref} resolved (resolved).")
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"{incident.ref} resolved; its post-mortem is due next."
+    )
     assert status_shown(page) == "Resolved"
     assert "Resolved (was identified)." in timeline_text(page)
     expect(page.locator("#incident-resolve")).to_have_count(0)

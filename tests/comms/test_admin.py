@@ -23,7 +23,12 @@ def test_compose_button_is_registered_for_the_incident_page():
 
 
 def test_pick_template_preview_and_send_once(admin_client, declare):
-    incident = declare("SEV-1", title="payments failing")
+    incident = declare(
+        "SEV-1",
+        title="payments failing",
+        what_is_broken="payments failing",
+        customer_impact="failed payments",
+    )
     url = reverse("admin:comms_compose", args=[incident.pk])
     template = CommsTemplate.objects.get(
         policy_version=incident.policy_version, kind="status_page_investigating"
@@ -52,7 +57,7 @@ def test_pick_template_preview_and_send_once(admin_client, declare):
 
 
 def test_preview_button_fills_the_edited_text(admin_client, declare):
-    incident = declare("SEV-1", title="login broken")
+    incident = declare("SEV-1", title="login broken", what_is_broken="login broken")
     url = reverse("admin:comms_compose", args=[incident.pk])
     page = admin_client.post(
         url,

@@ -17,7 +17,7 @@ def test_list_templates(api, policy):
 
 
 def test_send_then_replay_then_list(api, declare):
-    incident = declare("SEV-1", title="API down")
+    incident = declare("SEV-1", title="API down", what_is_broken="API down")
     key = str(uuid.uuid4())
     url = f"/api/v1/incidents/{incident.ref}/comms/"
     payload = {
@@ -37,7 +37,9 @@ def test_send_then_replay_then_list(api, declare):
 
 
 def test_send_with_template(api, declare):
-    incident = declare("SEV-1", title="API down")
+    incident = declare(
+        "SEV-1", title="API down", what_is_broken="the API", customer_impact="failed calls"
+    )
     template = CommsTemplate.objects.get(
         policy_version=incident.policy_version, kind="status_page_investigating"
     )

@@ -87,7 +87,8 @@ def test_incident_values_fill_the_founder_template(declare, components, founder)
         incident = declare(
             "SEV-1",
             title="checkout errors",
-            summary="failed payments",
+            summary="pgbouncer wedged on db-7",
+            customer_impact="failed payments",
             services=[components["api"], components["internal"]],
             commander=founder,
         )

@@ -44,7 +44,7 @@ def test_s_levels_ops_post_renders_like_the_playbook_example(load_policy, system
     load_policy("s-levels")
     incident = declare_incident(actor=system, title="Backend DB unreachable", severity="S1")
     template = templates_for_incident(incident).get(kind="internal_announcement")
-    assert fill(template.body, incident_values(incident)) == (
+    assert fill(template.body, incident_values(incident, internal=True)) == (
         "[INCIDENT] S1 - Backend DB unreachable on production. Investigating."
     )
 
@@ -63,7 +63,7 @@ def test_rotation_small_team_announcement(load_policy, system, founder):
         )
         text = fill(
             templates_for_incident(incident).get(kind="internal_announcement").body,
-            incident_values(incident),
+            incident_values(incident, internal=True),
         )
     assert text == (
         "🚨 SEV-1: API down\nStatus: Investigating\nImpact: All API calls fail\n"

@@ -20,7 +20,7 @@ def _comms_deadline(incident, channel):
 
 def test_status_page_post_meets_the_deadline_and_logs_on_the_timeline(declare, send):
     # Given a SEV-1 under founder-24x7 (status page within 60 min)
-    incident = declare("SEV-1", title="Checkout down")
+    incident = declare("SEV-1", title="Checkout down", what_is_broken="Checkout down")
     # When the status page post goes out
     result = send(incident, "status_page", body="We're investigating {what_is_broken}.")
     # Then the message is public, the deadline met, the timeline says so
@@ -133,7 +133,12 @@ def test_template_of_another_policy_is_refused(declare, send, load_policy):
 def test_template_text_is_used_when_no_body_is_given(declare, send):
     from incidents.comms.selectors import templates_for_incident
 
-    incident = declare("SEV-1", title="payments failing")
+    incident = declare(
+        "SEV-1",
+        title="payments failing",
+        what_is_broken="payments failing",
+        customer_impact="failed payments",
+    )
     template = templates_for_incident(incident).get(kind="status_page_investigating")
     message = send(incident, "status_page", template=template).message
     assert message.body.startswith("[INVESTIGATING] ")

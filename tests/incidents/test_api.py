@@ -356,8 +356,16 @@ def test_mitigate_then_resolve(api: APIClient, declare: Any) -> None:
     body = api.post(url(incident.ref, "mitigate")).json()
     assert body["status"] == "monitoring"
     assert body["mitigated_at"] is not None
-    response = api.post(url(incident.ref, "resolve"), {"message": "Rolled back"}, format="json")
-    assert response.status_code == 200
+    # The status-page comms are still owed: resolving needs them sent or a reason
+    refused = api.post(url(incident.ref, "resolve"), {"message": "Rolled back"}, format="json")
+    assert refused.status_code == 400
+    assert "unmet_comms_reason" in str(refused.json())
+    response = api.post(
+        url(incident.ref, "resolve"),
+        {"message": "Rolled back", "public": True},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
     assert response.json()["resolved_at"] is not None
     assert response.json()["status"] in ("resolved", "closed")
     assert "Rolled back" in [

@@ -20,7 +20,9 @@ def test_demo_fills_the_resolved_incident_postmortem(policy: Any, founder_actor:
     incident = declare_incident(
         actor=founder_actor, title="Card payments failing at checkout", severity="SEV-2"
     )
-    resolve_incident(incident=incident, actor=founder_actor)
+    resolve_incident(
+        incident=incident, actor=founder_actor, unmet_comms_reason="test: no customers here"
+    )
     load_demo(actor=founder_actor)
     load_demo(actor=founder_actor)
     pm = PostMortem.objects.get(incident=incident)

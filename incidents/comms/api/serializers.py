@@ -72,3 +72,8 @@ class SendCommsSerializer(serializers.Serializer):
     idempotency_key = serializers.UUIDField(
         help_text="A fresh UUID per message; a repeat returns the first send."
     )
+    allow_blanks = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Send even though some placeholders are empty (otherwise 400 lists them).",
+    )

@@ -73,6 +73,7 @@ class IncidentCommsView(generics.GenericAPIView):
             body=values["body"],
             idempotency_key=values["idempotency_key"],
             extra_recipients=values["recipients"],
+            allow_blanks=values["allow_blanks"],
         )
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(CommsMessageSerializer(result.message).data, status=code)

@@ -69,6 +69,14 @@ class Command(PortalCommand):
             p.add_argument("ref")
             if name == "resolve":
                 p.add_argument("--message", default="")
+                p.add_argument(
+                    "--public", action="store_true", help="Post --message on the status page."
+                )
+                p.add_argument(
+                    "--reason",
+                    default="",
+                    help="Why a mandatory customer-comms deadline is left unmet.",
+                )
 
         update = sub.add_parser("update", help="Post a status update.")
         update.add_argument("ref")
@@ -137,7 +145,11 @@ class Command(PortalCommand):
             incident = services.mitigate_incident(incident=incident, actor=actor)
         elif action == "resolve":
             incident = services.resolve_incident(
-                incident=incident, actor=actor, message=options["message"]
+                incident=incident,
+                actor=actor,
+                message=options["message"],
+                public=options["public"],
+                unmet_comms_reason=options["reason"],
             )
         elif action == "update":
             services.post_status_update(

@@ -7,14 +7,21 @@ from typing import Any
 from django.conf import settings
 
 from portal.command_line import PortalCommand
-from portal.demo import load_demo
+from portal.demo import ensure_login, load_demo
 
 
 class Command(PortalCommand):
     help = "Load demo data (idempotent) and print the admin login."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--login-only",
+            action="store_true",
+            help="No demo data: only make sure the admin login exists, and print it.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        result = load_demo()
+        result = ensure_login() if options["login_only"] else load_demo()
         if result["incidents"]:
             self.stdout.write("Demo incidents: " + ", ".join(result["incidents"]))
         self.stdout.write("")

@@ -1,0 +1,224 @@
+"""Issue 15, "Must show": a SEV-1 run from the cockpit in a real browser, at laptop and
+phone widths: declare → acknowledge → update → comms → resolve with its closing duties →
+post-mortem publish. Every page fits its viewport (no sideways scroll); screenshots
+go to var/screenshots/ (kept by CI as artefacts); clicks and seconds are printed."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The deepest elements reaching past the viewport, to say what overflows.
+WIDEST = """(width) => { const edge = e => e.getBoundingClientRect().right +
+  (parseFloat(getComputedStyle(e).marginRight) || 0);
+  return Array.from(document.querySelectorAll('body *')).filter(e => edge(e) > width + 1 ||
+    (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'))
+  .sort((a, b) => edge(b) - edge(a)).slice(0, 8)
+  .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(edge(e)) + '/' +
+    e.scrollWidth + '>' + e.clientWidth); }"""
+VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+
+
+class Flow:
+    """The page plus a click counter and the per-page width check."""
+
+    def __init__(self, page: Any, name: str, width: int) -> None:
+        self.page = page
+        self.name = name
+        self.width = width
+        self.clicks = 0
+        self.shots: list[str] = []
+
+    def click(self, selector: str) -> None:
+        self.clicks += 1
+        self.page.click(selector)
+
+    def check_width(self, step: str) -> None:
+        self.page.wait_for_load_state("load")
+        scroll = self.page.evaluate("document.documentElement.scrollWidth")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"cockpit-{self.name}-{len(self.shots) + 1:02d}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        self.shots.append(path.name)
+        if scroll != self.width:
+            wide = self.page.evaluate(WIDEST, self.width)
+            raise AssertionError(f"{step}: page is {scroll} px wide at {self.width} px: {wide}")
+
+
+@pytest.fixture
+def browser() -> Any:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
+    live_server: Any, browser: Any, founder: Any, policy: Any, device: str
+) -> None:
+    from playwright.sync_api import expect
+
+    from incidents.models import Incident, TimelineEntry
+    from postmortems.models import PostMortem
+
+    width, height = VIEWPORTS[device]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    flow = Flow(page, device, width)
+    base = live_server.url
+
+    # Log in (not timed: the responder is usually logged in already)
+    page.goto(f"{base}/admin/")
+    page.fill("#id_username", "founder")
+    page.fill("#id_password", "pw-founder-1")
+    page.click("input[type=submit]")
+    expect(page.locator("#operations-board")).to_be_visible()
+    flow.check_width("home")
+    started = time.monotonic()
+
+    # Declare a SEV-1 with customer facts
+    flow.click("#declare-incident")
+    page.fill("#id_title", "Checkout API returns 502")
+    page.fill("#id_summary", "pgbouncer on db-7 is wedged; customers cannot pay")
+    page.fill("#id_what_is_broken", "card payments at checkout")
+    page.fill("#id_customer_impact", "failed payments and error pages")
+    page.select_option("#id_severity", "SEV-1")
+    expect(page.locator("#severity-definitions")).to_contain_text("SEV-1")
+    flow.check_width("declare")
+    flow.click("input[name=_declare]")
+    incident = Incident.objects.get()
+    expect(page.locator("#cockpit-header")).to_contain_text("SEV-1")
+    expect(page.locator("#cockpit-status")).to_have_text("Investigating")
+    expect(page.locator("#cockpit-deadlines")).to_contain_text("due in")
+    flow.check_width("cockpit-declared")
+
+    # Acknowledge: one click from the cockpit
+    flow.click("#incident-acknowledge")
+    expect(page.locator("#cockpit-timeline")).to_contain_text("Acknowledged by founder")
+
+    # A note in the one-line box, newest first on the timeline
+    page.fill("#id_note_text", "Restarting pgbouncer")
+    flow.click("#add-note")
+    expect(page.locator("#cockpit-timeline tbody tr").first).to_contain_text("Restarting pgbouncer")
+
+    # Update: identified, public
+    flow.click("#incident-post-update")
+    page.select_option("#id_status", "identified")
+    page.fill("#id_message", "We found the cause and are fixing it.")
+    page.check("#id_public")
+    flow.check_width("update-form")
+    flow.click("input[name=_submit]")
+    expect(page.locator("#cockpit-status")).to_have_text("Identified")
+
+    # Comms: the playbook's status-page template, filled from the customer facts only
+    flow.click("#incident-admin-comms-compose")
+    template_value = page.locator("#pick option", has_text="SEV-1 status page").get_attribute(
+        "value"
+    )
+    page.select_option("#pick", template_value)
+    flow.click("#pick + input[type=submit]")
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("card payments at checkout")
+    expect(preview).to_contain_text("failed payments and error pages")
+    assert "pgbouncer" not in preview.inner_text()
+    flow.check_width("compose")
+    flow.click("input[name=send]")
+    expect(page.locator(".messagelist")).to_contain_text("Sent: Status page")
+
+    # Resolve: the closing duties are shown; the unsent customer email needs a reason
+    flow.click("#incident-resolve")
+    duties = page.locator("#closing-duties")
+    expect(duties).to_contain_text("Unmet: Customer email")
+    expect(duties).to_contain_text("A post-mortem, due 5 business days after resolution.")
+    assert page.locator("#id_public").is_checked()
+    if not page.locator("#id_message").input_value().strip():
+        page.fill("#id_message", "Payments work again. We are sorry for the disruption.")
+    flow.check_width("resolve-form")
+    flow.click("input[name=_submit]")
+    expect(page.locator(".field-unmet_comms_reason .errorlist")).to_contain_text("Customer email")
+    page.fill("#id_unmet_comms_reason", "The email goes out with the post-mortem.")
+    flow.click("input[name=_submit]")
+    expect(page.locator("#cockpit-status")).to_have_text("Resolved")
+    assert TimelineEntry.objects.filter(
+        incident=incident, message__contains="Reason: The email goes out with the post-mortem."
+    ).exists()
+    flow.check_width("cockpit-resolved")
+
+    # Post-mortem: open it, write it, submit for review, publish
+    flow.click("#incident-admin-postmortems-postmortem-for-incident")
+    if (
+        page.locator("form input[type=submit]").count()
+        and not page.locator("#id_root_cause").count()
+    ):
+        flow.click("form input[type=submit]")
+    for name, text in (
+        ("summary", "Checkout failed for 40 minutes."),
+        ("root_cause", "The connection pooler stopped recycling idle server connections."),
+        ("contributing_causes", "No alert on pooler saturation."),
+        ("what_worked", "Acknowledged within two minutes; status page in ten."),
+        ("what_didnt", "The failover script needed a manual step."),
+        ("customer_impact_summary", "Card payments failed for 40 minutes."),
+    ):
+        page.fill(f"#id_{name}", text)
+    page.fill("#id_action_items-0-description", "Alert on pooler saturation")
+    page.evaluate(
+        """([id, label]) => { const s = document.querySelector('#id_action_items-0-owner');
+        s.add(new Option(label, id, true, true)); s.dispatchEvent(new Event('change')); }""",
+        [str(founder.pk), "founder"],
+    )
+    due = (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=14)).isoformat()
+    page.fill("#id_action_items-0-due_date", due)
+    page.evaluate(
+        """(id) => { const s = document.querySelector('#id_submit_reviewers');
+        for (const o of s.options) { o.selected = o.value === id; } }""",
+        str(founder.pk),
+    )
+    flow.check_width("postmortem")
+    flow.click("input[name=_submit_review]")
+    expect(page.locator(".messagelist")).to_be_visible()
+    flow.click("input[name=_publish]")
+    expect(page.locator(".messagelist")).to_contain_text("Published")
+    pm = PostMortem.objects.get(incident=incident)
+    assert pm.status == "published"
+    elapsed = time.monotonic() - started
+    incident.refresh_from_db()
+    assert incident.status == "closed"
+
+    # The closed incident: no live countdown, no save button
+    page.goto(f"{base}/admin/incidents/incident/{incident.pk}/change/")
+    assert page.locator(".countdown").count() == 0
+    assert page.locator("input[name=_save]").count() == 0
+    flow.check_width("cockpit-closed")
+    page.goto(f"{base}/admin/postmortems/postmortem/{pm.pk}/change/")
+    expect(page.locator("#export-pdf")).to_be_visible()
+    flow.check_width("postmortem-published")
+    print(
+        f"\nSEV-1 flow at {width}x{height}: {flow.clicks} clicks, {elapsed:.1f} s "
+        f"(declare → publish); screenshots: {', '.join(flow.shots)}"
+    )
+    context.close()
+    assert re.match(r"INC-\d{8}-\d{2}", incident.ref)

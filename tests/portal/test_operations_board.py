@@ -1,0 +1,58 @@
+"""Issue 15: the admin home is an operations board, in a constant number of queries."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Deadline
+from portal.actors import Actor
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_home_shows_what_is_happening_now(client: Any, founder: Any, declare: Any) -> None:
+    client.force_login(founder)
+    actor = Actor.for_user(founder)
+    open_one = declare("SEV-1", title="Checkout down", actor=actor)
+    Deadline.objects.filter(incident=open_one, kind="ack").update(
+        due_at=timezone.now() - datetime.timedelta(minutes=4)
+    )
+    page = client.get("/admin/").content.decode()
+    for part in (
+        'id="operations-board"',
+        'id="board-incidents"',
+        'id="board-overdue"',
+        'id="board-oncall"',
+        'id="board-pages"',
+        'id="board-postmortems"',
+        'id="board-drill"',
+        'id="declare-incident"',
+    ):
+        assert part in page, part
+    assert open_one.ref in page
+    assert "not acknowledged" in page
+    assert "missed 4 min ago" in page
+    # The board comes before Django's list of model sections
+    assert page.index('id="operations-board"') < page.index('class="app-')
+
+
+def test_admin_home_query_count_is_constant(client: Any, founder: Any, declare: Any) -> None:
+    client.force_login(founder)
+    actor = Actor.for_user(founder)
+    declare("SEV-2", title="One", actor=actor)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/admin/").status_code == 200
+    for n in range(6):
+        incident = declare("SEV-2", title=f"More {n}", actor=actor)
+        if n % 2:
+            services.resolve_incident(incident=incident, actor=actor, unmet_comms_reason="test")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/admin/").status_code == 200
+    assert len(many) == len(few), "\n".join(q["sql"][:160] for q in many.captured_queries)
