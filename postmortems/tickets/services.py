@@ -63,7 +63,12 @@ def _public(t: TicketTracker) -> dict[str, Any]:
 
 @transaction.atomic
 def configure_tracker(*, actor: Actor, api_token: str | None = None, **fields: Any) -> TicketTracker:
-    """Set the tracker, or rotate its token (None or blank keeps it). Audited, masked."""
+    """Set the tracker, or rotate its token (None or blank keeps it). Founders only;
+    audited with the token masked."""
+    from incidents.slack.services import is_founder
+
+    if not is_founder(actor.user):
+        raise DomainError("Only founders may change the ticket tracker.", field="actor")
     unknown = sorted(set(fields) - {"kind", "api_url", "team_id", "repository", "label", "enabled"})
     if unknown:
         raise DomainError(f"{unknown[0]} cannot be set here.", field=unknown[0])
