@@ -75,7 +75,9 @@ class SlackAppAdmin(admin.ModelAdmin):
 
     @admin.display(description="manifest")
     def manifest_link(self, obj: SlackApp | None) -> str:
-        return format_html('<a href="{}">Create the app from the manifest</a>', reverse("slack:manifest"))
+        return format_html(
+            '<a href="{}">Create the app from the manifest</a>', reverse("slack:manifest")
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return is_founder(request.user) and not SlackApp.objects.exists()

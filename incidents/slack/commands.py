@@ -29,7 +29,7 @@ from portal.actors import Actor
 
 LINK_SALT = "slack.link"
 USAGE = (
-    "Usage: /incident open --sev 2 --summary \"…\" | ack [REF] | "
+    'Usage: /incident open --sev 2 --summary "…" | ack [REF] | '
     'update [REF] --status identified --message "…" | resolve [REF] | oncall | link'
 )
 UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved")

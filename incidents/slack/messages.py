@@ -20,9 +20,7 @@ UPDATE_VIEW = "incident.update_view"
 
 
 def incident_url(incident: Incident) -> str:
-    return settings.PORTAL_BASE_URL + reverse(
-        "admin:incidents_incident_change", args=[incident.pk]
-    )
+    return settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
 
 
 class _Blank(dict[str, str]):

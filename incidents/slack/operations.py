@@ -54,6 +54,8 @@ def record_step(incident: Incident, message: str, *, operation: str, **data: Any
 
 
 def _room(call: SlackCall) -> WarRoom:
+    if call.incident_id is None:
+        raise CallFailed(f"{call.operation} needs an incident")
     return WarRoom.objects.select_related("incident").get(incident_id=call.incident_id)
 
 

@@ -34,8 +34,9 @@ SCHEDULES: list[dict[str, Any]] = [
 def _claim(call_id: int, now: datetime.datetime) -> bool:
     """Pending and due → sending, in one conditional UPDATE: only one worker wins."""
     return (
-        SlackCall.objects.filter(pk=call_id, status=CallStatus.PENDING, next_attempt_at__lte=now)
-        .update(status=CallStatus.SENDING, sending_since=now, attempts=F("attempts") + 1)
+        SlackCall.objects.filter(
+            pk=call_id, status=CallStatus.PENDING, next_attempt_at__lte=now
+        ).update(status=CallStatus.SENDING, sending_since=now, attempts=F("attempts") + 1)
         == 1
     )
 

@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from incidents.exceptions import DomainError
 from incidents.models import Incident, PolicyVersion
+from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.services import record_entry
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
 from postmortems.services import update_action_item
@@ -31,9 +34,6 @@ from postmortems.tickets.trackers import (
     TrackerError,
     client_for,
 )
-from portal.actors import Actor
-from portal.audit.choices import AuditAction
-from portal.audit.services import record_entry
 
 CREATE_TASK = "postmortems.tickets.tasks.create_tickets"
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -62,7 +62,9 @@ def _public(t: TicketTracker) -> dict[str, Any]:
 
 
 @transaction.atomic
-def configure_tracker(*, actor: Actor, api_token: str | None = None, **fields: Any) -> TicketTracker:
+def configure_tracker(
+    *, actor: Actor, api_token: str | None = None, **fields: Any
+) -> TicketTracker:
     """Set the tracker, or rotate its token (None or blank keeps it). Founders only;
     audited with the token masked."""
     from incidents.slack.services import is_founder
@@ -235,8 +237,7 @@ def sync_ticket_states() -> dict[str, int]:
         states = client.states([t.external_id for t in tickets]) if tickets else {}
         wanted = {t.pk: LINEAR_STATUS.get(states.get(t.external_id, ""), None) for t in tickets}
         raw = {t.pk: states.get(t.external_id, t.state) for t in tickets}
-    else:
-        assert isinstance(client, GitHub)
+    elif isinstance(client, GitHub):
         raw = {t.pk: client.state(t.external_id) for t in tickets}
         wanted = {pk: GITHUB_STATUS.get(state) for pk, state in raw.items()}
     for ticket in tickets:

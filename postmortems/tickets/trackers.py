@@ -124,9 +124,7 @@ class Linear:
         if not result.get("success"):
             raise TrackerError("issueCreate did not succeed")
         issue = result["issue"]
-        return CreatedTicket(
-            issue["id"], issue["identifier"], issue["url"], issue["state"]["type"]
-        )
+        return CreatedTicket(issue["id"], issue["identifier"], issue["url"], issue["state"]["type"])
 
     def states(self, ids: list[str]) -> dict[str, str]:
         found = self.query(

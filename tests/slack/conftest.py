@@ -48,7 +48,9 @@ def run_tasks(monkeypatch: Any) -> None:
     monkeypatch.setattr(Conf, "SYNC", True)
 
 
-def sign(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def sign(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
     """Headers exactly as Slack sends them: v0 HMAC-SHA256 of `v0:{timestamp}:{body}`."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
@@ -84,7 +86,11 @@ def block_action_body(
         "api_app_id": "A0001",
         "trigger_id": "12466734323.1395872398",
         "channel": {"id": channel_id, "name": "incident"},
-        "container": {"type": "message", "message_ts": "1790000000.000001", "channel_id": channel_id},
+        "container": {
+            "type": "message",
+            "message_ts": "1790000000.000001",
+            "channel_id": channel_id,
+        },
         "response_url": response_url,
         "actions": [
             {

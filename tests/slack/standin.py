@@ -22,7 +22,9 @@ class SlackStandIn:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.users_by_email: dict[str, str] = {}
-        self.channels: dict[str, dict[str, Any]] = {"C0ALERTS": {"id": "C0ALERTS", "name": "alerts"}}
+        self.channels: dict[str, dict[str, Any]] = {
+            "C0ALERTS": {"id": "C0ALERTS", "name": "alerts"}
+        }
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.archived: set[str] = set()
         self.pins: list[tuple[str, str]] = []

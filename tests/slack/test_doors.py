@@ -41,8 +41,14 @@ def post_signed(client: Any, path: str, body: str, **headers: Any) -> Any:
 
 
 @pytest.fixture
-def sev1(load_policy: Any, slack_app: Any, founder: Any, slack: Any, run_tasks: Any,
-         django_capture_on_commit_callbacks: Any) -> Incident:
+def sev1(
+    load_policy: Any,
+    slack_app: Any,
+    founder: Any,
+    slack: Any,
+    run_tasks: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> Incident:
     load_policy("rotation-small-team")
     slack.users_by_email["founder@example.com"] = "U0FOUNDER"
     with django_capture_on_commit_callbacks(execute=True):
@@ -58,8 +64,11 @@ def test_acknowledge_button_acknowledges_as_the_mapped_user_and_the_timeline_say
 ):
     room = WarRoom.objects.get(incident=sev1)
     body = block_action_body(
-        "incident.acknowledge", sev1.ref, user_id="U0RESP",
-        response_url=slack.response_url("ack"), channel_id=room.channel_id,
+        "incident.acknowledge",
+        sev1.ref,
+        user_id="U0RESP",
+        response_url=slack.response_url("ack"),
+        channel_id=room.channel_id,
     )
     # When the responder presses "I am on it" in Slack
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,10 +120,15 @@ def test_update_button_opens_the_modal_and_its_submission_posts_the_update(
             "private_metadata": sev1.ref,
             "state": {
                 "values": {
-                    "status": {"value": {"type": "static_select",
-                                         "selected_option": {"value": "identified"}}},
-                    "message": {"value": {"type": "plain_text_input",
-                                          "value": "Primary DB out of disk."}},
+                    "status": {
+                        "value": {
+                            "type": "static_select",
+                            "selected_option": {"value": "identified"},
+                        }
+                    },
+                    "message": {
+                        "value": {"type": "plain_text_input", "value": "Primary DB out of disk."}
+                    },
                     "next_steps": {"value": {"type": "plain_text_input", "value": "Grow it."}},
                 }
             },
@@ -128,7 +142,9 @@ def test_update_button_opens_the_modal_and_its_submission_posts_the_update(
     assert response.json() == {"response_action": "clear"}
     update = sev1.status_updates.get()
     assert (update.status, update.message, update.posted_by) == (
-        "identified", "Primary DB out of disk.", responder
+        "identified",
+        "Primary DB out of disk.",
+        responder,
     )
 
 
@@ -155,7 +171,13 @@ def test_unmapped_or_unauthorised_users_get_an_ephemeral_refusal_and_nothing_cha
 
 @pytest.mark.django_db
 def test_slash_open_answers_first_then_declares_opens_the_channel_and_pages_the_rotation(
-    client, load_policy, slack_app, slack, responder, responder_in_slack, run_tasks,
+    client,
+    load_policy,
+    slack_app,
+    slack,
+    responder,
+    responder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     # Given 003 (follow-the-sun) with the responder on the Platform rotation
@@ -172,7 +194,8 @@ def test_slash_open_answers_first_then_declares_opens_the_channel_and_pages_the_
         started = time.monotonic()
         response = post_signed(client, "/slack/commands/", body)
         elapsed = time.monotonic() - started
-    assert response.status_code == 200 and elapsed < 3
+    assert response.status_code == 200
+    assert elapsed < 3
     assert response.json()["response_type"] == "ephemeral"
     assert response.json()["text"].startswith("On it: /incident open")
     assert not Incident.objects.exists()
@@ -206,12 +229,14 @@ def test_slash_ack_update_resolve_in_the_war_room_channel(
         'update --status identified --message "Disk full on primary"',
         "resolve",
     ):
-        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url(),
-                          channel_id=room.channel_id)
+        body = slash_body(
+            text, user_id="U0RESP", response_url=slack.response_url(), channel_id=room.channel_id
+        )
         with django_capture_on_commit_callbacks(execute=True):
             assert post_signed(client, "/slack/commands/", body).status_code == 200
     sev1.refresh_from_db()
-    assert sev1.acknowledged_at is not None and sev1.status == "resolved"
+    assert sev1.acknowledged_at is not None
+    assert sev1.status == "resolved"
     assert sev1.status_updates.get().message == "Disk full on primary"
     assert [r["text"] for r in slack.responses[-3:]] == [
         f"{sev1.ref} acknowledged: you are on it.",
@@ -221,8 +246,9 @@ def test_slash_ack_update_resolve_in_the_war_room_channel(
 
 
 @pytest.mark.django_db
-def test_slash_oncall_and_syntax_errors(client, sev1, slack, responder, responder_in_slack,
-                                        django_capture_on_commit_callbacks):
+def test_slash_oncall_and_syntax_errors(
+    client, sev1, slack, responder, responder_in_slack, django_capture_on_commit_callbacks
+):
     body = slash_body("open --sev 2", user_id="U0RESP", response_url=slack.response_url())
     response = post_signed(client, "/slack/commands/", body)
     assert response.status_code == 200
@@ -246,65 +272,105 @@ def _bad_requests(body: str) -> list[dict[str, str]]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/slack/commands/", "/slack/interactions/", "/slack/events/"])
-def test_bad_signature_gets_401_and_writes_nothing(client, sev1, slack, responder,
-                                                  responder_in_slack, path):
+def test_bad_signature_gets_401_and_writes_nothing(
+    client, sev1, slack, responder, responder_in_slack, path
+):
     if path == "/slack/commands/":
-        body = slash_body('open --sev 1 --summary "Forged"', user_id="U0RESP",
-                          response_url=slack.response_url())
+        body = slash_body(
+            'open --sev 1 --summary "Forged"', user_id="U0RESP", response_url=slack.response_url()
+        )
     elif path == "/slack/interactions/":
-        body = block_action_body("incident.acknowledge", sev1.ref, user_id="U0RESP",
-                                 response_url=slack.response_url())
+        body = block_action_body(
+            "incident.acknowledge", sev1.ref, user_id="U0RESP", response_url=slack.response_url()
+        )
     else:
         body = json.dumps({"type": "url_verification", "challenge": "abc"})
-    counts = (Incident.objects.count(), TimelineEntry.objects.count(), SlackCall.objects.count(),
-              OrmQ.objects.count(), SlackIdentity.objects.count())
+    counts = (
+        Incident.objects.count(),
+        TimelineEntry.objects.count(),
+        SlackCall.objects.count(),
+        OrmQ.objects.count(),
+        SlackIdentity.objects.count(),
+    )
     calls = len(slack.calls)
     for headers in _bad_requests(body):
         with CaptureQueriesContext(connection) as queries:
-            response = client.generic("POST", path, body,
-                                      content_type="application/x-www-form-urlencoded", **headers)
+            response = client.generic(
+                "POST", path, body, content_type="application/x-www-form-urlencoded", **headers
+            )
         assert response.status_code == 401, headers
         assert not [q for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
     sev1.refresh_from_db()
     assert sev1.acknowledged_at is None
-    assert counts == (Incident.objects.count(), TimelineEntry.objects.count(),
-                      SlackCall.objects.count(), OrmQ.objects.count(),
-                      SlackIdentity.objects.count())
-    assert len(slack.calls) == calls and slack.responses == []
+    assert counts == (
+        Incident.objects.count(),
+        TimelineEntry.objects.count(),
+        SlackCall.objects.count(),
+        OrmQ.objects.count(),
+        SlackIdentity.objects.count(),
+    )
+    assert len(slack.calls) == calls
+    assert slack.responses == []
 
 
 @pytest.mark.django_db
 def test_events_url_verification_answers_the_challenge(client, slack_app):
-    body = json.dumps({"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"})
-    response = client.generic("POST", "/slack/events/", body, content_type="application/json",
-                              **sign(body))
+    body = json.dumps(
+        {
+            "token": "x",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    response = client.generic(
+        "POST", "/slack/events/", body, content_type="application/json", **sign(body)
+    )
     assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
 
 
 def _event(kind: str, **event: Any) -> str:
-    return json.dumps({
-        "token": "x", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
-        "event_id": f"Ev{abs(hash(json.dumps(event))) % 10**8}", "event_time": 1790000000,
-        "event": {"type": kind, **event},
-    })
+    return json.dumps(
+        {
+            "token": "x",
+            "team_id": "T0001",
+            "api_app_id": "A0001",
+            "type": "event_callback",
+            "event_id": f"Ev{abs(hash(json.dumps(event))) % 10**8}",
+            "event_time": 1790000000,
+            "event": {"type": kind, **event},
+        }
+    )
 
 
 @pytest.mark.django_db
 def test_pinned_and_marked_messages_land_on_the_timeline_with_author_and_time_once(
-    client, sev1, slack, responder, responder_in_slack, run_tasks,
+    client,
+    sev1,
+    slack,
+    responder,
+    responder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     room = WarRoom.objects.get(incident=sev1)
-    pinned = {"type": "message", "user": "U0RESP", "text": "Rolled back to v41.",
-              "ts": "1790000123.000200"}
-    body = _event("pin_added", user="U0RESP", channel_id=room.channel_id,
-                  item={"type": "message", "channel": room.channel_id, "message": pinned},
-                  event_ts="1790000200.000100")
+    pinned = {
+        "type": "message",
+        "user": "U0RESP",
+        "text": "Rolled back to v41.",
+        "ts": "1790000123.000200",
+    }
+    body = _event(
+        "pin_added",
+        user="U0RESP",
+        channel_id=room.channel_id,
+        item={"type": "message", "channel": room.channel_id, "message": pinned},
+        event_ts="1790000200.000100",
+    )
     for _ in range(2):  # Slack may send an event twice
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.generic("POST", "/slack/events/", body,
-                                      content_type="application/json", **sign(body))
+            response = client.generic(
+                "POST", "/slack/events/", body, content_type="application/json", **sign(body)
+            )
         assert response.status_code == 200
     [entry] = TimelineEntry.objects.filter(incident=sev1, message__startswith="From Slack")
     assert entry.message == "From Slack (pinned): Rolled back to v41."
@@ -312,14 +378,25 @@ def test_pinned_and_marked_messages_land_on_the_timeline_with_author_and_time_on
     assert entry.at.timestamp() == pytest.approx(1790000123.0002)
     # A message marked with :memo: is read back from the channel and recorded too
     slack.messages[room.channel_id].append(
-        {"type": "message", "user": "U0FOUNDER", "text": "Error rate back to 0.1%",
-         "ts": "1790000300.000100"})
-    body = _event("reaction_added", user="U0RESP", reaction="memo",
-                  item={"type": "message", "channel": room.channel_id, "ts": "1790000300.000100"},
-                  item_user="U0FOUNDER", event_ts="1790000301.000100")
+        {
+            "type": "message",
+            "user": "U0FOUNDER",
+            "text": "Error rate back to 0.1%",
+            "ts": "1790000300.000100",
+        }
+    )
+    body = _event(
+        "reaction_added",
+        user="U0RESP",
+        reaction="memo",
+        item={"type": "message", "channel": room.channel_id, "ts": "1790000300.000100"},
+        item_user="U0FOUNDER",
+        event_ts="1790000301.000100",
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        client.generic("POST", "/slack/events/", body, content_type="application/json",
-                       **sign(body))
+        client.generic(
+            "POST", "/slack/events/", body, content_type="application/json", **sign(body)
+        )
     marked = TimelineEntry.objects.get(incident=sev1, message__startswith="From Slack (:memo:)")
     assert marked.message.endswith("Error rate back to 0.1%")
     assert marked.actor.username == "founder"

@@ -35,7 +35,8 @@ def test_manifest_lists_the_bot_scopes_and_request_urls_from_portal_base_url(cli
     )
     assert settings["event_subscriptions"]["bot_events"] == ["pin_added", "reaction_added"]
     page = client.get("/slack/manifest/").content.decode()
-    assert "channels:manage" in page and "create the incident channel" in page
+    assert "channels:manage" in page
+    assert "create the incident channel" in page
 
 
 @pytest.mark.django_db
@@ -52,16 +53,22 @@ def test_credentials_are_masked_rotatable_by_founders_and_audited_without_secret
     configure_slack_app(actor=actor, signing_secret="second-secret-0002")
     app = SlackApp.objects.get()
     assert (app.bot_token, app.signing_secret) == (BOT_TOKEN, "second-secret-0002")
-    assert app.rotated_by == founder and app.rotated_at is not None
-    dumped = str(list(AuditEntry.objects.filter(object_type="slack.slackapp").values(
-        "before", "after")))
-    assert "first-secret" not in dumped and "second-secret" not in dumped
-    assert BOT_TOKEN not in dumped and "xoxb-…cdef" in dumped
+    assert app.rotated_by == founder
+    assert app.rotated_at is not None
+    dumped = str(
+        list(AuditEntry.objects.filter(object_type="slack.slackapp").values("before", "after"))
+    )
+    assert "first-secret" not in dumped
+    assert "second-secret" not in dumped
+    assert BOT_TOKEN not in dumped
+    assert "xoxb-…cdef" in dumped
     # The admin shows the masked values only
     client.force_login(founder)
     page = client.get(f"/admin/slack/slackapp/{app.pk}/change/").content.decode()
-    assert "xoxb-…cdef" in page and "…0002" in page
-    assert BOT_TOKEN not in page and "second-secret-0002" not in page
+    assert "xoxb-…cdef" in page
+    assert "…0002" in page
+    assert BOT_TOKEN not in page
+    assert "second-secret-0002" not in page
     # Not a founder: refused, nothing changes
     with pytest.raises(DomainError) as refused:
         configure_slack_app(actor=Actor.for_user(responder), signing_secret="stolen-000000")
@@ -74,13 +81,21 @@ def test_credentials_are_masked_rotatable_by_founders_and_audited_without_secret
 
 @pytest.mark.django_db
 def test_admin_rotates_the_signing_secret_from_the_change_form(client, founder):
-    configure_slack_app(actor=Actor.for_user(founder), bot_token=BOT_TOKEN,
-                        signing_secret="first-secret-0001")
+    configure_slack_app(
+        actor=Actor.for_user(founder), bot_token=BOT_TOKEN, signing_secret="first-secret-0001"
+    )
     client.force_login(founder)
-    response = client.post("/admin/slack/slackapp/1/change/", {
-        "new_bot_token": "", "new_signing_secret": "rotated-secret-0003", "team_id": "T0001",
-        "api_url": "https://slack.com/api/", "enabled": "on",
-    })
+    response = client.post(
+        "/admin/slack/slackapp/1/change/",
+        {
+            "new_bot_token": "",
+            "new_signing_secret": "rotated-secret-0003",
+            "team_id": "T0001",
+            "api_url": "https://slack.com/api/",
+            "enabled": "on",
+        },
+    )
     assert response.status_code == 302
     app = SlackApp.objects.get()
-    assert app.signing_secret == "rotated-secret-0003" and app.bot_token == BOT_TOKEN
+    assert app.signing_secret == "rotated-secret-0003"
+    assert app.bot_token == BOT_TOKEN

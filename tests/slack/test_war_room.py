@@ -42,7 +42,12 @@ def declare(actor: Actor, capture: Any, **kwargs: Any) -> Any:
 
 @pytest.mark.django_db
 def test_declare_001_sev1_creates_the_playbook_channel_announces_with_here_and_pins_the_runbook(
-    load_policy, slack, slack_app, founder, founder_in_slack, run_tasks,
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    founder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     # Given the 001 policy (rotation-small-team) and the Slack app installed
@@ -85,13 +90,19 @@ def test_declare_001_sev1_creates_the_playbook_channel_announces_with_here_and_p
         "runbooks/websocket.md, runbooks/matching.md.",
     ]
     room = WarRoom.objects.get(incident=incident)
-    assert room.channel_id == channel_id and room.announcement_ts
+    assert room.channel_id == channel_id
+    assert room.announcement_ts
     assert set(SlackCall.objects.values_list("status", flat=True)) == {CallStatus.SENT}
 
 
 @pytest.mark.django_db
 def test_closing_the_incident_archives_its_channel(
-    load_policy, slack, slack_app, founder, founder_in_slack, run_tasks,
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    founder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     load_policy("rotation-small-team")
@@ -118,7 +129,12 @@ def test_closing_the_incident_archives_its_channel(
 
 @pytest.mark.django_db
 def test_status_updates_posted_in_the_portal_appear_in_the_channel(
-    load_policy, slack, slack_app, founder, founder_in_slack, run_tasks,
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    founder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     load_policy("follow-the-sun")
@@ -144,7 +160,12 @@ def test_status_updates_posted_in_the_portal_appear_in_the_channel(
 
 @pytest.mark.django_db
 def test_000_sev1_opens_a_war_room_thread_in_alerts_and_closes_it(
-    load_policy, slack, slack_app, founder, founder_in_slack, run_tasks,
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    founder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     load_policy("founder-24x7")
@@ -156,7 +177,8 @@ def test_000_sev1_opens_a_war_room_thread_in_alerts_and_closes_it(
     assert root["channel"] == "alerts"
     assert root["text"].startswith("<!here> SEV-1: DB down")
     room = WarRoom.objects.get(incident=incident)
-    assert room.channel_id == "C0ALERTS" and room.thread_ts == room.announcement_ts
+    assert room.channel_id == "C0ALERTS"
+    assert room.thread_ts == room.announcement_ts
     replies = [m for m in slack.messages["C0ALERTS"] if m.get("thread_ts") == room.thread_ts]
     assert any(m["text"] == "Responders: <@U0FOUNDER>" for m in replies)
     # When it is resolved (000 needs a post-mortem) and closed, the thread is closed
@@ -164,7 +186,8 @@ def test_000_sev1_opens_a_war_room_thread_in_alerts_and_closes_it(
         services.resolve_incident(incident=incident, actor=actor)
         services.close_incident(incident=incident, actor=actor, reason="post-mortem published.")
     [update] = slack.called("chat.update")
-    assert update["ts"] == room.thread_ts and update["text"].startswith("[closed] SEV-1")
+    assert update["ts"] == room.thread_ts
+    assert update["text"].startswith("[closed] SEV-1")
     assert slack.called("conversations.archive") == []
     assert slack_steps(incident)[-1] == "Slack: thread in #alerts closed."
 
@@ -174,8 +197,12 @@ def test_000_sev2_announces_in_alerts_with_here_without_a_war_room(
     load_policy, slack, slack_app, founder, run_tasks, django_capture_on_commit_callbacks
 ):
     load_policy("founder-24x7")
-    declare(Actor.for_user(founder), django_capture_on_commit_callbacks, title="Billing broken",
-            severity="SEV-2")
+    declare(
+        Actor.for_user(founder),
+        django_capture_on_commit_callbacks,
+        title="Billing broken",
+        severity="SEV-2",
+    )
     assert slack.methods() == ["chat.postMessage"]
     assert slack.called("chat.postMessage")[0]["text"].startswith("<!here> SEV-2: Billing broken")
 
@@ -185,8 +212,12 @@ def test_playbooks_that_do_not_name_slack_never_call_it(
     load_policy, slack, slack_app, founder, run_tasks, django_capture_on_commit_callbacks
 ):
     load_policy("s-levels")
-    incident = declare(Actor.for_user(founder), django_capture_on_commit_callbacks,
-                       title="Search down", severity="S1")
+    incident = declare(
+        Actor.for_user(founder),
+        django_capture_on_commit_callbacks,
+        title="Search down",
+        severity="S1",
+    )
     assert slack.calls == []
     assert not WarRoom.objects.filter(incident=incident).exists()
     assert not SlackCall.objects.exists()
@@ -197,14 +228,25 @@ def test_without_the_slack_app_installed_a_001_incident_runs_as_before(
     load_policy, slack, founder, run_tasks, django_capture_on_commit_callbacks
 ):
     load_policy("rotation-small-team")
-    incident = declare(Actor.for_user(founder), django_capture_on_commit_callbacks,
-                       title="API down", severity="SEV-1")
-    assert incident.ref and slack.calls == [] and not SlackCall.objects.exists()
+    incident = declare(
+        Actor.for_user(founder),
+        django_capture_on_commit_callbacks,
+        title="API down",
+        severity="SEV-1",
+    )
+    assert incident.ref
+    assert slack.calls == []
+    assert not SlackCall.objects.exists()
 
 
 @pytest.mark.django_db
 def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_it_returns(
-    load_policy, slack, slack_app, founder, founder_in_slack, run_tasks,
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    founder_in_slack,
+    run_tasks,
     django_capture_on_commit_callbacks,
 ):
     load_policy("rotation-small-team")
@@ -214,14 +256,17 @@ def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_
     slack.stop()
     with time_machine.travel(t0, tick=True) as clock:
         # When a SEV-1 is declared and acknowledged
-        incident = declare(actor, django_capture_on_commit_callbacks, title="API down",
-                           severity="SEV-1")
+        incident = declare(
+            actor, django_capture_on_commit_callbacks, title="API down", severity="SEV-1"
+        )
         services.acknowledge_incident(incident=incident, actor=actor)
         # Then the incident is there, acknowledged, untouched by the failure
         incident.refresh_from_db()
-        assert incident.status == "investigating" and incident.acknowledged_at is not None
+        assert incident.status == "investigating"
+        assert incident.acknowledged_at is not None
         first = SlackCall.objects.order_by("pk").first()
-        assert first.status == CallStatus.PENDING and first.attempts == 1
+        assert first.status == CallStatus.PENDING
+        assert first.attempts == 1
         assert "URLError" in first.last_error or "Connection refused" in first.last_error
         assert first.next_attempt_at > timezone.now()
         # and the later steps wait behind the first (nothing half-done in Slack)
@@ -230,7 +275,8 @@ def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_
         clock.shift(datetime.timedelta(minutes=1))
         tasks.sweep()
         first.refresh_from_db()
-        assert first.attempts == 2 and first.status == CallStatus.PENDING
+        assert first.attempts == 2
+        assert first.status == CallStatus.PENDING
         # When Slack comes back and the sweeper runs again (and again)
         slack.start()
         for _ in range(4):

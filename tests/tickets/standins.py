@@ -22,8 +22,12 @@ class StandIn:
             def _do(self, method: str) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = json.loads(raw) if raw else None
-                entry = {"method": method, "path": self.path, "body": body,
-                         "headers": dict(self.headers)}
+                entry = {
+                    "method": method,
+                    "path": self.path,
+                    "body": body,
+                    "headers": dict(self.headers),
+                }
                 standin.requests.append(entry)
                 if standin.fail_next:
                     standin.fail_next -= 1
@@ -71,8 +75,11 @@ class LinearStandIn(StandIn):
         return match.group(2) if match else ""
 
     def created(self) -> list[dict[str, Any]]:
-        return [r["body"]["variables"]["input"] for r in self.requests
-                if r["body"] and self.operation(r) == "IssueCreate"]
+        return [
+            r["body"]["variables"]["input"]
+            for r in self.requests
+            if r["body"] and self.operation(r) == "IssueCreate"
+        ]
 
     def answer(self, entry: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if not entry["headers"].get("Authorization"):
@@ -85,21 +92,28 @@ class LinearStandIn(StandIn):
         if op == "LabelCreate":
             label_id = f"label-{next(self._n)}"
             self.labels[variables["input"]["name"]] = label_id
-            return 200, {"data": {"issueLabelCreate": {"success": True,
-                                                       "issueLabel": {"id": label_id}}}}
+            return 200, {
+                "data": {"issueLabelCreate": {"success": True, "issueLabel": {"id": label_id}}}
+            }
         if op == "Users":
             user = self.users.get(variables["email"])
             return 200, {"data": {"users": {"nodes": [{"id": user}] if user else []}}}
         if op == "IssueCreate":
             n = next(self._n)
-            issue = {"id": f"issue-uuid-{n}", "identifier": f"OPS-{n}",
-                     "url": f"https://linear.app/acme/issue/OPS-{n}",
-                     "state": {"type": "unstarted", "name": "Todo"}}
+            issue = {
+                "id": f"issue-uuid-{n}",
+                "identifier": f"OPS-{n}",
+                "url": f"https://linear.app/acme/issue/OPS-{n}",
+                "state": {"type": "unstarted", "name": "Todo"},
+            }
             self.issues[issue["id"]] = issue
             return 200, {"data": {"issueCreate": {"success": True, "issue": issue}}}
         if op == "Issues":
-            nodes = [{"id": i, "state": {"type": self.issues[i]["state"]["type"]}}
-                     for i in variables["ids"] if i in self.issues]
+            nodes = [
+                {"id": i, "state": {"type": self.issues[i]["state"]["type"]}}
+                for i in variables["ids"]
+                if i in self.issues
+            ]
             return 200, {"data": {"issues": {"nodes": nodes}}}
         return 400, {"errors": [{"message": f"Unknown operation {op}"}]}
 
@@ -120,8 +134,12 @@ class GitHubStandIn(StandIn):
             n = len(self.issues) + 1
             body = entry["body"]
             self.issues[n] = {
-                "id": 1000 + n, "number": n, "state": "open", "state_reason": None,
-                "title": body["title"], "body": body.get("body"),
+                "id": 1000 + n,
+                "number": n,
+                "state": "open",
+                "state_reason": None,
+                "title": body["title"],
+                "body": body.get("body"),
                 "html_url": f"https://github.com/{owner}/{repo}/issues/{n}",
                 "labels": [{"name": name} for name in body.get("labels", [])],
                 "assignees": [{"login": login} for login in body.get("assignees", [])],

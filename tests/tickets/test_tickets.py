@@ -64,12 +64,18 @@ def publish_pm_with_two_items(founder: Any, responder: Any, capture: Any) -> Any
     )
     today = timezone.now().date()
     pm_services.create_action_item(
-        actor=actor, postmortem=pm, description="Restore the orders index",
-        owner=founder, due_date=today + datetime.timedelta(days=7),
+        actor=actor,
+        postmortem=pm,
+        description="Restore the orders index",
+        owner=founder,
+        due_date=today + datetime.timedelta(days=7),
     )
     pm_services.create_action_item(
-        actor=actor, postmortem=pm, description="Lint migrations for dropped indexes",
-        owner=responder, due_date=today + datetime.timedelta(days=14),
+        actor=actor,
+        postmortem=pm,
+        description="Lint migrations for dropped indexes",
+        owner=responder,
+        due_date=today + datetime.timedelta(days=14),
     )
     pm_services.submit_for_review(postmortem=pm, actor=actor, reviewers=[founder])
     with capture(execute=True):
@@ -84,10 +90,15 @@ def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_wit
     # Given the 003 preset (Linear, label "post-mortem") and a Linear API key
     load_policy("follow-the-sun")
     assert (TicketTracker.objects.get().kind, TicketTracker.objects.get().label) == (
-        TrackerKind.LINEAR, "post-mortem"
+        TrackerKind.LINEAR,
+        "post-mortem",
     )
-    configure_tracker(actor=Actor.for_user(founder), api_token="lin_api_abcdefgh12345678",
-                      api_url=linear.url + "/graphql", team_id="team-ops")
+    configure_tracker(
+        actor=Actor.for_user(founder),
+        api_token="lin_api_abcdefgh12345678",
+        api_url=linear.url + "/graphql",
+        team_id="team-ops",
+    )
     linear.users["founder@example.com"] = "user-founder"
     linear.users["responder@example.com"] = "user-responder"
     # When the post-mortem is published
@@ -97,8 +108,9 @@ def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_wit
     assert len(created) == 2
     label_id = linear.labels["post-mortem"]
     items = list(pm.action_items.order_by("pk"))
-    for data, item, assignee in zip(created, items, ["user-founder", "user-responder"],
-                                    strict=True):
+    for data, item, assignee in zip(
+        created, items, ["user-founder", "user-responder"], strict=True
+    ):
         assert data["teamId"] == "team-ops"
         assert data["labelIds"] == [label_id]
         assert data["assigneeId"] == assignee
@@ -121,8 +133,12 @@ def test_the_items_status_follows_its_linear_ticket(
     load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
 ):
     load_policy("follow-the-sun")
-    configure_tracker(actor=Actor.for_user(founder), api_token="lin_api_abcdefgh12345678",
-                      api_url=linear.url + "/graphql", team_id="team-ops")
+    configure_tracker(
+        actor=Actor.for_user(founder),
+        api_token="lin_api_abcdefgh12345678",
+        api_url=linear.url + "/graphql",
+        team_id="team-ops",
+    )
     pm = publish_pm_with_two_items(founder, responder, django_capture_on_commit_callbacks)
     first, second = pm.action_items.order_by("pk")
     linear.issues[first.ticket.external_id]["state"]["type"] = "completed"
@@ -131,8 +147,10 @@ def test_the_items_status_follows_its_linear_ticket(
     assert tasks.sweep()["synced"] == {"checked": 2, "changed": 2}
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.status == "done" and first.completed_at is not None
-    assert second.status == "wont_do" and "canceled" in second.wont_do_reason
+    assert first.status == "done"
+    assert first.completed_at is not None
+    assert second.status == "wont_do"
+    assert "canceled" in second.wont_do_reason
     # and running it again changes nothing
     assert tasks.sweep()["synced"] == {"checked": 2, "changed": 0}
 
@@ -144,12 +162,17 @@ def test_a_tracker_failure_is_retried_and_files_the_ticket_once(
     import time_machine
 
     load_policy("follow-the-sun")
-    configure_tracker(actor=Actor.for_user(founder), api_token="lin_api_abcdefgh12345678",
-                      api_url=linear.url + "/graphql", team_id="team-ops")
+    configure_tracker(
+        actor=Actor.for_user(founder),
+        api_token="lin_api_abcdefgh12345678",
+        api_url=linear.url + "/graphql",
+        team_id="team-ops",
+    )
     linear.fail_next = 1
     pm = publish_pm_with_two_items(founder, responder, django_capture_on_commit_callbacks)
     first = pm.action_items.order_by("pk").first().ticket
-    assert first.status == TicketStatus.PENDING and "HTTP 502" in first.last_error
+    assert first.status == TicketStatus.PENDING
+    assert "HTTP 502" in first.last_error
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
         tasks.sweep()
     assert len(linear.created()) == 2
@@ -161,14 +184,19 @@ def test_github_issues_get_the_label_the_assignee_and_the_due_date(
     load_policy, founder, responder, github, run_tasks, django_capture_on_commit_callbacks
 ):
     load_policy("follow-the-sun")
-    configure_tracker(actor=Actor.for_user(founder), kind=TrackerKind.GITHUB,
-                      api_token="ghp_test_token_1234", api_url=github.url,
-                      repository="acme/platform")
+    configure_tracker(
+        actor=Actor.for_user(founder),
+        kind=TrackerKind.GITHUB,
+        api_token="ghp_test_token_1234",
+        api_url=github.url,
+        repository="acme/platform",
+    )
     TrackerAccount.objects.create(user=responder, kind=TrackerKind.GITHUB, account="resp-gh")
     pm = publish_pm_with_two_items(founder, responder, django_capture_on_commit_callbacks)
     first, second = github.issues[1], github.issues[2]
     assert [label["name"] for label in first["labels"]] == ["post-mortem"]
-    assert first["assignees"] == [] and second["assignees"] == [{"login": "resp-gh"}]
+    assert first["assignees"] == []
+    assert second["assignees"] == [{"login": "resp-gh"}]
     item = pm.action_items.order_by("pk").first()
     assert first["body"].startswith(f"Due: {item.due_date.isoformat()}")
     item.refresh_from_db()
@@ -185,12 +213,15 @@ def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, 
     from incidents.exceptions import DomainError
 
     actor = Actor.for_user(founder)
-    configure_tracker(actor=actor, kind=TrackerKind.LINEAR, api_token="lin_api_firsttoken9999",
-                      team_id="team-ops")
+    configure_tracker(
+        actor=actor, kind=TrackerKind.LINEAR, api_token="lin_api_firsttoken9999", team_id="team-ops"
+    )
     configure_tracker(actor=actor, api_token="lin_api_secondtoken8888")
     assert TicketTracker.objects.get().api_token == "lin_api_secondtoken8888"
     dumped = str(list(AuditEntry.objects.values("before", "after")))
-    assert "firsttoken" not in dumped and "secondtoken" not in dumped and "…8888" in dumped
+    assert "firsttoken" not in dumped
+    assert "secondtoken" not in dumped
+    assert "…8888" in dumped
     with pytest.raises(DomainError) as refused:
         configure_tracker(actor=actor, kind=TrackerKind.GITHUB, repository="no-slash")
     assert refused.value.field == "repository"
