@@ -27,6 +27,7 @@ class Operation(models.TextChoices):
     POST = "post", "Post a message in the war room"
     CLOSE = "close", "Archive the channel / close the thread"
     RESPOND = "respond", "Answer a user (response_url)"
+    PAGE = "page", "Page a responder by direct message, with the buttons"
 
 
 class IdentitySource(models.TextChoices):

@@ -213,6 +213,27 @@ def _close(client: WebClient, call: SlackCall) -> None:
     record_step(room.incident, what, operation="close")
 
 
+def _page(client: WebClient, call: SlackCall) -> None:
+    """A page as a direct message with the buttons (chat.postMessage to a user id)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=call.params["user_id"])
+    incident = Incident.objects.get(pk=call.incident_id)
+    slack_id = slack_user_id_for(client, user)
+    if slack_id is None:
+        record_step(
+            incident,
+            f"no Slack account for {user.get_username()}: page not sent in Slack.",
+            operation="page",
+        )
+        return
+    text = call.params["text"]
+    client.chat_postMessage(
+        channel=slack_id, text=text, blocks=messages.announcement_blocks(text, incident.ref)
+    )
+    record_step(incident, f"page sent to {user.get_username()} in Slack.", operation="page")
+
+
 def _respond(client: WebClient, call: SlackCall) -> None:
     """Answer a slash command or button through its response_url (ephemeral)."""
     url = call.params["response_url"]
@@ -231,6 +252,7 @@ OPERATIONS = {
     Operation.POST: _post,
     Operation.CLOSE: _close,
     Operation.RESPOND: _respond,
+    Operation.PAGE: _page,
 }
 
 

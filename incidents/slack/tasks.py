@@ -106,10 +106,30 @@ def release_stuck_calls(now: datetime.datetime) -> int:
     ).update(status=CallStatus.PENDING, sending_since=None, next_attempt_at=now)
 
 
+def page_recent_escalations(now: datetime.datetime) -> int:
+    """Pages sent by later escalation steps reach Slack too (the sweeper writes them
+    after the declaration, with no incident hook)."""
+    from incidents.choices import OPEN_STATUSES
+    from incidents.models import Incident
+    from incidents.slack.war_room import page_in_slack
+
+    recent = Incident.objects.filter(
+        status__in=OPEN_STATUSES,
+        pages__paged_at__gte=now - datetime.timedelta(hours=1),
+        pages__acknowledged_at__isnull=True,
+    ).distinct()
+    queued = 0
+    for incident in recent.select_related("severity").order_by("pk")[:200]:
+        with transaction.atomic():
+            queued += page_in_slack(incident)
+    return queued
+
+
 def sweep() -> dict[str, int]:
-    """Every minute: retry due calls (per incident, in order) and free stuck ones."""
+    """Every minute: new pages, retry due calls (per incident, in order), free stuck ones."""
     now = timezone.now()
     release_stuck_calls(now)
+    page_recent_escalations(now)
     due = (
         SlackCall.objects.filter(status=CallStatus.PENDING, next_attempt_at__lte=now)
         .order_by("pk")

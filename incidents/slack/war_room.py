@@ -92,6 +92,8 @@ def post_in_war_room(incident: Incident, *, key: str, text: str) -> None:
     room = war_room_of(incident)
     if room is None or room.closed_at is not None or installed_app() is None:
         return
+    if incident.slack_calls.filter(operation=Operation.CLOSE).exists():
+        return  # resolved-and-closed in one go: the channel is about to be archived
     enqueue_call(
         incident=incident,
         operation=Operation.POST,
@@ -100,8 +102,34 @@ def post_in_war_room(incident: Incident, *, key: str, text: str) -> None:
     )
 
 
+def page_in_slack(incident: Incident) -> int:
+    """Each page of the incident also reaches the paged person in Slack, with the
+    buttons (once per page; the on-call app wrote the Page rows)."""
+    if installed_app() is None or level_setting(incident) is None:
+        return 0
+    queued = 0
+    for page in incident.pages.filter(acknowledged_at__isnull=True).order_by("pk"):
+        text = (
+            f"You are paged ({page.target}): {incident.severity.code}: {incident.title}\n"
+            f"{incident.ref} · {messages.incident_url(incident)}"
+        )
+        queued += (
+            1
+            if enqueue_call(
+                incident=incident,
+                operation=Operation.PAGE,
+                dedupe_key=f"page:{page.pk}",
+                params={"user_id": page.user_id, "text": text},
+            )
+            else 0
+        )
+    return queued
+
+
 def on_declared(incident: Incident, actor: Actor) -> None:
+    # The on-call app's hook ran first (its app is listed first): the first pages exist.
     open_war_room(incident, actor)
+    page_in_slack(incident)
 
 
 def on_acknowledged(incident: Incident, actor: Actor) -> None:

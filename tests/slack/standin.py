@@ -103,6 +103,9 @@ class SlackStandIn:
 
     def _channel(self, ref: str) -> dict[str, Any] | None:
         ref = ref.lstrip("#")
+        if ref in self.users_by_email.values():
+            # Posting to a user id lands in the app's direct-message channel with them.
+            return self.channels.setdefault(f"D{ref}", {"id": f"D{ref}", "name": "", "is_im": True})
         for channel in self.channels.values():
             if ref in (channel["id"], channel["name"]):
                 return channel

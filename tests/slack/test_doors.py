@@ -214,6 +214,10 @@ def test_slash_open_answers_first_then_declares_opens_the_channel_and_pages_the_
     )
     assert slack.pins
     assert Page.objects.filter(incident=incident, user=responder).exists()
+    # and the page reaches the responder in Slack too, with the buttons
+    [dm] = [p for p in slack.called("chat.postMessage") if p["channel"] == "U0RESP"]
+    assert dm["text"].startswith("You are paged (Platform / primary on call): SEV-2: Checkout p99")
+    assert dm["blocks"][1]["elements"][0]["action_id"] == "incident.acknowledge"
     assert slack.responses[-1]["text"] == (
         f"{incident.ref} declared (SEV-2): Checkout p99 elevated"
     )

@@ -197,14 +197,20 @@ def test_000_sev2_announces_in_alerts_with_here_without_a_war_room(
     load_policy, slack, slack_app, founder, run_tasks, django_capture_on_commit_callbacks
 ):
     load_policy("founder-24x7")
-    declare(
+    incident = declare(
         Actor.for_user(founder),
         django_capture_on_commit_callbacks,
         title="Billing broken",
         severity="SEV-2",
     )
-    assert slack.methods() == ["chat.postMessage"]
+    # The announcement in #alerts, no channel; the founder is paged (24/7) but has no
+    # Slack account in this workspace, which the timeline says
+    assert slack.methods() == ["chat.postMessage", "users.lookupByEmail"]
     assert slack.called("chat.postMessage")[0]["text"].startswith("<!here> SEV-2: Billing broken")
+    assert slack_steps(incident) == [
+        "Slack: announcement posted in #alerts.",
+        "Slack: no Slack account for founder: page not sent in Slack.",
+    ]
 
 
 @pytest.mark.django_db
