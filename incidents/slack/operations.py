@@ -218,7 +218,7 @@ def _page(client: WebClient, call: SlackCall) -> None:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=call.params["user_id"])
-    incident = Incident.objects.get(pk=call.incident_id)
+    incident = Incident.objects.get(pk=call.params["incident_id"])
     slack_id = slack_user_id_for(client, user)
     if slack_id is None:
         record_step(

@@ -119,7 +119,7 @@ def page_in_slack(incident: Incident) -> int:
                 incident=incident,
                 operation=Operation.PAGE,
                 dedupe_key=f"page:{page.pk}",
-                params={"user_id": page.user_id, "text": text},
+                params={"user_id": page.user_id, "incident_id": incident.pk, "text": text},
             )
             else 0
         )
