@@ -404,3 +404,35 @@ def test_pinned_and_marked_messages_land_on_the_timeline_with_author_and_time_on
     marked = TimelineEntry.objects.get(incident=sev1, message__startswith="From Slack (:memo:)")
     assert marked.message.endswith("Error rate back to 0.1%")
     assert marked.actor.username == "founder"
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_matching_email_links_once_then_acts_as_themselves(
+    client, sev1, slack, responder, django_capture_on_commit_callbacks
+):
+    responder.groups.add(Group.objects.get(name="Responders"))
+    # Given a Slack user whose Slack e-mail is not the portal one
+    body = slash_body("link", user_id="U0OTHER", response_url=slack.response_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, "/slack/commands/", body)
+    link = slack.responses[-1]["text"].split()[1]
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert path.startswith("/slack/link/")
+    # When they open the link logged in to the portal and confirm
+    client.force_login(responder)
+    assert "will act as" in client.get(path).content.decode()
+    client.post(path)
+    client.logout()
+    identity = SlackIdentity.objects.get(slack_user_id="U0OTHER")
+    assert (identity.user, identity.source) == (responder, "link")
+    # Then their button presses act as that portal user
+    body = block_action_body(
+        "incident.acknowledge", sev1.ref, user_id="U0OTHER", response_url=slack.response_url()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, "/slack/interactions/", body)
+    sev1.refresh_from_db()
+    assert sev1.acknowledged_at is not None
+    # A tampered link links nobody
+    client.force_login(responder)
+    assert "invalid or expired" in client.get(path[:-3] + "xx/").content.decode()
