@@ -24,6 +24,8 @@ from incidents.slack.choices import IdentitySource, Operation, WarRoomMode
 from incidents.slack.identities import remember_identity
 from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.services import record_entry
 
 SLACK_ACTOR = Actor.system("slack")
 
@@ -53,6 +55,21 @@ def record_step(incident: Incident, message: str, *, operation: str, **data: Any
         )
 
 
+def save_room(room: WarRoom, fields: list[str], before: dict[str, Any]) -> None:
+    """Save what Slack returned on the war room, with its audit entry."""
+    with transaction.atomic():
+        room.save(update_fields=fields)
+        record_entry(
+            actor=SLACK_ACTOR,
+            action=AuditAction.UPDATE,
+            object_type=room._meta.label_lower,
+            object_id=room.pk,
+            object_repr=str(room)[:200],
+            before=before,
+            after={f: str(getattr(room, f)) for f in fields},
+        )
+
+
 def _room(call: SlackCall) -> WarRoom:
     if call.incident_id is None:
         raise CallFailed(f"{call.operation} needs an incident")
@@ -79,8 +96,9 @@ def _open(client: WebClient, call: SlackCall) -> None:
         name = f"{name[:70]}-{room.incident.ref.rsplit('-', 1)[-1]}"
         response = client.conversations_create(name=name, is_private=False)
     channel = response["channel"]
+    before = {"channel_id": "", "channel_name": room.channel_name}
     room.channel_id, room.channel_name, room.opened_at = channel["id"], f"#{name}", timezone.now()
-    room.save(update_fields=["channel_id", "channel_name", "opened_at"])
+    save_room(room, ["channel_id", "channel_name", "opened_at"], before)
     record_step(room.incident, f"channel #{name} created.", operation="open", channel=channel["id"])
 
 
@@ -144,6 +162,7 @@ def _announce(client: WebClient, call: SlackCall) -> None:
         text=call.params["text"],
         blocks=messages.announcement_blocks(call.params["text"], call.params["ref"]),
     )
+    before = {"announcement_ts": "", "channel_id": room.channel_id, "thread_ts": room.thread_ts}
     room.announcement_ts = str(response["ts"])
     fields = ["announcement_ts"]
     if room.mode != WarRoomMode.CHANNEL:
@@ -151,7 +170,7 @@ def _announce(client: WebClient, call: SlackCall) -> None:
         room.channel_id, room.thread_ts = str(response["channel"]), room.announcement_ts
         room.opened_at = room.opened_at or timezone.now()
         fields += ["channel_id", "thread_ts", "opened_at"]
-    room.save(update_fields=fields)
+    save_room(room, fields, before)
     where = "thread opened in " if room.mode == WarRoomMode.THREAD else "in "
     record_step(
         room.incident,
@@ -209,7 +228,7 @@ def _close(client: WebClient, call: SlackCall) -> None:
     else:
         what = "war room closed (it was never opened in Slack)."
     room.closed_at = timezone.now()
-    room.save(update_fields=["closed_at"])
+    save_room(room, ["closed_at"], {"closed_at": None})
     record_step(room.incident, what, operation="close")
 
 
