@@ -16,6 +16,7 @@ class SlackConfig(AppConfig):
         # talks to Slack after the commit, so Slack being down never blocks an incident.
         on_incident_event("declared", war_room.on_declared)
         on_incident_event("acknowledged", war_room.on_acknowledged)
+        on_incident_event("severity_changed", war_room.on_severity_changed)
         on_incident_event("status_update", war_room.on_status_update)
         on_incident_event("resolved", war_room.on_resolved)
         on_incident_event("closed", war_room.on_closed)

@@ -132,6 +132,46 @@ def on_declared(incident: Incident, actor: Actor) -> None:
     page_in_slack(incident)
 
 
+def on_severity_changed(incident: Incident, actor: Actor) -> None:
+    """Raised to a level with a war room: open it (000: the SEV-2 announcement in #alerts
+    becomes the SEV-1 war-room thread). Otherwise the war room hears the new level."""
+    if not incident.is_open or installed_app() is None:
+        return
+    room = war_room_of(incident)
+    if room is None:
+        open_war_room(incident, actor)
+        return
+    setting = level_setting(incident)
+    code = incident.severity.code
+    if (
+        setting is not None
+        and room.mode == WarRoomMode.ANNOUNCE
+        and setting.mode == WarRoomMode.THREAD
+    ):
+        room.mode = WarRoomMode.THREAD
+        room.save(update_fields=["mode"])
+        record_entry(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type=room._meta.label_lower,
+            object_id=room.pk,
+            object_repr=str(room)[:200],
+            before={"mode": WarRoomMode.ANNOUNCE},
+            after={"mode": room.mode},
+        )
+        post_in_war_room(
+            incident, key=f"severity:{code}", text=f"Raised to {code}: war-room thread."
+        )
+        if setting.invite_responders:
+            enqueue_call(
+                incident=incident,
+                operation=Operation.INVITE,
+                dedupe_key=f"incident:{incident.pk}:invite",
+            )
+        return
+    post_in_war_room(incident, key=f"severity:{code}", text=f"Severity changed to {code}.")
+
+
 def on_acknowledged(incident: Incident, actor: Actor) -> None:
     room = war_room_of(incident)
     if room is None or installed_app() is None:

@@ -296,3 +296,31 @@ def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_
     texts = [p["text"] for p in slack.called("chat.postMessage")]
     assert texts.count("✋ founder: I am on it.") == 1
     assert len([t for t in texts if t.startswith("<!here> SEV-1")]) == 1
+
+
+@pytest.mark.django_db
+def test_000_sev2_raised_to_sev1_turns_the_alerts_announcement_into_the_war_room_thread(
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    founder_in_slack,
+    run_tasks,
+    django_capture_on_commit_callbacks,
+):
+    load_policy("founder-24x7")
+    actor = Actor.for_user(founder)
+    incident = declare(
+        actor, django_capture_on_commit_callbacks, title="Billing broken", severity="SEV-2"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_severity(
+            incident=incident, actor=actor, severity="SEV-1", reason="All customers affected."
+        )
+    room = WarRoom.objects.get(incident=incident)
+    assert room.mode == "thread" and room.thread_ts == room.announcement_ts
+    replies = [p for p in slack.called("chat.postMessage") if p.get("thread_ts") == room.thread_ts]
+    assert [p["text"] for p in replies] == [
+        "Raised to SEV-1: war-room thread.",
+        "Responders: <@U0FOUNDER>",
+    ]
