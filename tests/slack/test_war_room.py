@@ -318,7 +318,8 @@ def test_000_sev2_raised_to_sev1_turns_the_alerts_announcement_into_the_war_room
             incident=incident, actor=actor, severity="SEV-1", reason="All customers affected."
         )
     room = WarRoom.objects.get(incident=incident)
-    assert room.mode == "thread" and room.thread_ts == room.announcement_ts
+    assert room.mode == "thread"
+    assert room.thread_ts == room.announcement_ts
     replies = [p for p in slack.called("chat.postMessage") if p.get("thread_ts") == room.thread_ts]
     assert [p["text"] for p in replies] == [
         "Raised to SEV-1: war-room thread.",
