@@ -158,7 +158,7 @@ def _do(args: argparse.Namespace, payload: dict[str, Any], actor: Actor) -> str:
         summary = args.summary.strip()
         incident = services.declare_incident(
             actor=actor,
-            title=(args.title or summary.splitlines()[0] if summary else "")[:200],
+            title=(args.title or (summary.splitlines()[0] if summary else ""))[:200],
             severity=args.severity,
             summary=summary,
         )

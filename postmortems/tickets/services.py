@@ -124,11 +124,8 @@ def queue_tickets(postmortem: PostMortem) -> list[ActionItemTicket]:
     if current is None or postmortem.status != PostMortemStatus.PUBLISHED:
         return []
     now = timezone.now()
-    items = (
-        postmortem.action_items.filter(ticket__isnull=True, ticket_url="")
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    )
+    # No lock needed: the one-to-one unique index makes a concurrent second run a no-op.
+    items = postmortem.action_items.filter(ticket__isnull=True, ticket_url="").order_by("pk")
     tickets = [
         ActionItemTicket(action_item=item, kind=current.kind, next_attempt_at=now, created_at=now)
         for item in items
@@ -186,7 +183,7 @@ def create_ticket(ticket_id: int) -> str:
         return "no tracker"
     with transaction.atomic():
         ticket = (
-            ActionItemTicket.objects.select_for_update(skip_locked=True)
+            ActionItemTicket.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=ticket_id, status=TicketStatus.PENDING)
             .select_related("action_item__owner", "action_item__postmortem__incident")
             .first()
