@@ -21,7 +21,7 @@ from incidents.slack.models import (
     WarRoom,
     mask,
 )
-from incidents.slack.services import configure_slack_app, is_founder, retry_call
+from incidents.slack.services import configure_slack_app, retry_call
 from portal.actors import Actor
 
 
@@ -79,12 +79,8 @@ class SlackAppAdmin(admin.ModelAdmin):
             '<a href="{}">Create the app from the manifest</a>', reverse("slack:manifest")
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_founder(request.user) and not SlackApp.objects.exists()
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_founder(request.user)
-
+    # Add/change follow the model permissions, which only Founders hold (portal.audit.roles);
+    # adding a second row edits the one app (the service keeps a single row).
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -18,16 +18,12 @@ from incidents.slack.models import SlackApp, SlackCall, mask
 from incidents.slack.outbox import deliver_after_commit
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
-from portal.audit.roles import FOUNDERS
 from portal.audit.services import record_entry
 
 
-def is_founder(user: Any) -> bool:
-    return bool(
-        user is not None
-        and user.is_active
-        and (user.is_superuser or user.groups.filter(name=FOUNDERS).exists())
-    )
+def may_configure(user: Any) -> bool:
+    """Founders (the group holds every permission) and superusers."""
+    return bool(user is not None and user.is_active and user.has_perm("slack.change_slackapp"))
 
 
 def _public(app: SlackApp) -> dict[str, Any]:
@@ -55,7 +51,7 @@ def configure_slack_app(
     A secret left as None (or blank) keeps its value, so a form never needs to show it.
     The audit entry holds masked values only.
     """
-    if not is_founder(actor.user):
+    if not may_configure(actor.user):
         raise DomainError("Only founders may change the Slack app's credentials.", field="actor")
     app, created = SlackApp.objects.select_for_update().get_or_create(pk=1)
     before = None if created else _public(app)

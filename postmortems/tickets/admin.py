@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from incidents.exceptions import DomainError
-from incidents.slack.services import is_founder
 from portal.actors import Actor
 from postmortems.tickets.models import ActionItemTicket, TicketTracker, TrackerAccount
 from postmortems.tickets.services import configure_tracker, mask
@@ -35,12 +34,7 @@ class TicketTrackerAdmin(admin.ModelAdmin):
     def masked_token(self, obj: TicketTracker) -> str:
         return mask(obj.api_token) or "not set"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_founder(request.user) and not TicketTracker.objects.exists()
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_founder(request.user)
-
+    # Add/change follow the model permissions, which only Founders hold.
     def save_model(self, request: HttpRequest, obj: TicketTracker, form: Any, change: bool) -> None:
         data = {k: form.cleaned_data.get(k) for k in TicketTrackerForm.Meta.fields}
         try:

@@ -67,7 +67,7 @@ class ActionItemTicket(models.Model):
     """An action item's ticket: created once (retried with backoff), then synced."""
 
     action_item = models.OneToOneField(
-        "postmortems.ActionItem", on_delete=models.CASCADE, related_name="ticket"
+        "postmortems.ActionItem", on_delete=models.CASCADE, related_name="tracker_ticket"
     )
     kind = models.CharField(max_length=10, choices=TrackerKind.choices)
     status = models.CharField(

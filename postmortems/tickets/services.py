@@ -67,9 +67,8 @@ def configure_tracker(
 ) -> TicketTracker:
     """Set the tracker, or rotate its token (None or blank keeps it). Founders only;
     audited with the token masked."""
-    from incidents.slack.services import is_founder
-
-    if not is_founder(actor.user):
+    user = actor.user
+    if user is None or not user.is_active or not user.has_perm("tickets.change_tickettracker"):
         raise DomainError("Only founders may change the ticket tracker.", field="actor")
     unknown = sorted(set(fields) - {"kind", "api_url", "team_id", "repository", "label", "enabled"})
     if unknown:
@@ -125,7 +124,9 @@ def queue_tickets(postmortem: PostMortem) -> list[ActionItemTicket]:
         return []
     now = timezone.now()
     # No lock needed: the one-to-one unique index makes a concurrent second run a no-op.
-    items = postmortem.action_items.filter(ticket__isnull=True, ticket_url="").order_by("pk")
+    items = postmortem.action_items.filter(tracker_ticket__isnull=True, ticket_url="").order_by(
+        "pk"
+    )
     tickets = [
         ActionItemTicket(action_item=item, kind=current.kind, next_attempt_at=now, created_at=now)
         for item in items

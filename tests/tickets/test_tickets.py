@@ -122,7 +122,7 @@ def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_wit
     for item in items:
         item.refresh_from_db()
         assert item.ticket_url.startswith("https://linear.app/acme/issue/OPS-")
-        assert item.ticket.status == TicketStatus.CREATED
+        assert item.tracker_ticket.status == TicketStatus.CREATED
     # Publishing again (a revision) never files the same item twice
     tasks.sweep()
     assert len(linear.created()) == 2
@@ -141,8 +141,8 @@ def test_the_items_status_follows_its_linear_ticket(
     )
     pm = publish_pm_with_two_items(founder, responder, django_capture_on_commit_callbacks)
     first, second = pm.action_items.order_by("pk")
-    linear.issues[first.ticket.external_id]["state"]["type"] = "completed"
-    linear.issues[second.ticket.external_id]["state"]["type"] = "canceled"
+    linear.issues[first.tracker_ticket.external_id]["state"]["type"] = "completed"
+    linear.issues[second.tracker_ticket.external_id]["state"]["type"] = "canceled"
     # When the periodic sync runs
     assert tasks.sweep()["synced"] == {"checked": 2, "changed": 2}
     first.refresh_from_db()
@@ -170,7 +170,7 @@ def test_a_tracker_failure_is_retried_and_files_the_ticket_once(
     )
     linear.fail_next = 1
     pm = publish_pm_with_two_items(founder, responder, django_capture_on_commit_callbacks)
-    first = pm.action_items.order_by("pk").first().ticket
+    first = pm.action_items.order_by("pk").first().tracker_ticket
     assert first.status == TicketStatus.PENDING
     assert "HTTP 502" in first.last_error
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
