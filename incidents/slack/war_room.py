@@ -108,7 +108,12 @@ def page_in_slack(incident: Incident) -> int:
     if installed_app() is None or level_setting(incident) is None:
         return 0
     queued = 0
+    done = set(
+        incident.slack_calls.filter(operation=Operation.PAGE).values_list("dedupe_key", flat=True)
+    )
     for page in incident.pages.filter(acknowledged_at__isnull=True).order_by("pk"):
+        if f"page:{page.pk}" in done:
+            continue
         text = (
             f"You are paged ({page.target}): {incident.severity.code}: {incident.title}\n"
             f"{incident.ref} · {messages.incident_url(incident)}"

@@ -325,3 +325,45 @@ def test_000_sev2_raised_to_sev1_turns_the_alerts_announcement_into_the_war_room
         "Raised to SEV-1: war-room thread.",
         "Responders: <@U0FOUNDER>",
     ]
+
+
+@pytest.mark.django_db
+def test_later_escalation_pages_reach_slack_once_through_the_sweeper(
+    load_policy,
+    slack,
+    slack_app,
+    founder,
+    responder,
+    run_tasks,
+    django_capture_on_commit_callbacks,
+):
+    from incidents.oncall import tasks as oncall_tasks
+    from incidents.oncall.models import Rotation, RotationMember
+
+    # Given 003 with the responder then the founder on the Platform rotation
+    load_policy("follow-the-sun")
+    rotation = Rotation.objects.get(layer__schedule__name="Platform")
+    RotationMember.objects.create(rotation=rotation, user=responder, position=1)
+    RotationMember.objects.create(rotation=rotation, user=founder, position=2)
+    slack.users_by_email["responder@example.com"] = "U0RESP"
+    slack.users_by_email["founder@example.com"] = "U0FOUNDER"
+    # Monday 01:00 UTC: the first 8-hour shift of the day, the responder's
+    t0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(t0, tick=False):
+        incident = declare(
+            Actor.system("monitoring"),
+            django_capture_on_commit_callbacks,
+            title="EU down",
+            severity="SEV-1",
+        )
+    dms = lambda: [p["channel"] for p in slack.called("chat.postMessage") if p["channel"][0] == "U"]  # noqa: E731
+    assert dms() == ["U0RESP"]
+    # When nobody acknowledges for 6 minutes: the escalation pages the next in rotation
+    with time_machine.travel(t0 + datetime.timedelta(minutes=6), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            oncall_tasks.sweep()
+        tasks.sweep()
+        tasks.sweep()
+    # Then the founder's page reaches Slack too, once
+    assert dms() == ["U0RESP", "U0FOUNDER"]
+    assert "Slack: page sent to founder in Slack." in slack_steps(incident)
