@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "incidents.oncall",
     "incidents.integrations",
     "incidents.comms",
+    "incidents.slack",
     "postmortems",
+    "postmortems.tickets",
     "drills",
 ]
 

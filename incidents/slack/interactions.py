@@ -1,0 +1,73 @@
+"""Buttons (block_actions) and the update modal (view_submission), after the view
+acknowledged them: the same incident services as the admin, as the mapped user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from incidents import services
+from incidents.exceptions import DomainError
+from incidents.models import Incident
+from incidents.slack import messages
+from incidents.slack.commands import acting_user, respond
+from portal.actors import Actor
+
+
+def _value(state: dict[str, Any], block: str) -> str:
+    element = (state.get(block) or {}).get("value") or {}
+    if element.get("type") == "static_select":
+        return str((element.get("selected_option") or {}).get("value", ""))
+    return str(element.get("value") or "")
+
+
+def run_interaction(payload: dict[str, Any]) -> str:
+    if payload.get("type") == "view_submission":
+        return _submit_update(payload)
+    actions = payload.get("actions") or []
+    if not actions:
+        return "nothing to do"
+    action = actions[0]
+    action_id, ref = action.get("action_id", ""), str(action.get("value", ""))
+    if action_id not in (messages.ACK_ACTION, messages.RESOLVE_ACTION):
+        return "ignored"
+    user, refusal = acting_user(payload, "incidents.change_incident")
+    if user is None:
+        return respond(payload, refusal)
+    incident = Incident.objects.filter(ref=ref).first()
+    if incident is None:
+        return respond(payload, f"No incident {ref}.")
+    actor = Actor.for_user(user)
+    try:
+        if action_id == messages.ACK_ACTION:
+            services.acknowledge_incident(incident=incident, actor=actor)
+            text = f"{ref} acknowledged: you are on it."
+        else:
+            services.resolve_incident(incident=incident, actor=actor)
+            text = f"{ref} resolved."
+    except DomainError as exc:
+        text = f"Refused: {exc}"
+    return respond(payload, text)
+
+
+def _submit_update(payload: dict[str, Any]) -> str:
+    view = payload.get("view") or {}
+    ref = str(view.get("private_metadata", ""))
+    user, refusal = acting_user(payload, "incidents.change_incident")
+    if user is None:
+        # A modal has no response_url: the refusal goes to the log of this task.
+        return refusal
+    incident = Incident.objects.filter(ref=ref).first()
+    if incident is None:
+        return f"No incident {ref}."
+    state = (view.get("state") or {}).get("values") or {}
+    try:
+        services.post_status_update(
+            incident=incident,
+            actor=Actor.for_user(user),
+            status=_value(state, "status") or incident.status,
+            message=_value(state, "message"),
+            next_steps=_value(state, "next_steps"),
+        )
+    except DomainError as exc:
+        return f"Refused: {exc}"
+    return f"{ref}: update posted."

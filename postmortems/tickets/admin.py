@@ -1,0 +1,72 @@
+"""Admin of the tracker (token masked, rotatable) and the action items' tickets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from incidents.exceptions import DomainError
+from portal.actors import Actor
+from postmortems.tickets.models import ActionItemTicket, TicketTracker, TrackerAccount
+from postmortems.tickets.services import configure_tracker, mask
+
+
+class TicketTrackerForm(forms.ModelForm):
+    new_api_token = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Blank keeps the current one."
+    )
+
+    class Meta:
+        model = TicketTracker
+        fields = ("kind", "api_url", "team_id", "repository", "label", "enabled")
+
+
+@admin.register(TicketTracker)
+class TicketTrackerAdmin(admin.ModelAdmin):
+    form = TicketTrackerForm
+    list_display = ("__str__", "label", "masked_token", "enabled", "rotated_at")
+    readonly_fields = ("masked_token", "rotated_at")
+
+    @admin.display(description="API token")
+    def masked_token(self, obj: TicketTracker) -> str:
+        return mask(obj.api_token) or "not set"
+
+    # Add/change follow the model permissions, which only Founders hold.
+    def save_model(self, request: HttpRequest, obj: TicketTracker, form: Any, change: bool) -> None:
+        data = {k: form.cleaned_data.get(k) for k in TicketTrackerForm.Meta.fields}
+        try:
+            saved = configure_tracker(
+                actor=Actor.for_request(request),
+                api_token=form.cleaned_data.get("new_api_token") or None,
+                **data,
+            )
+        except DomainError as exc:
+            self.message_user(request, f"{exc.field}: {exc.message}", messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+
+@admin.register(TrackerAccount)
+class TrackerAccountAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "account")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+
+
+@admin.register(ActionItemTicket)
+class ActionItemTicketAdmin(admin.ModelAdmin):
+    list_display = ("identifier", "status", "state", "action_item", "attempts", "url", "synced_at")
+    list_select_related = ("action_item",)
+    list_filter = ("status", "kind")
+    search_fields = ("identifier", "url")
+    show_full_result_count = False
+    readonly_fields = [f.name for f in ActionItemTicket._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
