@@ -15,6 +15,7 @@ from incidents.choices import CommsAnchor, DeadlineKind, IncidentStatus
 from incidents.models import Deadline, Incident, SeverityLevel
 from incidents.models.policy import as_duration
 from portal.business_time import add_duration
+from portal.durations import DurationKind
 
 
 def due_after(
@@ -22,6 +23,10 @@ def due_after(
 ) -> datetime.datetime | None:
     duration = as_duration(target)
     if duration is None:
+        return None
+    if duration.kind == DurationKind.IMMEDIATE:
+        # "Immediate": page now and record the target as met on acknowledgement; a
+        # 0-minute clock would only ever record a miss.
         return None
     return add_duration(start, duration, incident.policy_version.calendar())
 

@@ -51,8 +51,10 @@ def _routes_by_level(rules: list[RoutingRule], code: str) -> list[Route]:
 
 
 def routing_rules() -> list[RoutingRule]:
+    """Enabled rules, whatever their channel's state: a message routed to a disabled
+    channel is written and stays pending until the channel is enabled (never diverted)."""
     return list(
-        RoutingRule.objects.filter(enabled=True, channel__enabled=True)
+        RoutingRule.objects.filter(enabled=True)
         .select_related("channel")
         .order_by("pk")
     )
