@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from incidents.oncall.sweeper import batch_size, max_batches, record_missed_deadlines
 from incidents.oncall.paging import run_due_escalations
+from incidents.oncall.sweeper import batch_size, max_batches, record_missed_deadlines
 from portal.notifications import tasks as outbox
 
 logger = logging.getLogger("incidents.oncall.engine")
@@ -85,9 +85,7 @@ class Engine:
         self.cycles = {"escalation": 0, "delivery": 0}
         self.errors = 0
         self.threads = [
-            threading.Thread(
-                target=self._loop, args=("escalation", escalation_cycle), daemon=True
-            ),
+            threading.Thread(target=self._loop, args=("escalation", escalation_cycle), daemon=True),
             threading.Thread(target=self._loop, args=("delivery", delivery_cycle), daemon=True),
         ]
 

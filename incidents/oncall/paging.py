@@ -43,7 +43,7 @@ ACK_SALT = "oncall.ack"
 ENGINE_ACTOR = Actor.system("escalation engine")
 
 # How each channel kind spells "everyone here" (apprise passes the text through).
-HERE_MENTION = {ChannelKind.SLACK: "<!here>", ChannelKind.DISCORD: "@here"}
+HERE_MENTION: dict[str, str] = {ChannelKind.SLACK: "<!here>", ChannelKind.DISCORD: "@here"}
 
 
 def ack_token(page: Page) -> str:
@@ -151,7 +151,9 @@ def _page_step(esc: Escalation, step: EscalationStep, batch: _Batch, seen: set[i
     incident = esc.incident
     chosen: list[tuple[Any, str, NotificationChannel | None]] = []
     for target in step.targets():
-        chosen.extend((u, why, target.channel) for u, why in target_users(target, batch.oncall, incident))
+        chosen.extend(
+            (u, why, target.channel) for u, why in target_users(target, batch.oncall, incident)
+        )
     if not chosen:
         fallback, channel = _fallback_users(esc.policy, batch)
         chosen = [(u, why, channel or step.channel) for u, why in fallback]
@@ -245,7 +247,11 @@ def advance(esc: Escalation, steps: list[EscalationStep], batch: _Batch) -> None
         elif position >= total:
             _finish(esc, EscalationStatus.EXHAUSTED, now, batch)
         else:
-            wait = esc.policy.repeat_after_minutes if position % n == 0 else steps[position % n].delay_minutes
+            wait = (
+                esc.policy.repeat_after_minutes
+                if position % n == 0
+                else steps[position % n].delay_minutes
+            )
             # Counted from when the step was due, so a late cycle does not stretch the chain.
             esc.next_step_at = due + datetime.timedelta(minutes=wait)
 
@@ -400,7 +406,11 @@ def _record_timeline(batch: _Batch) -> None:
                 actor=None,
                 actor_label="escalation",
                 message=f"Paged {names}{via} (escalation step {first.step_order}).",
-                data={"pages": [p.pk for p in group], "step": first.step_order, "index": first.index},
+                data={
+                    "pages": [p.pk for p in group],
+                    "step": first.step_order,
+                    "index": first.index,
+                },
             )
         )
     events.record_many(rows)

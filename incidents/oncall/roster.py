@@ -47,7 +47,9 @@ def find_layer(schedule_name: str, layer_name: str | None = None) -> Layer:
     return layer
 
 
-def find_rotation(schedule_name: str, layer_name: str | None, rotation_name: str | None) -> Rotation:
+def find_rotation(
+    schedule_name: str, layer_name: str | None, rotation_name: str | None
+) -> Rotation:
     layer = find_layer(schedule_name, layer_name)
     rotations = layer.rotations.order_by("id")
     rotation = rotations.filter(name=rotation_name).first() if rotation_name else rotations.first()

@@ -54,11 +54,7 @@ def _routes_by_level(rules: list[RoutingRule], code: str) -> list[Route]:
 def routing_rules() -> list[RoutingRule]:
     """Enabled rules, whatever their channel's state: a message routed to a disabled
     channel is written and stays pending until the channel is enabled (never diverted)."""
-    return list(
-        RoutingRule.objects.filter(enabled=True)
-        .select_related("channel")
-        .order_by("pk")
-    )
+    return list(RoutingRule.objects.filter(enabled=True).select_related("channel").order_by("pk"))
 
 
 def _routes(
@@ -302,7 +298,11 @@ def update_channel(
             raise DomainError(f"No channel named {name!r}; give --kind to create it.", field="kind")
         channel = NotificationChannel(name=name, kind=kind)
     else:
-        before = {"kind": channel.kind, "enabled": channel.enabled, "has_target": bool(channel.target)}
+        before = {
+            "kind": channel.kind,
+            "enabled": channel.enabled,
+            "has_target": bool(channel.target),
+        }
     if kind is not None:
         if kind not in ChannelKind.values:
             raise DomainError(
@@ -330,7 +330,11 @@ def update_channel(
         object_repr=str(channel)[:200],
         before=before,
         # The target carries the provider's secret: the audit says only whether it is set.
-        after={"kind": channel.kind, "enabled": channel.enabled, "has_target": bool(channel.target)},
+        after={
+            "kind": channel.kind,
+            "enabled": channel.enabled,
+            "has_target": bool(channel.target),
+        },
     )
     if channel.enabled:
         waiting = list(

@@ -107,8 +107,10 @@ def test_two_engines_over_200_due_items_handle_each_once(responder, policy, sett
     try:
         time.sleep(seconds)
         assert _wait_for(
-            lambda: not OutboxMessage.objects.filter(kind="page").exclude(status="sent").exists()
-            and Page.objects.count() >= 200,
+            lambda: (
+                not OutboxMessage.objects.filter(kind="page").exclude(status="sent").exists()
+                and Page.objects.count() >= 200
+            ),
             10,
         )
     finally:

@@ -42,9 +42,11 @@ def test_members_added_from_the_cli_are_paged(load_policy, people, founder, syst
     run("oncall", "member", "add", "Platform", "carol", "--position", "1")
     assert run("oncall", "member", "list", "Platform") == "1. carol\n2. alice\n3. bob\n"
     run("oncall", "member", "remove", "Platform", "carol")
-    assert list(RotationMember.objects.filter(rotation__name="follow-the-sun").values_list(
-        "user__username", flat=True
-    )) == ["alice", "bob"]
+    assert list(
+        RotationMember.objects.filter(rotation__name="follow-the-sun").values_list(
+            "user__username", flat=True
+        )
+    ) == ["alice", "bob"]
     from incidents.services import declare_incident
 
     with time_machine.travel(T0, tick=False):
@@ -57,8 +59,15 @@ def test_an_override_from_the_cli_wins_and_can_be_removed(load_policy, people, f
     load_policy("follow-the-sun")
     run("oncall", "member", "add", "Platform", "alice")
     out = run(
-        "oncall", "override", "add", "Platform", "emma",
-        "--start", "2026-03-02T00:00:00Z", "--end", "2026-03-02T04:00:00Z",
+        "oncall",
+        "override",
+        "add",
+        "Platform",
+        "emma",
+        "--start",
+        "2026-03-02T00:00:00Z",
+        "--end",
+        "2026-03-02T04:00:00Z",
     )
     override = Override.objects.get()
     assert out.startswith(f"Override {override.pk}:")
@@ -76,13 +85,25 @@ def test_an_override_from_the_cli_wins_and_can_be_removed(load_policy, people, f
         (("oncall", "member", "add", "Nope", "alice"), "schedule: No schedule named 'Nope'."),
         (("oncall", "member", "add", "Platform", "ghost"), "user: No active user named 'ghost'."),
         (
-            ("oncall", "override", "add", "Platform", "alice", "--start",
-             "2026-03-02T04:00:00Z", "--end", "2026-03-02T01:00:00Z"),
+            (
+                "oncall",
+                "override",
+                "add",
+                "Platform",
+                "alice",
+                "--start",
+                "2026-03-02T04:00:00Z",
+                "--end",
+                "2026-03-02T01:00:00Z",
+            ),
             "end: The end must be after the start.",
         ),
         (("channel", "set", "#new"), "kind: No channel named '#new'; give --kind to create it."),
         (("channel", "test", "#nope"), "name: No channel named '#nope'."),
-        (("service", "set", "Checkout", "--owner", "ghost"), "owner: No active user named 'ghost'."),
+        (
+            ("service", "set", "Checkout", "--owner", "ghost"),
+            "owner: No active user named 'ghost'.",
+        ),
     ],
 )
 def test_bad_setup_input_names_the_field(load_policy, people, founder, args, error):
@@ -152,11 +173,12 @@ def test_weekly_coverage_notice_lists_the_gaps(make_schedule, people, settings):
     from incidents.oncall.tasks import SCHEDULES, coverage_notice
 
     make_schedule("Empty", [])
-    assert any(s["name"] == "oncall-coverage-weekly" and s["schedule_type"] == "W" for s in SCHEDULES)
+    assert any(
+        s["name"] == "oncall-coverage-weekly" and s["schedule_type"] == "W" for s in SCHEDULES
+    )
     with time_machine.travel(T0, tick=False):
         assert coverage_notice() == 1
         assert coverage_notice() == 1  # the same week: one notice
     notice = OutboxMessage.objects.get(kind="oncall_coverage")
     assert notice.subject == "On-call coverage: 1 gap(s) in the next 14 days"
     assert "Empty: nobody on call" in notice.body
-

@@ -157,8 +157,12 @@ def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(decl
     # sweep advanced 2 and stopped (the loop compared pages written with the batch size).
     from django.contrib.auth.models import Group
 
-    from incidents.oncall.models import Escalation, EscalationPolicy, EscalationStep
-    from incidents.oncall.models import SeverityEscalation
+    from incidents.oncall.models import (
+        Escalation,
+        EscalationPolicy,
+        EscalationStep,
+        SeverityEscalation,
+    )
 
     settings.SWEEP_BATCH_SIZE = 2
     nobody = EscalationPolicy.objects.create(name="Nobody", repeat=0)
@@ -179,6 +183,4 @@ def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(decl
     assert sorted(Escalation.objects.values_list("next_index", flat=True)) == [1] * 5
     assert set(Escalation.objects.values_list("status", flat=True)) == {"exhausted"}
     # And each incident says nobody was paged, loudly
-    assert (
-        TimelineEntry.objects.filter(message__contains="NOBODY WAS PAGED").count() == 5
-    )
+    assert TimelineEntry.objects.filter(message__contains="NOBODY WAS PAGED").count() == 5

@@ -1,8 +1,8 @@
 """`manage.py channel list|set|test`: notification channels without the admin.
 
-    channel list
-    channel set NAME [--kind KIND] [--target URL] [--enable|--disable] [--description TEXT]
-    channel test NAME        (sends a test message now and prints the outcome)
+channel list
+channel set NAME [--kind KIND] [--target URL] [--enable|--disable] [--description TEXT]
+channel test NAME        (sends a test message now and prints the outcome)
 """
 
 from __future__ import annotations
@@ -56,15 +56,15 @@ class Command(PortalCommand):
                 state = "enabled" if channel.enabled else "disabled"
                 self.stdout.write(f"Channel {channel.name} ({channel.kind}) saved, {state}.")
             else:
-                channel = NotificationChannel.objects.filter(name=options["name"]).first()
-                if channel is None:
+                found = NotificationChannel.objects.filter(name=options["name"]).first()
+                if found is None:
                     raise DomainError(f"No channel named {options['name']!r}.", field="name")
-                message = send_test_message(channel=channel, actor=actor)
+                message = send_test_message(channel=found, actor=actor)
                 if message.status != OutboxStatus.SENT:
                     raise CommandError(
-                        f"name: test message to {channel.name} not delivered: "
+                        f"name: test message to {found.name} not delivered: "
                         f"{message.last_error or message.status}"
                     )
-                self.stdout.write(f"Test message delivered to {channel.name}.")
+                self.stdout.write(f"Test message delivered to {found.name}.")
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'name'}: {exc.message}") from None
