@@ -7,6 +7,7 @@ class ChannelKind(models.TextChoices):
     SLACK = "slack", "Slack"
     DISCORD = "discord", "Discord"
     MSTEAMS = "msteams", "Microsoft Teams"
+    NTFY = "ntfy", "ntfy (push to phones, with an Acknowledge button)"
     EMAIL = "email", "Email (Django email backend)"
     WEBHOOK = "webhook", "Generic JSON webhook"
     SMS = "sms", "SMS (through a provider)"
