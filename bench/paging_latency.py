@@ -152,7 +152,8 @@ def main() -> None:
                 kind="pagerduty",
                 event=AlertEvent(action="trigger", dedup_key=f"bench-{i}", summary=f"Alert {i}"),
             )
-            assert result is not None and result.incident_id is not None
+            if result is None or result.incident_id is None:
+                raise RuntimeError(f"alert {i} did not open an incident")
             sent[result.incident_id] = started
             time.sleep(0.05)
         refs = dict(Incident.objects.filter(pk__in=sent).values_list("pk", "ref"))

@@ -311,6 +311,12 @@ def update_channel(
             )
         channel.kind = kind
     if target is not None:
+        if target.lower().startswith("msteams://"):
+            raise DomainError(
+                "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
+                "workflow and use its apprise workflows:// URL.",
+                field="target",
+            )
         channel.target = target
     if enabled is not None:
         channel.enabled = enabled

@@ -243,3 +243,37 @@ def test_outbox_changelist_is_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as large:
         assert admin_client.get(url).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows(system):
+    import importlib
+
+    from django.apps import apps
+
+    from incidents.exceptions import DomainError
+    from portal.notifications.services import update_channel
+
+    migration = importlib.import_module(
+        "portal.notifications.migrations.0005_disable_retired_teams_connectors"
+    )
+    old = NotificationChannel.objects.create(
+        name="Teams", kind="msteams", target="msteams://a/b/c/d", description="ops room"
+    )
+    new = NotificationChannel.objects.create(
+        name="Teams 2", kind="msteams", target="workflows://host:443/wf/sig"
+    )
+    migration.disable_retired_connectors(apps, None)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.enabled is False
+    assert old.description.startswith("[msteams:// retired by Microsoft")
+    assert new.enabled is True
+    migration.restore_descriptions(apps, None)
+    old.refresh_from_db()
+    assert old.description == "ops room"
+    # And a retired connector URL cannot be set again
+    with pytest.raises(DomainError) as exc:
+        update_channel(name="Teams", target="msteams://x/y/z", actor=system)
+    assert exc.value.field == "target"
+    update_channel(name="Teams", target="workflows://host:443/wf/sig", enabled=True, actor=system)
