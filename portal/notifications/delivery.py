@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import apprise
@@ -54,11 +55,11 @@ def _send_apprise(message: OutboxMessage, url: str) -> None:
         raise DeliveryError("provider refused: " + (details[-1] if details else "no detail"))
 
 
-def ntfy_payload(message: OutboxMessage, topic: str) -> dict[str, object]:
+def ntfy_payload(message: OutboxMessage, topic: str) -> dict[str, Any]:
     """ntfy's JSON publish body (https://docs.ntfy.sh/publish/#publish-as-json): a page
     rings at priority 5 (max) with an "Acknowledge" HTTP action that POSTs the page's
     signed one-click acknowledge link, so the phone closes the loop without an app of ours."""
-    payload: dict[str, object] = {
+    payload: dict[str, Any] = {
         "topic": topic,
         "title": message.subject[:250],
         "message": message.body,
