@@ -18,6 +18,7 @@ from incidents.models.policy import as_duration
 from portal.actors import Actor
 from portal.audit.services import prepare_created, record_entries
 from portal.business_time import add_duration
+from portal.durations import DurationKind
 
 # How a deadline is named in the audit log.
 _DESCRIBED_BY = ("kind", "channel")
@@ -28,6 +29,10 @@ def due_after(
 ) -> datetime.datetime | None:
     duration = as_duration(target)
     if duration is None:
+        return None
+    if duration.kind == DurationKind.IMMEDIATE:
+        # "Immediate": page now and record the target as met on acknowledgement; a
+        # 0-minute clock would only ever record a miss.
         return None
     return add_duration(start, duration, incident.policy_version.calendar())
 

@@ -233,6 +233,13 @@ if _redis_url:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# --- Paging engine and outbox (seconds)
+# A message "sending" longer than this (its worker was killed mid-delivery) goes back
+# to pending and is sent again: keep it above the slowest provider call.
+NOTIFY_SENDING_TIMEOUT_SECONDS = env.int("NOTIFY_SENDING_TIMEOUT_SECONDS", default=60)
+# `manage.py engine` cycle: due escalation steps, missed deadlines and outbox retries.
+ENGINE_INTERVAL_SECONDS = env.float("ENGINE_INTERVAL_SECONDS", default=1.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -26,6 +26,7 @@ from incidents.oncall.models import (
     RotationMember,
     Schedule,
     SeverityEscalation,
+    StepTarget,
 )
 from incidents.oncall.selectors import schedule_calendar
 
@@ -125,6 +126,8 @@ class EscalationStepInline(admin.TabularInline):
     fields = (
         "order",
         "delay_minutes",
+        "condition",
+        "mention_here",
         "target_kind",
         "schedule",
         "layer",
@@ -132,11 +135,26 @@ class EscalationStepInline(admin.TabularInline):
         "group",
         "channel",
     )
+    show_change_link = True  # parallel targets are edited on the step's own page
+
+
+class StepTargetInline(admin.TabularInline):
+    model = StepTarget
+    extra = 0
+    fields = ("target_kind", "schedule", "layer", "user", "group", "channel")
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "delay_minutes", "condition", "mention_here")
+    list_select_related = ("policy",)
+    inlines = (StepTargetInline,)
 
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "repeat", "repeat_after_minutes")
+    list_display = ("name", "repeat", "repeat_after_minutes", "fallback_schedule", "fallback_user")
+    list_select_related = ("fallback_schedule", "fallback_user")
     inlines = (EscalationStepInline,)
 
 
@@ -190,4 +208,27 @@ class PageInline(admin.TabularInline):
         return f"{obj.message.get_status_display()} ({obj.message.attempts} attempts)"
 
 
+class EscalationInline(admin.TabularInline):
+    """The escalation on the incident page, with its warning (a step that paged nobody)."""
+
+    model = Escalation
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "escalation"
+    fields = readonly_fields = ("policy", "status", "next_step_at", "warning_shown")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("policy")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="warning")
+    def warning_shown(self, obj: Escalation) -> str:
+        if not obj.warning:
+            return "-"
+        return format_html('<strong class="errornote">⚠ {}</strong>', obj.warning)
+
+
+register_incident_inline(EscalationInline)
 register_incident_inline(PageInline)

@@ -14,6 +14,16 @@ class TargetKind(models.TextChoices):
     NEXT_IN_ROTATION = "next_in_rotation", "The next person in a layer's rotation"
     USER = "user", "A user"
     GROUP = "group", "A group"
+    SERVICE_OWNERS = "service_owners", "The owners of the incident's affected services"
+    EVERYONE_ON_CALL = "everyone_on_call", "Everyone on call now (every schedule and layer)"
+
+
+class StepCondition(models.TextChoices):
+    """When a step fires: its delay counts from the previous step (the first from the
+    declaration); the condition says what must still be missing at that time."""
+
+    UNACKNOWLEDGED = "unacknowledged", "Not acknowledged within the delay"
+    UNRESOLVED = "unresolved", "Not resolved within the delay (stays active after an ack)"
 
 
 class EscalationStatus(models.TextChoices):

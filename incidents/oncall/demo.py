@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from incidents.oncall.preset_loader import _load_schedule, read_oncall_preset
 from portal.actors import Actor
+from portal.audit.scope import audited_service
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import save_channel
 
 
-@transaction.atomic
+@audited_service
 def load_demo(*, actor: Actor) -> None:
     """Idempotent. Until a real Slack webhook is configured, #alerts prints to the
     worker log; the founder schedule gets the admin user if it had nobody."""

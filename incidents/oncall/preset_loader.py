@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from incidents.exceptions import DomainError
+from incidents.oncall.choices import StepCondition
 from incidents.oncall.models import (
     EscalationPolicy,
     EscalationStep,
@@ -24,6 +25,7 @@ from incidents.oncall.models import (
     RotationMember,
     Schedule,
     SeverityEscalation,
+    StepTarget,
 )
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
@@ -81,40 +83,68 @@ def _load_schedule(data: dict[str, Any]) -> None:
             )
 
 
+def _target_fields(
+    data: dict[str, Any], channels: dict[str, NotificationChannel]
+) -> dict[str, Any] | None:
+    """Model fields of one target, or None for a named person who has no account yet."""
+    schedule = Schedule.objects.get(name=data["schedule"]) if data.get("schedule") else None
+    layer = Layer.objects.get(schedule=schedule, name=data["layer"]) if data.get("layer") else None
+    user = resolve_user(data["user"]) if data.get("user") else None
+    if data["target"] == "user" and user is None:
+        return None
+    group = Group.objects.get_or_create(name=data["group"])[0] if data.get("group") else None
+    return {
+        "target_kind": data["target"],
+        "schedule": schedule,
+        "layer": layer,
+        "user": user,
+        "group": group,
+        "channel": channels.get(data.get("channel", "")),
+    }
+
+
 def _load_policy(
     data: dict[str, Any], channels: dict[str, NotificationChannel]
 ) -> EscalationPolicy:
+    fallback = data.get("fallback", {})
     policy, _ = EscalationPolicy.objects.update_or_create(
         name=data["name"],
         defaults={
             "description": data.get("description", ""),
             "repeat": data.get("repeat", 0),
             "repeat_after_minutes": data.get("repeat_after_minutes", 5),
+            "fallback_schedule": (
+                Schedule.objects.get(name=fallback["schedule"])
+                if fallback.get("schedule")
+                else None
+            ),
+            "fallback_user": resolve_user(fallback["user"]) if fallback.get("user") else None,
         },
     )
     policy.steps.all().delete()
-    for order, step in enumerate(data["steps"], 1):
-        schedule = Schedule.objects.get(name=step["schedule"]) if step.get("schedule") else None
-        layer = (
-            Layer.objects.get(schedule=schedule, name=step["layer"]) if step.get("layer") else None
-        )
-        user = resolve_user(step["user"]) if step.get("user") else None
-        group = Group.objects.get_or_create(name=step["group"])[0] if step.get("group") else None
+    order = 0
+    for step in data["steps"]:
+        # A step lists its parallel targets under "targets" (or is itself one target).
+        targets = [
+            t for t in (_target_fields(t, channels) for t in step.get("targets", [step])) if t
+        ]
+        if not targets:
+            continue  # only named people who have no account yet
+        order += 1
         obj = EscalationStep(
             policy=policy,
             order=order,
             delay_minutes=step.get("delay_minutes", 0),
-            target_kind=step["target"],
-            schedule=schedule,
-            layer=layer,
-            user=user,
-            group=group,
-            channel=channels.get(step.get("channel", "")),
+            condition=step.get("condition", StepCondition.UNACKNOWLEDGED),
+            mention_here=step.get("mention_here", False),
+            **targets[0],
         )
-        if step["target"] == "user" and user is None:
-            continue  # a named person who has no account yet
         obj.full_clean()
         obj.save()
+        for extra in targets[1:]:
+            parallel = StepTarget(step=obj, **extra)
+            parallel.full_clean()
+            parallel.save()
     return policy
 
 

@@ -5,37 +5,28 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.urls import reverse
 from django.utils import timezone
 
 from incidents import events
 from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.exceptions import DomainError
-from incidents.models import Incident, TimelineEntry
-from incidents.oncall.choices import EscalationStatus, TargetKind
-from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
-from incidents.oncall.selectors import OnCallEntry, who_is_on_call
+from incidents.models import Incident
+from incidents.oncall.choices import EscalationStatus, StepCondition
+from incidents.oncall.models import Escalation, Page, SeverityEscalation
+from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escalations
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import (
-    prepare_created,
-    record_changed,
-    record_created,
-    record_entries,
-    record_row_changes,
-)
+from portal.audit.services import record_changed, record_entry
 from portal.audit.snapshots import snapshot
-from portal.notifications.models import OutboxMessage
-from portal.notifications.services import build_messages, deliver_after_commit, routing_rules
 
 logger = logging.getLogger(__name__)
-ACK_SALT = "oncall.ack"
+__all__ = ["ack_token", "ack_url", "run_due_escalations"]
 
 
 def ack_link_max_age() -> datetime.timedelta:
@@ -56,76 +47,123 @@ def _policy_for(incident: Incident) -> Any:
 
 def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
     """Hook "declared" (and "severity_changed" while unacknowledged): (re)start the
-    level's escalation policy and run its first step at once when it has no delay.
-    Demo data (`make run DEMO=1`) never pages anyone."""
-    if incident.is_demo:
-        return None
+    level's escalation policy and run its first step at once when it has no delay."""
     policy = _policy_for(incident)
-    escalation = Escalation.objects.select_for_update().filter(incident=incident).first()
+    escalation = (
+        Escalation.objects.select_for_update(of=("self",)).filter(incident=incident).first()
+    )
     if policy is None:
         if escalation is not None and escalation.status == EscalationStatus.ACTIVE:
-            _stop(escalation, EscalationStatus.STOPPED, actor)
+            before = {"status": escalation.status}
+            _stop(escalation, EscalationStatus.STOPPED)
+            _audit_escalation(escalation, actor, before)
+        # Never silently nobody: the timeline says why no one is paged.
+        events.record(
+            incident,
+            TimelineKind.NOTE,
+            f"No escalation policy for {incident.severity.code}: nobody is paged "
+            "(map the level to a policy under On-call > Severity escalations).",
+            actor=actor,
+        )
         return escalation
     first = policy.steps.order_by("order").first()
     if first is None:
         return escalation
     now = timezone.now()
+    created = escalation is None
     if escalation is None:
         start = incident.declared_at or now
         escalation = Escalation(
             incident=incident, policy=policy, started_at=start, next_index=0, base_index=0
         )
-    elif escalation.status == EscalationStatus.ACTIVE:
-        # A new severity: its policy's chain starts over now; index numbers keep growing.
+    elif escalation.status in (EscalationStatus.ACTIVE, EscalationStatus.EXHAUSTED):
+        # A new severity of an unacknowledged incident: its policy's chain starts over
+        # now (even when the old level's chain had finished); index numbers keep growing.
         start = now
         escalation.policy = policy
         escalation.base_index = escalation.next_index
+        escalation.status, escalation.stopped_at = EscalationStatus.ACTIVE, None
     else:
         return escalation
-    before = None if escalation.pk is None else snapshot(escalation, _ESCALATION_STATE)
     escalation.next_step_at = start + datetime.timedelta(minutes=first.delay_minutes)
     escalation.save()
-    if before is None:
-        record_created(actor, escalation, at=now)
-    else:
-        record_changed(actor, escalation, before, at=now)
+    record_entry(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        object_type=escalation._meta.label_lower,
+        object_id=escalation.pk,
+        object_repr=str(escalation)[:200],
+        before=None,
+        after={"policy": policy.name, "next_step_at": escalation.next_step_at},
+    )
     if escalation.next_step_at <= now:
         run_due_escalations(now=now, ids=[escalation.pk])
     return escalation
 
 
-_ESCALATION_STATE = [
-    "policy_id",
-    "status",
-    "next_index",
-    "base_index",
-    "next_step_at",
-    "stopped_at",
-]
-
-
-def _stop(escalation: Escalation, status: str, actor: Actor) -> None:
-    before = snapshot(escalation, _ESCALATION_STATE)
+def _stop(escalation: Escalation, status: str) -> None:
     escalation.status = status
     escalation.stopped_at = timezone.now()
     escalation.next_step_at = None
     escalation.save(update_fields=["status", "stopped_at", "next_step_at"])
-    record_changed(actor, escalation, before, at=escalation.stopped_at)
+
+
+def _audit_escalation(escalation: Escalation, actor: Actor, before: dict[str, Any]) -> None:
+    record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type=escalation._meta.label_lower,
+        object_id=escalation.pk,
+        object_repr=str(escalation)[:200],
+        before=before,
+        after={"status": escalation.status, "acknowledged_at": escalation.acknowledged_at},
+    )
+
+
+def _unresolved_steps_remain(escalation: Escalation) -> bool:
+    steps = list(escalation.policy.steps.order_by("order"))
+    if not steps:
+        return False
+    position = escalation.next_index - escalation.base_index
+    if position % len(steps) == 0 and position > 0:
+        return False  # a new round would start: after an ack nothing repeats
+    return any(s.condition == StepCondition.UNRESOLVED for s in steps[position % len(steps) :])
 
 
 def stop_escalation(incident: Incident, actor: Actor, *, status: str) -> None:
-    """Hooks "acknowledged", "resolved", "cancelled": no more pages."""
-    escalation = Escalation.objects.select_for_update().filter(incident=incident).first()
+    """Hooks "acknowledged", "resolved", "cancelled": no more pages, except that an
+    acknowledgement leaves the "not resolved within" steps still to come active."""
+    escalation = (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("policy")
+        .filter(incident=incident)
+        .first()
+    )
     if escalation is not None and escalation.status == EscalationStatus.ACTIVE:
-        _stop(escalation, status, actor)
+        before = {"status": escalation.status, "acknowledged_at": escalation.acknowledged_at}
+        if status == EscalationStatus.ACKNOWLEDGED and _unresolved_steps_remain(escalation):
+            escalation.acknowledged_at = incident.acknowledged_at or timezone.now()
+            escalation.save(update_fields=["acknowledged_at"])
+        else:
+            _stop(escalation, status)
+        _audit_escalation(escalation, actor, before)
     if status == EscalationStatus.ACKNOWLEDGED:
         pages = Page.objects.filter(incident=incident, acknowledged_at__isnull=True)
         if actor.user is not None:
             pages = pages.filter(user=actor.user)
         at = incident.acknowledged_at or timezone.now()
-        events.rows_updated(
-            actor, pages.order_by("pk"), {"acknowledged_at": at}, described_by=("target",), at=at
-        )
+        for page in pages.select_related("user"):
+            page.acknowledged_at = at
+            page.save(update_fields=["acknowledged_at"])
+            record_entry(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                object_type=page._meta.label_lower,
+                object_id=page.pk,
+                object_repr=str(page)[:200],
+                before={"acknowledged_at": None},
+                after={"acknowledged_at": at},
+            )
 
 
 def on_declared(incident: Incident, actor: Actor) -> None:
@@ -143,219 +181,6 @@ def on_closed_out(incident: Incident, actor: Actor) -> None:
 def on_severity_changed(incident: Incident, actor: Actor) -> None:
     if incident.acknowledged_at is None and incident.status in OPEN_STATUSES:
         start_escalation(incident, actor)
-
-
-# --- Running due steps (sweeper, and the declaration itself) ------------------------
-
-
-def _step_users(step: EscalationStep, oncall: list[OnCallEntry]) -> list[tuple[Any, str]]:
-    """(user, why) pairs for one step, from the on-call snapshot taken once per run."""
-    kind = step.target_kind
-    if kind == TargetKind.USER:
-        return [(step.user, "named user")]
-    if kind == TargetKind.GROUP:
-        group = step.group
-        return (
-            [(u, f"group {group.name}") for u in group.user_set.all()] if group is not None else []
-        )
-    entries = [
-        e
-        for e in oncall
-        if e.schedule.pk == step.schedule_id
-        and (step.layer_id is None or e.layer.pk == step.layer_id)
-    ]
-    if kind == TargetKind.SCHEDULE:
-        return [(e.user, f"{e.schedule.name} / {e.layer.name} on call") for e in entries]
-    return [
-        (e.next_user, f"{e.schedule.name} / {e.layer.name} next in rotation")
-        for e in entries
-        if e.next_user is not None
-    ]
-
-
-def ack_token(page: Page) -> str:
-    return signing.dumps({"page": page.pk}, salt=ACK_SALT)
-
-
-def ack_url(page: Page) -> str:
-    return settings.PORTAL_BASE_URL + reverse("oncall:ack", args=[ack_token(page)])
-
-
-def _page_text(incident: Incident, page: Page, round_no: int) -> tuple[str, str]:
-    drill = "[DRILL] " if incident.is_drill else ""
-    subject = f"{drill}PAGE {incident.severity.code} {incident.ref}: {incident.title}"
-    again = f" (repeat {round_no})" if round_no else ""
-    body = (
-        f"{page.user.get_username()}, you are paged{again} for {incident.ref} "
-        f"({incident.severity.code}, {incident.get_status_display()}): {incident.title}\n"
-        f"Why you: {page.target} (escalation step {page.step_order}).\n"
-        f"Acknowledge (one click, no login): {ack_url(page)}\n"
-        f"Incident: {settings.PORTAL_BASE_URL}{reverse('admin:incidents_incident_change', args=[incident.pk])}"
-    )
-    return subject, body
-
-
-def _claim_due(now: datetime.datetime, ids: list[int] | None, limit: int) -> list[Escalation]:
-    qs = Escalation.objects.filter(status=EscalationStatus.ACTIVE, next_step_at__lte=now)
-    if ids is not None:
-        qs = qs.filter(pk__in=ids)
-    return list(qs.select_for_update(skip_locked=True, of=("self",)).order_by("pk")[:limit])
-
-
-ESCALATION_ACTOR = Actor.system("escalation")
-
-
-@audited_service
-def run_due_escalations(
-    *, now: datetime.datetime | None = None, ids: list[int] | None = None, limit: int = 200
-) -> int:
-    """Run the due step of up to `limit` active escalations; returns pages written.
-
-    Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED (PostgreSQL): a concurrent
-    sweeper skips them and, once this commits, sees them advanced. Pages, their outbox
-    rows and the timeline rows commit together with the advance: exactly once.
-    A constant number of queries per batch."""
-    now = now or timezone.now()
-    claimed = _claim_due(now, ids, limit)
-    if not claimed:
-        return 0
-    escalations = list(
-        Escalation.objects.filter(pk__in=[e.pk for e in claimed])
-        .select_related("incident__severity", "policy")
-        .prefetch_related(
-            "policy__steps__group__user_set", "policy__steps__user", "policy__steps__channel"
-        )
-        .order_by("pk")
-    )
-    states = {e.pk: snapshot(e, _ESCALATION_STATE) for e in escalations}
-    oncall = who_is_on_call(now)
-    pages: list[Page] = []
-    exhausted: list[Escalation] = []
-    for esc in escalations:
-        steps = sorted(esc.policy.steps.all(), key=lambda s: s.order)
-        position = esc.next_index - esc.base_index
-        total = len(steps) * (esc.policy.repeat + 1)
-        if not steps or position >= total:
-            esc.status, esc.next_step_at, esc.stopped_at = EscalationStatus.EXHAUSTED, None, now
-            exhausted.append(esc)
-            continue
-        step = steps[position % len(steps)]
-        seen: set[int] = set()
-        for user, why in _step_users(step, oncall):
-            if user.pk in seen:
-                continue
-            seen.add(user.pk)
-            pages.append(
-                Page(
-                    incident=esc.incident,
-                    escalation=esc,
-                    index=esc.next_index,
-                    step_order=step.order,
-                    user=user,
-                    target=why[:200],
-                    channel=step.channel,
-                    paged_at=now,
-                )
-            )
-        esc.next_index += 1
-        position += 1
-        if position >= total:
-            esc.status, esc.next_step_at, esc.stopped_at = EscalationStatus.EXHAUSTED, None, now
-            exhausted.append(esc)
-        else:
-            nxt = steps[position % len(steps)]
-            wait = (
-                esc.policy.repeat_after_minutes if position % len(steps) == 0 else nxt.delay_minutes
-            )
-            # Counted from when the step was due, so a late sweep does not stretch the chain
-            # (but never more than one step per run).
-            esc.next_step_at = max(
-                esc.next_step_at or now, now - datetime.timedelta(minutes=wait)
-            ) + datetime.timedelta(minutes=wait)
-    Escalation.objects.bulk_update(
-        escalations, ["status", "next_index", "next_step_at", "stopped_at"]
-    )
-    record_row_changes(
-        ESCALATION_ACTOR,
-        Escalation,
-        [(e.pk, str(e), states[e.pk], snapshot(e, _ESCALATION_STATE)) for e in escalations],
-        at=now,
-    )
-    Page.objects.bulk_create(pages)
-    record_entries([prepare_created(ESCALATION_ACTOR, page, at=now) for page in pages])
-    _notify_pages(pages, now)
-    _record_timeline(pages, exhausted, now)
-    return len(pages)
-
-
-def _notify_pages(pages: list[Page], now: datetime.datetime) -> None:
-    rules = routing_rules()
-    messages: list[OutboxMessage] = []
-    for page in pages:
-        steps = len(page.escalation.policy.steps.all()) or 1
-        round_no = (page.index - page.escalation.base_index) // steps
-        subject, body = _page_text(page.incident, page, round_no)
-        built = build_messages(
-            kind="page",
-            subject=subject,
-            body=body,
-            dedupe_key=f"page:{page.pk}",
-            incident=page.incident,
-            channel=page.channel,
-            recipient_user=None if page.channel else page.user,
-            rules=rules,
-            now=now,
-            data={"page": page.pk, "user": page.user.get_username()},
-        )
-        messages.extend(built)
-    OutboxMessage.objects.bulk_create(messages)
-    for page, message in zip(pages, messages, strict=True):
-        page.message = message
-    Page.objects.bulk_update(pages, ["message"])
-    deliver_after_commit([m.pk for m in messages])
-
-
-def _record_timeline(
-    pages: list[Page], exhausted: list[Escalation], now: datetime.datetime
-) -> None:
-    """Timeline rows in one INSERT (the same fields `incidents.events.record` writes)."""
-    label = "escalation"
-    by_step: dict[tuple[int, int], list[Page]] = defaultdict(list)
-    for page in pages:
-        by_step[(page.incident.pk, page.index)].append(page)
-    rows = []
-    for group in by_step.values():
-        first = group[0]
-        names = ", ".join(f"{p.user.get_username()} ({p.target})" for p in group)
-        via = f" via {first.channel.name}" if first.channel else " by email"
-        rows.append(
-            TimelineEntry(
-                incident=first.incident,
-                at=now,
-                kind=TimelineKind.PAGED,
-                actor=None,
-                actor_label=label,
-                message=f"Paged {names}{via} (escalation step {first.step_order}).",
-                data={
-                    "pages": [p.pk for p in group],
-                    "step": first.step_order,
-                    "index": first.index,
-                },
-            )
-        )
-    for esc in exhausted:
-        rows.append(
-            TimelineEntry(
-                incident=esc.incident,
-                at=now,
-                kind=TimelineKind.PAGED,
-                actor=None,
-                actor_label=label,
-                message=f"Escalation policy {esc.policy.name} finished: nobody acknowledged.",
-                data={},
-            )
-        )
-    events.record_many(rows, actor=ESCALATION_ACTOR)
 
 
 # --- One-click acknowledge ---------------------------------------------------------
@@ -422,12 +247,11 @@ def acknowledge_by_link(*, token: str) -> Page:
     return page
 
 
-def placeholder_user(username: str, *, actor: Actor) -> Any:
+def placeholder_user(username: str) -> Any:
     """A user the presets name (e.g. 'founder'), created unusable when missing."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(username=username, defaults={"is_staff": True})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
-        record_created(actor, user, fields=["id", "username", "is_staff"])
     return user

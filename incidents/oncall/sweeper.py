@@ -19,7 +19,7 @@ from django.utils import timezone
 from incidents import events
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.models import Deadline, TimelineEntry
-from incidents.oncall.services import run_due_escalations
+from incidents.oncall.paging import run_due_escalations
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.notifications import tasks as outbox
@@ -142,9 +142,10 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     size, result = batch_size(), {"pages": 0, "missed_deadlines": 0, "outbox_due": 0}
     for _ in range(max_batches()):
-        pages = run_due_escalations(now=now, limit=size)
-        result["pages"] += pages
-        if pages < size:
+        run = run_due_escalations(now=now, limit=size)
+        result["pages"] += run.pages
+        # A full batch of escalations means more may be due, whether or not they paged.
+        if run.escalations < size:
             break
     for _ in range(max_batches()):
         missed = record_missed_deadlines(now=now, limit=size)

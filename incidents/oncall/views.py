@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from incidents.exceptions import DomainError
@@ -16,6 +17,9 @@ from incidents.oncall.models import Schedule
 from incidents.oncall.services import acknowledge_by_link, page_for_token
 
 
+# The signed, single-use token in the URL is the credential: a phone's push action
+# (ntfy's "Acknowledge" button) POSTs it without a browser session, hence no CSRF check.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def acknowledge(request: HttpRequest, token: str) -> HttpResponse:

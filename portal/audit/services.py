@@ -182,6 +182,17 @@ def record_row_changes(
 ) -> list[AuditEntry]:
     """The audit entries of a `bulk_update`: rows are (pk, repr, before, after) snapshots;
     one entry per row whose values moved, with the moved fields only."""
+    return record_entries(prepare_row_changes(actor, model, rows, at=at))
+
+
+def prepare_row_changes(
+    actor: Actor,
+    model: type[models.Model],
+    rows: Iterable[tuple[Any, str, dict[str, Any], dict[str, Any]]],
+    *,
+    at: datetime.datetime | None = None,
+) -> list[AuditEntry]:
+    """`record_row_changes`' entries, unsaved, to write with others in one INSERT."""
     entries = []
     for pk, text, before, after in rows:
         moved = sorted(name for name in before if before[name] != after.get(name))
@@ -199,7 +210,7 @@ def record_row_changes(
                 at=at,
             )
         )
-    return record_entries(entries)
+    return entries
 
 
 def record_bulk_update(

@@ -6,7 +6,8 @@ from django.db import models
 class ChannelKind(models.TextChoices):
     SLACK = "slack", "Slack"
     DISCORD = "discord", "Discord"
-    MSTEAMS = "msteams", "Microsoft Teams"
+    MSTEAMS = "msteams", "Microsoft Teams (Power Automate workflows://)"
+    NTFY = "ntfy", "ntfy (push to phones, with an Acknowledge button)"
     EMAIL = "email", "Email (Django email backend)"
     WEBHOOK = "webhook", "Generic JSON webhook"
     SMS = "sms", "SMS (through a provider)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import apprise
 from django.conf import settings
@@ -53,6 +55,49 @@ def _send_apprise(message: OutboxMessage, url: str) -> None:
         raise DeliveryError("provider refused: " + (details[-1] if details else "no detail"))
 
 
+def ntfy_payload(message: OutboxMessage, topic: str) -> dict[str, Any]:
+    """ntfy's JSON publish body (https://docs.ntfy.sh/publish/#publish-as-json): a page
+    rings at priority 5 (max) with an "Acknowledge" HTTP action that POSTs the page's
+    signed one-click acknowledge link, so the phone closes the loop without an app of ours."""
+    payload: dict[str, Any] = {
+        "topic": topic,
+        "title": message.subject[:250],
+        "message": message.body,
+        "priority": 5 if message.kind == "page" else 3,
+        "tags": ["rotating_light"] if message.kind == "page" else [],
+    }
+    ack = (message.data or {}).get("ack_url")
+    if ack:
+        payload["actions"] = [
+            {"action": "http", "label": "Acknowledge", "url": ack, "method": "POST", "clear": True},
+            {"action": "view", "label": "Open", "url": ack},
+        ]
+    return payload
+
+
+def _send_ntfy(message: OutboxMessage, url: str) -> None:
+    """`url` is the topic URL, e.g. https://ntfy.sh/acme-pages (credentials, if any, as
+    https://user:pass@host/topic)."""
+    import requests
+
+    parts = urlsplit(url)
+    topic = parts.path.strip("/")
+    if parts.scheme not in ("http", "https") or not topic or "/" in topic:
+        raise DeliveryError("the channel's target is not an ntfy topic URL (https://host/topic)")
+    base = urlunsplit((parts.scheme, parts.hostname or "", "", "", ""))
+    if parts.port:
+        base = urlunsplit((parts.scheme, f"{parts.hostname}:{parts.port}", "", "", ""))
+    auth = (parts.username, parts.password or "") if parts.username else None
+    try:
+        response = requests.post(
+            base + "/", json=ntfy_payload(message, topic), auth=auth, timeout=10
+        )
+    except requests.RequestException as exc:
+        raise DeliveryError(f"ntfy: {type(exc).__name__}") from exc
+    if response.status_code >= 300:
+        raise DeliveryError(f"ntfy refused: HTTP {response.status_code} {response.text[:200]}")
+
+
 def send(message: OutboxMessage) -> None:
     """Deliver `message` once or raise DeliveryError."""
     channel = message.channel
@@ -68,5 +113,7 @@ def send(message: OutboxMessage) -> None:
         _send_console(message)
     elif channel.kind == ChannelKind.EMAIL:
         _send_email(message, channel.target)
+    elif channel.kind == ChannelKind.NTFY:
+        _send_ntfy(message, channel.target)
     else:
         _send_apprise(message, channel.target)

@@ -107,6 +107,12 @@ class OutboxMessage(models.Model):
                 name="outbox_due",
                 condition=models.Q(status__in=("pending", "sending")),
             ),
+            # The engine's "stuck in sending" check, every cycle.
+            models.Index(
+                fields=("sending_since",),
+                name="outbox_sending",
+                condition=models.Q(status="sending"),
+            ),
         ]
 
     def __str__(self) -> str:

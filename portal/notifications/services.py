@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -54,11 +55,9 @@ def _routes_by_level(rules: list[RoutingRule], code: str) -> list[Route]:
 
 
 def routing_rules() -> list[RoutingRule]:
-    return list(
-        RoutingRule.objects.filter(enabled=True, channel__enabled=True)
-        .select_related("channel")
-        .order_by("pk")
-    )
+    """Enabled rules, whatever their channel's state: a message routed to a disabled
+    channel is written and stays pending until the channel is enabled (never diverted)."""
+    return list(RoutingRule.objects.filter(enabled=True).select_related("channel").order_by("pk"))
 
 
 def _routes(
@@ -289,3 +288,99 @@ def save_routing_rule(
     if created:
         record_created(actor, rule)
     return rule
+
+
+@audited_service
+def update_channel(
+    *,
+    name: str,
+    actor: Actor,
+    kind: str | None = None,
+    target: str | None = None,
+    enabled: bool | None = None,
+    description: str | None = None,
+) -> NotificationChannel:
+    """Create (`kind` needed) or change a channel by name; only the given fields change.
+    Messages already waiting for a disabled channel go out once it is enabled."""
+    from portal.audit.choices import AuditAction
+    from portal.audit.services import record_entry
+
+    channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
+    before = None
+    if channel is None:
+        if not kind:
+            raise DomainError(f"No channel named {name!r}; give --kind to create it.", field="kind")
+        channel = NotificationChannel(name=name, kind=kind)
+    else:
+        before = {
+            "kind": channel.kind,
+            "enabled": channel.enabled,
+            "has_target": bool(channel.target),
+        }
+    if kind is not None:
+        if kind not in ChannelKind.values:
+            raise DomainError(
+                f"Unknown channel kind {kind!r}; one of {', '.join(ChannelKind.values)}.",
+                field="kind",
+            )
+        channel.kind = kind
+    if target is not None:
+        if target.lower().startswith("msteams://"):
+            raise DomainError(
+                "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
+                "workflow and use its apprise workflows:// URL.",
+                field="target",
+            )
+        channel.target = target
+    if enabled is not None:
+        channel.enabled = enabled
+    if description is not None:
+        channel.description = description
+    try:
+        channel.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field) from exc
+    channel.save()
+    record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        object_type=channel._meta.label_lower,
+        object_id=channel.pk,
+        object_repr=str(channel)[:200],
+        before=before,
+        # The target carries the provider's secret: the audit says only whether it is set.
+        after={
+            "kind": channel.kind,
+            "enabled": channel.enabled,
+            "has_target": bool(channel.target),
+        },
+    )
+    if channel.enabled:
+        waiting = list(
+            OutboxMessage.objects.filter(channel=channel, status=OutboxStatus.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        deliver_after_commit(waiting)
+    return channel
+
+
+def send_test_message(*, channel: NotificationChannel, actor: Actor) -> OutboxMessage:
+    """Write a test message to `channel` and deliver it now, in this process; returns the
+    message with its resulting status and error (the CLI `channel test NAME`)."""
+    from portal.notifications.tasks import deliver_outbox_message
+
+    if not channel.enabled:
+        raise DomainError(f"Channel {channel.name} is disabled; enable it first.", field="enabled")
+    now = timezone.now()
+    [message] = enqueue_notification(
+        kind="test",
+        subject=f"Test from the incident portal ({actor.label})",
+        body=f"A test message to {channel.name}, sent {now:%Y-%m-%d %H:%M:%S}Z.",
+        dedupe_key=f"test:{channel.pk}:{now.isoformat()}",
+        channel=channel,
+    )
+    deliver_outbox_message(message.pk)
+    message.refresh_from_db()
+    return message

@@ -32,7 +32,8 @@ def max_attempts() -> int:
 
 
 def sending_timeout() -> datetime.timedelta:
-    return datetime.timedelta(minutes=int(getattr(settings, "NOTIFY_SENDING_TIMEOUT_MINUTES", 10)))
+    """How long a message may stay "sending" before it is presumed lost with its worker."""
+    return datetime.timedelta(seconds=int(getattr(settings, "NOTIFY_SENDING_TIMEOUT_SECONDS", 60)))
 
 
 def backoff(attempts: int) -> datetime.timedelta:

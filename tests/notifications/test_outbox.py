@@ -186,7 +186,10 @@ def test_customer_email_of_a_drill_is_sandboxed_never_sent(declare):
 
 
 @pytest.mark.django_db
-def test_a_send_interrupted_by_a_dead_worker_is_retried(settings):
+def test_a_send_interrupted_by_a_killed_worker_is_retried_after_its_timeout_in_seconds(settings):
+    # Issue 11: a worker killed with kill -9 mid-delivery left its message "sending"
+    # for 10 minutes. The send timeout is in seconds (NOTIFY_SENDING_TIMEOUT_SECONDS).
+    settings.NOTIFY_SENDING_TIMEOUT_SECONDS = 30
     channel = NotificationChannel.objects.create(name="console", kind="console")
     with time_machine.travel(T0, tick=False) as clock:
         [message] = enqueue_notification(
@@ -196,9 +199,9 @@ def test_a_send_interrupted_by_a_dead_worker_is_retried(settings):
         OutboxMessage.objects.filter(pk=message.pk).update(
             status="sending", sending_since=T0, attempts=1
         )
-        clock.shift(datetime.timedelta(minutes=5))
+        clock.shift(datetime.timedelta(seconds=29))
         assert tasks.release_stuck_messages() == 0  # not yet: it may still be sending
-        clock.shift(datetime.timedelta(minutes=6))
+        clock.shift(datetime.timedelta(seconds=2))
         assert tasks.release_stuck_messages() == 1
         assert tasks.deliver_outbox_message(message.pk) == "sent"
 
@@ -240,3 +243,37 @@ def test_outbox_changelist_is_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as large:
         assert admin_client.get(url).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows(system):
+    import importlib
+
+    from django.apps import apps
+
+    from incidents.exceptions import DomainError
+    from portal.notifications.services import update_channel
+
+    migration = importlib.import_module(
+        "portal.notifications.migrations.0005_disable_retired_teams_connectors"
+    )
+    old = NotificationChannel.objects.create(
+        name="Teams", kind="msteams", target="msteams://a/b/c/d", description="ops room"
+    )
+    new = NotificationChannel.objects.create(
+        name="Teams 2", kind="msteams", target="workflows://host:443/wf/sig"
+    )
+    migration.disable_retired_connectors(apps, None)
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.enabled is False
+    assert old.description.startswith("[msteams:// retired by Microsoft")
+    assert new.enabled is True
+    migration.restore_descriptions(apps, None)
+    old.refresh_from_db()
+    assert old.description == "ops room"
+    # And a retired connector URL cannot be set again
+    with pytest.raises(DomainError) as exc:
+        update_channel(name="Teams", target="msteams://x/y/z", actor=system)
+    assert exc.value.field == "target"
+    update_channel(name="Teams", target="workflows://host:443/wf/sig", enabled=True, actor=system)

@@ -43,8 +43,9 @@ def paged() -> list[tuple[int, str]]:
 @pytest.mark.django_db
 def test_follow_the_sun_pages_step_by_step(follow_the_sun, system):
     with time_machine.travel(T0, tick=False) as clock:
-        # Given alice holds the 00:00-08:00 UTC shift of the Platform rotation; when a SEV-1 is declared
-        incident = declare_incident(actor=system, title="Region down", severity="SEV-1")
+        # Given alice holds the 00:00-08:00 UTC shift of the Platform rotation; when a SEV-2
+        # (no affected service) is declared
+        incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
         # Then the primary is paged at once, by email, with a timeline entry
         assert paged() == [(1, "alice")]
         message = OutboxMessage.objects.get()
@@ -99,7 +100,7 @@ def test_unanswered_chain_repeats_then_finishes(follow_the_sun, system):
 @pytest.mark.django_db
 def test_resolving_stops_the_escalation(follow_the_sun, system):
     with time_machine.travel(T0, tick=False) as clock:
-        incident = declare_incident(actor=system, title="Region down", severity="SEV-1")
+        incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
         resolve_incident(incident=incident, actor=system, message="fixed")
         clock.shift(datetime.timedelta(minutes=20))
         sweep()
@@ -126,7 +127,7 @@ def ack_path(page: Page) -> str:
 @pytest.mark.django_db
 def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, client):
     with time_machine.travel(T0, tick=False):
-        incident = declare_incident(actor=system, title="Region down", severity="SEV-1")
+        incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
     page = Page.objects.select_related("message").get()
     path = ack_path(page)
     with time_machine.travel(T0 + datetime.timedelta(minutes=2), tick=False):
@@ -155,7 +156,7 @@ def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, cli
 @pytest.mark.django_db
 def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client):
     with time_machine.travel(T0, tick=False):
-        incident = declare_incident(actor=system, title="Region down", severity="SEV-1")
+        incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
     path = ack_path(Page.objects.select_related("message").get())
     with time_machine.travel(T0 + datetime.timedelta(hours=25), tick=False):
         response = client.post(path)
@@ -171,10 +172,12 @@ def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client):
 def test_raising_the_severity_starts_the_new_levels_escalation(founder, declare, system):
     from incidents.services import change_severity
 
-    # Given a SEV-3 (founder-24x7 pages only for SEV-1/2): nobody is paged
+    # Given a SEV-3 (founder-24x7: the founder, in #alerts, no @here)
     incident = declare("SEV-3", "Slow exports")
-    assert paged() == []
-    # When it becomes a SEV-1, the founder is paged at once
-    change_severity(incident=incident, actor=system, severity="SEV-1", reason="all customers")
     assert paged() == [(1, "founder")]
+    assert "@here" not in Page.objects.get().message.body
+    # When it becomes a SEV-1, the SEV-1 chain starts: the founder is paged at once, @here
+    change_severity(incident=incident, actor=system, severity="SEV-1", reason="all customers")
+    assert paged() == [(1, "founder"), (1, "founder")]
+    assert "<!here>" in Page.objects.order_by("id").last().message.body
     assert Escalation.objects.get().status == EscalationStatus.ACTIVE

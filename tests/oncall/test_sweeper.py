@@ -149,3 +149,38 @@ def test_two_concurrent_sweeps_notify_once(declare, settings):
     assert sum(r["missed_deadlines"] for r in results) == due  # type: ignore[index]
     assert len(misses()) == due
     assert OutboxMessage.objects.filter(kind="deadline_missed").count() == due
+
+
+@pytest.mark.django_db
+def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(declare, settings):
+    # Issue 11: with 5 due escalations that page nobody and a batch size of 2, one
+    # sweep advanced 2 and stopped (the loop compared pages written with the batch size).
+    from django.contrib.auth.models import Group
+
+    from incidents.oncall.models import (
+        Escalation,
+        EscalationPolicy,
+        EscalationStep,
+        SeverityEscalation,
+    )
+
+    settings.SWEEP_BATCH_SIZE = 2
+    nobody = EscalationPolicy.objects.create(name="Nobody", repeat=0)
+    EscalationStep.objects.create(
+        policy=nobody,
+        order=1,
+        delay_minutes=5,
+        target_kind="group",
+        group=Group.objects.create(name="Empty"),
+    )
+    SeverityEscalation.objects.filter(level_code="SEV-1").update(policy=nobody)
+    with time_machine.travel(T0, tick=False):
+        for i in range(5):
+            declare("SEV-1", f"Outage {i}")
+    # No superuser exists: the fallback is empty too, so these steps page nobody.
+    result = sweeper.sweep(now=T0 + datetime.timedelta(minutes=5))
+    assert result["pages"] == 0
+    assert sorted(Escalation.objects.values_list("next_index", flat=True)) == [1] * 5
+    assert set(Escalation.objects.values_list("status", flat=True)) == {"exhausted"}
+    # And each incident says nobody was paged, loudly
+    assert TimelineEntry.objects.filter(message__contains="NOBODY WAS PAGED").count() == 5

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.exceptions import DomainError
+from incidents.oncall.coverage import setup_missing
 from incidents.policies import load_preset, preset_names
 from portal.actors import Actor
 from portal.command_line import PortalCommand
@@ -37,5 +38,12 @@ class Command(PortalCommand):
             )
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'name'}: {exc.message}") from None
-        levels = ", ".join(version.levels.order_by("rank").values_list("code", flat=True))
-        self.stdout.write(f"{version} — levels {levels}")
+        codes = list(version.levels.order_by("rank").values_list("code", flat=True))
+        self.stdout.write(f"{version} — levels {', '.join(codes)}")
+        missing = setup_missing(codes)
+        if missing:
+            self.stdout.write("Before anyone can be paged:")
+            for line in missing:
+                self.stdout.write(f"  - {line}")
+        else:
+            self.stdout.write("Paging is set up: every level pages someone through a live channel.")

@@ -6,6 +6,7 @@ from incidents.oncall.models.escalation import (
     EscalationStep,
     Page,
     SeverityEscalation,
+    StepTarget,
 )
 from incidents.oncall.models.schedule import Layer, Override, Rotation, RotationMember, Schedule
 
@@ -20,4 +21,5 @@ __all__ = [
     "RotationMember",
     "Schedule",
     "SeverityEscalation",
+    "StepTarget",
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from incidents.oncall.choices import EscalationStatus, TargetKind
+from incidents.oncall.choices import EscalationStatus, StepCondition, TargetKind
 from incidents.oncall.models.schedule import Layer, Schedule
 
 
@@ -22,6 +22,24 @@ class EscalationPolicy(models.Model):
     repeat_after_minutes = models.PositiveIntegerField(
         default=5, help_text="Wait after the last step before starting over."
     )
+    # A step that resolves to nobody pages the fallback instead of nobody.
+    fallback_schedule = models.ForeignKey(
+        Schedule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Paged when a step resolves to nobody (its on-call, every layer).",
+    )
+    fallback_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Paged when a step resolves to nobody. Neither set: the founders "
+        "(active superusers).",
+    )
 
     class Meta:
         ordering = ("name",)
@@ -31,13 +49,10 @@ class EscalationPolicy(models.Model):
         return self.name
 
 
-class EscalationStep(models.Model):
-    """After `delay_minutes` (counted from the previous step, the first from the
-    declaration) without an acknowledgement, page the step's targets."""
+class TargetFields(models.Model):
+    """Who one target pages: a kind and the object it needs (shared by a step's own
+    target and its parallel targets)."""
 
-    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
-    order = models.PositiveSmallIntegerField()
-    delay_minutes = models.PositiveIntegerField(default=0)
     target_kind = models.CharField(max_length=20, choices=TargetKind.choices)
     schedule = models.ForeignKey(
         Schedule, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -66,6 +81,46 @@ class EscalationStep(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        needed = {
+            TargetKind.SCHEDULE: "schedule",
+            TargetKind.NEXT_IN_ROTATION: "schedule",
+            TargetKind.USER: "user",
+            TargetKind.GROUP: "group",
+            TargetKind.SERVICE_OWNERS: None,
+            TargetKind.EVERYONE_ON_CALL: None,
+        }[TargetKind(self.target_kind)]
+        if needed is not None and getattr(self, f"{needed}_id") is None:
+            raise ValidationError(
+                {needed: f"A '{self.get_target_kind_display()}' target needs a {needed}."}
+            )
+        if (
+            self.layer is not None
+            and self.schedule_id
+            and self.layer.schedule_id != self.schedule_id
+        ):
+            raise ValidationError({"layer": "The layer must belong to the step's schedule."})
+
+
+class EscalationStep(TargetFields):
+    """After `delay_minutes` (counted from the previous step, the first from the
+    declaration), if the incident is still not acknowledged (or, for the
+    "not resolved" condition, still not resolved), page the step's target and its
+    parallel targets at once."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField()
+    delay_minutes = models.PositiveIntegerField(default=0)
+    condition = models.CharField(
+        max_length=15, choices=StepCondition.choices, default=StepCondition.UNACKNOWLEDGED
+    )
+    mention_here = models.BooleanField(
+        default=False, help_text="Mention everyone in the channel (@here) on this step's pages."
+    )
+
+    class Meta:
         ordering = ("policy", "order")
         constraints = [
             models.UniqueConstraint(fields=("policy", "order"), name="escalation_step_order_unique")
@@ -74,23 +129,24 @@ class EscalationStep(models.Model):
     def __str__(self) -> str:
         return f"{self.policy} step {self.order}: {self.get_target_kind_display()}"
 
-    def clean(self) -> None:
-        needed = {
-            TargetKind.SCHEDULE: "schedule",
-            TargetKind.NEXT_IN_ROTATION: "schedule",
-            TargetKind.USER: "user",
-            TargetKind.GROUP: "group",
-        }[TargetKind(self.target_kind)]
-        if getattr(self, f"{needed}_id") is None:
-            raise ValidationError(
-                {needed: f"A '{self.get_target_kind_display()}' step needs a {needed}."}
-            )
-        if (
-            self.layer is not None
-            and self.schedule_id
-            and self.layer.schedule_id != self.schedule_id
-        ):
-            raise ValidationError({"layer": "The layer must belong to the step's schedule."})
+    def targets(self) -> list[TargetFields]:
+        """The step's own target first, then its parallel targets (prefetch them)."""
+        return [self, *sorted(self.parallel_targets.all(), key=lambda t: t.pk)]
+
+
+class StepTarget(TargetFields):
+    """One more target a step pages in parallel with its own ("SEV-1: platform on-call
+    + EM on-call + founder on-call")."""
+
+    step = models.ForeignKey(
+        EscalationStep, on_delete=models.CASCADE, related_name="parallel_targets"
+    )
+
+    class Meta:
+        ordering = ("step", "id")
+
+    def __str__(self) -> str:
+        return f"{self.step} + {self.get_target_kind_display()}"
 
 
 class SeverityEscalation(models.Model):
@@ -121,6 +177,11 @@ class Escalation(models.Model):
     # Where the current policy's chain started (a severity change restarts it).
     base_index = models.PositiveIntegerField(default=0)
     next_step_at = models.DateTimeField(null=True, blank=True)
+    # Set on acknowledgement while "not resolved" steps remain: those still page.
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    warning = models.CharField(
+        max_length=300, blank=True, help_text="Shown on the incident: e.g. a step paged nobody."
+    )
     started_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
 

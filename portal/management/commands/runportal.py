@@ -1,6 +1,6 @@
-"""`manage.py runportal`: the web server and the django-q2 worker together.
+"""`manage.py runportal`: the web server, the django-q2 worker and the paging engine.
 
-Ctrl-C (or SIGTERM) stops both; if either dies, the other is stopped too.
+Ctrl-C (or SIGTERM) stops them all; if one dies, the others are stopped too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from portal.command_line import PortalCommand
 
 
 class Command(PortalCommand):
-    help = "Run the web server and the task worker; Ctrl-C stops both."
+    help = "Run the web server, the task worker and the paging engine; Ctrl-C stops them."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -29,8 +29,12 @@ class Command(PortalCommand):
         children = [
             subprocess.Popen([*manage, "runserver", address, "--noreload"]),  # noqa: S603
             subprocess.Popen([*manage, "qcluster"]),  # noqa: S603
+            subprocess.Popen([*manage, "engine"]),  # noqa: S603
         ]
-        self.stdout.write(f"Portal on http://{address}/admin/ — worker running. Ctrl-C stops both.")
+        self.stdout.write(
+            f"Portal on http://{address}/admin/ — worker and paging engine running. "
+            "Ctrl-C stops them."
+        )
 
         def stop(*_: Any) -> None:
             for child in children:
@@ -50,7 +54,7 @@ class Command(PortalCommand):
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
-            self.stderr.write("A process stopped; stopping the other.")
+            self.stderr.write("A process stopped; stopping the others.")
         except KeyboardInterrupt:
             self.stdout.write("Stopping…")
         finally:

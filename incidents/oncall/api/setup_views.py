@@ -1,0 +1,164 @@
+"""Set-up API (no admin needed): rotation members, overrides, channels with a test
+send, services with owners. Doors only: parse, call the services, present."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents.catalog import save_service
+from incidents.exceptions import DomainError
+from incidents.models import Service
+from incidents.oncall import roster
+from incidents.oncall.api import setup_serializers as s
+from incidents.oncall.models import Override, RotationMember
+from portal.actors import Actor
+from portal.notifications.models import NotificationChannel
+from portal.notifications.services import send_test_message, update_channel
+
+
+def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class MembersView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(summary="Rotation members", responses=s.MemberSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = RotationMember.objects.select_related("rotation__layer__schedule", "user").order_by(
+            "rotation__layer__schedule__name", "rotation_id", "position"
+        )
+        if name := request.query_params.get("schedule"):
+            qs = qs.filter(rotation__layer__schedule__name=name)
+        return Response(s.MemberSerializer(qs, many=True).data)
+
+    @extend_schema(
+        summary="Add a person to a rotation",
+        request=s.MemberInputSerializer,
+        responses={201: s.MemberSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(s.MemberInputSerializer, request)
+        member = roster.add_rotation_member(
+            rotation=roster.find_rotation(
+                data["schedule"], data.get("layer"), data.get("rotation")
+            ),
+            user=roster.find_user(data["username"], field="username"),
+            position=data.get("position"),
+            actor=Actor.for_request(request),
+        )
+        return Response(s.MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(APIView):
+    @extend_schema(summary="Remove a person from a rotation", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        member = RotationMember.objects.select_related("rotation", "user").filter(pk=pk).first()
+        if member is None:
+            raise DomainError(f"No rotation member {pk}.", field="id", code="not_found")
+        roster.remove_rotation_member(
+            rotation=member.rotation, user=member.user, actor=Actor.for_request(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OverridesView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(summary="Overrides", responses=s.OverrideSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = Override.objects.select_related("layer__schedule", "user").order_by("start", "id")
+        return Response(s.OverrideSerializer(qs, many=True).data)
+
+    @extend_schema(
+        summary="Give a layer's shift to someone for a window",
+        request=s.OverrideInputSerializer,
+        responses={201: s.OverrideSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(s.OverrideInputSerializer, request)
+        override = roster.add_override(
+            layer=roster.find_layer(data["schedule"], data.get("layer")),
+            user=roster.find_user(data["username"], field="username"),
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+            actor=Actor.for_request(request),
+        )
+        return Response(s.OverrideSerializer(override).data, status=status.HTTP_201_CREATED)
+
+
+class OverrideDetailView(APIView):
+    @extend_schema(summary="Remove an override", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        roster.delete_override(override_id=pk, actor=Actor.for_request(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelsView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(summary="Notification channels", responses=s.ChannelSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = NotificationChannel.objects.order_by("name")
+        return Response(s.ChannelSerializer(qs, many=True).data)
+
+    @extend_schema(
+        summary="Create or change a channel by name (only the given fields change)",
+        request=s.ChannelInputSerializer,
+        responses={200: s.ChannelSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(s.ChannelInputSerializer, request)
+        channel = update_channel(actor=Actor.for_request(request), **data)
+        return Response(s.ChannelSerializer(channel).data)
+
+
+class ChannelTestView(APIView):
+    @extend_schema(
+        summary="Send a test message to a channel now",
+        request=None,
+        responses=s.ChannelTestSerializer,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        channel = NotificationChannel.objects.filter(pk=pk).first()
+        if channel is None:
+            raise DomainError(f"No channel {pk}.", field="id", code="not_found")
+        message = send_test_message(channel=channel, actor=Actor.for_request(request))
+        return Response(s.ChannelTestSerializer(message).data)
+
+
+class ServicesView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(summary="Services and their owners", responses=s.ServiceSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = Service.objects.select_related("owner").order_by("name")
+        return Response(s.ServiceSerializer(qs, many=True).data)
+
+    @extend_schema(
+        summary="Create or change a service by name, and its owner",
+        request=s.ServiceInputSerializer,
+        responses={200: s.ServiceSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(s.ServiceInputSerializer, request)
+        owner = data.get("owner")
+        service = save_service(
+            name=data["name"],
+            owner=roster.find_user(owner, field="owner") if owner else None,
+            clear_owner="owner" in data and owner is None,
+            public=data.get("public"),
+            description=data.get("description"),
+            actor=Actor.for_request(request),
+        )
+        return Response(s.ServiceSerializer(service).data)

@@ -1,0 +1,91 @@
+"""Set-up API: members, overrides, channels (with a test send), services with owners."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidents.models import Service
+from incidents.oncall.models import Override, RotationMember
+from portal.audit.models import AuditEntry
+from portal.notifications.models import NotificationChannel
+
+
+@pytest.mark.django_db
+def test_members_and_overrides_through_the_api(api, load_policy, people, founder):
+    load_policy("follow-the-sun")
+    r = api.post(
+        "/api/v1/oncall/members/", {"schedule": "Platform", "username": "alice"}, format="json"
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["position"] == 1
+    assert AuditEntry.objects.filter(
+        object_type="oncall.rotationmember", actor_user_id=founder.pk
+    ).exists()
+    r = api.get("/api/v1/oncall/members/?schedule=Platform")
+    assert [m["username"] for m in r.json()] == ["alice"]
+    member_id = r.json()[0]["id"]
+    r = api.post(
+        "/api/v1/oncall/overrides/",
+        {
+            "schedule": "Platform",
+            "username": "bob",
+            "start": "2026-03-02T00:00:00Z",
+            "end": "2026-03-02T04:00:00Z",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert api.delete(f"/api/v1/oncall/overrides/{r.json()['id']}/").status_code == 204
+    assert not Override.objects.exists()
+    assert api.delete(f"/api/v1/oncall/members/{member_id}/").status_code == 204
+    assert not RotationMember.objects.filter(rotation__name="follow-the-sun").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/oncall/members/", {"schedule": "Nope", "username": "alice"}, "schedule"),
+        ("/api/v1/oncall/members/", {"schedule": "Platform", "username": "ghost"}, "username"),
+        ("/api/v1/oncall/members/", {"schedule": "Platform"}, "username"),
+        (
+            "/api/v1/oncall/overrides/",
+            {
+                "schedule": "Platform",
+                "username": "alice",
+                "start": "2026-03-02T04:00:00Z",
+                "end": "2026-03-02T01:00:00Z",
+            },
+            "end",
+        ),
+        ("/api/v1/channels/", {"name": "#new"}, "kind"),
+        ("/api/v1/channels/", {"name": "#new", "kind": "pigeon"}, "kind"),
+        ("/api/v1/services/", {"name": "Checkout", "owner": "ghost"}, "owner"),
+    ],
+)
+def test_bad_setup_input_is_a_400_naming_the_field(api, load_policy, people, path, body, field):
+    load_policy("follow-the-sun")
+    r = api.post(path, body, format="json")
+    assert r.status_code == 400, r.content
+    assert field in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_channels_and_services_through_the_api(api, people):
+    r = api.post(
+        "/api/v1/channels/", {"name": "Ops log", "kind": "console", "enabled": True}, format="json"
+    )
+    assert r.status_code == 200, r.content
+    channel = NotificationChannel.objects.get(name="Ops log")
+    r = api.post(f"/api/v1/channels/{channel.pk}/test/")
+    assert r.json() == {"status": "sent", "error": ""}
+    # The list never shows a channel's target (it carries the provider's secret)
+    api.post("/api/v1/channels/", {"name": "Ops log", "target": "secret"}, format="json")
+    listed = api.get("/api/v1/channels/").json()
+    assert listed[0]["has_target"] is True
+    assert "secret" not in str(listed)
+    r = api.post("/api/v1/services/", {"name": "Checkout", "owner": "alice"}, format="json")
+    assert r.status_code == 200, r.content
+    assert Service.objects.get(name="Checkout").owner == people["alice"]
+    r = api.post("/api/v1/services/", {"name": "Checkout", "owner": None}, format="json")
+    assert r.json()["owner"] is None
