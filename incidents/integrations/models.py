@@ -169,8 +169,11 @@ class IncidentChange(models.Model):
 class WebhookDelivery(models.Model):
     """Request-IDs already processed (Sentry resends): a second delivery is answered, not applied."""
 
+    REQUEST_ID_MAX = 100
+
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
-    request_id = models.CharField(max_length=100)
+    # Longer Request-IDs are stored hashed (storable.bounded_identifier), never cut.
+    request_id = models.CharField(max_length=REQUEST_ID_MAX)
     received_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -12,7 +12,9 @@ from incidents.models import Incident
 
 def integration_for_key(key: str, kind: str) -> Integration | None:
     """The enabled integration of `kind` whose key is `key`, or None (wrong, disabled or other kind)."""
-    if not key or len(key) > 64:
+    # Keys are printable ASCII: anything else (a NUL, which PostgreSQL refuses with an
+    # error rather than a miss) cannot be one.
+    if not key or len(key) > 64 or not (key.isascii() and key.isprintable()):
         return None
     return Integration.objects.filter(key=key, kind=kind, enabled=True).first()
 

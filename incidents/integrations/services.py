@@ -46,6 +46,7 @@ from incidents.services import (
     resolve_incident,
 )
 from portal.actors import Actor
+from portal.security.storable import bounded_identifier
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.
 SECRET_FIELDS = ("routing_key",)
@@ -338,7 +339,7 @@ def claim_delivery(*, integration: Integration, request_id: str) -> bool:
     """False when this Request-ID was processed already (a resend). Inside the caller's transaction."""
     _, created = WebhookDelivery.objects.get_or_create(
         integration=integration,
-        request_id=request_id[:100],
+        request_id=bounded_identifier(request_id, WebhookDelivery.REQUEST_ID_MAX),
         defaults={"received_at": timezone.now()},
     )
     return created

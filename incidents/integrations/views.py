@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -33,8 +32,9 @@ from incidents.integrations.formats import (
     parse_sentry,
     parse_uptime,
 )
-from incidents.integrations.models import Integration
+from incidents.integrations.models import Integration, WebhookDelivery
 from incidents.integrations.selectors import integration_for_key
+from portal.security import storable
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +88,14 @@ def _raw_body(request: HttpRequest) -> bytes:
 
 
 def _json(body: bytes) -> Any:
+    """The decoded body, refused (400 naming the field) when it holds what cannot be stored."""
     try:
-        return json.loads(body)
+        document = storable.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Refused(400, ["the body is not valid JSON"]) from None
+    if problems := storable.document_problems(document):
+        raise Refused(400, problems)
+    return document
 
 
 def _unavailable(exc: Exception) -> JsonResponse:
@@ -283,7 +287,10 @@ def sentry_webhook(request: HttpRequest, key: str) -> HttpResponse:
         key,
         IntegrationKind.SENTRY,
         _parse_sentry,
-        request_id=request.headers.get("Request-ID", ""),
+        # Hashed, not cut, when long: two deliveries sharing a prefix stay distinct.
+        request_id=storable.bounded_identifier(
+            request.headers.get("Request-ID", ""), WebhookDelivery.REQUEST_ID_MAX
+        ),
     )
 
 
