@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the URL is a 400 naming the parameter, before any lookup (PostgreSQL errors on it).
+    "portal.security.middleware.RefuseUnstorableUrl",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,7 +171,12 @@ REST_FRAMEWORK = {
         "portal.api.permissions.IsAuthenticatedTokenScope",
         "portal.audit.permissions.AuditorsReadOnly",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.StorableJSONParser",
+        "portal.api.parsers.StorableFormParser",
+        "portal.api.parsers.StorableMultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

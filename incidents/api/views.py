@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,6 +51,7 @@ from incidents.selectors import (
     policy_version_detail,
 )
 from portal.actors import Actor
+from portal.api.parsers import StorableJSONParser
 
 # --- Error shapes shared by every operation (documented once, reused). ---------
 
@@ -106,7 +106,7 @@ def _present(incident: Incident, request: Request, *, code: int = status.HTTP_20
 )
 @extend_schema(tags=["incidents"])
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
     lookup_field = "ref"
     lookup_value_regex = "[^/]+"
     filter_backends = [IncidentOrdering]
@@ -328,7 +328,7 @@ class PolicyView(APIView):
 
 @extend_schema(tags=["policy"])
 class SuggestSeverityView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
     # A computation, not a write: read-only tokens (dashboards, tools) may ask too.
     permission_classes = [permissions.IsAuthenticated]
 
