@@ -170,6 +170,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "portal.api.permissions.IsAuthenticatedTokenScope",
         "portal.audit.permissions.AuditorsReadOnly",
+        # Model permissions and the role groups decide, as in the admin.
+        "portal.api.permissions.FollowsModelPermissions",
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.BoundedLimitOffsetPagination",
     "DEFAULT_PARSER_CLASSES": [

@@ -41,7 +41,7 @@ from incidents.api.serializers import (
 )
 from incidents.classification import IncidentFacts, suggest_severity
 from incidents.exceptions import DomainError
-from incidents.models import Incident
+from incidents.models import Incident, PolicyVersion
 from incidents.selectors import (
     active_policy_version,
     incident_by_ref,
@@ -52,6 +52,7 @@ from incidents.selectors import (
 )
 from portal.actors import Actor
 from portal.api.parsers import StorableJSONParser
+from portal.api.permissions import FollowsModelPermissions
 
 # --- Error shapes shared by every operation (documented once, reused). ---------
 
@@ -107,6 +108,7 @@ def _present(incident: Incident, request: Request, *, code: int = status.HTTP_20
 @extend_schema(tags=["incidents"])
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     parser_classes = [StorableJSONParser]
+    permission_model = Incident
     lookup_field = "ref"
     lookup_value_regex = "[^/]+"
     filter_backends = [IncidentOrdering]
@@ -313,6 +315,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 @extend_schema(tags=["policy"])
 class PolicyView(APIView):
+    permission_model = PolicyVersion
+
     @extend_schema(
         summary="The policy in force",
         responses={
@@ -330,7 +334,9 @@ class PolicyView(APIView):
 class SuggestSeverityView(APIView):
     parser_classes = [StorableJSONParser]
     # A computation, not a write: read-only tokens (dashboards, tools) may ask too.
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, FollowsModelPermissions]
+    permission_model = PolicyVersion
+    permission_verbs = {"POST": "view"}
 
     @extend_schema(
         summary="Suggest a severity from facts, before declaring",

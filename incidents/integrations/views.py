@@ -33,7 +33,7 @@ from incidents.integrations.formats import (
     parse_uptime,
 )
 from incidents.integrations.models import Integration, WebhookDelivery
-from incidents.integrations.selectors import integration_for_key
+from incidents.integrations.selectors import KEY_HEADER, integration_for_key
 from portal.security import storable
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,16 @@ def pagerduty_change_enqueue(request: HttpRequest) -> HttpResponse:
 # --- Keyed webhooks (Alertmanager, Sentry, Uptime Kuma, heartbeats) -----------------------
 
 
+def _key_of(request: HttpRequest, key: str | None) -> str:
+    """The key from the URL, else from `Authorization: Bearer <key>` or the X-Integration-Key header."""
+    if key:
+        return key
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get(KEY_HEADER, "").strip()
+
+
 def _refused(exc: Refused) -> JsonResponse:
     return JsonResponse({"status": "error", "errors": exc.errors}, status=exc.status)
 
@@ -219,7 +229,7 @@ def _apply(integration: Integration, events_: list[Any], request_id: str = "") -
 
 def _receive(
     request: HttpRequest,
-    key: str,
+    key: str | None,
     kind: str,
     parse: Callable[[HttpRequest, Integration, bytes], list[Any] | HttpResponse],
     *,
@@ -232,7 +242,7 @@ def _receive(
     """
     try:
         body = _raw_body(request)
-        integration = integration_for_key(key, kind)
+        integration = integration_for_key(_key_of(request, key), kind)
         if integration is None:
             return _not_found()
         parsed = parse(request, integration, body)
@@ -248,7 +258,7 @@ def _receive(
 
 
 @endpoint("POST")
-def alertmanager_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def alertmanager_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
     return _receive(
         request,
         key,
@@ -281,7 +291,7 @@ def _parse_sentry(
 
 
 @endpoint("POST")
-def sentry_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def sentry_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
     return _receive(
         request,
         key,
@@ -295,17 +305,17 @@ def sentry_webhook(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @endpoint("POST")
-def uptime_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def uptime_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
     return _receive(
         request, key, IntegrationKind.UPTIME, lambda _r, _i, body: parse_uptime(_json(body))
     )
 
 
 @endpoint("GET", "POST", "HEAD")
-def heartbeat_ping(request: HttpRequest, key: str) -> HttpResponse:
+def heartbeat_ping(request: HttpRequest, key: str | None = None) -> HttpResponse:
     try:
         _raw_body(request)
-        integration = integration_for_key(key, IntegrationKind.HEARTBEAT)
+        integration = integration_for_key(_key_of(request, key), IntegrationKind.HEARTBEAT)
         if integration is None:
             return _not_found()
         result = heartbeats.record_ping(integration=integration)

@@ -1,4 +1,4 @@
-"""Requests whose URL holds what PostgreSQL cannot compare are answered 400 up front.
+"""Requests whose URL holds what PostgreSQL cannot compare are answered 4xx up front.
 
 A NUL character (`%00`) in a path segment or a query parameter reaches a lookup
 (`ref=…`, `token=…`, `status=…`) and PostgreSQL answers it with an error, not a
@@ -19,9 +19,10 @@ class RefuseUnstorableUrl:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        errors: dict[str, list[str]] = {}
         if problem := text_problem(request.path_info):
-            errors["path"] = [f"The URL path {problem}."]
+            # No resource can have such a name: not found, as for any other unknown path.
+            return JsonResponse({"detail": f"Not found: the URL path {problem}."}, status=404)
+        errors: dict[str, list[str]] = {}
         for name, values in request.GET.lists():
             for value in (name, *values):
                 if problem := text_problem(value):

@@ -82,6 +82,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     lookup_value_regex = "[^/]+"
     filter_backends: list[Any] = []
     serializer_class = PostMortemListSerializer
+    permission_model = PostMortem
 
     def get_queryset(self) -> QuerySet[PostMortem]:
         query = PostMortemQuerySerializer(data=self.request.query_params.dict())
@@ -164,6 +165,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     parser_classes = [StorableJSONParser]
     filter_backends: list[Any] = []
     serializer_class = ActionItemSerializer
+    permission_model = ActionItem
 
     def get_queryset(self) -> QuerySet[ActionItem]:
         query = ActionItemQuerySerializer(data=self.request.query_params.dict())
