@@ -16,4 +16,6 @@ accesslog = "-"
 errorlog = "-"
 logger_class = "portal.security.access_log.RedactingLogger"
 # A proxy in front (nginx, Caddy) sets X-Forwarded-For; log the client, not the proxy.
-access_log_format = '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+access_log_format = (
+    '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+)

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_q",
+    # Before "portal": the portal replaces axes' admin of access attempts with its own.
+    "axes",
     "portal",
     "portal.notifications",
     "portal.audit",
@@ -68,7 +70,30 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who did it: web requests set the audit actor (user, or the API token).
     "portal.audit.middleware.AuditContextMiddleware",
+    # Last, as axes requires: turns a locked-out login into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Login throttling (django-axes): per username and per client address, separately.
+AUTHENTICATION_BACKENDS = [
+    "portal.security.lockouts.RequestLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# 0: locked until a founder unlocks it in the admin; N: also unlocked after N hours.
+_lockout_hours = env.int("LOGIN_LOCKOUT_HOURS", default=0)
+AXES_COOLOFF_TIME = _lockout_hours or None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = None
+AXES_VERBOSE = False
+# Behind a proxy, the client address is the last X-Forwarded-For hop the proxy adds.
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env.int("TRUSTED_PROXY_COUNT", default=0)
+    else ["REMOTE_ADDR"]
+)
 
 ROOT_URLCONF = "portal.urls"
 
