@@ -10,8 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 
 from portal.security.storable import text_problem
+
+
+def _path_parameter(path: str) -> str:
+    """The name of the URL parameter (`ref`, `token`…) that holds the bad text, else "path"."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return "path"
+    for name, value in match.kwargs.items():
+        if isinstance(value, str) and text_problem(value):
+            return name
+    return "path"
 
 
 class RefuseUnstorableUrl:
@@ -20,8 +33,10 @@ class RefuseUnstorableUrl:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if problem := text_problem(request.path_info):
-            # No resource can have such a name: not found, as for any other unknown path.
-            return JsonResponse({"detail": f"Not found: the URL path {problem}."}, status=404)
+            # No resource can have such a name: not found, naming the path parameter.
+            return JsonResponse(
+                {_path_parameter(request.path_info): [f"Not found: it {problem}."]}, status=404
+            )
         errors: dict[str, list[str]] = {}
         for name, values in request.GET.lists():
             for value in (name, *values):

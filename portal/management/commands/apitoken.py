@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
 from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.audit.roles import AUDITORS, RESPONDERS, ROLES
 from portal.models import ApiToken
 from portal.tokens import create_api_token, revoke_api_token
 
@@ -30,6 +32,13 @@ class Command(BaseCommand):
             "--read-only", action="store_true", help="GET only (auditors, dashboards)."
         )
         create.add_argument("--name", default="", help="Where the token is used (default: cli).")
+        create.add_argument(
+            "--role",
+            choices=ROLES,
+            default=None,
+            help="Add the user to this group: the API grants what the role grants. Default for a "
+            "user created here: Auditors with --read-only, else Responders.",
+        )
         listing = sub.add_parser("list", help="List tokens (never their keys).")
         listing.add_argument("--all", action="store_true", help="Include revoked tokens.")
         revoke = sub.add_parser("revoke", help="Revoke the token whose key starts with PREFIX.")
@@ -38,7 +47,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options.get("action")
         if action == "create":
-            self._create(options["username"], read_only=options["read_only"], name=options["name"])
+            self._create(
+                options["username"],
+                read_only=options["read_only"],
+                name=options["name"],
+                role=options["role"],
+            )
         elif action == "list":
             self._list(include_revoked=options["all"])
         elif action == "revoke":
@@ -47,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError("action: use create, list or revoke.")
 
     @transaction.atomic
-    def _create(self, username: str, *, read_only: bool, name: str) -> None:
+    def _create(self, username: str, *, read_only: bool, name: str, role: str | None) -> None:
         username = username.strip()
         user_model = get_user_model()
         field = user_model._meta.get_field(user_model.USERNAME_FIELD)
@@ -66,8 +80,16 @@ class Command(BaseCommand):
             user.set_unusable_password()
             user.save()
             self.stdout.write(f"Created user {username} (no password, not staff).")
+            # A token can do what its user's roles allow: a new user needs one.
+            role = role or (AUDITORS if read_only else RESPONDERS)
         elif not user.is_active:
             raise CommandError(f"username: {username} is inactive; reactivate the user first.")
+        if role:
+            group = Group.objects.filter(name=role).first()
+            if group is None:
+                raise CommandError(f"role: no group {role!r}; run migrate first.")
+            user.groups.add(group)
+            self.stdout.write(f"{username} is in {role}.")
         try:
             token, key = create_api_token(
                 user=user, name=name or "cli", read_only=read_only, actor=actor
