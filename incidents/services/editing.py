@@ -96,6 +96,7 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
 
 EDITABLE_FIELDS = (
     "title",
+    "public_title",
     "summary",
     "environment",
     "detection_source",
