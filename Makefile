@@ -23,6 +23,7 @@ venv: $(STAMP)
 # Migrate, load the default policy and demo data, install the task schedules.
 setup: venv
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
 	$(PY) manage.py loadpolicy $(PRESET)
 	$(PY) manage.py setup_schedules
 	$(PY) manage.py demo

@@ -168,6 +168,16 @@ STORAGES = {
     },
 }
 
+# Status-page subscriptions one client (address) may request per hour; each email
+# address gets at most one confirmation mail a day anyway.
+SUBSCRIBE_PER_CLIENT_PER_HOUR = env.int("SUBSCRIBE_PER_CLIENT_PER_HOUR", default=5)
+# Throttle counters must be shared by all web workers: the database cache by default
+# (`manage.py createcachetable`, run by `make setup`), any Django cache URL by THROTTLE_CACHE_URL.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": env.cache_url("THROTTLE_CACHE_URL", default="dbcache://portal_throttle_cache"),
+}
+
 # --- Email: console by default, SMTP (or anything django-environ knows) by EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="incidents@localhost")
