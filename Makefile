@@ -26,6 +26,7 @@ venv: $(STAMP)
 # (and load demo data when DEMO=1).
 setup: venv
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py createcachetable
 	$(PY) manage.py loadpolicy $(PRESET)
 	$(PY) manage.py setup_schedules
 	$(PY) manage.py demo $(if $(filter 1 yes true,$(DEMO)),,--login-only)

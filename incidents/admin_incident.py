@@ -214,6 +214,7 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
                 "fields": (
                     "ref",
                     "title",
+                    "public_title",
                     "severity",
                     "status",
                     "commander",

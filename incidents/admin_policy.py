@@ -82,6 +82,7 @@ class SeverityLevelInline(DraftOnlyInline):
         "resolve_target",
         "update_cadence",
         "war_room_required",
+        "publish_on_declare",
         "postmortem_required",
         "postmortem_due",
     )

@@ -42,7 +42,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "csp",
     "django_q",
+    # Before "portal": the portal replaces axes' admin of access attempts with its own.
+    "axes",
     "portal",
     "portal.notifications",
     "portal.audit",
@@ -59,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL in the URL is a 400 naming the parameter, before any lookup (PostgreSQL errors on it).
+    "portal.security.middleware.RefuseUnstorableUrl",
     # Alert senders (keyed, no session): their endpoints skip the rest of the chain.
     "incidents.integrations.middleware.IngestionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -68,9 +73,33 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Who did it: web requests set the audit actor (user, or the API token).
     "portal.audit.middleware.AuditContextMiddleware",
+    # Last, as axes requires: turns a locked-out login into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Login throttling (django-axes): per username and per client address, separately.
+AUTHENTICATION_BACKENDS = [
+    "portal.security.lockouts.RequestLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# 0: locked until a founder unlocks it in the admin; N: also unlocked after N hours.
+_lockout_hours = env.int("LOGIN_LOCKOUT_HOURS", default=0)
+AXES_COOLOFF_TIME = _lockout_hours or None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = None
+AXES_VERBOSE = False
+# Behind a proxy, the client address is the last X-Forwarded-For hop the proxy adds.
+AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env.int("TRUSTED_PROXY_COUNT", default=0)
+    else ["REMOTE_ADDR"]
+)
 
 ROOT_URLCONF = "portal.urls"
 
@@ -151,6 +180,16 @@ STORAGES = {
     },
 }
 
+# Status-page subscriptions one client (address) may request per hour; each email
+# address gets at most one confirmation mail a day anyway.
+SUBSCRIBE_PER_CLIENT_PER_HOUR = env.int("SUBSCRIBE_PER_CLIENT_PER_HOUR", default=5)
+# Throttle counters must be shared by all web workers: the database cache by default
+# (`manage.py createcachetable`, run by `make setup`), any Django cache URL by THROTTLE_CACHE_URL.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": env.cache_url("THROTTLE_CACHE_URL", default="dbcache://portal_throttle_cache"),
+}
+
 # --- Email: console by default, SMTP (or anything django-environ knows) by EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="incidents@localhost")
@@ -171,6 +210,24 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy (django-csp): scripts only from the portal itself (no inline
+# script anywhere); inline style attributes are allowed (the admin templates use them).
+# The API docs page adds the Swagger UI CDN for itself only (portal/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,8 +237,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "portal.api.permissions.IsAuthenticatedTokenScope",
         "portal.audit.permissions.AuditorsReadOnly",
+        # Model permissions and the role groups decide, as in the admin.
+        "portal.api.permissions.FollowsModelPermissions",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.StorableJSONParser",
+        "portal.api.parsers.StorableFormParser",
+        "portal.api.parsers.StorableMultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

@@ -75,13 +75,13 @@ def served_schema(live_server: Any) -> Any:
     return schemathesis.openapi.from_url(live_server.url + "/api/v1/schema/", config=config)
 
 
-@pytest.fixture
+@pytest.fixture(params=["read-write", "read-only"])
 def auth_headers(
-    transactional_db: Any, policy: Any, founder: Any, make_token: Any
+    request: Any, transactional_db: Any, policy: Any, founder: Any, make_token: Any
 ) -> dict[str, str]:
-    """A read-write token, the founder-24x7 policy in force and a service to name."""
+    """A write and a read-only token (issue 14), the founder-24x7 policy and a service."""
     Service.objects.create(name="Checkout", slug="checkout")
-    _, key = make_token(founder)
+    _, key = make_token(founder, read_only=request.param == "read-only")
     return {"Authorization": f"Token {key}"}
 
 

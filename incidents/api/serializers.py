@@ -7,6 +7,7 @@ their own beyond what the list selector prefetches).
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -30,6 +31,33 @@ MAX_TEXT = 10_000
 
 
 # --- Output -----------------------------------------------------------------
+
+
+PERCENT_HELP = (
+    "Percent of customers affected, 0–100; more than 2 decimals are rounded (33.333 → 33.33)."
+)
+
+
+class PercentField(serializers.DecimalField):
+    """0–100 with 2 decimals; longer fractions are rounded, not refused (the docs say so)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", PERCENT_HELP)
+        super().__init__(
+            max_digits=5,
+            decimal_places=2,
+            min_value=0,
+            max_value=100,
+            coerce_to_string=False,
+            rounding=decimal.ROUND_HALF_UP,
+            **kwargs,
+        )
+
+    def validate_precision(self, value: decimal.Decimal) -> decimal.Decimal:
+        # Round first (values of 1000 and more are left for the digit check to refuse).
+        if value.is_finite() and value.adjusted() < 3:
+            value = value.quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP)
+        return super().validate_precision(value)
 
 
 class DeadlineSerializer(serializers.Serializer):
@@ -190,15 +218,7 @@ class LookupField(serializers.SlugRelatedField):
 class FactsSerializer(serializers.Serializer):
     """The facts the classification rules look at."""
 
-    customers_affected_pct = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
-        required=False,
-        allow_null=True,
-        coerce_to_string=False,
-    )
+    customers_affected_pct = PercentField(required=False, allow_null=True)
     critical_flow_broken = serializers.BooleanField(required=False, default=False)
     production_outage = serializers.BooleanField(required=False, default=False)
     data_loss = serializers.BooleanField(
@@ -263,15 +283,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     customers_affected_count = serializers.IntegerField(
         min_value=0, max_value=2_000_000_000, required=False, allow_null=True
     )
-    customers_affected_pct = serializers.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        min_value=0,
-        max_value=100,
-        required=False,
-        allow_null=True,
-        coerce_to_string=False,
-    )
+    customers_affected_pct = PercentField(required=False, allow_null=True)
     critical_flow_broken = serializers.BooleanField(required=False)
     production_outage = serializers.BooleanField(required=False)
     data_loss = serializers.BooleanField(required=False)

@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,7 +41,7 @@ from incidents.api.serializers import (
 )
 from incidents.classification import IncidentFacts, suggest_severity
 from incidents.exceptions import DomainError
-from incidents.models import Incident
+from incidents.models import Incident, PolicyVersion
 from incidents.selectors import (
     active_policy_version,
     incident_by_ref,
@@ -52,6 +51,8 @@ from incidents.selectors import (
     policy_version_detail,
 )
 from portal.actors import Actor
+from portal.api.parsers import StorableJSONParser
+from portal.api.permissions import FollowsModelPermissions
 
 # --- Error shapes shared by every operation (documented once, reused). ---------
 
@@ -106,7 +107,8 @@ def _present(incident: Incident, request: Request, *, code: int = status.HTTP_20
 )
 @extend_schema(tags=["incidents"])
 class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
+    permission_model = Incident
     lookup_field = "ref"
     lookup_value_regex = "[^/]+"
     filter_backends = [IncidentOrdering]
@@ -313,6 +315,8 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 @extend_schema(tags=["policy"])
 class PolicyView(APIView):
+    permission_model = PolicyVersion
+
     @extend_schema(
         summary="The policy in force",
         responses={
@@ -328,9 +332,11 @@ class PolicyView(APIView):
 
 @extend_schema(tags=["policy"])
 class SuggestSeverityView(APIView):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
     # A computation, not a write: read-only tokens (dashboards, tools) may ask too.
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, FollowsModelPermissions]
+    permission_model = PolicyVersion
+    permission_verbs = {"POST": "view"}
 
     @extend_schema(
         summary="Suggest a severity from facts, before declaring",

@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Min, Prefetch, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from incidents.choices import OPEN_STATUSES, CommsChannel, Environment, IncidentStatus
+from incidents.choices import (
+    OPEN_STATUSES,
+    CommsChannel,
+    DetectionSource,
+    Environment,
+    IncidentStatus,
+)
 from incidents.comms import page_cache
 from incidents.comms.choices import MessageState
 from incidents.comms.models import CommsMessage
@@ -52,19 +58,49 @@ def component_status_for_rank(rank: int | None) -> str:
     )
 
 
-def public_incidents() -> QuerySet[Incident]:
-    """Incidents customers may see: real (not a drill, not demo data), production,
-    customer-facing, not cancelled.
+# Incidents opened by a monitor carry its raw alert text: never published on their own.
+ALERT_SOURCES = (
+    DetectionSource.MONITORING_ALERT,
+    DetectionSource.UPTIME_CHECK,
+    DetectionSource.ERROR_TRACKER,
+)
 
-    History imported from another tool is left out: it was never announced from here.
+
+def public_incidents() -> QuerySet[Incident]:
+    """Incidents customers may see: real (not a drill, not demo data, not history imported
+    from another tool), production, customer-facing, not cancelled, published.
+
+    Published means: a customer-facing title, or a public status update or message, or
+    (declared by a person, not an alert) a level whose policy publishes on declaration.
     """
-    return Incident.objects.filter(
-        is_drill=False,
-        is_demo=False,
-        is_historical=False,
-        environment=Environment.PRODUCTION,
-        customer_facing=True,
-    ).exclude(status=IncidentStatus.CANCELLED)
+    published = (
+        ~Q(public_title="")
+        | Exists(StatusUpdate.objects.filter(incident=OuterRef("pk"), public=True))
+        | Exists(CommsMessage.objects.filter(incident=OuterRef("pk"), public=True))
+        | (Q(severity__publish_on_declare=True) & ~Q(detection_source__in=ALERT_SOURCES))
+    )
+    return (
+        Incident.objects.filter(
+            is_drill=False,
+            is_demo=False,
+            is_historical=False,
+            environment=Environment.PRODUCTION,
+            customer_facing=True,
+        )
+        .filter(published)
+        .exclude(status=IncidentStatus.CANCELLED)
+    )
+
+
+def _title_of(public: str, source: str, title: str) -> str:
+    if public:
+        return public
+    return "Service disruption" if source in ALERT_SOURCES else title
+
+
+def public_title(incident: Incident) -> str:
+    """The customer-facing title; an alert's raw text is never shown."""
+    return _title_of(incident.public_title, incident.detection_source, incident.title)
 
 
 def _with_public_parts(qs: QuerySet[Incident]) -> QuerySet[Incident]:
@@ -107,7 +143,7 @@ def _incident_dict(incident: Incident) -> dict[str, Any]:
     status = incident.status if incident.status in OPEN_STATUSES else IncidentStatus.RESOLVED
     return {
         "ref": incident.ref,
-        "title": incident.title,
+        "title": public_title(incident),
         "status": status,
         "status_label": IncidentStatus(status).label,
         "impact": impact_for_rank(incident.severity.rank),
@@ -197,10 +233,19 @@ def _build_snapshot() -> dict[str, Any]:
         )
         .select_related("severity")
         .order_by("-declared_at", "-id")
-        .values("ref", "title", "declared_at", "resolved_at", "severity__rank")[:PAST_INCIDENTS]
+        .values(
+            "ref",
+            "title",
+            "public_title",
+            "detection_source",
+            "declared_at",
+            "resolved_at",
+            "severity__rank",
+        )[:PAST_INCIDENTS]
     ]
     for row in past:
         row["impact"] = impact_for_rank(row.pop("severity__rank"))
+        row["title"] = _title_of(row.pop("public_title"), row.pop("detection_source"), row["title"])
     return {
         "updated_at": now,
         "components": components,
@@ -251,7 +296,7 @@ def _build_feed() -> list[dict[str, Any]]:
         {
             **_update("m", m.pk, m.announced_status, m.body, m.sent_at),
             "ref": m.incident.ref,
-            "title": m.incident.title,
+            "title": public_title(m.incident),
         }
         for m in messages
     ]
@@ -259,7 +304,7 @@ def _build_feed() -> list[dict[str, Any]]:
         {
             **_update("u", u.pk, u.status, u.message, u.posted_at),
             "ref": u.incident.ref,
-            "title": u.incident.title,
+            "title": public_title(u.incident),
         }
         for u in updates
     ]

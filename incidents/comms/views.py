@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -112,8 +114,42 @@ def summary_json(request: HttpRequest) -> JsonResponse:
     return response
 
 
+SUBSCRIBE_WINDOW_SECONDS = 3600
+
+
+def _client_over_limit(request: HttpRequest) -> bool:
+    """Count this client's subscription requests per hour (shared cache); True past the limit.
+
+    Each address gets at most one confirmation mail a day already (the service); this
+    stops one client from mailing many addresses.
+    """
+    limit = getattr(settings, "SUBSCRIBE_PER_CLIENT_PER_HOUR", 5)
+    client = hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:32]
+    key = f"comms:subscribe:{client}"
+    cache = caches["throttle"]
+    cache.add(key, 0, SUBSCRIBE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SUBSCRIBE_WINDOW_SECONDS)
+        count = 1
+    return count > limit
+
+
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
+    if _client_over_limit(request):
+        response = render(
+            request,
+            "comms/message.html",
+            _page_context(
+                heading="Too many requests",
+                text="Too many subscription requests from your network; try again in an hour.",
+            ),
+            status=429,
+        )
+        response["Retry-After"] = str(SUBSCRIBE_WINDOW_SECONDS)
+        return response
     form = SubscribeForm(request.POST)
     if form.is_valid():
         try:
@@ -134,8 +170,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        # Only a click confirms: mail scanners follow links (GET) but do not submit forms.
+        return render(request, "comms/subscribe_confirm.html", _page_context())
     try:
         services.confirm_subscription(token=token, actor=Actor.system("status page"))
     except DomainError as exc:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from incidents.admin_extensions import register_incident_inline
+from incidents.exceptions import DomainError
+from incidents.integrations.keys import rotate_integration_key, set_client_secret
 from incidents.integrations.models import (
     Alert,
     ChangeEvent,
@@ -17,7 +26,48 @@ from incidents.integrations.models import (
     Integration,
     RoutingRule,
 )
-from incidents.integrations.selectors import endpoint_path
+from incidents.integrations.selectors import KEY_HEADER, endpoint_path
+from portal.actors import Actor
+
+KEY_PLACEHOLDER = "<key>"
+GRACE_CHOICES = (
+    (0, "None: refuse the old key at once"),
+    (1, "1 hour"),
+    (24, "24 hours"),
+    (24 * 7, "7 days"),
+)
+
+
+class IntegrationForm(forms.ModelForm):
+    """The client secret is write-only: typed once, never rendered back."""
+
+    new_client_secret = forms.CharField(
+        required=False,
+        max_length=128,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        label="Client secret",
+        help_text="Sentry: the integration's client secret. Leave blank to keep the current one.",
+    )
+
+    class Meta:
+        model = Integration
+        fields = (
+            "name",
+            "kind",
+            "enabled",
+            "service",
+            "default_severity",
+            "auto_resolve",
+            "heartbeat_period",
+            "heartbeat_grace",
+        )
+
+
+class RotateKeyForm(forms.Form):
+    grace_hours = forms.TypedChoiceField(
+        choices=GRACE_CHOICES, coerce=int, initial=0, label="Accept the old key for"
+    )
 
 
 class RoutingRuleInline(admin.TabularInline):
@@ -40,24 +90,153 @@ class IntegrationAdmin(admin.ModelAdmin):
     list_filter = ("kind", "enabled")
     list_select_related = ("service",)
     search_fields = ("name",)
-    readonly_fields = ("endpoint", "key", "last_ping_at", "created_at")
-    inlines = (RoutingRuleInline,)
-    fieldsets = (
-        (None, {"fields": ("name", "kind", "enabled", "endpoint", "key")}),
-        ("Incidents it opens", {"fields": ("service", "default_severity", "auto_resolve")}),
-        ("Sentry", {"fields": ("client_secret",), "classes": ("collapse",)}),
-        ("Heartbeat", {"fields": ("heartbeat_period", "heartbeat_grace", "last_ping_at")}),
+    form = IntegrationForm
+    readonly_fields = (
+        "endpoint",
+        "masked_key",
+        "client_secret_state",
+        "rotate_link",
+        "last_ping_at",
+        "created_at",
     )
+    inlines = (RoutingRuleInline,)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Secrets are masked for everyone; only who may change the integration types a new one.
+        sentry = ["client_secret_state"]
+        main = ["name", "kind", "enabled", "endpoint", "masked_key"]
+        if self.has_change_permission(request, obj):
+            sentry.append("new_client_secret")
+            if obj is not None:
+                main.append("rotate_link")
+        return (
+            (None, {"fields": main}),
+            ("Incidents it opens", {"fields": ("service", "default_severity", "auto_resolve")}),
+            ("Sentry", {"fields": sentry, "classes": ("collapse",)}),
+            ("Heartbeat", {"fields": ("heartbeat_period", "heartbeat_grace", "last_ping_at")}),
+        )
 
     @admin.display(description="endpoint URL")
     def endpoint(self, obj: Integration) -> str:
         if obj.pk is None:
             return "Shown once saved."
-        base = getattr(settings, "PORTAL_BASE_URL", "")
-        url = base + endpoint_path(obj)
-        if obj.kind == "pagerduty":
-            return f"{url}  (routing key / integration key = the key below; client base URL {base}/integrations/pagerduty)"
-        return url
+        return _endpoint_text(obj, key=KEY_PLACEHOLDER)
+
+    @admin.display(description="key")
+    def masked_key(self, obj: Integration) -> str:
+        if obj.pk is None:
+            return "Generated and shown once when saved."
+        text = f"{obj.key_hint} (shown only at creation and rotation)"
+        if obj.previous_key_valid_until:
+            text += (
+                f"; previous key accepted until {obj.previous_key_valid_until:%Y-%m-%d %H:%M} UTC"
+            )
+        return text
+
+    @admin.display(description="rotation")
+    def rotate_link(self, obj: Integration) -> str:
+        if obj.pk is None:
+            return ""
+        url = reverse("admin:integrations_integration_rotate_key", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Rotate key</a>', url)
+
+    @admin.display(description="client secret")
+    def client_secret_state(self, obj: Integration) -> str:
+        return "set (hidden)" if obj.client_secret else "not set"
+
+    def save_model(self, request: HttpRequest, obj: Integration, form: Any, change: bool) -> None:
+        new_secret = form.cleaned_data.get("new_client_secret", "")
+        if not change:
+            obj.client_secret = new_secret
+            super().save_model(request, obj, form, change)
+            return
+        super().save_model(request, obj, form, change)
+        if new_secret:
+            set_client_secret(
+                integration=obj, actor=Actor.for_user(request.user), client_secret=new_secret
+            )
+
+    def response_add(
+        self, request: HttpRequest, obj: Integration, post_url_continue: Any = None
+    ) -> HttpResponse:
+        return self._key_shown_once(request, obj, what=f"Integration {obj} is ready.")
+
+    def _key_shown_once(
+        self, request: HttpRequest, obj: Integration, *, what: str
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Copy the key",
+            "integration": obj,
+            "key": obj.key,
+            "what": what,
+            "endpoint": _endpoint_text(obj, key=obj.key),
+            "header_hint": _header_hint(obj),
+        }
+        response = TemplateResponse(
+            request, "admin/integrations/integration/key_shown_once.html", context
+        )
+        # Never cached by a proxy or the browser: it holds the only copy of the key.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def get_urls(self) -> list[URLPattern]:
+        rotate = path(
+            "<path:object_id>/rotate-key/",
+            self.admin_site.admin_view(self.rotate_key_view),
+            name="integrations_integration_rotate_key",
+        )
+        return [rotate, *super().get_urls()]
+
+    def rotate_key_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        integration = get_object_or_404(Integration, pk=object_id)
+        if not self.has_change_permission(request, integration):
+            raise PermissionDenied
+        form = RotateKeyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            grace = datetime.timedelta(hours=form.cleaned_data["grace_hours"])
+            try:
+                integration, _ = rotate_integration_key(
+                    integration=integration, actor=Actor.for_user(request.user), grace=grace
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return self._key_shown_once(request, integration, what="The key was rotated.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Rotate the key of {integration}",
+            "integration": integration,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/integrations/integration/rotate_key.html", context)
+
+
+def _endpoint_text(obj: Integration, *, key: str) -> str:
+    base = getattr(settings, "PORTAL_BASE_URL", "")
+    if obj.kind == "pagerduty":
+        return (
+            f"{base}{endpoint_path(obj)}  (routing key = the integration key; "
+            f"client base URL {base}/integrations/pagerduty)"
+        )
+    return base + endpoint_path(obj).replace(obj.key, key)
+
+
+def _header_hint(obj: Integration) -> str:
+    if obj.kind == "alertmanager":
+        return (
+            "Or keep the key out of URLs and logs: post to "
+            f"{reverse('integrations:alertmanager-header')} with "
+            "http_config.authorization.credentials = the key (Authorization: Bearer)."
+        )
+    if obj.kind in ("uptime", "sentry", "heartbeat"):
+        return (
+            f"Or keep the key out of URLs and logs: post to "
+            f"{reverse(f'integrations:{obj.kind}-header')} with the header {KEY_HEADER}: <key>."
+        )
+    return ""
 
 
 class AlertInline(admin.TabularInline):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incidents.integrations.choices import AlertAction
+from portal.security.storable import bounded_identifier
 
 PD_SEVERITIES = ("critical", "error", "warning", "info")
 MAX_DEDUP_KEY = 255
@@ -50,6 +51,22 @@ def _text(value: Any) -> str:
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _identifier(value: Any) -> str | None:
+    """A sender's id as text: a string or an integer (never a bool, object or list)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _dedup_key(value: str) -> str:
+    """Over-long keys are hashed, never cut: two keys sharing a prefix stay two alerts."""
+    return bounded_identifier(value, MAX_DEDUP_KEY)
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -176,7 +193,7 @@ def parse_alertmanager(body: Any) -> list[AlertEvent]:
         events.append(
             AlertEvent(
                 action=AlertAction.TRIGGER if status == "firing" else AlertAction.RESOLVE,
-                dedup_key=fingerprint[:MAX_DEDUP_KEY],
+                dedup_key=_dedup_key(fingerprint),
                 summary=summary[:MAX_SUMMARY],
                 severity_hint=_text(labels.get("severity")).lower(),
                 document=document,
@@ -207,15 +224,18 @@ def parse_sentry(resource: str, body: Any) -> list[AlertEvent]:
         raise PayloadError(["data is missing or not an object"])
     if resource == "event_alert":
         event = data.get("event")
-        if not isinstance(event, dict) or not _text(str(event.get("issue_id") or "")):
+        if not isinstance(event, dict) or event.get("issue_id") in (None, ""):
             raise PayloadError(["data.event.issue_id is missing"])
+        issue_id = _identifier(event.get("issue_id"))
+        if issue_id is None:
+            raise PayloadError(["data.event.issue_id must be a string or an integer"])
         title = (
             _text(event.get("title")) or _text(data.get("triggered_rule")) or "Sentry event alert"
         )
         return [
             AlertEvent(
                 AlertAction.TRIGGER,
-                f"sentry-issue-{event['issue_id']}",
+                _dedup_key(f"sentry-issue-{issue_id}"),
                 title[:MAX_SUMMARY],
                 _sentry_level(event.get("level")),
                 message,
@@ -223,10 +243,13 @@ def parse_sentry(resource: str, body: Any) -> list[AlertEvent]:
         ]
     if resource == "issue":
         issue = data.get("issue")
-        if not isinstance(issue, dict) or not _text(str(issue.get("id") or "")):
+        if not isinstance(issue, dict) or issue.get("id") in (None, ""):
             raise PayloadError(["data.issue.id is missing"])
+        issue_id = _identifier(issue.get("id"))
+        if issue_id is None:
+            raise PayloadError(["data.issue.id must be a string or an integer"])
         title = _text(issue.get("title")) or "Sentry issue"
-        key = f"sentry-issue-{issue['id']}"
+        key = _dedup_key(f"sentry-issue-{issue_id}")
         if action in ("created", "unresolved"):
             return [
                 AlertEvent(
@@ -242,14 +265,17 @@ def parse_sentry(resource: str, body: Any) -> list[AlertEvent]:
         return []
     if resource == "metric_alert":
         metric = data.get("metric_alert")
-        if not isinstance(metric, dict) or not _text(str(metric.get("id") or "")):
+        if not isinstance(metric, dict) or metric.get("id") in (None, ""):
             raise PayloadError(["data.metric_alert.id is missing"])
+        metric_id = _identifier(metric.get("id"))
+        if metric_id is None:
+            raise PayloadError(["data.metric_alert.id must be a string or an integer"])
         title = (
             _text(data.get("description_title"))
             or _text(metric.get("title"))
             or "Sentry metric alert"
         )
-        key = f"sentry-metric-{metric['id']}"
+        key = _dedup_key(f"sentry-metric-{metric_id}")
         if action in ("critical", "warning"):
             return [AlertEvent(AlertAction.TRIGGER, key, title[:MAX_SUMMARY], action, message)]
         if action == "resolved":
@@ -290,28 +316,28 @@ def parse_uptime(body: Any) -> list[AlertEvent]:
         errors.append("monitor is missing or not an object")
         monitor = {}
     status = heartbeat.get("status")
-    if heartbeat and status not in (0, 1, 2, 3):
+    # `False == 0` in Python: a boolean is a wrong type here, not "down".
+    if heartbeat and (isinstance(status, bool) or status not in (0, 1, 2, 3)):
         errors.append("heartbeat.status must be 0 (down) or 1 (up)")
-    monitor_id = monitor.get("id", heartbeat.get("monitorID"))
+    raw_id, id_field = (
+        (monitor["id"], "monitor.id")
+        if "id" in monitor
+        else (heartbeat.get("monitorID"), "heartbeat.monitorID")
+    )
+    monitor_id = _identifier(raw_id)
+    if raw_id is not None and monitor_id is None:
+        errors.append(f"{id_field} must be a string or an integer")
     name = _text(monitor.get("name"))
-    if monitor and monitor_id is None and not name:
+    if monitor and raw_id is None and not name:
         errors.append("monitor.id is missing")
     if errors:
         raise PayloadError(errors)
-    key = f"uptime-monitor-{monitor_id if monitor_id is not None else name}"
+    key = _dedup_key(f"uptime-monitor-{monitor_id if monitor_id is not None else name}")
     summary = _text(message.get("msg")) or f"{name or key} is {'down' if status == 0 else 'up'}"
     if status == 0:
-        return [
-            AlertEvent(
-                AlertAction.TRIGGER, key[:MAX_DEDUP_KEY], summary[:MAX_SUMMARY], "critical", message
-            )
-        ]
+        return [AlertEvent(AlertAction.TRIGGER, key, summary[:MAX_SUMMARY], "critical", message)]
     if status == 1:
-        return [
-            AlertEvent(
-                AlertAction.RESOLVE, key[:MAX_DEDUP_KEY], summary[:MAX_SUMMARY], document=message
-            )
-        ]
+        return [AlertEvent(AlertAction.RESOLVE, key, summary[:MAX_SUMMARY], document=message)]
     return []
 
 

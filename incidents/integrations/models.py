@@ -27,6 +27,9 @@ class Integration(models.Model):
         editable=False,
         help_text="Secret: the routing key (PagerDuty) or the last part of the endpoint URL.",
     )
+    # After a rotation with a grace period the old key keeps working until then.
+    previous_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    previous_key_valid_until = models.DateTimeField(null=True, blank=True, editable=False)
     client_secret = models.CharField(
         max_length=128,
         blank=True,
@@ -64,6 +67,11 @@ class Integration(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def key_hint(self) -> str:
+        """Enough of the key to recognise it, never enough to use it."""
+        return f"{self.key[:4]}…" if self.key else ""
 
 
 class RoutingRule(models.Model):
@@ -169,8 +177,11 @@ class IncidentChange(models.Model):
 class WebhookDelivery(models.Model):
     """Request-IDs already processed (Sentry resends): a second delivery is answered, not applied."""
 
+    REQUEST_ID_MAX = 100
+
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="+")
-    request_id = models.CharField(max_length=100)
+    # Longer Request-IDs are stored hashed (storable.bounded_identifier), never cut.
+    request_id = models.CharField(max_length=REQUEST_ID_MAX)
     received_at = models.DateTimeField(db_index=True)
 
     class Meta:

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Alert, ChangeEvent, Integration
 from incidents.models import Incident
 
+# Senders that can set headers keep the key out of URLs (and so out of access logs):
+# `Authorization: Bearer <key>` (Alertmanager's http_config.authorization) or this header
+# (Uptime Kuma's "additional headers", curl in a cron job).
+KEY_HEADER = "X-Integration-Key"
+
 
 def integration_for_key(key: str, kind: str) -> Integration | None:
     """The enabled integration of `kind` whose key is `key`, or None (wrong, disabled or other kind)."""
-    if not key or len(key) > 64:
+    # Keys are printable ASCII: anything else (a NUL, which PostgreSQL refuses with an
+    # error rather than a miss) cannot be one.
+    if not key or len(key) > 64 or not (key.isascii() and key.isprintable()):
         return None
-    return Integration.objects.filter(key=key, kind=kind, enabled=True).first()
+    found = Integration.objects.filter(key=key, kind=kind, enabled=True).first()
+    if found is None:
+        # A key rotated with a grace period is still accepted until the grace ends.
+        found = Integration.objects.filter(
+            previous_key=key,
+            previous_key_valid_until__gt=timezone.now(),
+            kind=kind,
+            enabled=True,
+        ).first()
+    return found
 
 
 def integration_list() -> QuerySet[Integration]:

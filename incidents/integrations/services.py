@@ -58,6 +58,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_entries, record_entry
 from portal.audit.snapshots import REDACTED
+from portal.security.storable import bounded_identifier
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.
 SECRET_FIELDS = ("routing_key",)
@@ -440,7 +441,7 @@ def claim_delivery(*, integration: Integration, request_id: str) -> bool:
     not audited; the caller's transaction makes the claim and the events one."""
     _, created = WebhookDelivery.objects.get_or_create(
         integration=integration,
-        request_id=request_id[:100],
+        request_id=bounded_identifier(request_id, WebhookDelivery.REQUEST_ID_MAX),
         defaults={"received_at": timezone.now()},
     )
     return created

@@ -13,6 +13,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.pagerduty_change_enqueue,
         name="pagerduty-change-enqueue",
     ),
+    # Key in a header (Authorization: Bearer, or X-Integration-Key): nothing secret in the URL.
+    path("alertmanager/", views.alertmanager_webhook, name="alertmanager-header"),
+    path("sentry/", views.sentry_webhook, name="sentry-header"),
+    path("uptime/", views.uptime_webhook, name="uptime-header"),
+    path("heartbeat/", views.heartbeat_ping, name="heartbeat-header"),
     path("alertmanager/<str:key>/", views.alertmanager_webhook, name="alertmanager"),
     path("sentry/<str:key>/", views.sentry_webhook, name="sentry"),
     path("uptime/<str:key>/", views.uptime_webhook, name="uptime"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -33,8 +32,9 @@ from incidents.integrations.formats import (
     parse_sentry,
     parse_uptime,
 )
-from incidents.integrations.models import Integration
-from incidents.integrations.selectors import integration_for_key
+from incidents.integrations.models import Integration, WebhookDelivery
+from incidents.integrations.selectors import KEY_HEADER, integration_for_key
+from portal.security import storable
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +88,14 @@ def _raw_body(request: HttpRequest) -> bytes:
 
 
 def _json(body: bytes) -> Any:
+    """The decoded body, refused (400 naming the field) when it holds what cannot be stored."""
     try:
-        return json.loads(body)
+        document = storable.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Refused(400, ["the body is not valid JSON"]) from None
+    if problems := storable.document_problems(document):
+        raise Refused(400, problems)
+    return document
 
 
 def _unavailable(exc: Exception) -> JsonResponse:
@@ -178,6 +182,16 @@ def pagerduty_change_enqueue(request: HttpRequest) -> HttpResponse:
 # --- Keyed webhooks (Alertmanager, Sentry, Uptime Kuma, heartbeats) -----------------------
 
 
+def _key_of(request: HttpRequest, key: str | None) -> str:
+    """The key from the URL, else from `Authorization: Bearer <key>` or the X-Integration-Key header."""
+    if key:
+        return key
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get(KEY_HEADER, "").strip()
+
+
 def _refused(exc: Refused) -> JsonResponse:
     return JsonResponse({"status": "error", "errors": exc.errors}, status=exc.status)
 
@@ -214,7 +228,7 @@ def _apply(integration: Integration, events_: list[Any], request_id: str = "") -
 
 def _receive(
     request: HttpRequest,
-    key: str,
+    key: str | None,
     kind: str,
     parse: Callable[[HttpRequest, Integration, bytes], list[Any] | HttpResponse],
     *,
@@ -227,7 +241,7 @@ def _receive(
     """
     try:
         body = _raw_body(request)
-        integration = integration_for_key(key, kind)
+        integration = integration_for_key(_key_of(request, key), kind)
         if integration is None:
             return _not_found()
         parsed = parse(request, integration, body)
@@ -243,7 +257,7 @@ def _receive(
 
 
 @endpoint("POST")
-def alertmanager_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def alertmanager_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
     return _receive(
         request,
         key,
@@ -276,28 +290,31 @@ def _parse_sentry(
 
 
 @endpoint("POST")
-def sentry_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def sentry_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
     return _receive(
         request,
         key,
         IntegrationKind.SENTRY,
         _parse_sentry,
-        request_id=request.headers.get("Request-ID", ""),
+        # Hashed, not cut, when long: two deliveries sharing a prefix stay distinct.
+        request_id=storable.bounded_identifier(
+            request.headers.get("Request-ID", ""), WebhookDelivery.REQUEST_ID_MAX
+        ),
     )
 
 
 @endpoint("POST")
-def uptime_webhook(request: HttpRequest, key: str) -> HttpResponse:
+def uptime_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
     return _receive(
         request, key, IntegrationKind.UPTIME, lambda _r, _i, body: parse_uptime(_json(body))
     )
 
 
 @endpoint("GET", "POST", "HEAD")
-def heartbeat_ping(request: HttpRequest, key: str) -> HttpResponse:
+def heartbeat_ping(request: HttpRequest, key: str | None = None) -> HttpResponse:
     try:
         _raw_body(request)
-        integration = integration_for_key(key, IntegrationKind.HEARTBEAT)
+        integration = integration_for_key(_key_of(request, key), IntegrationKind.HEARTBEAT)
         if integration is None:
             return _not_found()
         result = heartbeats.record_ping(integration=integration)

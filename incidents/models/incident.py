@@ -46,6 +46,12 @@ class ReferenceCounter(models.Model):
 class Incident(models.Model):
     ref = models.CharField("reference", max_length=24, unique=True, editable=False)
     title = models.CharField(max_length=200)
+    public_title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Customer-facing title for the status page. Setting it publishes the incident "
+        "there (incidents opened from alerts stay off the page until it or a public update is set).",
+    )
     summary = models.TextField(blank=True)
     policy_version = models.ForeignKey(
         PolicyVersion, on_delete=models.PROTECT, related_name="incidents", editable=False

@@ -174,6 +174,12 @@ class SeverityLevel(models.Model):
         verbose_name="status-update cadence", help_text="e.g. 15 min; blank = no cadence."
     )
     war_room_required = models.BooleanField(default=False)
+    publish_on_declare = models.BooleanField(
+        default=True,
+        help_text="Show incidents of this level on the public status page as soon as a person "
+        "declares them. Off: only once a customer-facing title or public update is published. "
+        "Incidents opened from alerts always wait for that.",
+    )
     postmortem_required = models.BooleanField(default=False)
     postmortem_due = DurationTextField(
         help_text="After resolution, e.g. 5 business days, 48 hours."

@@ -102,6 +102,7 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
 
 EDITABLE_FIELDS = (
     "title",
+    "public_title",
     "summary",
     "what_is_broken",
     "customer_impact",

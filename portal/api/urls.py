@@ -1,9 +1,12 @@
 """`/api/health` and `/api/v1/…`: each app contributes its own `api/urls.py`."""
 
+from csp.decorators import csp_update
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.api.health import health
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 v1: list[URLPattern | URLResolver] = [
     path("", include("incidents.api.urls")),
@@ -15,7 +18,19 @@ v1: list[URLPattern | URLResolver] = [
     path("", include("portal.audit.api.urls")),
     path("", include("portal.reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script from the portal (no inline script), and
+    # only this page may load Swagger UI from its CDN.
+    path(
+        "docs/",
+        csp_update(
+            {
+                "script-src": [SWAGGER_CDN],
+                "style-src": [SWAGGER_CDN],
+                "img-src": [SWAGGER_CDN],
+            }
+        )(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]
 
 urlpatterns = [

@@ -15,13 +15,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
+from portal.api.parsers import StorableJSONParser
 from postmortems import services
 from postmortems.api.serializers import (
     ActionItemCreateSerializer,
@@ -77,11 +77,12 @@ def _present(postmortem: PostMortem) -> Response:
 )
 @extend_schema(tags=["post-mortems"])
 class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
     lookup_field = "ref"
     lookup_value_regex = "[^/]+"
     filter_backends: list[Any] = []
     serializer_class = PostMortemListSerializer
+    permission_model = PostMortem
 
     def get_queryset(self) -> QuerySet[PostMortem]:
         query = PostMortemQuerySerializer(data=self.request.query_params.dict())
@@ -161,9 +162,10 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 )
 @extend_schema(tags=["post-mortems"])
 class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
     filter_backends: list[Any] = []
     serializer_class = ActionItemSerializer
+    permission_model = ActionItem
 
     def get_queryset(self) -> QuerySet[ActionItem]:
         query = ActionItemQuerySerializer(data=self.request.query_params.dict())

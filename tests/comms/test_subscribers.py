@@ -33,8 +33,8 @@ def test_double_opt_in_then_unsubscribe(db, declare, send):
     incident = declare("SEV-2", title="Slow search")
     send(incident, "status_page", body="First update")
     assert not OutboxMessage.objects.filter(kind="comms_customer").exists()
-    # When they follow the confirm link
-    page = client.get(_confirm_link("alice@customer.test"))
+    # When they follow the confirm link and confirm (a GET alone confirms nothing: issue 14)
+    page = client.post(_confirm_link("alice@customer.test"))
     assert page.status_code == 200
     assert "Subscribed" in page.content.decode()
     subscriber.refresh_from_db()
@@ -78,9 +78,9 @@ def test_the_answer_does_not_reveal_whether_an_address_is_subscribed(db, subscri
 def test_tampered_or_expired_links_are_refused(db):
     Client().post("/status/subscribe/", {"email": "bob@customer.test"})
     link = _confirm_link("bob@customer.test")
-    assert Client().get(link[:-3] + "xx/").status_code == 400
+    assert Client().post(link[:-3] + "xx/").status_code == 400
     with time_machine.travel("2099-01-01T00:00:00Z"):
-        response = Client().get(link)
+        response = Client().post(link)
     assert response.status_code == 400
     assert "expired" in response.content.decode()
     assert not Subscriber.objects.get().is_active

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from incidents.choices import CommsChannel
+from incidents.comms.choices import TemplateKind
 from incidents.comms.models import CommsMessage, CommsTemplate
 
 
@@ -34,8 +35,10 @@ class CommsMessageSerializer(serializers.ModelSerializer):
         slug_field="ref", read_only=True
     )
     template: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
+    # Blank for messages composed without a template.
+    kind = serializers.ChoiceField(choices=TemplateKind.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = CommsMessage

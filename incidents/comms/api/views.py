@@ -31,6 +31,7 @@ class CommsTemplateViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = CommsTemplateSerializer
+    permission_model = CommsTemplate
     filterset_class = CommsTemplateFilter
     ordering_fields = ("kind", "name", "updated_at")
 
@@ -40,6 +41,8 @@ class CommsTemplateViewSet(
 
 class IncidentCommsView(generics.GenericAPIView):
     serializer_class = CommsMessageSerializer
+    # Reading needs view_commsmessage; sending (POST) add_commsmessage.
+    permission_model = CommsMessage
     filter_backends: list[Any] = []
 
     def get_queryset(self) -> Any:

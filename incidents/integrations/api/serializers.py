@@ -9,7 +9,7 @@ class IntegrationSerializer(serializers.ModelSerializer):
     """No key and no client secret: the API never shows secrets."""
 
     service: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -17,6 +17,7 @@ class IntegrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Integrations (read-only; create them with the admin or `manage.py integration create`)."""
 
     serializer_class = IntegrationSerializer
+    permission_model = Integration
     filterset_fields = ("kind", "enabled")
     ordering_fields = ("name", "created_at")
 
@@ -35,6 +36,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     """Deduplicated alerts; `?incident=REF` lists an incident's alerts."""
 
     serializer_class = AlertSerializer
+    permission_model = Alert
     filterset_fields = ("status", "dedup_key")
     ordering_fields = ("last_seen_at", "first_seen_at", "count")
 

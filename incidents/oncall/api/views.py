@@ -18,6 +18,8 @@ from incidents.oncall.selectors import who_is_on_call
 class OnCallView(APIView):
     """Who is on call now, or at `?at=`: one entry per schedule layer (and rotation)."""
 
+    permission_model = Schedule
+
     @extend_schema(parameters=[OnCallQuerySerializer], responses=OnCallResponseSerializer)
     def get(self, request: Request) -> Response:
         query = OnCallQuerySerializer(data=request.query_params)

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
 from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.audit.roles import AUDITORS, RESPONDERS, ROLES
 from portal.models import ApiToken
 from portal.tokens import create_api_token, create_token_user, revoke_api_token
 
@@ -32,6 +34,13 @@ class Command(BaseCommand):
             "--read-only", action="store_true", help="GET only (auditors, dashboards)."
         )
         create.add_argument("--name", default="", help="Where the token is used (default: cli).")
+        create.add_argument(
+            "--role",
+            choices=ROLES,
+            default=None,
+            help="Add the user to this group: the API grants what the role grants. Default for a "
+            "user created here: Auditors with --read-only, else Responders.",
+        )
         listing = sub.add_parser("list", help="List tokens (never their keys).")
         listing.add_argument("--all", action="store_true", help="Include revoked tokens.")
         revoke = sub.add_parser("revoke", help="Revoke the token whose key starts with PREFIX.")
@@ -50,6 +59,7 @@ class Command(BaseCommand):
                 options["username"],
                 read_only=options["read_only"],
                 name=options["name"],
+                role=options["role"],
                 actor=actor,
             )
         else:
@@ -67,7 +77,9 @@ class Command(BaseCommand):
         return Actor.for_user(user)
 
     @transaction.atomic  # the new user and its token, or neither
-    def _create(self, username: str, *, read_only: bool, name: str, actor: Actor) -> None:
+    def _create(
+        self, username: str, *, read_only: bool, name: str, role: str | None, actor: Actor
+    ) -> None:
         username = username.strip()
         user_model = get_user_model()
         field = user_model._meta.get_field(user_model.USERNAME_FIELD)
@@ -83,8 +95,16 @@ class Command(BaseCommand):
         if user is None:
             user = create_token_user(username=username, actor=actor)
             self.stdout.write(f"Created user {username} (no password, not staff).")
+            # A token can do what its user's roles allow: a new user needs one.
+            role = role or (AUDITORS if read_only else RESPONDERS)
         elif not user.is_active:
             raise CommandError(f"username: {username} is inactive; reactivate the user first.")
+        if role:
+            group = Group.objects.filter(name=role).first()
+            if group is None:
+                raise CommandError(f"role: no group {role!r}; run migrate first.")
+            user.groups.add(group)
+            self.stdout.write(f"{username} is in {role}.")
         try:
             token, key = create_api_token(
                 user=user, name=name or "cli", read_only=read_only, actor=actor

@@ -48,6 +48,8 @@ class FileNegotiation(BaseContentNegotiation):
 
 class ExportView(APIView):
     permission_classes = [*APIView.permission_classes, CanExport]
+    # No model: the export permission (CanExport) decides.
+    permission_model = None
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FileNegotiation
 

@@ -1,0 +1,1 @@
+"""Hardening that every door shares: storable text, redacted keys, login lockouts."""

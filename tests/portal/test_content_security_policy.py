@@ -1,0 +1,26 @@
+"""Issue 14, "No Content-Security-Policy header": every page sends one (django-csp)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("url", ["/status/", "/admin/login/", "/api/v1/docs/"])
+def test_pages_send_a_content_security_policy(client: Any, policy: Any, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200
+    header = response["Content-Security-Policy"]
+    assert "default-src 'self'" in header
+    assert "frame-ancestors 'none'" in header
+    assert "'unsafe-inline'" not in header.split("script-src", 1)[1].split(";", 1)[0]
+
+
+def test_only_the_api_docs_may_load_swagger_from_its_cdn(client: Any, policy: Any) -> None:
+    assert "cdn.jsdelivr.net" in client.get("/api/v1/docs/")["Content-Security-Policy"]
+    assert "cdn.jsdelivr.net" not in client.get("/status/")["Content-Security-Policy"]
+    # The docs page itself has no inline script (it would be blocked).
+    assert "<script>" not in client.get("/api/v1/docs/").content.decode()
