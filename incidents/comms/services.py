@@ -35,7 +35,12 @@ from incidents.services import record_comms_sent
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
-from portal.notifications.services import build_messages, enqueue_many, enqueue_notification
+from portal.notifications.services import (
+    build_messages,
+    enqueue_many,
+    enqueue_notification,
+    internal_comms_channels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -169,16 +174,21 @@ def _deliver(message: CommsMessage) -> int:
             count += 1
         return count
     if message.channel == CommsChannel.INTERNAL:
-        enqueue_notification(
-            kind="comms_internal",
-            subject=message.subject or message.body.splitlines()[0][:200],
-            body=message.body,
-            dedupe_key=f"comms:{message.pk}:internal",
-            incident=incident,
-            severity=incident.severity,
-            audience="internal",
-            data={"comms_message": message.pk},
-        )
+        # A channel routed for internal updates ("internal:S1" → #ops) wins over the
+        # level's alert routing (#errors); without one, the level's routing applies.
+        routed = internal_comms_channels(incident.severity.code) or [None]
+        for target in routed:
+            enqueue_notification(
+                kind="comms_internal",
+                subject=message.subject or message.body.splitlines()[0][:200],
+                body=message.body,
+                dedupe_key=f"comms:{message.pk}:internal",
+                incident=incident,
+                severity=incident.severity,
+                channel=target,
+                audience="internal",
+                data={"comms_message": message.pk},
+            )
     return 0
 
 
