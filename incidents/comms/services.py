@@ -24,11 +24,18 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.choices import CommsChannel, Environment, IncidentStatus
+from incidents import deadlines
+from incidents.choices import OPEN_STATUSES, CommsChannel, Environment, IncidentStatus
 from incidents.comms import page_cache
 from incidents.comms.choices import KIND_STATUS, MessageState
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
-from incidents.comms.placeholders import blank_placeholders, fill, incident_values
+from incidents.comms.placeholders import (
+    blank_placeholders,
+    fill,
+    incident_values,
+    promised_next_update,
+    promises_next_update,
+)
 from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.services import record_comms_sent
@@ -305,8 +312,29 @@ def send_comms(
         at=now,
         data={"comms_message": message.pk, "sandbox": sandbox},
     )
+    _track_next_update_promise(
+        incident, channel, raw_subject + "\n" + raw_body, actor=actor, at=now
+    )
     page_cache.invalidate()
     return SendResult(message, created=True)
+
+
+def _track_next_update_promise(
+    incident: Incident, channel: str, raw_text: str, *, actor: Actor, at: datetime.datetime
+) -> None:
+    """000: "We'll post the next update at {now + 30min}". A customer post keeps the
+    previous promise; a message that promises a time makes it the next status-update
+    deadline (the incident row is already locked by `send_comms`)."""
+    if channel == CommsChannel.INTERNAL:
+        return
+    met = deadlines.meet_promised_status_update(incident, at, actor=actor)
+    promised = incident.status in OPEN_STATUSES and promises_next_update(raw_text)
+    if promised:
+        deadlines.promise_status_update(
+            incident, promised_next_update(incident, at), at=at, actor=actor
+        )
+    if met or promised:
+        deadlines.refresh_next_deadline(incident)
 
 
 def on_status_update(incident: Incident, actor: Actor) -> None:
