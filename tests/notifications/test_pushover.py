@@ -30,6 +30,8 @@ from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.services import acknowledge_by_receipt
 from incidents.services import acknowledge_incident, declare_incident
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.models import AuditEntry
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import update_channel
 from portal.notifications.tasks import deliver_outbox_message
@@ -197,6 +199,15 @@ def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged
     assert note.message == f"{page.user.get_username()} acknowledged their page in Pushover."
     assert OutboxMessage.objects.get(pk=page.message.pk).receipt_check_at is None
     assert len(pushover.polls) == 2
+    # Audited with the paged person as the actor: the incident, the page, the receipt.
+    by_type = dict(
+        AuditEntry.objects.filter(at=later(22), action=AuditAction.UPDATE).values_list(
+            "object_type", "actor_user_id"
+        )
+    )
+    assert by_type["incidents.incident"] == page.user.pk
+    assert by_type["oncall.page"] == page.user.pk
+    assert by_type["notifications.outboxmessage"] == page.user.pk
 
 
 @pytest.mark.django_db
