@@ -42,6 +42,7 @@ from incidents.services import record_comms_sent
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
+from portal.notifications.models import NotificationChannel
 from portal.notifications.services import (
     build_messages,
     enqueue_many,
@@ -183,7 +184,9 @@ def _deliver(message: CommsMessage) -> int:
     if message.channel == CommsChannel.INTERNAL:
         # A channel routed for internal updates ("internal:S1" → #ops) wins over the
         # level's alert routing (#errors); without one, the level's routing applies.
-        routed = internal_comms_channels(incident.severity.code) or [None]
+        routed: list[NotificationChannel | None] = [
+            *internal_comms_channels(incident.severity.code)
+        ] or [None]
         for target in routed:
             enqueue_notification(
                 kind="comms_internal",

@@ -30,8 +30,9 @@ logger = logging.getLogger("incidents.oncall.receipts")
 
 def _claim(message: OutboxMessage, now: datetime.datetime) -> bool:
     return (
-        OutboxMessage.objects.filter(pk=message.pk, receipt_check_at=message.receipt_check_at)
-        .update(receipt_check_at=now + receipt_poll_interval())
+        OutboxMessage.objects.filter(
+            pk=message.pk, receipt_check_at=message.receipt_check_at
+        ).update(receipt_check_at=now + receipt_poll_interval())
         == 1
     )
 

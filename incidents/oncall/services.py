@@ -277,8 +277,10 @@ def acknowledge_by_receipt(*, message_id: int) -> Page | None:
     already = incident.acknowledged_at is not None
     if incident.status in OPEN_STATUSES:
         acknowledge_incident(incident=incident, actor=actor, at=now)
-    page = Page.objects.select_for_update(of=("self",)).select_related("incident", "user").get(
-        pk=page.pk
+    page = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("incident", "user")
+        .get(pk=page.pk)
     )
     if page.acknowledged_at is None:
         before = snapshot(page, ["acknowledged_at"])

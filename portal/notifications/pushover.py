@@ -115,7 +115,9 @@ def receipt_status(app_token: str, receipt: str) -> ReceiptStatus:
     """GET /1/receipts/{receipt}.json?token=APP_TOKEN."""
     try:
         response = requests.get(
-            _url(f"/1/receipts/{receipt}.json"), params={"token": app_token}, timeout=TIMEOUT_SECONDS
+            _url(f"/1/receipts/{receipt}.json"),
+            params={"token": app_token},
+            timeout=TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:
         raise PushoverError(f"Pushover: {type(exc).__name__}") from exc

@@ -63,9 +63,7 @@ INTERNAL_COMMS_PREFIX = "internal:"
 def internal_comms_channels(level_code: str) -> list[NotificationChannel]:
     """The channels routed for internal comms updates of `level_code` (may be [])."""
     codes = (INTERNAL_COMMS_PREFIX + level_code, INTERNAL_COMMS_PREFIX + "*")
-    rules = RoutingRule.objects.filter(enabled=True, level_code__in=codes).select_related(
-        "channel"
-    )
+    rules = RoutingRule.objects.filter(enabled=True, level_code__in=codes).select_related("channel")
     channels = {rule.channel_id: rule.channel for rule in rules}
     return [channels[pk] for pk in sorted(channels)]
 

@@ -82,7 +82,11 @@ def deliver_outbox_message(message_id: int) -> str:
         else {}
     )
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT, sent_at=sent_at, sending_since=None, last_error="", **receipt_fields
+        status=OutboxStatus.SENT,
+        sent_at=sent_at,
+        sending_since=None,
+        last_error="",
+        **receipt_fields,
     )
     return str(OutboxStatus.SENT)
 

@@ -156,10 +156,12 @@ def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(pag
     incident, page = paged
     [sent] = pushover.messages
     assert sent["priority"] == "2"
-    assert int(sent["retry"]) >= 30 and 0 < int(sent["expire"]) <= 10800
+    assert int(sent["retry"]) >= 30
+    assert 0 < int(sent["expire"]) <= 10800
     assert sent["user"] == USER_KEY
     assert sent["title"].startswith("PAGE SEV-1")
-    assert "/oncall/ack/" in sent["url"] and sent["url_title"] == "Acknowledge"
+    assert "/oncall/ack/" in sent["url"]
+    assert sent["url_title"] == "Acknowledge"
     # The receipt is kept on the page's outbox message, to be polled.
     [receipt] = pushover.receipts
     assert page.message.receipt == receipt
@@ -245,4 +247,5 @@ def test_pushover_refusing_the_page_is_a_failed_attempt_retried(paged, pushover,
         assert deliver_outbox_message(page.message.pk) == "pending"
     message = OutboxMessage.objects.get(pk=page.message.pk)
     assert "application token is invalid" in message.last_error
-    assert message.receipt == "" and message.receipt_check_at is None
+    assert message.receipt == ""
+    assert message.receipt_check_at is None

@@ -19,9 +19,9 @@ import time_machine
 from incidents.choices import CommsChannel, DeadlineKind, TimelineKind
 from incidents.comms.models import CommsTemplate
 from incidents.comms.services import send_comms
-from incidents.oncall.engine import run_cycle
 from incidents.deadlines import PROMISED_TARGET
 from incidents.models import Incident
+from incidents.oncall.engine import run_cycle
 from incidents.services import declare_incident, post_status_update
 from portal.actors import Actor
 from portal.notifications.models import OutboxMessage
@@ -59,7 +59,8 @@ def test_004_ops_update_immediately_has_a_clock_met_when_posted_never_a_0_min_mi
         # The internal update is owed from the declaration, "immediately": no due time.
         owed = incident.deadlines.get(kind=DeadlineKind.COMMS, channel=CommsChannel.INTERNAL)
         assert owed.target == "Immediately"
-        assert owed.due_at is None and owed.met_at is None
+        assert owed.due_at is None
+        assert owed.met_at is None
         # A minute on, nothing is recorded missed (a 0-minute clock would have been).
         clock.move_to(at(1))
         run_cycle()
@@ -96,7 +97,8 @@ def test_004_s3_internal_update_follows_the_level_routing_and_owes_no_ops_post(
         assert not incident.deadlines.filter(kind=DeadlineKind.COMMS).exists()
         send(incident, CommsChannel.INTERNAL, body="Exports failing, workaround posted.")
     [message] = OutboxMessage.objects.filter(kind="comms_internal").select_related("channel")
-    assert message.channel is not None and message.channel.name == "#warnings"
+    assert message.channel is not None
+    assert message.channel.name == "#warnings"
 
 
 # --- 000 founder-24x7: "We'll post the next update at {now + 30min}" -------------------
@@ -152,7 +154,8 @@ def test_000_next_update_promise_becomes_the_status_update_deadline_and_is_misse
     [missed] = missed_status_updates(incident)
     assert "(due 2026-03-02 10:42Z" in missed.message
     promise.refresh_from_db()
-    assert promise.met_at is None and promise.missed_recorded_at is not None
+    assert promise.met_at is None
+    assert promise.missed_recorded_at is not None
 
 
 @pytest.mark.django_db
@@ -186,8 +189,10 @@ def test_000_next_status_page_post_keeps_the_promise_and_makes_the_next_one(
         clock.move_to(at(28))
         send(incident, CommsChannel.STATUS_PAGE, template=template)
         first, second = promises(incident)
-        assert first.due_at == at(30) and first.met_at == at(28)
-        assert second.due_at == at(58) and second.met_at is None
+        assert first.due_at == at(30)
+        assert first.met_at == at(28)
+        assert second.due_at == at(58)
+        assert second.met_at is None
         # A message without a promise creates no deadline.
         clock.move_to(at(40))
         send(incident, CommsChannel.STATUS_PAGE, body="Still investigating.")
