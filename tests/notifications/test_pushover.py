@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,7 +25,8 @@ import pytest
 import time_machine
 
 from incidents.choices import TimelineKind
-from incidents.oncall.engine import delivery_cycle
+from incidents.models import Incident
+from incidents.oncall.engine import Engine, delivery_cycle
 from incidents.oncall.models import Page
 from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.services import acknowledge_by_receipt
@@ -249,3 +251,37 @@ def test_pushover_refusing_the_page_is_a_failed_attempt_retried(paged, pushover,
     assert "application token is invalid" in message.last_error
     assert message.receipt == ""
     assert message.receipt_check_at is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_running_engines_acknowledge_a_pushover_receipt_once(paged, pushover, settings):
+    """The real engines (two, each with its delivery loop polling receipts) against the
+    stand-in: the acknowledgement in Pushover reaches the incident once, within seconds."""
+    incident, page = paged
+    settings.PUSHOVER_RECEIPT_POLL_SECONDS = 1
+    [receipt] = pushover.receipts
+    engines = [Engine(every=0.5).start(), Engine(every=0.5).start()]
+    try:
+        time.sleep(1.5)
+        assert not Incident.objects.filter(pk=incident.pk, acknowledged_at__isnull=False).exists()
+        tapped = time.monotonic()
+        pushover.receipts[receipt].update(
+            acknowledged=1, acknowledged_at=int(time.time()), acknowledged_by=USER_KEY
+        )
+        while time.monotonic() - tapped < 10:
+            if Incident.objects.filter(pk=incident.pk, acknowledged_at__isnull=False).exists():
+                break
+            time.sleep(0.1)
+        lag = time.monotonic() - tapped
+        time.sleep(2)  # both engines keep cycling: nothing more may happen
+    finally:
+        for engine in engines:
+            engine.stop()
+    assert sum(e.errors for e in engines) == 0
+    assert lag < 3, lag
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None
+    assert incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED).count() == 1
+    assert incident.timeline.filter(data__pushover_receipt=receipt).count() == 1
+    assert OutboxMessage.objects.get(pk=page.message.pk).receipt_check_at is None
