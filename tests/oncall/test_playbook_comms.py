@@ -198,3 +198,49 @@ def test_000_next_status_page_post_keeps_the_promise_and_makes_the_next_one(
         send(incident, CommsChannel.STATUS_PAGE, body="Still investigating.")
     assert len(promises(incident)) == 2
     assert promises(incident)[1].met_at == at(40)
+
+
+@pytest.mark.django_db
+def test_000_status_update_promising_a_time_is_the_next_status_update_deadline(
+    load_policy: Any,
+) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        incident, _ = investigating(load_policy)
+        clock.move_to(at(10))
+        post_status_update(
+            incident=incident,
+            actor=Actor.system("test"),
+            status="investigating",
+            message="Looking at the card processor.",
+            next_update_at=at(40),
+        )
+        [promise] = promises(incident)
+        assert promise.due_at == at(40)
+        clock.move_to(at(41))
+        run_cycle()
+    [missed] = missed_status_updates(incident)
+    assert "(due 2026-03-02 10:40Z" in missed.message
+
+
+@pytest.mark.django_db
+def test_status_update_api_takes_next_update_at_and_refuses_a_past_one(
+    api: Any, declare: Any
+) -> None:
+    with time_machine.travel(T0, tick=False):
+        incident = declare("SEV-1")
+        path = f"/api/v1/incidents/{incident.ref}/status-updates/"
+        past = api.post(
+            path,
+            {"status": "investigating", "message": "m", "next_update_at": "2026-03-02T09:00:00Z"},
+            format="json",
+        )
+        assert past.status_code == 400
+        assert "next_update_at" in past.json()
+        ok = api.post(
+            path,
+            {"status": "investigating", "message": "m", "next_update_at": "2026-03-02T10:30:00Z"},
+            format="json",
+        )
+        assert ok.status_code == 201, ok.json()
+    [promise] = promises(incident)
+    assert promise.due_at == at(30)
