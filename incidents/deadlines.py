@@ -217,5 +217,37 @@ def schedule_next_status_update(
         )
 
 
+# The target of a status-update deadline that a message promised ("We'll post the next
+# update at 10:30 UTC"), as opposed to the level's update cadence.
+PROMISED_TARGET = "promised in an update"
+
+
+def promise_status_update(
+    incident: Incident, due_at: datetime.datetime, *, at: datetime.datetime, actor: Actor
+) -> Deadline:
+    """A message promised the next update at `due_at`: that promise is the incident's
+    next status-update deadline. It replaces any status-update deadline not yet due
+    (overdue ones stay missed); it is met by the next status update or customer post."""
+    supersede_unmet(incident, at, actor=actor, kinds=(DeadlineKind.STATUS_UPDATE,))
+    [row] = save_new(
+        [
+            Deadline(
+                incident=incident,
+                kind=DeadlineKind.STATUS_UPDATE,
+                target=PROMISED_TARGET,
+                due_at=due_at,
+            )
+        ],
+        actor=actor,
+    )
+    return row
+
+
+def meet_promised_status_update(incident: Incident, at: datetime.datetime, *, actor: Actor) -> int:
+    """A customer post keeps the promise an earlier message made."""
+    qs = open_deadlines(incident).filter(kind=DeadlineKind.STATUS_UPDATE, target=PROMISED_TARGET)
+    return rows_updated(actor, qs, {"met_at": at}, described_by=_DESCRIBED_BY, at=at)
+
+
 def now() -> datetime.datetime:
     return timezone.now()

@@ -303,6 +303,13 @@ else:
 NOTIFY_SENDING_TIMEOUT_SECONDS = env.int("NOTIFY_SENDING_TIMEOUT_SECONDS", default=60)
 # `manage.py engine` cycle: due escalation steps, missed deadlines and outbox retries.
 ENGINE_INTERVAL_SECONDS = env.float("ENGINE_INTERVAL_SECONDS", default=1.0)
+# Pushover (channel kind "pushover"): its API base URL (tests point it at a local
+# stand-in), the emergency retry/expire of a page, and how often a receipt is polled
+# (Pushover asks for no more than one poll per receipt every 5 seconds).
+PUSHOVER_API_URL = env.str("PUSHOVER_API_URL", default="https://api.pushover.net")
+PUSHOVER_RETRY_SECONDS = env.int("PUSHOVER_RETRY_SECONDS", default=60)
+PUSHOVER_EXPIRE_SECONDS = env.int("PUSHOVER_EXPIRE_SECONDS", default=3600)
+PUSHOVER_RECEIPT_POLL_SECONDS = env.int("PUSHOVER_RECEIPT_POLL_SECONDS", default=10)
 
 LOGGING = {
     "version": 1,

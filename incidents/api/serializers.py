@@ -341,6 +341,13 @@ class StatusUpdateCreateSerializer(serializers.Serializer):
     public = serializers.BooleanField(
         required=False, default=False, help_text="Also shown on the public status page."
     )
+    next_update_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The update promises the next one at this time (in the future): tracked "
+        "as the next status-update deadline instead of the level's cadence.",
+    )
 
 
 class SeverityChangeSerializer(serializers.Serializer):

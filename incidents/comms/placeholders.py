@@ -158,6 +158,23 @@ def _pm_text(pm: Any, *names: str) -> str:
     return ""
 
 
+def promised_next_update(incident: Incident, now: datetime.datetime) -> datetime.datetime:
+    """The time `{next_update_at}` promises: now + the level's update cadence (30 min
+    without one), to the minute the message shows, so the deadline is what was read."""
+    next_update = None
+    if incident.severity.update_cadence.strip():
+        next_update = due_after(incident, now, incident.severity.update_cadence)
+    return (next_update or now + DEFAULT_NEXT_UPDATE).replace(second=0, microsecond=0)
+
+
+def promises_next_update(text: str) -> bool:
+    """Whether `text` promises a next update at a time (uses `{next_update_at}`)."""
+    try:
+        return "next_update_at" in field_names(text)
+    except ValueError:
+        return False
+
+
 def incident_values(
     incident: Incident, *, now: datetime.datetime | None = None, internal: bool = False
 ) -> dict[str, str]:
@@ -169,9 +186,6 @@ def incident_values(
     now = now or timezone.now()
     start = incident.impact_started_at or incident.declared_at
     end = incident.resolved_at
-    next_update = None
-    if incident.severity.update_cadence.strip():
-        next_update = due_after(incident, now, incident.severity.update_cadence)
     services = [s.name for s in incident.services.all() if s.public]
     pm = _postmortem(incident)
     updates = list(incident.status_updates.order_by("posted_at", "id"))
@@ -212,7 +226,7 @@ def incident_values(
         or (incident.summary.strip() if internal else "")
         or default_impact,
         "affected_feature": ", ".join(services) or incident.title,
-        "next_update_at": (next_update or now + DEFAULT_NEXT_UPDATE)
+        "next_update_at": promised_next_update(incident, now)
         .astimezone(datetime.UTC)
         .strftime("%H:%M UTC"),
         "root_cause": _pm_text(pm, "root_cause"),

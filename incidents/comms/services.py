@@ -24,18 +24,31 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.choices import CommsChannel, Environment, IncidentStatus
+from incidents import deadlines
+from incidents.choices import OPEN_STATUSES, CommsChannel, Environment, IncidentStatus
 from incidents.comms import page_cache
 from incidents.comms.choices import KIND_STATUS, MessageState
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
-from incidents.comms.placeholders import blank_placeholders, fill, incident_values
+from incidents.comms.placeholders import (
+    blank_placeholders,
+    fill,
+    incident_values,
+    promised_next_update,
+    promises_next_update,
+)
 from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.services import record_comms_sent
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
-from portal.notifications.services import build_messages, enqueue_many, enqueue_notification
+from portal.notifications.models import NotificationChannel
+from portal.notifications.services import (
+    build_messages,
+    enqueue_many,
+    enqueue_notification,
+    internal_comms_channels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -169,16 +182,23 @@ def _deliver(message: CommsMessage) -> int:
             count += 1
         return count
     if message.channel == CommsChannel.INTERNAL:
-        enqueue_notification(
-            kind="comms_internal",
-            subject=message.subject or message.body.splitlines()[0][:200],
-            body=message.body,
-            dedupe_key=f"comms:{message.pk}:internal",
-            incident=incident,
-            severity=incident.severity,
-            audience="internal",
-            data={"comms_message": message.pk},
-        )
+        # A channel routed for internal updates ("internal:S1" → #ops) wins over the
+        # level's alert routing (#errors); without one, the level's routing applies.
+        routed: list[NotificationChannel | None] = [
+            *internal_comms_channels(incident.severity.code)
+        ] or [None]
+        for target in routed:
+            enqueue_notification(
+                kind="comms_internal",
+                subject=message.subject or message.body.splitlines()[0][:200],
+                body=message.body,
+                dedupe_key=f"comms:{message.pk}:internal",
+                incident=incident,
+                severity=incident.severity,
+                channel=target,
+                audience="internal",
+                data={"comms_message": message.pk},
+            )
     return 0
 
 
@@ -295,8 +315,29 @@ def send_comms(
         at=now,
         data={"comms_message": message.pk, "sandbox": sandbox},
     )
+    _track_next_update_promise(
+        incident, channel, raw_subject + "\n" + raw_body, actor=actor, at=now
+    )
     page_cache.invalidate()
     return SendResult(message, created=True)
+
+
+def _track_next_update_promise(
+    incident: Incident, channel: str, raw_text: str, *, actor: Actor, at: datetime.datetime
+) -> None:
+    """000: "We'll post the next update at {now + 30min}". A customer post keeps the
+    previous promise; a message that promises a time makes it the next status-update
+    deadline (the incident row is already locked by `send_comms`)."""
+    if channel == CommsChannel.INTERNAL:
+        return
+    met = deadlines.meet_promised_status_update(incident, at, actor=actor)
+    promised = incident.status in OPEN_STATUSES and promises_next_update(raw_text)
+    if promised:
+        deadlines.promise_status_update(
+            incident, promised_next_update(incident, at), at=at, actor=actor
+        )
+    if met or promised:
+        deadlines.refresh_next_deadline(incident)
 
 
 def on_status_update(incident: Incident, actor: Actor) -> None:

@@ -6,14 +6,16 @@ connection, every `ENGINE_INTERVAL_SECONDS` (default 1 s):
 - the escalation loop: due escalation steps, newly missed deadlines, messages stuck
   in "sending" past their send timeout (`escalation_cycle`);
 - the delivery loop: due outbox messages (first sends and retries) handed to their
-  provider (`delivery_cycle`), so a slow provider never delays an escalation step.
+  provider, and due Pushover receipts polled for an acknowledgement (`delivery_cycle`),
+  so a slow provider never delays an escalation step.
 
 Exactly once with any number of engines (and the minute sweeper, kept as a safety
 net): escalations and deadlines are claimed with SELECT … FOR UPDATE SKIP LOCKED on
 PostgreSQL (SQLite serialises writers), outbox messages with a conditional UPDATE
-(pending → sending) that only one claimant wins. An idle cycle is four indexed
-queries: escalations due (partial index `escalation_due`), deadlines due (`due_at`),
-messages stuck in sending (`outbox_sending`) and messages due (`outbox_due`).
+(pending → sending) that only one claimant wins, receipts likewise. An idle cycle is
+five indexed queries: escalations due (partial index `escalation_due`), deadlines due
+(`due_at`), messages stuck in sending (`outbox_sending`), messages due (`outbox_due`)
+and receipts due (`outbox_receipt_due`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from incidents.oncall.paging import run_due_escalations
+from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.sweeper import batch_size, max_batches, record_missed_deadlines
 from portal.notifications import tasks as outbox
 
@@ -64,9 +67,10 @@ def delivery_cycle(now: datetime.datetime | None = None) -> dict[str, int]:
     """Hand every due outbox message to its provider (claims make it once)."""
     now = now or timezone.now()
     ids = outbox.due_message_ids(now, limit=batch_size())
-    if not ids:
-        return {}
-    return outbox.deliver_outbox_messages(ids)
+    done = outbox.deliver_outbox_messages(ids) if ids else {}
+    # Pushover receipts of emergency pages: an acknowledgement there acknowledges here.
+    receipts = poll_receipts(now, limit=batch_size())
+    return {**done, **{f"receipt_{k}": v for k, v in receipts.items()}}
 
 
 def run_cycle(now: datetime.datetime | None = None) -> dict[str, Any]:

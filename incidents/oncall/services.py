@@ -24,6 +24,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_entry
 from portal.audit.snapshots import snapshot
+from portal.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 __all__ = ["ack_token", "ack_url", "run_due_escalations"]
@@ -245,6 +246,69 @@ def acknowledge_by_link(*, token: str) -> Page:
             at=now,
         )
     return page
+
+
+@audited_service
+def acknowledge_by_receipt(*, message_id: int) -> Page | None:
+    """Pushover says the paged person acknowledged the emergency page: acknowledge the
+    incident as them (the path of the signed link) and the page, exactly once.
+
+    Lock order as everywhere: the incident, then the outbox row, whose open receipt is
+    the "once" (closed here, in the same transaction). Returns None when the receipt
+    was already handled (another engine) or has no page.
+    """
+    from incidents.services import acknowledge_incident
+    from incidents.services.guards import lock_incident
+
+    page = Page.objects.select_related("incident", "user").filter(message_id=message_id).first()
+    if page is None:
+        close_receipt(message_id=message_id)
+        return None
+    incident = lock_incident(page.incident)
+    message = OutboxMessage.objects.select_for_update(of=("self",)).get(pk=message_id)
+    if message.receipt_check_at is None:
+        return None
+    actor = Actor.for_user(page.user)
+    now = timezone.now()
+    before = snapshot(message, ["receipt_check_at"])
+    message.receipt_check_at = None
+    message.save(update_fields=["receipt_check_at"])
+    record_changed(actor, message, before, at=now)
+    already = incident.acknowledged_at is not None
+    if incident.status in OPEN_STATUSES:
+        acknowledge_incident(incident=incident, actor=actor, at=now)
+    page = (
+        Page.objects.select_for_update(of=("self",))
+        .select_related("incident", "user")
+        .get(pk=page.pk)
+    )
+    if page.acknowledged_at is None:
+        before = snapshot(page, ["acknowledged_at"])
+        page.acknowledged_at = now
+        page.save(update_fields=["acknowledged_at"])
+        record_changed(actor, page, before, at=now)
+    events.record(
+        incident,
+        TimelineKind.NOTE,
+        f"{page.user.get_username()} acknowledged their page in Pushover"
+        + (" (incident already acknowledged)." if already else "."),
+        actor=actor,
+        at=now,
+        data={"page": page.pk, "pushover_receipt": message.receipt},
+    )
+    return page
+
+
+@audited_service
+def close_receipt(*, message_id: int) -> None:
+    """Stop polling a receipt (expired, cancelled, or its page is gone)."""
+    message = OutboxMessage.objects.select_for_update(of=("self",)).filter(pk=message_id).first()
+    if message is None or message.receipt_check_at is None:
+        return
+    before = snapshot(message, ["receipt_check_at"])
+    message.receipt_check_at = None
+    message.save(update_fields=["receipt_check_at"])
+    record_changed(Actor.system("pushover receipts"), message, before)
 
 
 def placeholder_user(username: str) -> Any:

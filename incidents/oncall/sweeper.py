@@ -153,4 +153,7 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:
         if missed < size:
             break
     result["outbox_due"] = deliver_due_messages(now)
+    from incidents.oncall.receipts import poll_receipts  # imports the services: not at load
+
+    result["receipts"] = sum(poll_receipts(now, limit=size).values())
     return result

@@ -89,11 +89,14 @@ def post_status_update(
     next_steps: str = "",
     eta: str = "",
     public: bool = False,
+    next_update_at: datetime.datetime | None = None,
 ) -> StatusUpdate:
     """Post an update (status + what we know + next steps + ETA) and move the status.
 
     `status` may be any open status, or `resolved` (which resolves the incident).
-    The update meets the pending status-update deadline and schedules the next one.
+    The update meets the pending status-update deadline and schedules the next one:
+    at `next_update_at` when the update promises a time ("next update at 10:30"),
+    else after the level's update cadence.
     """
     if status not in IncidentStatus.values:
         raise DomainError(
@@ -110,6 +113,13 @@ def post_status_update(
     if status == IncidentStatus.CLOSED or status == IncidentStatus.CANCELLED:
         raise DomainError(f"Use the {status} action, not a status update.", field="status")
     now = timezone.now()
+    if next_update_at is not None and (timezone.is_naive(next_update_at) or next_update_at <= now):
+        raise DomainError(
+            "The next update must be promised for a time in the future (with a time zone).",
+            field="next_update_at",
+        )
+    if next_update_at is not None and status == IncidentStatus.RESOLVED:
+        raise DomainError("A resolving update promises no next update.", field="next_update_at")
     if status != incident.status and status != IncidentStatus.RESOLVED:
         check_transition(incident, status)
     before = events.incident_state(incident)
@@ -130,7 +140,11 @@ def post_status_update(
         f"[{status}] {message.strip()}",
         actor=actor,
         at=now,
-        data={"status_update": update.pk, "public": public},
+        data={
+            "status_update": update.pk,
+            "public": public,
+            **({"next_update_at": next_update_at.isoformat()} if next_update_at else {}),
+        },
     )
     deadlines.meet(incident, DeadlineKind.STATUS_UPDATE, now, actor=actor)
     if status == IncidentStatus.RESOLVED:
@@ -141,7 +155,10 @@ def post_status_update(
             mark_mitigated(incident, actor=actor, at=now)
         incident.save()
         events.incident_changed(actor, incident, before, at=now)
-        deadlines.schedule_next_status_update(incident, incident.severity, now, actor=actor)
+        if next_update_at is not None:
+            deadlines.promise_status_update(incident, next_update_at, at=now, actor=actor)
+        else:
+            deadlines.schedule_next_status_update(incident, incident.severity, now, actor=actor)
     deadlines.refresh_next_deadline(incident)
     run_hooks("status_update", incident, actor)
     return update

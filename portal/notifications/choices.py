@@ -8,6 +8,7 @@ class ChannelKind(models.TextChoices):
     DISCORD = "discord", "Discord"
     MSTEAMS = "msteams", "Microsoft Teams (Power Automate workflows://)"
     NTFY = "ntfy", "ntfy (push to phones, with an Acknowledge button)"
+    PUSHOVER = "pushover", "Pushover (pages at emergency priority; its receipt acknowledges)"
     EMAIL = "email", "Email (Django email backend)"
     WEBHOOK = "webhook", "Generic JSON webhook"
     SMS = "sms", "SMS (through a provider)"

@@ -12,6 +12,7 @@ import apprise
 from django.conf import settings
 from django.core.mail import send_mail
 
+from portal.notifications import pushover
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import OutboxMessage
 
@@ -98,8 +99,26 @@ def _send_ntfy(message: OutboxMessage, url: str) -> None:
         raise DeliveryError(f"ntfy refused: HTTP {response.status_code} {response.text[:200]}")
 
 
-def send(message: OutboxMessage) -> None:
-    """Deliver `message` once or raise DeliveryError."""
+def _send_pushover(message: OutboxMessage, url: str) -> str:
+    """A page at emergency priority (its receipt is returned, to be polled for the
+    acknowledgement); anything else at normal priority."""
+    ack = (message.data or {}).get("ack_url", "")
+    try:
+        return pushover.send_message(
+            pushover.parse_target(url),
+            title=message.subject,
+            message=message.body,
+            emergency=message.kind == "page",
+            url=ack,
+            url_title="Acknowledge" if ack else "",
+        )
+    except pushover.PushoverError as exc:
+        raise DeliveryError(str(exc)) from exc
+
+
+def send(message: OutboxMessage) -> str:
+    """Deliver `message` once or raise DeliveryError; returns the provider's receipt to
+    poll for an acknowledgement (Pushover emergency pages), else ""."""
     channel = message.channel
     if channel is None:
         if message.recipient:
@@ -108,7 +127,9 @@ def send(message: OutboxMessage) -> None:
             _send_console(message)
         else:
             raise DeliveryError("no address to send to (the user has no email address)")
-        return
+        return ""
+    if channel.kind == ChannelKind.PUSHOVER:
+        return _send_pushover(message, channel.target)
     if channel.kind == ChannelKind.CONSOLE:
         _send_console(message)
     elif channel.kind == ChannelKind.EMAIL:
@@ -117,3 +138,4 @@ def send(message: OutboxMessage) -> None:
         _send_ntfy(message, channel.target)
     else:
         _send_apprise(message, channel.target)
+    return ""

@@ -93,6 +93,10 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # A provider receipt to poll for the recipient's acknowledgement (Pushover's
+    # emergency priority); `receipt_check_at` is the next poll, null once closed.
+    receipt = models.CharField(max_length=64, blank=True)
+    receipt_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -108,6 +112,12 @@ class OutboxMessage(models.Model):
                 condition=models.Q(status__in=("pending", "sending")),
             ),
             # The engine's "stuck in sending" check, every cycle.
+            # The engine's receipt poll, every cycle.
+            models.Index(
+                fields=("receipt_check_at",),
+                name="outbox_receipt_due",
+                condition=models.Q(receipt_check_at__isnull=False),
+            ),
             models.Index(
                 fields=("sending_since",),
                 name="outbox_sending",

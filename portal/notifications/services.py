@@ -54,6 +54,20 @@ def _routes_by_level(rules: list[RoutingRule], code: str) -> list[Route]:
     ]
 
 
+# A rule whose level code is "internal:S1" (or "internal:*") routes the team's own
+# comms updates (the comms app's internal channel) of that level, instead of the
+# level's alert routing: 004 alerts in #errors but posts its updates in #ops.
+INTERNAL_COMMS_PREFIX = "internal:"
+
+
+def internal_comms_channels(level_code: str) -> list[NotificationChannel]:
+    """The channels routed for internal comms updates of `level_code` (may be [])."""
+    codes = (INTERNAL_COMMS_PREFIX + level_code, INTERNAL_COMMS_PREFIX + "*")
+    rules = RoutingRule.objects.filter(enabled=True, level_code__in=codes).select_related("channel")
+    channels = {rule.channel_id: rule.channel for rule in rules}
+    return [channels[pk] for pk in sorted(channels)]
+
+
 def routing_rules() -> list[RoutingRule]:
     """Enabled rules, whatever their channel's state: a message routed to a disabled
     channel is written and stays pending until the channel is enabled (never diverted)."""

@@ -36,6 +36,10 @@ def sending_timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=int(getattr(settings, "NOTIFY_SENDING_TIMEOUT_SECONDS", 60)))
 
 
+def receipt_poll_interval() -> datetime.timedelta:
+    return datetime.timedelta(seconds=int(getattr(settings, "PUSHOVER_RECEIPT_POLL_SECONDS", 10)))
+
+
 def backoff(attempts: int) -> datetime.timedelta:
     """30 s, 1 min, 2 min, 4 min … capped at one hour."""
     return datetime.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
@@ -64,14 +68,25 @@ def deliver_outbox_message(message_id: int) -> str:
             return "skipped"
     message = OutboxMessage.objects.select_related("channel").get(pk=message_id)
     try:
-        delivery.send(message)
+        receipt = delivery.send(message)
     except delivery.DeliveryError as exc:
         return _record_failure(message, str(exc))
     except Exception as exc:  # noqa: BLE001 - an unexpected failure must not strand the row
         logger.exception("outbox message %s: unexpected error", message_id)
         return _record_failure(message, f"{type(exc).__name__}: {exc}")
+    sent_at = timezone.now()
+    # A receipt (Pushover emergency page) is polled by the engine for the acknowledgement.
+    receipt_fields = (
+        {"receipt": receipt[:64], "receipt_check_at": sent_at + receipt_poll_interval()}
+        if receipt
+        else {}
+    )
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT, sent_at=timezone.now(), sending_since=None, last_error=""
+        status=OutboxStatus.SENT,
+        sent_at=sent_at,
+        sending_since=None,
+        last_error="",
+        **receipt_fields,
     )
     return str(OutboxStatus.SENT)
 
