@@ -48,7 +48,10 @@ def _policy_for(incident: Incident) -> Any:
 
 def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
     """Hook "declared" (and "severity_changed" while unacknowledged): (re)start the
-    level's escalation policy and run its first step at once when it has no delay."""
+    level's escalation policy and run its first step at once when it has no delay.
+    Demo data (`make run DEMO=1`) never pages anyone."""
+    if incident.is_demo:
+        return None
     policy = _policy_for(incident)
     escalation = (
         Escalation.objects.select_for_update(of=("self",)).filter(incident=incident).first()

@@ -28,6 +28,7 @@ def resolve_at() -> Any:
         **kwargs: Any,
     ) -> Any:
         actor = kwargs.pop("actor", Actor.system("test"))
+        reason = kwargs.pop("unmet_comms_reason", "test fixture: comms are not the subject")
         with time_machine.travel(declared, tick=False):
             incident = declare_incident(
                 actor=actor,
@@ -37,7 +38,10 @@ def resolve_at() -> Any:
             )
         with time_machine.travel(resolved, tick=False):
             incident = resolve_incident(
-                incident=incident, actor=actor, message="Fixed by rollback."
+                incident=incident,
+                actor=actor,
+                message="Fixed by rollback.",
+                unmet_comms_reason=reason,
             )
         incident.refresh_from_db()
         return incident
