@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -120,10 +121,11 @@ def declare_incident(
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(messages[0], field=field) from None
-    # The per-day counter is the one shared row a declaration locks, and it takes it
-    # last, right before its insert: declarations queue on it only for their insert
-    # and commit, which keeps references gap-free (a rollback gives the number back).
-    incident.ref = allocate_reference(now.date())
+    # The per-day reference counter is the one shared row a declaration locks, held
+    # until commit (a rollback gives the number back: references stay gap-free). So the
+    # incident's own rows are written first under a unique placeholder, and the number
+    # is taken as late as possible, right before the hooks that need it in their texts.
+    incident.ref = f"~{uuid.uuid4().hex[:22]}"
     incident.save(force_insert=True)
     services = list(services)
     if services:
@@ -131,7 +133,6 @@ def declare_incident(
         through.objects.bulk_create(
             [through(incident_id=incident.pk, service_id=s.pk) for s in services]
         )
-    events.incident_declared(actor, incident, services=services)
     events.record(
         incident,
         TimelineKind.DECLARED,
@@ -146,5 +147,8 @@ def declare_incident(
         )
     deadlines.save_new(deadlines.build_declaration_deadlines(incident, level), actor=actor)
     deadlines.refresh_next_deadline(incident)
+    incident.ref = allocate_reference(now.date())
+    Incident.objects.filter(pk=incident.pk).update(ref=incident.ref)
+    events.incident_declared(actor, incident, services=services)
     run_hooks("declared", incident, actor)
     return incident

@@ -58,7 +58,7 @@ def test_004_ops_update_immediately_has_a_clock_met_when_posted_never_a_0_min_mi
         )
         # The internal update is owed from the declaration, "immediately": no due time.
         owed = incident.deadlines.get(kind=DeadlineKind.COMMS, channel=CommsChannel.INTERNAL)
-        assert owed.target == "Immediately"
+        assert owed.target == "immediately"  # the playbook's own word
         assert owed.due_at is None
         assert owed.met_at is None
         # A minute on, nothing is recorded missed (a 0-minute clock would have been).
