@@ -94,9 +94,7 @@ def reference_problems(document: dict[str, Any], refs: References) -> list[str]:
         for j, step in enumerate(policy["steps"]):
             problems += _step_problems(step, f"{path}.steps[{j}]", refs)
             for k, target in enumerate(step["parallel_targets"]):
-                problems += _step_problems(
-                    target, f"{path}.steps[{j}].parallel_targets[{k}]", refs
-                )
+                problems += _step_problems(target, f"{path}.steps[{j}].parallel_targets[{k}]", refs)
         fallback = policy["fallback_schedule"]
         if fallback is not None and fallback not in refs.schedule_layers:
             problems.append(f'{path}.fallback_schedule: unknown schedule "{fallback}"')
