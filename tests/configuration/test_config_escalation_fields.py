@@ -116,7 +116,7 @@ def test_apply_writes_conditions_mentions_parallel_targets_fallbacks_ntfy_and_pu
     ]
     assert (owners.target_kind, owners.condition, owners.mention_here, owners.delay_minutes) == (
         "service_owners", "unresolved", True, 30)  # fmt: skip
-    assert owners.schedule_id is None and owners.user_id is None
+    assert (owners.schedule_id, owners.user_id) == (None, None)
     assert everyone.target_kind == "everyone_on_call"
     minor = EscalationPolicy.objects.get(name="Minor path")
     assert (minor.fallback_schedule, minor.fallback_user.username) == (None, "cy")
