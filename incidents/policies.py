@@ -89,6 +89,12 @@ def add_quarter(day: datetime.date) -> datetime.date:
     raise ValueError(day)
 
 
+def _publish_on_declare(level: SeverityLevel) -> dict[str, Any]:
+    """Only the non-default value is part of the content: versions signed before the
+    field existed behaved as its default (publish), so their hashes stay valid."""
+    return {} if level.publish_on_declare else {"publish_on_declare": False}
+
+
 def policy_content(version: PolicyVersion) -> dict[str, Any]:
     """The version's meaning as canonical data: what the content hash covers."""
     levels = []
@@ -108,6 +114,7 @@ def policy_content(version: PolicyVersion) -> dict[str, Any]:
                 "postmortem_required": level.postmortem_required,
                 "postmortem_due": level.postmortem_due,
                 "who_is_paged": level.who_is_paged,
+                **_publish_on_declare(level),
                 "comms": [
                     {
                         "channel": c.channel,
@@ -206,6 +213,7 @@ def build_version(
             rank=raw["rank"],
             war_room_required=bool(raw.get("war_room_required", False)),
             postmortem_required=bool(raw.get("postmortem_required", False)),
+            publish_on_declare=bool(raw.get("publish_on_declare", True)),
         )
         _clean_save(level, f"level {raw.get('code')}", actor)
         levels[level.code] = level

@@ -91,26 +91,40 @@ def read_schedules() -> list[Item]:
     return out
 
 
+def _target(t: Any) -> Item:
+    return {"target": t.target_kind, "schedule": t.schedule.name if t.schedule else None,
+            "layer": t.layer.name if t.layer else None, "user": user_ref(t.user),
+            "group": t.group.name if t.group else None,
+            "channel": t.channel.name if t.channel else None}  # fmt: skip
+
+
+def _step(step: Any) -> Item:
+    parallel = sorted(step.parallel_targets.all(), key=lambda t: t.pk)
+    return {"delay_minutes": step.delay_minutes, **_target(step), "condition": step.condition,
+            "mention_here": step.mention_here,
+            "parallel_targets": [_target(t) for t in parallel]}  # fmt: skip
+
+
 def read_escalation_policies() -> list[Item]:
     out = []
-    policies = EscalationPolicy.objects.order_by("name").prefetch_related(
-        "steps__schedule", "steps__layer", "steps__user", "steps__group", "steps__channel",
+    target_fields = ("schedule", "layer", "user", "group", "channel")
+    policies = EscalationPolicy.objects.order_by("name").select_related(
+        "fallback_schedule", "fallback_user"
+    ).prefetch_related(
+        *(f"steps__{name}" for name in target_fields),
+        *(f"steps__parallel_targets__{name}" for name in target_fields),
         "levels",
     )  # fmt: skip
     for policy in policies:
-        steps = [
-            {"delay_minutes": s.delay_minutes, "target": s.target_kind,
-             "schedule": s.schedule.name if s.schedule else None,
-             "layer": s.layer.name if s.layer else None, "user": user_ref(s.user),
-             "group": s.group.name if s.group else None,
-             "channel": s.channel.name if s.channel else None}
-            for s in sorted(policy.steps.all(), key=lambda s: s.order)
-        ]  # fmt: skip
+        steps = [_step(s) for s in sorted(policy.steps.all(), key=lambda s: s.order)]
         out.append(
             shapes.shape_escalation_policy(
                 {"name": policy.name, "description": policy.description, "repeat": policy.repeat,
                  "repeat_after_minutes": policy.repeat_after_minutes,
-                 "levels": [lv.level_code for lv in policy.levels.all()], "steps": steps}
+                 "levels": [lv.level_code for lv in policy.levels.all()], "steps": steps,
+                 "fallback_schedule": policy.fallback_schedule.name
+                 if policy.fallback_schedule else None,
+                 "fallback_user": user_ref(policy.fallback_user)}
             )
         )  # fmt: skip
     return out

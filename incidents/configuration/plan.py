@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incidents.configuration.errors import ConfigError
-from incidents.configuration.policy_writer import version_problems
+from incidents.configuration.policy_writer import keep_taken_hash, version_problems
 from incidents.configuration.references import References, reference_problems
 from incidents.configuration.schema import schema_problems
 from incidents.configuration.sections import SECTIONS, Section
@@ -125,6 +125,7 @@ def plan_configuration(document: dict[str, Any], *, prune: bool = False) -> Plan
             path = f"{section.name}[{index}]"
             before = existing.pop(key, None)
             if section.name == "policies":
+                keep_taken_hash(item, before)
                 problems += version_problems(item, before, path)
             if before is None:
                 changes.append(Change("create", section, key, path, None, item))

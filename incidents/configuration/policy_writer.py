@@ -50,6 +50,18 @@ def version_problems(item: Item, before: Item | None, path: str) -> list[str]:
     return problems
 
 
+def keep_taken_hash(item: Item, before: Item | None) -> None:
+    """A blank `content_hash` in the file means "the one taken on activation": a
+    hand-written file cannot know it, and without this every apply of an active
+    version written by hand would plan a change."""
+    taken = {
+        v["number"]: v["sign_off"]["content_hash"] for v in (before or {"versions": []})["versions"]
+    }
+    for version in item["versions"]:
+        if not version["sign_off"]["content_hash"] and version["status"] != PolicyStatus.DRAFT:
+            version["sign_off"]["content_hash"] = taken.get(version["number"], "")
+
+
 def _parse_dt(text: str | None) -> datetime.datetime | None:
     return None if text is None else datetime.datetime.fromisoformat(text)
 

@@ -93,6 +93,12 @@ def reference_problems(document: dict[str, Any], refs: References) -> list[str]:
             levels_taken.setdefault(code, policy["name"])
         for j, step in enumerate(policy["steps"]):
             problems += _step_problems(step, f"{path}.steps[{j}]", refs)
+            for k, target in enumerate(step["parallel_targets"]):
+                problems += _step_problems(target, f"{path}.steps[{j}].parallel_targets[{k}]", refs)
+        fallback = policy["fallback_schedule"]
+        if fallback is not None and fallback not in refs.schedule_layers:
+            problems.append(f'{path}.fallback_schedule: unknown schedule "{fallback}"')
+        _check_user(refs, policy["fallback_user"], f"{path}.fallback_user", problems)
     seen_routes: set[tuple[str, str]] = set()
     for i, route in enumerate(document["routing"]):
         if route["channel"] not in refs.channels:
@@ -185,10 +191,11 @@ def _schedule_problems(schedule: Item, path: str, refs: References) -> list[str]
 
 
 def _step_problems(step: Item, path: str, refs: References) -> list[str]:
+    """Problems of one target: a step's own or one of its parallel targets."""
     problems: list[str] = []
     needs = {TargetKind.SCHEDULE: "schedule", TargetKind.NEXT_IN_ROTATION: "schedule",
-             TargetKind.USER: "user", TargetKind.GROUP: "group"}[TargetKind(step["target"])]  # fmt: skip
-    if step[needs] is None:
+             TargetKind.USER: "user", TargetKind.GROUP: "group"}.get(TargetKind(step["target"]))  # fmt: skip
+    if needs is not None and step[needs] is None:
         problems.append(f"{path}.{needs}: a '{step['target']}' step needs a {needs}")
     if step["schedule"] is not None:
         layers = refs.schedule_layers.get(step["schedule"])

@@ -12,7 +12,7 @@ import jsonschema
 from incidents.choices import CommsAnchor, CommsChannel, PolicyStatus
 from incidents.configuration.errors import path_text
 from incidents.integrations.choices import IntegrationKind, MatchOperator
-from incidents.oncall.choices import RotationKind, TargetKind
+from incidents.oncall.choices import RotationKind, StepCondition, TargetKind
 from portal.notifications.choices import ChannelKind
 
 SCHEMA_ID = "https://incident-portal.example/schemas/config-v1.json"
@@ -72,6 +72,11 @@ _LEVEL = _object(
         "postmortem_due": _STR,
         "who_is_paged": _TEXT,
         "comms": _list(_COMMS),
+        "publish_on_declare": {
+            "type": "boolean",
+            "description": "Show its incidents on the status page as soon as a person declares "
+            "them (default true).",
+        },
     },
     ("code", "rank"),
 )
@@ -161,15 +166,33 @@ _SCHEDULE = _object(
     },
     ("name",),
 )
+_TARGET_PROPERTIES: dict[str, Any] = {
+    "target": _enum(TargetKind),
+    "schedule": {"type": ["string", "null"]},
+    "layer": {"type": ["string", "null"], "description": "Blank: every layer of the schedule."},
+    "user": {"anyOf": [_USER, {"type": "null"}]},
+    "group": {"type": ["string", "null"]},
+    "channel": {
+        "type": ["string", "null"],
+        "description": "Page through this channel (mentioning the person); blank: e-mail.",
+    },
+}
 _STEP = _object(
     {
         "delay_minutes": {"type": "integer", "minimum": 0},
-        "target": _enum(TargetKind),
-        "schedule": {"type": ["string", "null"]},
-        "layer": {"type": ["string", "null"]},
-        "user": {"anyOf": [_USER, {"type": "null"}]},
-        "group": {"type": ["string", "null"]},
-        "channel": {"type": ["string", "null"]},
+        **_TARGET_PROPERTIES,
+        "condition": {
+            **_enum(StepCondition),
+            "description": "What must still be missing when the delay is over.",
+        },
+        "mention_here": {
+            "type": "boolean",
+            "description": "Mention everyone in the channel (@here) on this step's pages.",
+        },
+        "parallel_targets": {
+            **_list(_object(_TARGET_PROPERTIES, ("target",))),
+            "description": "More targets paged at once with the step's own.",
+        },
     },
     ("target",),
 )
@@ -184,6 +207,14 @@ _ESCALATION = _object(
             "description": "Severity codes whose incidents follow this policy.",
         },
         "steps": _list(_STEP),
+        "fallback_schedule": {
+            "type": ["string", "null"],
+            "description": "Paged when a step resolves to nobody (its on-call, every layer).",
+        },
+        "fallback_user": {
+            "anyOf": [_USER, {"type": "null"}],
+            "description": "Paged when a step resolves to nobody. Neither set: the founders.",
+        },
     },
     ("name",),
 )

@@ -45,6 +45,7 @@ def shape_level(raw: Item) -> Item:
             "ack_target": "", "mitigate_target": "", "resolve_target": "",
             "update_cadence": "", "war_room_required": False, "postmortem_required": False,
             "postmortem_due": "", "who_is_paged": "", "comms": [],
+            "publish_on_declare": True,
         },
     )  # fmt: skip
     level["comms"] = [
@@ -122,18 +123,29 @@ def shape_schedule(raw: Item) -> Item:
     return schedule
 
 
+_TARGET = {"target": "", "schedule": None, "layer": None, "user": None, "group": None,
+           "channel": None}  # fmt: skip
+
+
+def shape_step(raw: Item) -> Item:
+    """A step: its own target, when it fires, and the targets it pages in parallel."""
+    step = _pick(
+        raw,
+        {"delay_minutes": 0, **_TARGET, "condition": "unacknowledged", "mention_here": False,
+         "parallel_targets": []},
+    )  # fmt: skip
+    step["parallel_targets"] = [_pick(t, _TARGET) for t in step["parallel_targets"]]
+    return step
+
+
 def shape_escalation_policy(raw: Item) -> Item:
     policy = _pick(
         raw,
         {"name": "", "description": "", "repeat": 0, "repeat_after_minutes": 5, "levels": [],
-         "steps": []},
+         "steps": [], "fallback_schedule": None, "fallback_user": None},
     )  # fmt: skip
     policy["levels"] = sorted(policy["levels"])
-    policy["steps"] = [
-        _pick(s, {"delay_minutes": 0, "target": "", "schedule": None, "layer": None,
-                  "user": None, "group": None, "channel": None})
-        for s in policy["steps"]
-    ]  # fmt: skip
+    policy["steps"] = [shape_step(s) for s in policy["steps"]]
     return policy
 
 

@@ -9,6 +9,7 @@ with --prune) and refuses, naming the path, when something still refers to it.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +29,7 @@ from incidents.oncall.models import (
     RotationMember,
     Schedule,
     SeverityEscalation,
+    StepTarget,
 )
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
@@ -128,6 +130,18 @@ def delete_schedule(key: str, before: Item, actor: Actor, path: str) -> None:
 # --- escalation policies ------------------------------------------------------------------
 
 
+def _target_fields(raw: Item, refs: References) -> dict[str, Any]:
+    """The model fields of one target (a step's own or a parallel one)."""
+    schedule = Schedule.objects.get(name=raw["schedule"]) if raw["schedule"] else None
+    return {
+        "target_kind": raw["target"], "schedule": schedule,
+        "layer": Layer.objects.get(schedule=schedule, name=raw["layer"]) if raw["layer"] else None,
+        "user": refs.user(raw["user"]),
+        "group": refs.groups[raw["group"]] if raw["group"] else None,
+        "channel": NotificationChannel.objects.get(name=raw["channel"]) if raw["channel"] else None,
+    }  # fmt: skip
+
+
 def write_escalation_policy(
     item: Item, before: Item | None, refs: References, actor: Actor, path: str
 ) -> None:
@@ -135,19 +149,23 @@ def write_escalation_policy(
     policy = policy or EscalationPolicy(name=item["name"])
     policy.description, policy.repeat = item["description"], item["repeat"]
     policy.repeat_after_minutes = item["repeat_after_minutes"]
+    policy.fallback_schedule = (
+        Schedule.objects.get(name=item["fallback_schedule"]) if item["fallback_schedule"] else None
+    )
+    policy.fallback_user = refs.user(item["fallback_user"])
     clean_save(policy, path)
-    policy.steps.all().delete()
+    policy.steps.all().delete()  # their parallel targets go with them (cascade)
     for order, raw in enumerate(item["steps"], start=1):
-        schedule = Schedule.objects.get(name=raw["schedule"]) if raw["schedule"] else None
         step = EscalationStep(
             policy=policy, order=order, delay_minutes=raw["delay_minutes"],
-            target_kind=raw["target"], schedule=schedule,
-            layer=Layer.objects.get(schedule=schedule, name=raw["layer"]) if raw["layer"] else None,
-            user=refs.user(raw["user"]),
-            group=refs.groups[raw["group"]] if raw["group"] else None,
-            channel=NotificationChannel.objects.get(name=raw["channel"]) if raw["channel"] else None,
+            condition=raw["condition"], mention_here=raw["mention_here"],
+            **_target_fields(raw, refs),
         )  # fmt: skip
-        clean_save(step, f"{path}.steps[{order - 1}]")
+        step_path = f"{path}.steps[{order - 1}]"
+        clean_save(step, step_path)
+        for j, target in enumerate(raw["parallel_targets"]):
+            parallel = StepTarget(step=step, **_target_fields(target, refs))
+            clean_save(parallel, f"{step_path}.parallel_targets[{j}]")
     policy.levels.exclude(level_code__in=item["levels"]).delete()
     for code in item["levels"]:
         SeverityEscalation.objects.update_or_create(level_code=code, defaults={"policy": policy})

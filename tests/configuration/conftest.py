@@ -8,6 +8,27 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from incidents.integrations.models import Integration
+from incidents.models import (
+    ClassificationRule,
+    CommsRequirement,
+    Policy,
+    PolicyVersion,
+    Service,
+    SeverityLevel,
+)
+from incidents.oncall.models import (
+    EscalationPolicy,
+    EscalationStep,
+    Layer,
+    Override,
+    Rotation,
+    RotationMember,
+    Schedule,
+    SeverityEscalation,
+)
+from portal.notifications.models import NotificationChannel, RoutingRule
+
 TEAM_YAML = """\
 version: 1
 services:
@@ -88,3 +109,15 @@ def team(db: Any) -> dict[str, Any]:
         users[name] = get_user_model().objects.create_user(name, f"{name}@example.com")
     Group.objects.create(name="EMs")
     return users
+
+
+def wipe_configuration() -> None:
+    """An empty configuration (users and groups stay: the document refers to them).
+    Steps go before the schedules, layers, channels and users their targets protect;
+    their parallel targets go with them."""
+    for model in (SeverityEscalation, EscalationStep, EscalationPolicy, Override, RotationMember,
+                  Rotation, Layer, Schedule, RoutingRule, Integration, NotificationChannel,
+                  Service, ClassificationRule, CommsRequirement, SeverityLevel):  # fmt: skip
+        model.objects.all().delete()
+    PolicyVersion.objects.all().delete()
+    Policy.objects.all().delete()

@@ -24,20 +24,12 @@ from incidents.configuration.schema import CONFIG_SCHEMA
 from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.integrations.models import Integration
 from incidents.models import (
-    ClassificationRule,
-    CommsRequirement,
     Policy,
     PolicyVersion,
     Service,
-    SeverityLevel,
 )
 from incidents.oncall.models import (
     EscalationPolicy,
-    EscalationStep,
-    Layer,
-    Override,
-    Rotation,
-    RotationMember,
     Schedule,
     SeverityEscalation,
 )
@@ -46,6 +38,7 @@ from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from portal.notifications.models import NotificationChannel, RoutingRule
 from tests.configuration.conftest import TEAM_YAML
+from tests.configuration.conftest import wipe_configuration as _wipe_configuration
 
 ACTOR = Actor.system("config test")
 DOCS_SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "config.schema.json"
@@ -53,16 +46,6 @@ DOCS_SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "config.schema.json
 
 def _apply(text: str, **kwargs):
     return apply_configuration(document=load_document(text), actor=ACTOR, **kwargs)
-
-
-def _wipe_configuration() -> None:
-    """An empty configuration (users stay: the document refers to them)."""
-    for model in (SeverityEscalation, EscalationStep, EscalationPolicy, Override, RotationMember,
-                  Rotation, Layer, Schedule, RoutingRule, Integration, NotificationChannel,
-                  Service, ClassificationRule, CommsRequirement, SeverityLevel):  # fmt: skip
-        model.objects.all().delete()
-    PolicyVersion.objects.all().delete()
-    Policy.objects.all().delete()
 
 
 @pytest.mark.django_db
