@@ -11,21 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.audit.hashing import HASHED_FIELDS
+
 TABLE = "audit_auditentry"
 
-CONTENT = (
-    "id",
-    "at",
-    "actor_label",
-    "actor_user_id",
-    "actor_token_id",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "before",
-    "after",
-)
+# The content of an entry: what sealing must leave untouched (everything hashed but the
+# chain fields the sealer sets, and the row id).
+CONTENT = ("id", *(f for f in HASHED_FIELDS if f not in ("seq", "prev_hash")))
 _PG_SAME = " AND ".join(f'NEW."{c}" IS NOT DISTINCT FROM OLD."{c}"' for c in CONTENT)
 _SQLITE_MOVED = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in CONTENT)
 
