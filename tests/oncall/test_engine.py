@@ -96,12 +96,14 @@ def test_a_due_step_is_paged_and_delivered_within_five_seconds(responder, policy
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_engines_over_200_due_items_handle_each_once(responder, policy, settings):
     """Two engines (four loops, four connections) over 200 escalation steps falling due
     across the run, each paging by email: every step paged once, every page sent once."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    seconds = float(os.environ.get("ENGINE_TEST_SECONDS", "15"))
+    # A minute, as issue 13 asks; ENGINE_TEST_SECONDS shortens it while iterating.
+    seconds = float(os.environ.get("ENGINE_TEST_SECONDS", "60"))
     start = timezone.now() + datetime.timedelta(seconds=1)
     escalations = _due_escalations(200, responder, due_from=start, spread_s=seconds - 5)
     engines = [Engine(every=0.5).start(), Engine(every=0.5).start()]
