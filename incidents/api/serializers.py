@@ -105,6 +105,9 @@ class IncidentSerializer(serializers.ModelSerializer):
             "ref",
             "title",
             "summary",
+            "public_title",
+            "what_is_broken",
+            "customer_impact",
             "severity",
             "severity_name",
             "status",
@@ -278,6 +281,24 @@ class IncidentUpdateSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200, required=False)
     summary = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+    public_title = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text="The title customers see on the status page.",
+    )
+    what_is_broken = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text="For customers: what does not work (fills {what_is_broken}).",
+    )
+    customer_impact = serializers.CharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        help_text="For customers: how they are affected (fills {impact}).",
+    )
     environment = serializers.ChoiceField(choices=Environment.choices, required=False)
     detection_source = serializers.ChoiceField(choices=DetectionSource.choices, required=False)
     customers_affected_count = serializers.IntegerField(
