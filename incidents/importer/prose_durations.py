@@ -46,15 +46,20 @@ def _normalise_unit(unit: str) -> str:
     return " ".join(unit.split())
 
 
+def _parses(text: str) -> bool:
+    """Whether the whole cell is a duration the policy understands as written."""
+    try:
+        parse_duration(text)
+    except DurationParseError:
+        return False
+    return True
+
+
 def read_duration(cell: str) -> DurationReading:
     text = " ".join(cell.split())
     if text.lower().rstrip(".") in EMPTY_MARKS:
         return DurationReading(None)
-    try:
-        parse_duration(text)
-    except DurationParseError:
-        pass
-    else:
+    if _parses(text):
         if len(text) <= MAX_STORED:
             return DurationReading(text)
         return DurationReading(str(parse_duration(text)))
