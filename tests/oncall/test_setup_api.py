@@ -89,3 +89,37 @@ def test_channels_and_services_through_the_api(api, people):
     assert Service.objects.get(name="Checkout").owner == people["alice"]
     r = api.post("/api/v1/services/", {"name": "Checkout", "owner": None}, format="json")
     assert r.json()["owner"] is None
+
+
+@pytest.mark.django_db
+def test_setup_lists_are_a_constant_number_of_queries(api, load_policy, people):
+    """Each set-up list costs the same whether it holds one row or several."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    load_policy("follow-the-sun")
+
+    def add(n: int) -> None:
+        for name in list(people)[:n]:
+            api.post(
+                "/api/v1/oncall/members/",
+                {"schedule": "Platform", "username": name},
+                format="json",
+            )
+            api.post("/api/v1/services/", {"name": f"svc-{name}", "owner": name}, format="json")
+            api.post("/api/v1/channels/", {"name": f"ch-{name}", "kind": "console"}, format="json")
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for path in ("/api/v1/oncall/members/", "/api/v1/services/", "/api/v1/channels/"):
+            with CaptureQueriesContext(connection) as queries:
+                assert api.get(path).status_code == 200
+            found[path] = len(queries.captured_queries)
+        return found
+
+    add(1)
+    few = counts()
+    add(len(people))
+    assert len(api.get("/api/v1/oncall/members/?schedule=Platform").json()) == len(people)
+    assert len(api.get("/api/v1/services/").json()) >= len(people)
+    assert counts() == few
