@@ -222,3 +222,18 @@ def incident_pages(incident: Any) -> QuerySet[Page]:
         .select_related("user", "channel", "message")
         .order_by("paged_at", "id")
     )
+
+
+def rotation_members(*, schedule: str | None = None) -> QuerySet[RotationMember]:
+    """Every rotation member with its rotation, layer, schedule and user (one query)."""
+    qs = RotationMember.objects.select_related("rotation__layer__schedule", "user").order_by(
+        "rotation__layer__schedule__name", "rotation_id", "position"
+    )
+    if schedule:
+        qs = qs.filter(rotation__layer__schedule__name=schedule)
+    return qs
+
+
+def overrides() -> QuerySet[Override]:
+    """Every override with its layer, schedule and user (one query)."""
+    return Override.objects.select_related("layer__schedule", "user").order_by("start", "id")

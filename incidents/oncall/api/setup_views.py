@@ -17,7 +17,8 @@ from incidents.exceptions import DomainError
 from incidents.models import Service
 from incidents.oncall import roster
 from incidents.oncall.api import setup_serializers as s
-from incidents.oncall.models import Override, RotationMember
+from incidents.oncall.models import RotationMember
+from incidents.oncall.selectors import overrides, rotation_members
 from portal.actors import Actor
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import send_test_message, update_channel
@@ -34,11 +35,7 @@ class MembersView(APIView):
 
     @extend_schema(summary="Rotation members", responses=s.MemberSerializer(many=True))
     def get(self, request: Request) -> Response:
-        qs = RotationMember.objects.select_related("rotation__layer__schedule", "user").order_by(
-            "rotation__layer__schedule__name", "rotation_id", "position"
-        )
-        if name := request.query_params.get("schedule"):
-            qs = qs.filter(rotation__layer__schedule__name=name)
+        qs = rotation_members(schedule=request.query_params.get("schedule"))
         return Response(s.MemberSerializer(qs, many=True).data)
 
     @extend_schema(
@@ -76,8 +73,7 @@ class OverridesView(APIView):
 
     @extend_schema(summary="Overrides", responses=s.OverrideSerializer(many=True))
     def get(self, request: Request) -> Response:
-        qs = Override.objects.select_related("layer__schedule", "user").order_by("start", "id")
-        return Response(s.OverrideSerializer(qs, many=True).data)
+        return Response(s.OverrideSerializer(overrides(), many=True).data)
 
     @extend_schema(
         summary="Give a layer's shift to someone for a window",
