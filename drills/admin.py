@@ -22,8 +22,8 @@ from drills.choices import DrillStage, DrillStatus
 from drills.models import Drill, DrillDraw, DrillGap, Scenario
 from drills.reports import drill_report_html, drill_report_markdown, timing_rows, trend_rows
 from drills.selectors import drill_gaps, drill_list, drill_trend
-from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.errors import DomainError
 
 SEALED = "🔒 sealed until the drill starts"
 

@@ -26,7 +26,6 @@ from drills.selectors import recent_scenario_ids
 from drills.timing import stage_timings
 from incidents import events
 from incidents.choices import OPEN_STATUSES, DetectionSource, Environment, TimelineKind
-from incidents.exceptions import DomainError
 from incidents.models import Service, SeverityLevel
 from incidents.selectors import active_policy_version, level_by_code
 from incidents.services import declare_incident, resolve_incident
@@ -34,6 +33,7 @@ from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_changed, record_created, record_entries
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 
 # What the drill services move on a drill (attnames), for their audit entries.
 DRILL_ATTS = (

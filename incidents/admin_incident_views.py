@@ -29,7 +29,6 @@ from incidents.choices import OPEN_STATUSES, IncidentRole, IncidentStatus
 from incidents.classification import IncidentFacts, suggest_severity
 from incidents.closing_duties import closing_duties
 from incidents.cockpit import FINISHED, cockpit_context
-from incidents.exceptions import DomainError
 from incidents.forms import (
     AcknowledgeForm,
     AddResponderForm,
@@ -45,6 +44,7 @@ from incidents.forms import (
 from incidents.models import Incident, PolicyVersion
 from incidents.selectors import active_policy_version
 from portal.actors import Actor
+from portal.errors import DomainError
 from portal.responders import add_responder
 
 ACTION_TEMPLATE = "admin/incidents/incident/action_form.html"

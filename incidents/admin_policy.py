@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from incidents.choices import PolicyStatus
-from incidents.exceptions import DomainError
 from incidents.models import (
     ClassificationRule,
     CommsRequirement,
@@ -26,6 +25,7 @@ from incidents.models import (
 )
 from incidents.policies import activate_policy_version, copy_to_draft
 from portal.actors import Actor
+from portal.errors import DomainError
 
 SIGN_OFF_FIELDS = (
     "status",

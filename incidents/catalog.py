@@ -7,12 +7,12 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from incidents.exceptions import DomainError
 from incidents.models import Service
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 
 @audited_service

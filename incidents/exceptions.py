@@ -1,20 +1,8 @@
-"""Domain errors. Doors translate them: 400 in the API, a form error or message in
-the admin, exit code 2 and one line on stderr in the CLI."""
+"""The incidents' own domain errors, on the foundation's `DomainError` (portal/errors.py)."""
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    """A refused operation. `field` names the input at fault, when there is one."""
-
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
-
-    def as_dict(self) -> dict[str, list[str]]:
-        return {self.field or "non_field_errors": [self.message]}
+from portal.errors import DomainError
 
 
 class TransitionNotAllowed(DomainError):

@@ -19,10 +19,10 @@ from incidents.choices import (
     IncidentRole,
     IncidentStatus,
 )
-from incidents.exceptions import DomainError
 from incidents.models import Incident, PolicyVersion, Service
 from incidents.services import EDITABLE_FIELDS, MILESTONE_FIELDS, update_incident_details
 from portal.actors import Actor
+from portal.errors import DomainError
 
 
 def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:

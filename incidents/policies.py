@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents.choices import PolicyStatus
-from incidents.exceptions import DomainError
 from incidents.models import (
     ClassificationRule,
     CommsRequirement,
@@ -38,6 +37,7 @@ from portal.audit.services import (
     record_entry,
 )
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from incidents.choices import PolicyStatus
-from incidents.exceptions import DomainError, NoActivePolicy
+from incidents.exceptions import NoActivePolicy
 from incidents.models import (
     Deadline,
     Incident,
@@ -17,6 +17,7 @@ from incidents.models import (
     StatusUpdate,
     TimelineEntry,
 )
+from portal.errors import DomainError
 
 
 def active_policy_version() -> PolicyVersion:

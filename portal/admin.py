@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.errors import DomainError
 from portal.models import ApiToken
 from portal.security import admin as security_admin  # noqa: F401 - registers the lockout admin
 from portal.tokens import create_api_token, revoke_api_token

@@ -20,12 +20,12 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.roles import RESPONDERS
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 # Backends that deliver nothing to a person: the invitation link is shown instead.
 UNDELIVERED_BACKENDS = (

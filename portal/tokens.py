@@ -7,11 +7,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 from portal.models import ApiToken, hash_token_key
 
 # What an audit entry of a new user made for a token shows (never the password hash).

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.admin_extensions import register_incident_button
-from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.errors import DomainError
 from postmortems import exports, services
 from postmortems.admin_forms import (
     SECTION_FIELDS,

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.errors import DomainError
 from postmortems import services
 from postmortems.choices import OPEN_ACTION_STATUSES, ActionItemStatus
 from postmortems.models import ActionItem, RiskReview

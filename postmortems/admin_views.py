@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from incidents.exceptions import DomainError
 from incidents.models import Incident
 from portal.actors import Actor
+from portal.errors import DomainError
 from postmortems import services
 from postmortems.admin_forms import report_error
 from postmortems.models import PostMortem

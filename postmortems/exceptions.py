@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incidents.exceptions import DomainError
+from portal.errors import DomainError
 
 
 class PublishRefused(DomainError):

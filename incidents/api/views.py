@@ -40,7 +40,6 @@ from incidents.api.serializers import (
     suggestion_data,
 )
 from incidents.classification import IncidentFacts, suggest_severity
-from incidents.exceptions import DomainError
 from incidents.models import Incident, PolicyVersion
 from incidents.selectors import (
     active_policy_version,
@@ -53,6 +52,7 @@ from incidents.selectors import (
 from portal.actors import Actor
 from portal.api.parsers import StorableJSONParser
 from portal.api.permissions import FollowsModelPermissions
+from portal.errors import DomainError
 
 # --- Error shapes shared by every operation (documented once, reused). ---------
 

@@ -28,10 +28,10 @@ from incidents.comms.placeholders import (
 )
 from incidents.comms.selectors import messages_for_incident, templates_for_incident
 from incidents.comms.services import send_comms
-from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.selectors import current_deadlines
 from portal.actors import Actor
+from portal.errors import DomainError
 
 
 @admin.register(CommsTemplate)

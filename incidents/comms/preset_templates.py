@@ -14,11 +14,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from incidents.comms.models import CommsTemplate
-from incidents.exceptions import DomainError
 from incidents.models import PolicyVersion
 from portal.actors import Actor
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = ("name", "kind", "audience", "severity_codes", "subject", "body", "source")

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from incidents.comms.models import CommsMessage, CommsTemplate
-from incidents.exceptions import DomainError
 from incidents.models import Incident
+from portal.errors import DomainError
 
 
 def template_list(*, filters: dict[str, Any] | None = None) -> QuerySet[CommsTemplate]:

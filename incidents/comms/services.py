@@ -36,12 +36,12 @@ from incidents.comms.placeholders import (
     promised_next_update,
     promises_next_update,
 )
-from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.services import record_comms_sent
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
+from portal.errors import DomainError
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import (
     build_messages,

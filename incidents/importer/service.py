@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from incidents.exceptions import DomainError
 from incidents.importer.reader import ImportResult, read_severity_table
 from incidents.models import Policy, PolicyVersion
 from incidents.policies import build_version
@@ -10,6 +9,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 
 def _notes(result: ImportResult, source: str) -> str:

@@ -17,7 +17,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from incidents.admin_extensions import register_incident_inline
-from incidents.exceptions import DomainError
 from incidents.integrations.keys import rotate_integration_key, set_client_secret
 from incidents.integrations.models import (
     Alert,
@@ -28,6 +27,7 @@ from incidents.integrations.models import (
 )
 from incidents.integrations.selectors import KEY_HEADER, endpoint_path
 from portal.actors import Actor
+from portal.errors import DomainError
 
 KEY_PLACEHOLDER = "<key>"
 GRACE_CHOICES = (

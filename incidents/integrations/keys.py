@@ -11,12 +11,12 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.exceptions import DomainError
 from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Integration, new_integration_key
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 MAX_GRACE = datetime.timedelta(days=30)
 CHANGED = "(changed)"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.exceptions import DomainError
 from incidents.integrations.choices import MatchOperator
 from incidents.integrations.formats import AlertEvent, path_value
 from incidents.integrations.models import Integration, RoutingRule
 from incidents.models import PolicyVersion
 from incidents.selectors import level_by_code
+from portal.errors import DomainError
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.
 HINT_RANKS = {"critical": 1, "error": 2, "warning": 3, "info": 4}

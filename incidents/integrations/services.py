@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from incidents import events
 from incidents.choices import OPEN_STATUSES, TimelineKind
-from incidents.exceptions import DomainError
 from incidents.integrations.choices import (
     DETECTION_SOURCES,
     AlertAction,
@@ -58,6 +57,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_entries, record_entry
 from portal.audit.snapshots import REDACTED
+from portal.errors import DomainError
 from portal.security.storable import bounded_identifier
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.

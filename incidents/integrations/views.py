@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from incidents.exceptions import DomainError, NoActivePolicy
+from incidents.exceptions import NoActivePolicy
 from incidents.integrations import changes, heartbeats, services
 from incidents.integrations.choices import AlertAction, IntegrationKind
 from incidents.integrations.formats import (
@@ -34,6 +34,7 @@ from incidents.integrations.formats import (
 )
 from incidents.integrations.models import Integration, WebhookDelivery
 from incidents.integrations.selectors import KEY_HEADER, integration_for_key
+from portal.errors import DomainError
 from portal.security import storable
 
 logger = logging.getLogger(__name__)

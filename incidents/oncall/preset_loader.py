@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from incidents.exceptions import DomainError
 from incidents.oncall.choices import StepCondition
 from incidents.oncall.models import (
     EscalationPolicy,
@@ -31,6 +30,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import save_channel, save_routing_rule
 

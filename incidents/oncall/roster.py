@@ -10,12 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 
-from incidents.exceptions import DomainError
 from incidents.oncall.models import Layer, Override, Rotation, RotationMember, Schedule
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 
 def full_clean(obj: Any) -> None:

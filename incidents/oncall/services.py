@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from incidents import events
 from incidents.choices import OPEN_STATUSES, TimelineKind
-from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
 from incidents.oncall.models import Escalation, Page, SeverityEscalation
@@ -24,6 +23,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_entry
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 from portal.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from incidents.exceptions import DomainError
 from incidents.oncall.ical import schedule_ics
 from incidents.oncall.models import Schedule
 from incidents.oncall.services import acknowledge_by_link, page_for_token
+from portal.errors import DomainError
 
 
 # The signed, single-use token in the URL is the credential: a phone's push action

@@ -17,7 +17,6 @@ from incidents.choices import (
     IncidentRole,
     TimelineKind,
 )
-from incidents.exceptions import DomainError
 from incidents.models import (
     Incident,
     Service,
@@ -33,6 +32,7 @@ from incidents.services.hooks import run_hooks
 from incidents.services.roles import assign_role_row
 from portal.actors import Actor
 from portal.audit.scope import audited_service
+from portal.errors import DomainError
 
 
 @audited_service

@@ -17,7 +17,6 @@ from incidents.choices import (
     TimelineKind,
 )
 from incidents.classification import IncidentFacts, Suggestion, suggest_severity
-from incidents.exceptions import DomainError
 from incidents.models import (
     Incident,
 )
@@ -33,6 +32,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 
 @audited_service

@@ -12,11 +12,12 @@ from incidents.choices import (
     ALLOWED_TRANSITIONS,
     IncidentStatus,
 )
-from incidents.exceptions import DomainError, TransitionNotAllowed
+from incidents.exceptions import TransitionNotAllowed
 from incidents.models import (
     Incident,
     SeverityLevel,
 )
+from portal.errors import DomainError
 
 
 def lock_incident(incident: Incident) -> Incident:

@@ -17,7 +17,6 @@ from incidents.choices import (
     TimelineKind,
 )
 from incidents.closing_duties import describe_deadline, unmet_mandatory_comms
-from incidents.exceptions import DomainError
 from incidents.models import (
     Incident,
     StatusUpdate,
@@ -28,6 +27,7 @@ from incidents.services.roles import assign_role_row
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
+from portal.errors import DomainError
 
 
 @audited_service

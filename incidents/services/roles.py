@@ -12,7 +12,6 @@ from incidents.choices import (
     IncidentRole,
     TimelineKind,
 )
-from incidents.exceptions import DomainError
 from incidents.models import (
     Incident,
     IncidentRoleAssignment,
@@ -21,6 +20,7 @@ from incidents.services.guards import lock_incident
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
+from portal.errors import DomainError
 
 
 def assign_role_row(

@@ -12,7 +12,6 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from incidents.exceptions import DomainError
 from incidents.slack.models import (
     SlackApp,
     SlackCall,
@@ -23,6 +22,7 @@ from incidents.slack.models import (
 )
 from incidents.slack.services import configure_slack_app, retry_call
 from portal.actors import Actor
+from portal.errors import DomainError
 
 
 class SlackAppForm(forms.ModelForm):

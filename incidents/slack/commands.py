@@ -18,7 +18,6 @@ from django.urls import reverse
 
 from incidents import services
 from incidents.choices import IncidentStatus
-from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.slack.choices import Operation
 from incidents.slack.identities import portal_user_for
@@ -26,6 +25,7 @@ from incidents.slack.models import SlackApp, WarRoom
 from incidents.slack.operations import web_client
 from incidents.slack.outbox import enqueue_call
 from portal.actors import Actor
+from portal.errors import DomainError
 
 LINK_SALT = "slack.link"
 USAGE = (

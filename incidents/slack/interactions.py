@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from incidents import services
-from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.slack import messages
 from incidents.slack.commands import acting_user, respond
 from portal.actors import Actor
+from portal.errors import DomainError
 
 
 def _value(state: dict[str, Any], block: str) -> str:

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from incidents.exceptions import DomainError
 from incidents.models import PolicyVersion
 from incidents.slack.models import SlackLevelSetting
 from portal.actors import Actor
+from portal.errors import DomainError
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = (

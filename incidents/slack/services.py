@@ -11,7 +11,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from incidents.exceptions import DomainError
 from incidents.slack.choices import CallStatus
 from incidents.slack.models import SlackApp, SlackCall, mask
 from incidents.slack.outbox import deliver_after_commit
@@ -19,6 +18,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 
 
 def may_configure(user: Any) -> bool:

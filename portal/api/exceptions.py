@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from incidents.exceptions import DomainError
+from portal.errors import DomainError
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "30"

@@ -283,8 +283,8 @@ def _security_severity() -> Any:
     """The level of a security incident: SECURITY_AUDIT_SEVERITY (a code) or the rank-2 level."""
     from django.conf import settings
 
-    from incidents.exceptions import DomainError
     from incidents.selectors import active_policy_version
+    from portal.errors import DomainError
 
     try:
         version = active_policy_version()

@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.errors import DomainError
 from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
 from portal.notifications.services import retry_message
 

@@ -16,11 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from incidents.exceptions import DomainError
+from portal.errors import DomainError
 from portal.reports import registers
 from portal.reports.periods import Period
 from portal.reports.registers import DRILL_STAGES, chunks

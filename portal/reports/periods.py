@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from incidents.exceptions import DomainError
+from portal.errors import DomainError
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
 from portal.api.parsers import StorableJSONParser
+from portal.errors import DomainError
 from postmortems import services
 from postmortems.api.serializers import (
     ActionItemCreateSerializer,

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from incidents import events
 from incidents.choices import DeadlineKind, IncidentStatus, TimelineKind
-from incidents.exceptions import DomainError
 from incidents.models import Deadline, Incident
 from portal.actors import Actor
 from portal.audit.scope import audited_service
@@ -22,6 +21,7 @@ from portal.audit.services import (
     record_entries,
 )
 from portal.audit.snapshots import snapshot
+from portal.errors import DomainError
 from postmortems.models import (
     PostMortem,
     PostMortemTimelineEntry,

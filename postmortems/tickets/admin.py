@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
+from portal.errors import DomainError
 from postmortems.tickets.models import ActionItemTicket, TicketTracker, TrackerAccount
 from postmortems.tickets.services import configure_tracker, mask
 

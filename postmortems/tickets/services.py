@@ -15,12 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.exceptions import DomainError
 from incidents.models import Incident, PolicyVersion
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
+from portal.errors import DomainError
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
 from postmortems.services import update_action_item

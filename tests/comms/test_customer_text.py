@@ -9,8 +9,8 @@ import pytest
 
 from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.comms.placeholders import blank_placeholders, fill, incident_values
-from incidents.exceptions import DomainError
 from incidents.services import update_incident_details
+from portal.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.comms.models import CommsMessage
-from incidents.exceptions import DomainError
+from portal.errors import DomainError
 from portal.notifications.models import OutboxMessage
 
 

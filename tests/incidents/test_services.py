@@ -9,8 +9,9 @@ import time_machine
 
 from incidents import services
 from incidents.choices import DeadlineKind, IncidentStatus, TimelineKind
-from incidents.exceptions import DomainError, TransitionNotAllowed
+from incidents.exceptions import TransitionNotAllowed
 from incidents.models import Incident, TimelineEntry
+from portal.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -210,7 +210,7 @@ def test_a_send_interrupted_by_a_killed_worker_is_retried_after_its_timeout_in_s
 
 @pytest.mark.django_db
 def test_bad_input_names_the_field():
-    from incidents.exceptions import DomainError
+    from portal.errors import DomainError
 
     with pytest.raises(DomainError) as exc:
         enqueue_notification(
@@ -253,7 +253,7 @@ def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows
 
     from django.apps import apps
 
-    from incidents.exceptions import DomainError
+    from portal.errors import DomainError
     from portal.notifications.services import update_channel
 
     migration = importlib.import_module(

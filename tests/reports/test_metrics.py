@@ -22,7 +22,7 @@ def test_nearest_rank_percentile_and_median() -> None:
 def test_period_parsing_names_the_bad_field() -> None:
     import pytest
 
-    from incidents.exceptions import DomainError
+    from portal.errors import DomainError
 
     with pytest.raises(DomainError) as bad:
         period_from("2026-13-01", "2026-03-31")

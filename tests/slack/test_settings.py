@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from incidents.exceptions import DomainError
 from incidents.slack.manifest import BOT_SCOPES
 from incidents.slack.models import SlackApp
 from incidents.slack.services import configure_slack_app
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.errors import DomainError
 from tests.slack.standin import BOT_TOKEN
 
 

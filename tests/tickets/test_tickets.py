@@ -210,7 +210,7 @@ def test_github_issues_get_the_label_the_assignee_and_the_due_date(
 
 @pytest.mark.django_db
 def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, responder):
-    from incidents.exceptions import DomainError
+    from portal.errors import DomainError
 
     actor = Actor.for_user(founder)
     configure_tracker(

@@ -16,9 +16,9 @@ from drills import services
 from drills.scheduling import run_drill_schedule
 from drills.selectors import drill_by_id, drill_list, next_planned_drill
 from incidents.choices import Environment
-from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.command_line import OneLineErrorParser, PortalCommand
+from portal.errors import DomainError
 
 
 class Command(PortalCommand):

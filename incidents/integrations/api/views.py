@@ -6,11 +6,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import ValidationError
 
-from incidents.exceptions import DomainError
 from incidents.integrations import selectors
 from incidents.integrations.api.serializers import AlertSerializer, IntegrationSerializer
 from incidents.integrations.models import Alert, Integration
 from incidents.selectors import incident_by_ref
+from portal.errors import DomainError
 
 
 class IntegrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from incidents.exceptions import DomainError
 from incidents.importer import import_markdown_policy
 from portal.actors import Actor
 from portal.command_line import PortalCommand
+from portal.errors import DomainError
 
 
 class Command(PortalCommand):

@@ -13,11 +13,11 @@ from django.core.management.base import CommandError, CommandParser
 
 from incidents import services
 from incidents.choices import DetectionSource, Environment, IncidentStatus
-from incidents.exceptions import DomainError
 from incidents.models import Service
 from incidents.selectors import current_deadlines, incident_by_ref
 from portal.actors import Actor
 from portal.command_line import OneLineErrorParser, PortalCommand
+from portal.errors import DomainError
 
 
 class Command(PortalCommand):

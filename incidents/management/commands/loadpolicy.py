@@ -6,11 +6,11 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from incidents.exceptions import DomainError
 from incidents.oncall.coverage import setup_missing
 from incidents.policies import load_preset, preset_names
 from portal.actors import Actor
 from portal.command_line import PortalCommand
+from portal.errors import DomainError
 
 
 class Command(PortalCommand):

@@ -12,11 +12,11 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.catalog import save_service
-from incidents.exceptions import DomainError
 from incidents.models import Service
 from incidents.oncall.roster import find_user
 from portal.actors import Actor
 from portal.command_line import PortalCommand
+from portal.errors import DomainError
 
 
 class Command(PortalCommand):

@@ -13,13 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.catalog import save_service
-from incidents.exceptions import DomainError
 from incidents.models import Service
 from incidents.oncall import roster
 from incidents.oncall.api import setup_serializers as s
 from incidents.oncall.models import RotationMember
 from incidents.oncall.selectors import overrides, rotation_members
 from portal.actors import Actor
+from portal.errors import DomainError
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import send_test_message, update_channel
 

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
-from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.audit.roles import AUDITORS, RESPONDERS, ROLES
+from portal.errors import DomainError
 from portal.models import ApiToken
 from portal.tokens import create_api_token, create_token_user, revoke_api_token
 

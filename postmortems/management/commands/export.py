@@ -17,8 +17,8 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from incidents.exceptions import DomainError
 from portal.command_line import OneLineErrorParser, PortalCommand
+from portal.errors import DomainError
 
 
 def _postmortem_arguments(parser: CommandParser) -> None:

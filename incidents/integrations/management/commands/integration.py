@@ -12,13 +12,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
-from incidents.exceptions import DomainError
 from incidents.integrations import selectors, services
 from incidents.integrations.choices import IntegrationKind
 from incidents.models import Service
 from portal.actors import Actor
 from portal.command_line import OneLineErrorParser, PortalCommand
 from portal.durations import DurationParseError, parse_duration
+from portal.errors import DomainError
 
 
 def _duration(text: str | None, field: str) -> datetime.timedelta | None:

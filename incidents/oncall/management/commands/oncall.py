@@ -18,13 +18,13 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from incidents.exceptions import DomainError
 from incidents.oncall import roster
 from incidents.oncall.coverage import coverage_report
 from incidents.oncall.models import RotationMember, Schedule
 from incidents.oncall.selectors import who_is_on_call
 from portal.actors import Actor
 from portal.command_line import PortalCommand
+from portal.errors import DomainError
 
 
 def _when(value: str, field: str) -> datetime.datetime:
