@@ -32,7 +32,7 @@ GAP_LOOKBACK_QUARTERS = 8
 
 def reminder_days() -> int:
     """Days before the drill the facilitator hears about it (`DRILL_REMINDER_DAYS`, default 7)."""
-    return max(0, int(getattr(settings, "DRILL_REMINDER_DAYS", 7)))
+    return max(0, settings.DRILL_REMINDER_DAYS)
 
 
 def quarter_start(day: datetime.date) -> datetime.date:

@@ -60,7 +60,7 @@ DEFAULT_SEVERITY_RANK = 2
 
 def no_repeat_last() -> int:
     """How many recently drawn scenarios stay out of the hat (`DRILL_NO_REPEAT_LAST`, default 3)."""
-    return max(0, int(getattr(settings, "DRILL_NO_REPEAT_LAST", 3)))
+    return max(0, settings.DRILL_NO_REPEAT_LAST)
 
 
 def _clean(obj: Any, **kwargs: Any) -> None:

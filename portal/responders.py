@@ -51,7 +51,7 @@ def invitation_url(user: Any) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("password_reset_confirm", args=[uid, token])
-    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
 
 
 @audited_service
@@ -98,7 +98,7 @@ def add_responder(
     url = invitation_url(user)
     invited = bool(email) and email_configured()
     if invited:
-        name = getattr(settings, "PORTAL_NAME", "the incident portal")
+        name = settings.PORTAL_NAME
         subject = f"You are a responder on {name}"
         body = (
             f"{actor.label} added you as a responder.\n\n"

@@ -311,6 +311,32 @@ PUSHOVER_RETRY_SECONDS = env.int("PUSHOVER_RETRY_SECONDS", default=60)
 PUSHOVER_EXPIRE_SECONDS = env.int("PUSHOVER_EXPIRE_SECONDS", default=3600)
 PUSHOVER_RECEIPT_POLL_SECONDS = env.int("PUSHOVER_RECEIPT_POLL_SECONDS", default=10)
 
+# --- Tuning knobs (README "Configuration").
+# Status page: how long a rendered public page is served from the cache.
+STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=30)
+# Outbox: attempts before a message is given up (it then shows as failed in the admin).
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
+# Sweeper and paging engine: rows claimed per batch, and batches per kind per run.
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=200)
+SWEEP_MAX_BATCHES = env.int("SWEEP_MAX_BATCHES", default=5)
+# One-click acknowledge links in pages expire after this many hours.
+ONCALL_ACK_LINK_MAX_AGE_HOURS = env.int("ONCALL_ACK_LINK_MAX_AGE_HOURS", default=24)
+# Action-item owners are reminded this many days before the due date.
+POSTMORTEM_REMINDER_DAYS_BEFORE = env.int("POSTMORTEM_REMINDER_DAYS_BEFORE", default=2)
+# A drill's draw never repeats the scenarios of the last N drills.
+DRILL_NO_REPEAT_LAST = env.int("DRILL_NO_REPEAT_LAST", default=3)
+# The facilitator is reminded this many days before a planned drill.
+DRILL_REMINDER_DAYS = env.int("DRILL_REMINDER_DAYS", default=7)
+# Weekly security audit thresholds (docs/audit.md).
+AUDIT_MASS_DELETE_THRESHOLD = env.int("AUDIT_MASS_DELETE_THRESHOLD", default=20)
+AUDIT_FAILED_LOGIN_THRESHOLD = env.int("AUDIT_FAILED_LOGIN_THRESHOLD", default=5)
+AUDIT_FAILED_LOGIN_SEVERE = env.int("AUDIT_FAILED_LOGIN_SEVERE", default=50)
+AUDIT_LOGIN_HISTORY_MIN = env.int("AUDIT_LOGIN_HISTORY_MIN", default=10)
+# More `app_label.model` names the audit safety net leaves out (portal/audit/receivers.py).
+AUDIT_EXCLUDED_MODELS = env.list("AUDIT_EXCLUDED_MODELS", default=[])
+# Level code of the incident a severe security finding opens; empty: the rank-2 level.
+SECURITY_AUDIT_SEVERITY = env.str("SECURITY_AUDIT_SEVERITY", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -16,15 +16,13 @@ from portal.notifications.services import enqueue_notification
 from postmortems.models import ActionItem
 from postmortems.selectors import PatternReport, action_items_to_remind, founders, pattern_report
 
-DEFAULT_DAYS_BEFORE = 2
-
 
 def reminder_days_before() -> int:
-    return int(getattr(settings, "POSTMORTEM_REMINDER_DAYS_BEFORE", DEFAULT_DAYS_BEFORE))
+    return settings.POSTMORTEM_REMINDER_DAYS_BEFORE
 
 
 def _link(item: ActionItem) -> str:
-    base = getattr(settings, "PORTAL_BASE_URL", "")
+    base = settings.PORTAL_BASE_URL
     return f"{base}/admin/postmortems/actionitem/{item.pk}/change/"
 
 

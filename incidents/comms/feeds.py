@@ -18,7 +18,7 @@ class StatusFeed(Feed):
     description = "Incidents and their public updates."
 
     def title(self) -> str:
-        return f"{getattr(settings, 'PORTAL_NAME', 'Status')} status"
+        return f"{settings.PORTAL_NAME} status"
 
     def link(self) -> str:
         return reverse("comms:status")
@@ -41,7 +41,7 @@ class StatusFeed(Feed):
     def item_guid(self, item: dict[str, Any]) -> str:
         # Stable across hosts and renames: the update's id under its incident page.
         path = reverse("comms:incident", args=[item["ref"]])
-        return f"{getattr(settings, 'PORTAL_BASE_URL', '')}{path}#{item['id']}"
+        return f"{settings.PORTAL_BASE_URL}{path}#{item['id']}"
 
     item_guid_is_permalink = False
 

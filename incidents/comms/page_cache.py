@@ -19,7 +19,7 @@ _GENERATION_KEY = "comms:status:generation"
 
 
 def ttl() -> int:
-    return int(getattr(settings, "STATUS_PAGE_CACHE_SECONDS", 30))
+    return settings.STATUS_PAGE_CACHE_SECONDS
 
 
 def _generation() -> int:

@@ -65,7 +65,7 @@ class SendResult:
 
 
 def _absolute(path: str) -> str:
-    return f"{getattr(settings, 'PORTAL_BASE_URL', '').rstrip('/')}{path}"
+    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
 
 
 def confirm_url(subscriber: Subscriber) -> str:
@@ -397,7 +397,7 @@ def subscribe(*, email: str, actor: Actor) -> None:
         subscriber.unsubscribed_at = None
         subscriber.confirmed_at = None
         subscriber.save(update_fields=["unsubscribed_at", "confirmed_at"])
-    name = getattr(settings, "PORTAL_NAME", "Status")
+    name = settings.PORTAL_NAME
     enqueue_notification(
         kind="comms_subscribe_confirm",
         subject=f"Confirm your subscription to {name} status updates",

@@ -22,7 +22,7 @@ from portal.errors import DomainError
 
 
 def _page_context(**extra: Any) -> dict[str, Any]:
-    return {"portal_name": getattr(settings, "PORTAL_NAME", "Status"), **extra}
+    return {"portal_name": settings.PORTAL_NAME, **extra}
 
 
 @require_GET
@@ -45,7 +45,7 @@ def _iso(value: datetime.datetime | None) -> str | None:
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
-    base = getattr(settings, "PORTAL_BASE_URL", "")
+    base = settings.PORTAL_BASE_URL
     return f"{base}{path}" if base else request.build_absolute_uri(path)
 
 
@@ -82,7 +82,7 @@ def summary_json(request: HttpRequest) -> JsonResponse:
     data = {
         "page": {
             "id": "status",
-            "name": getattr(settings, "PORTAL_NAME", "Status"),
+            "name": settings.PORTAL_NAME,
             "url": _absolute(request, reverse("comms:status")),
             "time_zone": "Etc/UTC",
             "updated_at": _iso(snap["updated_at"]),
@@ -123,7 +123,7 @@ def _client_over_limit(request: HttpRequest) -> bool:
     Each address gets at most one confirmation mail a day already (the service); this
     stops one client from mailing many addresses.
     """
-    limit = getattr(settings, "SUBSCRIBE_PER_CLIENT_PER_HOUR", 5)
+    limit = settings.SUBSCRIBE_PER_CLIENT_PER_HOUR
     client = hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:32]
     key = f"comms:subscribe:{client}"
     cache = caches["throttle"]

@@ -215,7 +215,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 def _endpoint_text(obj: Integration, *, key: str) -> str:
-    base = getattr(settings, "PORTAL_BASE_URL", "")
+    base = settings.PORTAL_BASE_URL
     if obj.kind == "pagerduty":
         return (
             f"{base}{endpoint_path(obj)}  (routing key = the integration key; "

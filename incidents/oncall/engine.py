@@ -39,7 +39,7 @@ logger = logging.getLogger("incidents.oncall.engine")
 
 
 def interval() -> float:
-    return float(getattr(settings, "ENGINE_INTERVAL_SECONDS", 1.0))
+    return settings.ENGINE_INTERVAL_SECONDS
 
 
 def escalation_cycle(now: datetime.datetime | None = None) -> dict[str, int]:

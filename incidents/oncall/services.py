@@ -31,7 +31,7 @@ __all__ = ["ack_token", "ack_url", "run_due_escalations"]
 
 
 def ack_link_max_age() -> datetime.timedelta:
-    return datetime.timedelta(hours=int(getattr(settings, "ONCALL_ACK_LINK_MAX_AGE_HOURS", 24)))
+    return datetime.timedelta(hours=settings.ONCALL_ACK_LINK_MAX_AGE_HOURS)
 
 
 # --- Escalation lifecycle (called from the incident hooks) -------------------------

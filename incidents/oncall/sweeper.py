@@ -29,11 +29,11 @@ logger = logging.getLogger(__name__)
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "SWEEP_BATCH_SIZE", 200))
+    return settings.SWEEP_BATCH_SIZE
 
 
 def max_batches() -> int:
-    return int(getattr(settings, "SWEEP_MAX_BATCHES", 5))
+    return settings.SWEEP_MAX_BATCHES
 
 
 def _miss_text(deadline: Deadline) -> tuple[str, str]:

@@ -34,7 +34,7 @@ def request_url(name: str) -> str:
 
 
 def build_manifest() -> dict[str, Any]:
-    name = str(getattr(settings, "PORTAL_NAME", "Incident portal"))[:35]
+    name = settings.PORTAL_NAME[:35]
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {

@@ -28,10 +28,6 @@ class Anomaly:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def week_bounds(week_start: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     start = datetime.datetime.combine(week_start, datetime.time(), tzinfo=datetime.UTC)
     return start, start + datetime.timedelta(days=7)
@@ -92,7 +88,7 @@ def _tokens(entries: list[AuditEntry]) -> list[Anomaly]:
 
 
 def _mass_deletions(start: datetime.datetime, end: datetime.datetime) -> list[Anomaly]:
-    threshold = setting("AUDIT_MASS_DELETE_THRESHOLD", 20)
+    threshold = settings.AUDIT_MASS_DELETE_THRESHOLD
     counts: Counter[tuple[str, str]] = Counter()
     for label, at in AuditEntry.objects.filter(
         action=AuditAction.DELETE, at__gte=start, at__lt=end
@@ -112,8 +108,8 @@ def _mass_deletions(start: datetime.datetime, end: datetime.datetime) -> list[An
 
 
 def _failed_logins(start: datetime.datetime, end: datetime.datetime) -> list[Anomaly]:
-    threshold = setting("AUDIT_FAILED_LOGIN_THRESHOLD", 5)
-    severe = setting("AUDIT_FAILED_LOGIN_SEVERE", 50)
+    threshold = settings.AUDIT_FAILED_LOGIN_THRESHOLD
+    severe = settings.AUDIT_FAILED_LOGIN_SEVERE
     counts = Counter(
         LoginAttempt.objects.filter(succeeded=False, at__gte=start, at__lt=end).values_list(
             "username", flat=True
@@ -150,7 +146,7 @@ def _odd_hours(start: datetime.datetime, end: datetime.datetime) -> list[Anomaly
     for username, at in rows.values_list("username", "at"):
         if (
             at >= start
-            and seen[username] >= setting("AUDIT_LOGIN_HISTORY_MIN", 10)
+            and seen[username] >= settings.AUDIT_LOGIN_HISTORY_MIN
             and all(_hour_distance(at.hour, h) > 1 for h in hours[username])
         ):
             found.append(

@@ -65,7 +65,7 @@ def is_audited(model: type[models.Model]) -> bool:
     known = _audited.get(model)
     if known is None:
         meta = model._meta
-        excluded = EXCLUDED_MODELS | frozenset(getattr(settings, "AUDIT_EXCLUDED_MODELS", ()))
+        excluded = EXCLUDED_MODELS | frozenset(settings.AUDIT_EXCLUDED_MODELS)
         known = (
             meta.app_label in AUDITED_APPS
             and meta.label_lower not in excluded

@@ -291,7 +291,7 @@ def _security_severity() -> Any:
     except DomainError:  # no policy in force: the findings and notifications still stand
         return None
     levels = list(version.levels.order_by("rank"))
-    wanted = getattr(settings, "SECURITY_AUDIT_SEVERITY", "")
+    wanted = settings.SECURITY_AUDIT_SEVERITY
     chosen = next((lv for lv in levels if lv.code == wanted), None) if wanted else None
     return chosen or next((lv for lv in levels if lv.rank == 2), levels[0] if levels else None)
 

@@ -28,16 +28,16 @@ SCHEDULES: list[
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 10))
+    return settings.NOTIFY_MAX_ATTEMPTS
 
 
 def sending_timeout() -> datetime.timedelta:
     """How long a message may stay "sending" before it is presumed lost with its worker."""
-    return datetime.timedelta(seconds=int(getattr(settings, "NOTIFY_SENDING_TIMEOUT_SECONDS", 60)))
+    return datetime.timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT_SECONDS)
 
 
 def receipt_poll_interval() -> datetime.timedelta:
-    return datetime.timedelta(seconds=int(getattr(settings, "PUSHOVER_RECEIPT_POLL_SECONDS", 10)))
+    return datetime.timedelta(seconds=settings.PUSHOVER_RECEIPT_POLL_SECONDS)
 
 
 def backoff(attempts: int) -> datetime.timedelta:

@@ -1,12 +1,16 @@
-"""Production settings: `check --deploy` is silent with the documented variables."""
+"""Settings: production is strict, and every knob comes from the environment."""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,3 +52,86 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def run_python(code: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    """`python -c code` in the project root with the process environment, without DEBUG
+    and SECRET_KEY unless given."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expression", "expected"),
+    [
+        ("SWEEP_BATCH_SIZE", "7", "s.SWEEP_BATCH_SIZE", "7"),
+        ("NOTIFY_MAX_ATTEMPTS", "3", "s.NOTIFY_MAX_ATTEMPTS", "3"),
+        (
+            "AUDIT_EXCLUDED_MODELS",
+            "comms.template,drills.drill",
+            "s.AUDIT_EXCLUDED_MODELS",
+            "['comms.template', 'drills.drill']",
+        ),
+        ("SECURITY_AUDIT_SEVERITY", "SEV-1", "s.SECURITY_AUDIT_SEVERITY", "SEV-1"),
+        ("DRILL_REMINDER_DAYS", "2", "s.DRILL_REMINDER_DAYS", "2"),
+    ],
+)
+def test_a_knob_set_in_the_environment_changes_the_setting(variable, value, expression, expected):
+    result = run_python(
+        f"import portal.settings as s; print({expression})", DEBUG="1", **{variable: value}
+    )
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+def settings_variables() -> set[str]:
+    """Every environment variable portal/settings.py reads (`env.int("NAME", …)` and kin)."""
+    tree = ast.parse((ROOT / "portal" / "settings.py").read_text())
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "env"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+
+
+def test_every_variable_the_settings_read_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    first_cells = [
+        line.split("|")[1] for line in configuration.splitlines() if line.startswith("| `")
+    ]
+    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z0-9_]+)`", cell)}
+
+    missing = sorted(settings_variables() - documented)
+
+    assert len(settings_variables()) > 40
+    assert not missing, f"not in README's Configuration table: {missing}"
+
+
+def test_no_code_reads_a_setting_with_a_default_of_its_own():
+    sources = [
+        path
+        for folder in ("portal", "incidents", "postmortems", "drills", "bench")
+        for path in (ROOT / folder).rglob("*.py")
+    ]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sources
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "getattr(settings" in line
+    ]
+
+    assert not found, "read it as settings.X, defined in portal/settings.py: " + ", ".join(found)

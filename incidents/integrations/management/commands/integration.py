@@ -81,7 +81,7 @@ class Command(PortalCommand):
             )
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'integration'}: {exc.message}") from None
-        base = getattr(settings, "PORTAL_BASE_URL", "")
+        base = settings.PORTAL_BASE_URL
         self.stdout.write(f"Created {integration.kind} integration {integration.name!r}.")
         if integration.kind == IntegrationKind.PAGERDUTY:
             self.stdout.write(
