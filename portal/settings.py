@@ -120,7 +120,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "portal.wsgi.application"
 
-(BASE_DIR / "var").mkdir(exist_ok=True)
+# The SQLite file's folder is made by manage.py, not here: importing settings writes nothing.
 DATABASES = {
     "default": env.db_url(
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'portal.sqlite3'}"
@@ -168,9 +168,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `collectstatic` makes it; with DEBUG on WhiteNoise reads the apps' folders instead.
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
-# WhiteNoise warns on every request when the directory is missing (before collectstatic).
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -29,6 +29,9 @@ def pytest_configure(config: Any) -> None:
     # A salted MD5 instead of PBKDF2's 870,000 rounds: every fixture user hashes a
     # password, and the production hasher made that most of the suite's setup time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client's WhiteNoise warns when STATIC_ROOT is missing (collectstatic
+    # makes it in production; settings write nothing at import).
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

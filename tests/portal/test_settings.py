@@ -135,3 +135,39 @@ def test_no_code_reads_a_setting_with_a_default_of_its_own():
     ]
 
     assert not found, "read it as settings.X, defined in portal/settings.py: " + ", ".join(found)
+
+
+def test_importing_the_settings_makes_no_folder(tmp_path):
+    var = tmp_path / "var"
+    probe = (
+        "import os, pathlib\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError(f'a folder made at import: {args[0]}')\n"
+        "pathlib.Path.mkdir = refuse\n"
+        "os.makedirs = os.mkdir = refuse\n"
+        "import portal.settings\n"
+    )
+    result = run_python(
+        probe,
+        DEBUG="1",
+        STATIC_ROOT=str(var / "static"),
+        DATABASE_URL=f"sqlite:///{var / 'portal.sqlite3'}",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert not var.exists()
+
+
+def test_manage_py_makes_the_sqlite_folder(tmp_path):
+    folder = tmp_path / "fresh-clone-var"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--check", "--plan"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert folder.is_dir(), result.stderr
