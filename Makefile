@@ -10,6 +10,9 @@ PRESET ?= founder-24x7
 DEMO ?=
 # Links the portal prints and sends (admin login, ack links) point at this server.
 export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
+# The portal's DEBUG is off unless set; these targets are for working on it, so they
+# turn it on (manage.py, mypy's settings import and pytest then need no SECRET_KEY).
+export DEBUG ?= 1
 
 .PHONY: run test venv setup lint typecheck migrations-check pytest bench clean
 

@@ -70,6 +70,8 @@ def main() -> None:
     os.environ["DATABASE_URL"] = bench_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Measured with DEBUG on since the first figures (the settings' default then).
+    os.environ.setdefault("DEBUG", "1")
     import django
 
     django.setup()

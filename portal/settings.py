@@ -14,13 +14,19 @@ env = environ.Env()
 # A local `.env` is optional; the process environment always wins.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a deployment that forgets the variable gets production
+# defaults, and refuses to start without a SECRET_KEY. `make run`, `make test` and
+# pytest (tests/environment.py) turn it on.
+DEBUG = env.bool("DEBUG", default=False)
 
-# Only ever used with DEBUG=1; production refuses to start without SECRET_KEY.
+# The development key is only reachable by turning DEBUG on explicitly.
 _DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdefghijklmnop"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
+    raise environ.ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off (50+ random characters); "
+        "for local work set DEBUG=1 (make run and make test do)"
+    )
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else []

@@ -1,4 +1,5 @@
-"""Settings: production is strict, and every knob comes from the environment."""
+"""Settings: production is strict and refuses to start without a SECRET_KEY, DEBUG is
+off unless asked for, every knob comes from the environment, and importing writes nothing."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import ast
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+MAKE = shutil.which("make") or ""
 
 
 def test_check_deploy_prints_no_warning(tmp_path):
@@ -67,6 +70,57 @@ def run_python(code: str, **environment: str) -> subprocess.CompletedProcess[str
         timeout=120,
         check=False,
     )
+
+
+def test_settings_refuse_to_load_without_debug_or_a_secret_key():
+    result = run_python("import portal.settings")
+
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY")
+
+
+def test_debug_is_off_unless_asked_for():
+    off = run_python("import portal.settings as s; print(s.DEBUG)", SECRET_KEY="k" * 50)
+    on = run_python("import portal.settings as s; print(s.DEBUG)", DEBUG="1")
+
+    assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True"), off.stderr + on.stderr
+
+
+def test_importing_the_settings_makes_no_folder(tmp_path):
+    var = tmp_path / "var"
+    probe = (
+        "import os, pathlib\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise AssertionError(f'a folder made at import: {args[0]}')\n"
+        "pathlib.Path.mkdir = refuse\n"
+        "os.makedirs = os.mkdir = refuse\n"
+        "import portal.settings\n"
+    )
+    result = run_python(
+        probe,
+        DEBUG="1",
+        STATIC_ROOT=str(var / "static"),
+        DATABASE_URL=f"sqlite:///{var / 'portal.sqlite3'}",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert not var.exists()
+
+
+def test_manage_py_makes_the_sqlite_folder(tmp_path):
+    folder = tmp_path / "fresh-clone-var"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "migrate", "--check", "--plan"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert folder.is_dir(), result.stderr
 
 
 @pytest.mark.parametrize(
@@ -137,37 +191,16 @@ def test_no_code_reads_a_setting_with_a_default_of_its_own():
     assert not found, "read it as settings.X, defined in portal/settings.py: " + ", ".join(found)
 
 
-def test_importing_the_settings_makes_no_folder(tmp_path):
-    var = tmp_path / "var"
-    probe = (
-        "import os, pathlib\n"
-        "def refuse(*args, **kwargs):\n"
-        "    raise AssertionError(f'a folder made at import: {args[0]}')\n"
-        "pathlib.Path.mkdir = refuse\n"
-        "os.makedirs = os.mkdir = refuse\n"
-        "import portal.settings\n"
-    )
-    result = run_python(
-        probe,
-        DEBUG="1",
-        STATIC_ROOT=str(var / "static"),
-        DATABASE_URL=f"sqlite:///{var / 'portal.sqlite3'}",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert not var.exists()
-
-
-def test_manage_py_makes_the_sqlite_folder(tmp_path):
-    folder = tmp_path / "fresh-clone-var"
+def test_make_turns_debug_on_for_its_targets():
+    assert MAKE, "make is what CI runs"
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "migrate", "--check", "--plan"],
+        [MAKE, "--no-print-directory", "--eval", 'probe: ; @echo "DEBUG=$$DEBUG"', "probe"],
         cwd=ROOT,
-        env={**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}"},
+        env={k: v for k, v in os.environ.items() if k != "DEBUG"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
         check=False,
     )
 
-    assert folder.is_dir(), result.stderr
+    assert result.stdout.strip() == "DEBUG=1", result.stderr

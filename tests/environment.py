@@ -1,0 +1,12 @@
+"""Loaded by pytest before Django's settings (`-p tests.environment` in pyproject.toml).
+
+The settings are imported before any conftest.py, and they refuse to start with DEBUG
+off and no SECRET_KEY. The tests run as `make run` does, with DEBUG on, unless the
+environment says otherwise; subprocesses the tests start (`manage.py …`) inherit it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
