@@ -189,6 +189,13 @@ def test_the_top_floor_list_names_existing_modules():
     assert not missing
 
 
+def test_the_readme_layout_names_the_top_floor():
+    readme = (ROOT / "README.md").read_text()
+    layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+
+    assert [entry for entry in TOP_FLOOR if entry not in layout] == []
+
+
 def test_the_kernel_modules_are_foundation():
     kernel = {
         "portal/errors.py",
