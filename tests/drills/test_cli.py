@@ -78,7 +78,11 @@ def test_seed_is_idempotent(db: Any) -> None:
 @pytest.mark.skipif(not (ROOT / "manage.py").exists(), reason="needs manage.py")
 def test_production_from_the_shell_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     # Given a fresh SQLite database (the child process cannot see the test transaction)
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "PATH": "/usr/bin:/bin",
+        "DEBUG": "1",
+    }
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"],
         cwd=ROOT,
