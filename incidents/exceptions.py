@@ -1,11 +1,14 @@
-"""The incidents' own domain errors, on the foundation's `DomainError` (portal/errors.py)."""
+"""The incidents' own domain errors, on the foundation's `DomainError` (portal/errors.py).
+
+The base is imported as `errors.DomainError`, not by name: this module hands on no
+second path to it (import it from `portal.errors`)."""
 
 from __future__ import annotations
 
-from portal.errors import DomainError
+from portal import errors
 
 
-class TransitionNotAllowed(DomainError):
+class TransitionNotAllowed(errors.DomainError):
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(
             f"An incident that is {current} cannot become {wanted}.",
@@ -14,7 +17,7 @@ class TransitionNotAllowed(DomainError):
         )
 
 
-class NoActivePolicy(DomainError):
+class NoActivePolicy(errors.DomainError):
     def __init__(self) -> None:
         super().__init__(
             "No policy is in force: load one with `python manage.py loadpolicy NAME`.",

@@ -196,6 +196,14 @@ def test_the_readme_layout_names_the_top_floor():
     assert [entry for entry in TOP_FLOOR if entry not in layout] == []
 
 
+def test_domain_error_is_imported_from_the_foundation_only():
+    import incidents.exceptions
+    from portal.errors import DomainError
+
+    assert issubclass(incidents.exceptions.NoActivePolicy, DomainError)
+    assert not hasattr(incidents.exceptions, "DomainError")
+
+
 def test_the_kernel_modules_are_foundation():
     kernel = {
         "portal/errors.py",
