@@ -93,9 +93,9 @@ def foundation_files() -> list[Path]:
     )
 
 
-def module_of(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def package_of(path: Path) -> str:
+    """The package a file's relative imports start from (its own, for an __init__.py)."""
+    return ".".join(path.relative_to(ROOT).parent.parts)
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str:
@@ -112,10 +112,9 @@ def _call_name(node: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else ""
 
 
-def reached_modules(source: str, module: str) -> Iterator[str]:
-    """Every module or "label.Model" string the source imports or looks up, anywhere in it."""
-    is_package = module.endswith("__init__")
-    package = module if is_package else module.rpartition(".")[0]
+def reached_modules(source: str, package: str) -> Iterator[str]:
+    """Every module or "label.Model" string the source imports or looks up, anywhere in it.
+    `package` is the one relative imports start from."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
@@ -146,8 +145,7 @@ def upward(name: str, labels: frozenset[str]) -> bool:
 
 def violations(path: Path, labels: frozenset[str]) -> list[tuple[str, str]]:
     relative = path.relative_to(ROOT).as_posix()
-    module = module_of(path) + (".__init__" if path.name == "__init__.py" else "")
-    names = {n for n in reached_modules(path.read_text(), module) if upward(n, labels)}
+    names = {n for n in reached_modules(path.read_text(), package_of(path)) if upward(n, labels)}
     # `from incidents.exceptions import X` reaches both names: report the shorter one.
     return sorted(
         (relative, name)
@@ -235,7 +233,7 @@ def test_the_kernel_modules_are_foundation():
 )
 def test_the_walk_finds_each_way_up(source, reached):
     labels = app_labels()
-    names = list(reached_modules(source, "portal.audit_probe"))
+    names = list(reached_modules(source, "portal"))
     assert reached in names
     assert upward(reached, labels)
 
@@ -247,4 +245,11 @@ def test_the_walk_lets_foundation_imports_pass():
         "from portal.audit.models import AuditEntry\n"
         "apps.get_model('auth', 'Group')\n"
     )
-    assert not [n for n in reached_modules(source, "portal.probe") if upward(n, labels)]
+    assert not [n for n in reached_modules(source, "portal") if upward(n, labels)]
+
+
+def test_the_walk_resolves_relative_imports_from_the_file_package():
+    names = set(reached_modules("from ..demo import load_demo", "portal.management"))
+
+    assert "portal.demo" in names
+    assert upward("portal.demo", app_labels())
