@@ -73,7 +73,9 @@ class TimelineInline(admin.TabularInline):
         return self.readonly_fields
 
 
-class ActionItemInlineForm(forms.ModelForm):
+class ActionItemForm(forms.ModelForm):
+    """An action item as the post-mortem's inline and the action-item admin edit it."""
+
     class Meta:
         model = ActionItem
         fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
@@ -90,7 +92,7 @@ class ActionItemInlineForm(forms.ModelForm):
 
 class ActionItemInline(admin.TabularInline):
     model = ActionItem
-    form = ActionItemInlineForm
+    form = ActionItemForm
     fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
     autocomplete_fields = ("owner",)
     extra = 1
