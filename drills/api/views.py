@@ -10,12 +10,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
@@ -36,32 +34,18 @@ from drills.models import Drill, Scenario
 from drills.reports import drill_report_html, drill_report_markdown
 from drills.selectors import drill_by_id, drill_list, scenario_list
 from portal.actors import Actor
+from portal.api.schema import AUTH_ERRORS, error_responses
 
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {
-            "environment": ["Drills never run against production; choose staging or development."]
-        },
+ERRORS = error_responses(
+    bad_input={
+        "environment": ["Drills never run against production; choose staging or development."]
     },
-    description="Bad input: the body names the field at fault.",
+    not_found={"drill": ["No drill '99'."]},
+    missing="No drill with that id.",
 )
-DETAIL = inline_serializer("DrillErrorDetail", {"detail": serializers.CharField()})
-NOT_FOUND = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {"drill": ["No drill '99'."]},
-    },
-    description="No drill with that id.",
-)
-AUTH_ERRORS: dict[int, Any] = {
-    401: OpenApiResponse(DETAIL, description="No token, or an invalid or revoked one."),
-    403: OpenApiResponse(DETAIL, description="The token is read-only."),
-}
-READ_ERRORS: dict[int, Any] = {**AUTH_ERRORS, 404: NOT_FOUND}
-WRITE_ERRORS: dict[int, Any] = {400: FIELD_ERRORS, **AUTH_ERRORS, 404: NOT_FOUND}
+FIELD_ERRORS = ERRORS.bad_input
+READ_ERRORS = ERRORS.read
+WRITE_ERRORS = ERRORS.write
 DRILL_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Drill id.")
 STATUS_FILTER = OpenApiParameter(
     "status", str, description="Comma-separated statuses: " + ", ".join(DrillStatus.values)

@@ -10,12 +10,10 @@ from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,34 +51,17 @@ from incidents.selectors import (
 from portal.actors import Actor
 from portal.api.parsers import StorableJSONParser
 from portal.api.permissions import FollowsModelPermissions
+from portal.api.schema import AUTH_ERRORS, error_responses
 
-# --- Error shapes shared by every operation (documented once, reused). ---------
-
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "description": "Field name → list of messages (`non_field_errors` when no field is at "
-        'fault), or `{"detail": …}` for a malformed body.',
-        "example": {"severity": ["Unknown severity 'SEV-9'; this policy has SEV-1, SEV-2."]},
-    },
-    description="Bad input: the body names the field at fault.",
+ERRORS = error_responses(
+    bad_input={"severity": ["Unknown severity 'SEV-9'; this policy has SEV-1, SEV-2."]},
+    not_found={"ref": ["No incident 'INC-20260301-99'."]},
+    missing="No incident with that reference.",
 )
-DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
-NOT_FOUND = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {"ref": ["No incident 'INC-20260301-99'."]},
-    },
-    description="No incident with that reference.",
-)
-AUTH_ERRORS: dict[int, Any] = {
-    401: OpenApiResponse(DETAIL, description="No token, or an invalid or revoked one."),
-    403: OpenApiResponse(DETAIL, description="The token is read-only."),
-}
-READ_ERRORS: dict[int, Any] = {**AUTH_ERRORS, 404: NOT_FOUND}
-WRITE_ERRORS: dict[int, Any] = {400: FIELD_ERRORS, **AUTH_ERRORS, 404: NOT_FOUND}
+FIELD_ERRORS = ERRORS.bad_input
+NOT_FOUND = ERRORS.not_found
+READ_ERRORS = ERRORS.read
+WRITE_ERRORS = ERRORS.write
 
 REF_SHAPE = re.compile(r"[A-Za-z0-9-]{1,24}")
 REF = OpenApiParameter(

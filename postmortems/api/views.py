@@ -22,6 +22,7 @@ from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
 from portal.api.parsers import StorableJSONParser
+from portal.api.schema import AUTH_ERRORS, error_responses
 from postmortems import services
 from postmortems.api.serializers import (
     ActionItemCreateSerializer,
@@ -38,21 +39,14 @@ from postmortems.api.serializers import (
 from postmortems.models import ActionItem, PostMortem
 from postmortems.selectors import action_item_list, postmortem_by_ref, postmortem_list
 
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {"root_cause": ["The section “root cause (technical)” is empty."]},
-    },
-    description="Bad input: field name → list of messages.",
+ERRORS = error_responses(
+    bad_input={"root_cause": ["The section “root cause (technical)” is empty."]},
+    not_found={"ref": ["No post-mortem for 'INC-20260305-99'."]},
+    missing="No post-mortem for that incident.",
 )
-DETAIL = OpenApiResponse(
-    response={"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Not authenticated, read-only token, or not found.",
-)
-AUTH: dict[int, Any] = {401: DETAIL, 403: DETAIL}
-READ: dict[int, Any] = {**AUTH, 404: FIELD_ERRORS}
-WRITE: dict[int, Any] = {400: FIELD_ERRORS, **AUTH, 404: FIELD_ERRORS}
+FIELD_ERRORS = ERRORS.bad_input
+READ = ERRORS.read
+WRITE = ERRORS.write
 REF = OpenApiParameter(
     "ref", str, OpenApiParameter.PATH, description="Incident reference, e.g. INC-20260305-01."
 )
@@ -67,7 +61,7 @@ def _present(postmortem: PostMortem) -> Response:
     list=extend_schema(
         summary="List post-mortems",
         parameters=[PostMortemQuerySerializer],
-        responses={200: PostMortemListSerializer(many=True), 400: FIELD_ERRORS, **AUTH},
+        responses={200: PostMortemListSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One post-mortem (by incident reference)",
@@ -141,8 +135,8 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 PublishRefusedSerializer,
                 description="Refused: every problem, listed per field, at once.",
             ),
-            **AUTH,
-            404: FIELD_ERRORS,
+            **AUTH_ERRORS,
+            404: ERRORS.not_found,
         },
     )
     @action(detail=True, methods=["post"])
@@ -157,7 +151,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     list=extend_schema(
         summary="List action items",
         parameters=[ActionItemQuerySerializer],
-        responses={200: ActionItemSerializer(many=True), 400: FIELD_ERRORS, **AUTH},
+        responses={200: ActionItemSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
     ),
 )
 @extend_schema(tags=["post-mortems"])
@@ -185,7 +179,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="File an action item",
         request=ActionItemCreateSerializer,
-        responses={201: ActionItemSerializer, 400: FIELD_ERRORS, **AUTH},
+        responses={201: ActionItemSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
     )
     def create(self, request: Request) -> Response:
         data = ActionItemCreateSerializer(data=request.data)
