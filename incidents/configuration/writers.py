@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents.configuration.errors import ConfigError
@@ -34,6 +33,7 @@ from incidents.oncall.models import (
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_entry
+from portal.model_validation import model_errors
 from portal.notifications.models import NotificationChannel, RoutingRule
 
 
@@ -55,12 +55,11 @@ def audit(actor: Actor, obj: models.Model, before: Item | None, after: Item | No
 
 
 def clean_save(obj: models.Model, path: str, exclude: tuple[str, ...] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_unique=False)
-    except ValidationError as exc:
+    errors = model_errors(obj, exclude=exclude, validate_unique=False)
+    if errors:
         raise ConfigError(
-            [f"{path}.{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()]
-        ) from None
+            [f"{path}.{name}: {' '.join(messages)}" for name, messages in errors.items()]
+        )
     obj.save()
 
 

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
+from portal.model_validation import validate_model
 from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
 
@@ -350,11 +350,7 @@ def update_channel(
         channel.enabled = enabled
     if description is not None:
         channel.description = description
-    try:
-        channel.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=field) from exc
+    validate_model(channel)
     channel.save()
     record_entry(
         actor=actor,
