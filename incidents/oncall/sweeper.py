@@ -92,13 +92,12 @@ def record_missed_deadlines(
         incident = deadline.incident
         subject, body = _miss_text(deadline)
         entries.append(
-            TimelineEntry(
-                incident=incident,
+            events.prepare(
+                incident,
+                TimelineKind.DEADLINE_MISSED,
+                body.splitlines()[-1],
+                actor=SWEEPER_ACTOR,
                 at=now,
-                kind=TimelineKind.DEADLINE_MISSED,
-                actor=None,
-                actor_label="sweeper",
-                message=body.splitlines()[-1],
                 data={"deadline": deadline.pk, "kind": deadline.api_kind},
             )
         )

@@ -329,9 +329,14 @@ def test_history_is_checked_and_imported_without_deadlines_or_status_page(team, 
     assert incident.ref == "INC-20260201-01"
     assert incident.acknowledged_at == datetime.datetime(2026, 2, 1, 10, 4, tzinfo=datetime.UTC)
     assert list(incident.services.values_list("slug", flat=True)) == ["api"]
-    assert list(incident.timeline.values_list("message", flat=True)) == [
-        "Imported: Acknowledged by Ana."
+    assert list(incident.timeline.values_list("message", "actor_label")) == [
+        ("Imported: Acknowledged by Ana.", "import")
     ]
+    # The imported line is audited like every timeline entry, naming who applied the file.
+    [line] = incident.timeline.all()
+    assert AuditEntry.objects.filter(
+        object_type="incidents.timelineentry", object_id=str(line.pk), actor_label="config test"
+    ).exists()
     assert not Deadline.objects.filter(incident=incident).exists()
     assert incident.next_deadline_at is None
     assert not public_incidents().filter(pk=incident.pk).exists()
