@@ -16,8 +16,7 @@ from django.db import models
 from incidents.configuration.errors import ConfigError
 from incidents.configuration.references import References
 from incidents.configuration.shapes import Item
-from incidents.integrations.models import Integration
-from incidents.integrations.models import RoutingRule as IntegrationRule
+from incidents.integrations.models import AlertRoutingRule, Integration
 from incidents.models import Service
 from incidents.oncall.models import (
     EscalationPolicy,
@@ -34,7 +33,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_entry
 from portal.model_validation import model_errors
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute
 
 
 def audit(actor: Actor, obj: models.Model, before: Item | None, after: Item | None) -> None:
@@ -199,14 +198,14 @@ def delete_channel(key: str, before: Item, actor: Actor, path: str) -> None:
 
 def write_route(item: Item, before: Item | None, refs: References, actor: Actor, path: str) -> None:
     channel = NotificationChannel.objects.get(name=item["channel"])
-    rule, _ = RoutingRule.objects.update_or_create(
+    rule, _ = NotificationRoute.objects.update_or_create(
         level_code=item["level"], channel=channel, defaults={"enabled": item["enabled"]}
     )
     audit(actor, rule, before, item)
 
 
 def delete_route(key: tuple[str, str], before: Item, actor: Actor, path: str) -> None:
-    rule = RoutingRule.objects.get(level_code=key[0], channel__name=key[1])
+    rule = NotificationRoute.objects.get(level_code=key[0], channel__name=key[1])
     audit(actor, rule, before, None)
     _delete(rule, path)
 
@@ -250,7 +249,7 @@ def write_integration(
     clean_save(integration, path, exclude=("key",))
     integration.routing_rules.all().delete()
     for position, raw in enumerate(item["routing_rules"]):
-        rule = IntegrationRule(integration=integration, position=position, **raw)
+        rule = AlertRoutingRule(integration=integration, position=position, **raw)
         clean_save(rule, f"{path}.routing_rules[{position}]")
     audit(actor, integration, before, item)
 

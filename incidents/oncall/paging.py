@@ -36,7 +36,7 @@ from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, prepare_row_changes, record_entries
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel, OutboxMessage
-from portal.notifications.services import build_messages, deliver_after_commit, routing_rules
+from portal.notifications.services import build_messages, deliver_after_commit, notification_routes
 
 logger = logging.getLogger(__name__)
 ACK_SALT = "oncall.ack"
@@ -353,7 +353,7 @@ def _page_text(incident: Incident, page: Page, round_no: int, mention: str) -> t
 
 def _notify_pages(batch: _Batch) -> None:
     pages = batch.pages
-    rules = routing_rules()
+    rules = notification_routes()
     messages: list[OutboxMessage] = []
     for page in pages:
         steps = len(page.escalation.policy.steps.all()) or 1

@@ -23,7 +23,7 @@ from incidents.oncall.paging import run_due_escalations
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.notifications import tasks as outbox
-from portal.notifications.services import build_messages, enqueue_many, routing_rules
+from portal.notifications.services import build_messages, enqueue_many, notification_routes
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def record_missed_deadlines(
         .select_related("incident__severity", "incident__commander")
         .order_by("pk")
     )
-    rules = routing_rules()
+    rules = notification_routes()
     entries: list[TimelineEntry] = []
     messages = []
     for deadline in deadlines:

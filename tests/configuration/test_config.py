@@ -36,7 +36,7 @@ from incidents.oncall.models import (
 from incidents.policies import load_preset
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute
 from tests.configuration.conftest import TEAM_YAML
 from tests.configuration.conftest import wipe_configuration as _wipe_configuration
 
@@ -86,13 +86,13 @@ def test_apply_writes_the_team_to_the_database(team):
         ("labels.severity", "==", "critical", "SEV-1")]  # fmt: skip
     backup = Integration.objects.get(name="Nightly backup")
     assert backup.heartbeat_period == datetime.timedelta(days=1)
-    assert sorted(RoutingRule.objects.values_list("level_code", "channel__name")) == [
+    assert sorted(NotificationRoute.objects.values_list("level_code", "channel__name")) == [
         ("*", "Founder email"), ("SEV-1", "#errors")]  # fmt: skip
     audited = AuditEntry.objects.filter(actor_label="config test")
     assert sorted(audited.values_list("action", "object_type")) == sorted(
         [("create", "incidents.service")] * 2
         + [("create", "notifications.notificationchannel")] * 2
-        + [("create", "notifications.routingrule")] * 2
+        + [("create", "notifications.notificationroute")] * 2
         + [("create", "oncall.schedule"), ("create", "oncall.escalationpolicy")]
         + [("create", "integrations.integration")] * 2
     )
