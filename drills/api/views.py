@@ -43,9 +43,6 @@ ERRORS = error_responses(
     not_found={"drill": ["No drill '99'."]},
     missing="No drill with that id.",
 )
-FIELD_ERRORS = ERRORS.bad_input
-READ_ERRORS = ERRORS.read
-WRITE_ERRORS = ERRORS.write
 DRILL_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Drill id.")
 STATUS_FILTER = OpenApiParameter(
     "status", str, description="Comma-separated statuses: " + ", ".join(DrillStatus.values)
@@ -75,7 +72,7 @@ def _present(drill: Drill, request: Request, *, code: int = status.HTTP_200_OK) 
     retrieve=extend_schema(
         summary="One drill (scenario sealed until it starts)",
         parameters=[DRILL_ID],
-        responses={200: DrillSerializer, **READ_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.read},
     ),
 )
 class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -94,7 +91,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary="Plan a drill (staging or development only)",
         request=DrillCreateSerializer,
-        responses={201: DrillSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={201: DrillSerializer, 400: ERRORS.bad_input, **AUTH_ERRORS},
         examples=[
             OpenApiExample(
                 "Plan",
@@ -117,7 +114,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Edit a planned drill (date, facilitator, environment, notes)",
         parameters=[DRILL_ID],
         request=DrillUpdateSerializer,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         drill = self.get_object()
@@ -132,7 +129,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Start: draw the scenario and open the practice incident",
         parameters=[DRILL_ID],
         request=None,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
@@ -143,7 +140,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Complete: file timings, findings and playbook updates",
         parameters=[DRILL_ID],
         request=DrillCompleteSerializer,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
@@ -157,7 +154,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Cancel a planned or running drill",
         parameters=[DRILL_ID],
         request=DrillCancelSerializer,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -173,8 +170,8 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={
             (200, "text/markdown"): OpenApiTypes.STR,
             (200, "text/html"): OpenApiTypes.STR,
-            **READ_ERRORS,
-            400: FIELD_ERRORS,
+            **ERRORS.read,
+            400: ERRORS.bad_input,
         },
     )
     @action(detail=True, methods=["get"], content_negotiation_class=IgnoreFormatParameter)
@@ -195,7 +192,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={200: ScenarioSerializer(many=True), **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One scenario", responses={200: ScenarioSerializer, **READ_ERRORS}
+        summary="One scenario", responses={200: ScenarioSerializer, **ERRORS.read}
     ),
 )
 class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -58,10 +58,6 @@ ERRORS = error_responses(
     not_found={"ref": ["No incident 'INC-20260301-99'."]},
     missing="No incident with that reference.",
 )
-FIELD_ERRORS = ERRORS.bad_input
-NOT_FOUND = ERRORS.not_found
-READ_ERRORS = ERRORS.read
-WRITE_ERRORS = ERRORS.write
 
 REF_SHAPE = re.compile(r"[A-Za-z0-9-]{1,24}")
 REF = OpenApiParameter(
@@ -80,10 +76,10 @@ def _present(incident: Incident, request: Request, *, code: int = status.HTTP_20
     list=extend_schema(
         summary="List incidents",
         parameters=[IncidentListQuerySerializer],
-        responses={200: IncidentSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={200: IncidentSerializer(many=True), 400: ERRORS.bad_input, **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One incident", parameters=[REF], responses={200: IncidentSerializer, **READ_ERRORS}
+        summary="One incident", parameters=[REF], responses={200: IncidentSerializer, **ERRORS.read}
     ),
 )
 @extend_schema(tags=["incidents"])
@@ -119,7 +115,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Declare an incident",
         request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={201: IncidentSerializer, 400: ERRORS.bad_input, **AUTH_ERRORS},
         examples=[
             OpenApiExample(
                 "Declare",
@@ -138,7 +134,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Edit details and milestones",
         parameters=[REF],
         request=IncidentUpdateSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, ref: str) -> Response:
         incident = self.get_object()
@@ -153,7 +149,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Acknowledge (I am on it)",
         parameters=[REF],
         request=None,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, ref: str) -> Response:
@@ -164,14 +160,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         methods=["GET"],
         summary="Status updates posted so far",
         parameters=[REF],
-        responses={200: StatusUpdateSerializer(many=True), **READ_ERRORS},
+        responses={200: StatusUpdateSerializer(many=True), **ERRORS.read},
     )
     @extend_schema(
         methods=["POST"],
         summary="Post a status update",
         parameters=[REF],
         request=StatusUpdateCreateSerializer,
-        responses={201: StatusUpdateSerializer, **WRITE_ERRORS},
+        responses={201: StatusUpdateSerializer, **ERRORS.write},
     )
     @action(
         detail=True,
@@ -196,7 +192,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Change the severity (with a reason)",
         parameters=[REF],
         request=SeverityChangeSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def severity(self, request: Request, ref: str) -> Response:
@@ -212,7 +208,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Mark the impact mitigated",
         parameters=[REF],
         request=None,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def mitigate(self, request: Request, ref: str) -> Response:
@@ -223,7 +219,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Resolve",
         parameters=[REF],
         request=ResolveSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, ref: str) -> Response:
@@ -239,7 +235,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Cancel (not an incident after all)",
         parameters=[REF],
         request=CancelSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, ref: str) -> Response:
@@ -255,7 +251,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Assign a role (commander, comms lead, scribe, investigator, ops)",
         parameters=[REF],
         request=RoleAssignSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def roles(self, request: Request, ref: str) -> Response:
@@ -273,7 +269,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Timeline (append-only, oldest first)",
         parameters=[REF],
-        responses={200: TimelineEntrySerializer(many=True), **READ_ERRORS},
+        responses={200: TimelineEntrySerializer(many=True), **ERRORS.read},
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, ref: str) -> Response:
@@ -286,7 +282,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Severity the policy suggests for the incident's facts",
         parameters=[REF],
-        responses={200: SuggestionSerializer, **READ_ERRORS},
+        responses={200: SuggestionSerializer, **ERRORS.read},
     )
     @action(detail=True, methods=["get"], url_path="suggest-severity", filter_backends=[])
     def suggest_severity(self, request: Request, ref: str) -> Response:
@@ -302,7 +298,7 @@ class PolicyView(APIView):
         summary="The policy in force",
         responses={
             200: policy_serializers.PolicyVersionSerializer,
-            400: FIELD_ERRORS,
+            400: ERRORS.bad_input,
             **AUTH_ERRORS,
         },
     )
@@ -322,7 +318,7 @@ class SuggestSeverityView(APIView):
     @extend_schema(
         summary="Suggest a severity from facts, before declaring",
         request=FactsSerializer,
-        responses={200: SuggestionSerializer, 400: FIELD_ERRORS, 401: AUTH_ERRORS[401]},
+        responses={200: SuggestionSerializer, 400: ERRORS.bad_input, 401: AUTH_ERRORS[401]},
     )
     def post(self, request: Request) -> Response:
         data = FactsSerializer(data=request.data)

@@ -44,9 +44,6 @@ ERRORS = error_responses(
     not_found={"ref": ["No post-mortem for 'INC-20260305-99'."]},
     missing="No post-mortem for that incident.",
 )
-FIELD_ERRORS = ERRORS.bad_input
-READ = ERRORS.read
-WRITE = ERRORS.write
 REF = OpenApiParameter(
     "ref", str, OpenApiParameter.PATH, description="Incident reference, e.g. INC-20260305-01."
 )
@@ -61,12 +58,12 @@ def _present(postmortem: PostMortem) -> Response:
     list=extend_schema(
         summary="List post-mortems",
         parameters=[PostMortemQuerySerializer],
-        responses={200: PostMortemListSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={200: PostMortemListSerializer(many=True), 400: ERRORS.bad_input, **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One post-mortem (by incident reference)",
         parameters=[REF],
-        responses={200: PostMortemSerializer, **READ},
+        responses={200: PostMortemSerializer, **ERRORS.read},
     ),
 )
 @extend_schema(tags=["post-mortems"])
@@ -93,7 +90,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Edit sections, customer impact and the timeline copy",
         parameters=[REF],
         request=PostMortemUpdateSerializer,
-        responses={200: PostMortemSerializer, **WRITE},
+        responses={200: PostMortemSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, ref: str) -> Response:
         postmortem = self.get_object()
@@ -111,7 +108,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Submit for review (naming reviewers)",
         parameters=[REF],
         request=SubmitSerializer,
-        responses={200: PostMortemSerializer, **WRITE},
+        responses={200: PostMortemSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, ref: str) -> Response:
@@ -151,7 +148,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     list=extend_schema(
         summary="List action items",
         parameters=[ActionItemQuerySerializer],
-        responses={200: ActionItemSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={200: ActionItemSerializer(many=True), 400: ERRORS.bad_input, **AUTH_ERRORS},
     ),
 )
 @extend_schema(tags=["post-mortems"])
@@ -179,7 +176,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="File an action item",
         request=ActionItemCreateSerializer,
-        responses={201: ActionItemSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={201: ActionItemSerializer, 400: ERRORS.bad_input, **AUTH_ERRORS},
     )
     def create(self, request: Request) -> Response:
         data = ActionItemCreateSerializer(data=request.data)
@@ -208,7 +205,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Edit or move an action item",
         parameters=[ITEM_ID],
         request=ActionItemUpdateSerializer,
-        responses={200: ActionItemSerializer, **WRITE},
+        responses={200: ActionItemSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         item = action_item_list().filter(pk=pk).first() if str(pk).isdigit() else None
