@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,6 +33,7 @@ from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_changed, record_created, record_entries
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 # What the drill services move on a drill (attnames), for their audit entries.
 DRILL_ATTS = (
@@ -61,14 +61,6 @@ DEFAULT_SEVERITY_RANK = 2
 def no_repeat_last() -> int:
     """How many recently drawn scenarios stay out of the hat (`DRILL_NO_REPEAT_LAST`, default 3)."""
     return max(0, settings.DRILL_NO_REPEAT_LAST)
-
-
-def _clean(obj: Any, **kwargs: Any) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(messages[0], field=None if field == "__all__" else field) from None
 
 
 def refuse_production(environment: str) -> None:
@@ -104,7 +96,7 @@ def seed_scenarios(*, actor: Actor) -> int:
             expected_severity=row.get("expected_severity", ""),
             runbook_url=row.get("runbook_url", ""),
         )
-        _clean(scenario)
+        validate_model(scenario)
         scenario.save()
         added.append(scenario)
     record_entries([prepare_created(actor, scenario) for scenario in added])
@@ -130,7 +122,7 @@ def plan_drill(
     drill = Drill(
         planned_on=planned_on, facilitator=facilitator, environment=environment, notes=notes
     )
-    _clean(drill, validate_constraints=False)
+    validate_model(drill, validate_constraints=False)
     try:
         with transaction.atomic():
             drill.save()
@@ -170,7 +162,7 @@ def update_drill(*, drill: Drill, actor: Actor, changes: dict[str, Any]) -> Dril
         drill.reminder_sent_at = None
     for field, value in changes.items():
         setattr(drill, field, value)
-    _clean(drill, validate_constraints=False)
+    validate_model(drill, validate_constraints=False)
     drill.save()
     record_changed(actor, drill, before)
     return drill

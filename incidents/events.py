@@ -33,6 +33,27 @@ INCIDENT_AUDITED_FIELDS = [
 ]
 
 
+def prepare(
+    incident: Incident,
+    kind: TimelineKind,
+    message: str,
+    *,
+    actor: Actor,
+    at: datetime.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
+    """One timeline entry, not saved yet: for `record_many`, which writes a batch."""
+    return TimelineEntry(
+        incident=incident,
+        at=at or timezone.now(),
+        kind=kind,
+        actor=actor.user,
+        actor_label=actor.label[:120],
+        message=message,
+        data=data or {},
+    )
+
+
 def record(
     incident: Incident,
     kind: TimelineKind,
@@ -44,21 +65,15 @@ def record(
 ) -> TimelineEntry:
     """Append one timeline entry (and its audit entry). There is deliberately no update
     or delete helper."""
-    entry = TimelineEntry.objects.create(
-        incident=incident,
-        at=at or timezone.now(),
-        kind=kind,
-        actor=actor.user,
-        actor_label=actor.label[:120],
-        message=message,
-        data=data or {},
-    )
+    entry = prepare(incident, kind, message, actor=actor, at=at, data=data)
+    entry.save(force_insert=True)
     record_created(actor, entry, at=entry.at)
     return entry
 
 
-def record_many(entries: list[TimelineEntry], *, actor: Actor) -> list[TimelineEntry]:
-    """Append prepared entries in one INSERT, and their audit entries in another."""
+def record_many(entries: Iterable[TimelineEntry], *, actor: Actor) -> list[TimelineEntry]:
+    """Append entries from `prepare` in one INSERT, and their audit entries (naming
+    `actor`) in another."""
     saved = TimelineEntry.objects.bulk_create(entries)
     record_entries([prepare_created(actor, entry, at=entry.at) for entry in saved])
     return saved

@@ -16,7 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents.choices import PolicyStatus
@@ -38,6 +37,7 @@ from portal.audit.services import (
 )
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
@@ -159,11 +159,7 @@ def content_hash(version: PolicyVersion) -> str:
 
 
 def _clean_save(obj: Any, label: str, actor: Actor) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(f"{label}: {field}: {messages[0]}", field=field) from None
+    validate_model(obj, where=label)
     obj.save()
     record_created(actor, obj)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from portal.actors import Actor
+from portal.audit.choices import AuditAction
+from portal.audit.roles import AUDITORS, RESPONDERS, ROLES
 from portal.audit.scope import audited_service
-from portal.audit.services import record_changed, record_created
+from portal.audit.services import record_changed, record_created, record_entry
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
 from portal.models import ApiToken, hash_token_key
@@ -49,13 +52,45 @@ def revoke_api_token(*, token: ApiToken, actor: Actor) -> ApiToken:
     return token
 
 
+def default_token_role(*, read_only: bool) -> str:
+    """The role a user made for a token gets when none is asked for."""
+    return AUDITORS if read_only else RESPONDERS
+
+
 @audited_service
-def create_token_user(*, username: str, actor: Actor) -> Any:
+def create_token_user(*, username: str, role: str, actor: Actor) -> Any:
     """A user for a machine's token (the `apitoken create` of an unknown name): no
-    password, not staff."""
+    password, not staff, in `role` (a token can do what its user's roles allow, so a
+    new user needs one). Raises DomainError on `role`."""
     user_model = get_user_model()
     user = user_model._default_manager.create_user(**{user_model.USERNAME_FIELD: username})
     user.set_unusable_password()
     user.save()
     record_created(actor, user, fields=[*TOKEN_USER_ATTS, "id"])
+    grant_token_role(user=user, role=role, actor=actor)
     return user
+
+
+@audited_service
+def grant_token_role(*, user: Any, role: str, actor: Actor) -> bool:
+    """Add a token's user to the role (group) `role`, audited as a grant by `actor`.
+    Returns False when the user already had it (nothing written). Raises DomainError on
+    `role` for an unknown role or one whose group is missing."""
+    if role not in ROLES:
+        raise DomainError(f"No role {role!r}; use one of {', '.join(ROLES)}.", field="role")
+    group = Group.objects.filter(name=role).first()
+    if group is None:
+        raise DomainError(f"No group {role!r}; run migrate first.", field="role")
+    if user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.add(group)  # the audit signal stays silent inside a service: entry below
+    change = {"groups": {"ids": [group.pk], "objects": [str(group)]}}
+    record_entry(
+        actor=actor,
+        action=AuditAction.GRANT,
+        object_type=user._meta.label_lower,
+        object_id=user.pk,
+        object_repr=str(user)[:200],
+        after=change,
+    )
+    return True

@@ -21,7 +21,6 @@ from portal.actors import Actor
 from portal.errors import DomainError
 from postmortems import exports, services
 from postmortems.admin_forms import (
-    SECTION_FIELDS,
     ActionItemInline,
     PostMortemForm,
     TimelineInline,
@@ -30,6 +29,7 @@ from postmortems.admin_forms import (
 from postmortems.admin_views import PostMortemViewsMixin
 from postmortems.choices import OPEN_ACTION_STATUSES
 from postmortems.models import PostMortem, PostMortemTimelineEntry
+from postmortems.sections import EDITABLE_FIELDS, IMPACT_FIGURES, WRITE_UP_FIELDS
 
 
 @admin.register(PostMortem)
@@ -87,26 +87,11 @@ class PostMortemAdmin(PostMortemViewsMixin, admin.ModelAdmin):
         ),
         (
             "Write-up",
-            {
-                "fields": (
-                    "summary",
-                    "root_cause",
-                    "contributing_causes",
-                    "what_worked",
-                    "what_didnt",
-                )
-            },
+            {"fields": WRITE_UP_FIELDS},
         ),
         (
             "Customer impact",
-            {
-                "fields": (
-                    "customer_impact_summary",
-                    "customers_affected",
-                    "revenue_impact",
-                    "revenue_currency",
-                )
-            },
+            {"fields": ("customer_impact_summary", *IMPACT_FIGURES)},
         ),
         ("Review", {"fields": ("submit_reviewers",)}),
     )
@@ -130,7 +115,7 @@ class PostMortemAdmin(PostMortemViewsMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.is_published:
-            return (*self.readonly_fields, *SECTION_FIELDS)
+            return (*self.readonly_fields, *EDITABLE_FIELDS)
         return self.readonly_fields
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -174,7 +159,7 @@ class PostMortemAdmin(PostMortemViewsMixin, admin.ModelAdmin):
     # --- saving goes through the services ------------------------------------------------
 
     def save_model(self, request: HttpRequest, obj: PostMortem, form: Any, change: bool) -> None:
-        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in SECTION_FIELDS}
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in EDITABLE_FIELDS}
         request._pm_reviewers = list(form.cleaned_data.get("submit_reviewers") or [])  # type: ignore[attr-defined]
         if changes:
             self._call(request, services.update_postmortem, postmortem=obj, changes=changes)

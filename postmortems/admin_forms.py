@@ -14,18 +14,7 @@ from portal.errors import DomainError
 from postmortems.choices import ActionItemStatus
 from postmortems.exceptions import PublishRefused
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry
-
-SECTION_FIELDS = (
-    "summary",
-    "root_cause",
-    "contributing_causes",
-    "what_worked",
-    "what_didnt",
-    "customer_impact_summary",
-    "customers_affected",
-    "revenue_impact",
-    "revenue_currency",
-)
+from postmortems.sections import EDITABLE_FIELDS
 
 
 def report_error(admin_obj: admin.ModelAdmin, request: HttpRequest, exc: DomainError) -> None:
@@ -45,7 +34,7 @@ class PostMortemForm(forms.ModelForm):
 
     class Meta:
         model = PostMortem
-        fields = SECTION_FIELDS
+        fields = EDITABLE_FIELDS
 
     def clean_revenue_currency(self) -> str:
         code = (self.cleaned_data.get("revenue_currency") or "").strip().upper()
@@ -73,7 +62,9 @@ class TimelineInline(admin.TabularInline):
         return self.readonly_fields
 
 
-class ActionItemInlineForm(forms.ModelForm):
+class ActionItemForm(forms.ModelForm):
+    """An action item as the post-mortem's inline and the action-item admin edit it."""
+
     class Meta:
         model = ActionItem
         fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
@@ -90,7 +81,7 @@ class ActionItemInlineForm(forms.ModelForm):
 
 class ActionItemInline(admin.TabularInline):
     model = ActionItem
-    form = ActionItemInlineForm
+    form = ActionItemForm
     fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
     autocomplete_fields = ("owner",)
     extra = 1

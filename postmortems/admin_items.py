@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -17,6 +16,7 @@ from django.utils.safestring import SafeString
 from portal.actors import Actor
 from portal.errors import DomainError
 from postmortems import services
+from postmortems.admin_forms import ActionItemForm
 from postmortems.choices import OPEN_ACTION_STATUSES, ActionItemStatus
 from postmortems.models import ActionItem, RiskReview
 from postmortems.selectors import risk_review_contents
@@ -52,21 +52,6 @@ class OverdueFilter(admin.SimpleListFilter):
                 status__in=OPEN_ACTION_STATUSES, due_date__lt=timezone.now().date()
             )
         return queryset
-
-
-class ActionItemForm(forms.ModelForm):
-    class Meta:
-        model = ActionItem
-        fields = ("description", "owner", "due_date", "status", "wont_do_reason", "ticket_url")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if (
-            data.get("status") == ActionItemStatus.WONT_DO
-            and not (data.get("wont_do_reason") or "").strip()
-        ):
-            self.add_error("wont_do_reason", "Say why it won't be done.")
-        return data
 
 
 @admin.register(ActionItem)

@@ -16,16 +16,10 @@ from django.utils import timezone
 
 from portal.errors import DomainError
 from postmortems.models import PostMortem
+from postmortems.sections import WRITE_UP
 from postmortems.selectors import included_timeline
 
 FORMATS = ("md", "html", "pdf")
-SECTIONS = (
-    ("summary", "Summary"),
-    ("root_cause", "Root cause (technical)"),
-    ("contributing_causes", "Contributing causes (process, organisational)"),
-    ("what_worked", "What worked"),
-    ("what_didnt", "What didn't"),
-)
 
 
 def utc(at: datetime.datetime | None) -> str:
@@ -57,7 +51,7 @@ def context(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> 
         "resolved": utc(incident.resolved_at),
         "due": utc(postmortem.due_at) if postmortem.due_at else "no due date",
         "published": utc(postmortem.published_at) if postmortem.published_at else "not published",
-        "sections": [(title, getattr(postmortem, name)) for name, title in SECTIONS],
+        "sections": [(title, getattr(postmortem, name)) for name, title in WRITE_UP],
         "timeline": [(utc(e.at), e.text) for e in included_timeline(postmortem)],
         "revenue": f"{impact} {postmortem.revenue_currency}".strip()
         if impact is not None

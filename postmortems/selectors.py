@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from portal.errors import DomainError
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry, RiskReview
+from postmortems.sections import TEXT_SECTIONS
 
 
 def postmortem_list(*, filters: dict[str, Any] | None = None) -> QuerySet[PostMortem]:
@@ -68,17 +69,7 @@ def postmortem_snapshot(postmortem: PostMortem) -> dict[str, Any]:
         "duration_seconds": int(postmortem.duration.total_seconds())
         if postmortem.duration
         else None,
-        "sections": {
-            name: getattr(postmortem, name)
-            for name in (
-                "summary",
-                "root_cause",
-                "contributing_causes",
-                "what_worked",
-                "what_didnt",
-                "customer_impact_summary",
-            )
-        },
+        "sections": {name: getattr(postmortem, name) for name in TEXT_SECTIONS},
         "customers_affected": postmortem.customers_affected,
         "revenue_impact": str(postmortem.revenue_impact)
         if postmortem.revenue_impact is not None

@@ -10,12 +10,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
@@ -36,32 +34,15 @@ from drills.models import Drill, Scenario
 from drills.reports import drill_report_html, drill_report_markdown
 from drills.selectors import drill_by_id, drill_list, scenario_list
 from portal.actors import Actor
+from portal.api.schema import AUTH_ERRORS, error_responses
 
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {
-            "environment": ["Drills never run against production; choose staging or development."]
-        },
+ERRORS = error_responses(
+    bad_input={
+        "environment": ["Drills never run against production; choose staging or development."]
     },
-    description="Bad input: the body names the field at fault.",
+    not_found={"drill": ["No drill '99'."]},
+    missing="No drill with that id.",
 )
-DETAIL = inline_serializer("DrillErrorDetail", {"detail": serializers.CharField()})
-NOT_FOUND = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {"drill": ["No drill '99'."]},
-    },
-    description="No drill with that id.",
-)
-AUTH_ERRORS: dict[int, Any] = {
-    401: OpenApiResponse(DETAIL, description="No token, or an invalid or revoked one."),
-    403: OpenApiResponse(DETAIL, description="The token is read-only."),
-}
-READ_ERRORS: dict[int, Any] = {**AUTH_ERRORS, 404: NOT_FOUND}
-WRITE_ERRORS: dict[int, Any] = {400: FIELD_ERRORS, **AUTH_ERRORS, 404: NOT_FOUND}
 DRILL_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Drill id.")
 STATUS_FILTER = OpenApiParameter(
     "status", str, description="Comma-separated statuses: " + ", ".join(DrillStatus.values)
@@ -91,7 +72,7 @@ def _present(drill: Drill, request: Request, *, code: int = status.HTTP_200_OK) 
     retrieve=extend_schema(
         summary="One drill (scenario sealed until it starts)",
         parameters=[DRILL_ID],
-        responses={200: DrillSerializer, **READ_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.read},
     ),
 )
 class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -110,7 +91,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         summary="Plan a drill (staging or development only)",
         request=DrillCreateSerializer,
-        responses={201: DrillSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={201: DrillSerializer, 400: ERRORS.bad_input, **AUTH_ERRORS},
         examples=[
             OpenApiExample(
                 "Plan",
@@ -133,7 +114,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Edit a planned drill (date, facilitator, environment, notes)",
         parameters=[DRILL_ID],
         request=DrillUpdateSerializer,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         drill = self.get_object()
@@ -148,7 +129,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Start: draw the scenario and open the practice incident",
         parameters=[DRILL_ID],
         request=None,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
@@ -159,7 +140,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Complete: file timings, findings and playbook updates",
         parameters=[DRILL_ID],
         request=DrillCompleteSerializer,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
@@ -173,7 +154,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Cancel a planned or running drill",
         parameters=[DRILL_ID],
         request=DrillCancelSerializer,
-        responses={200: DrillSerializer, **WRITE_ERRORS},
+        responses={200: DrillSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
@@ -189,8 +170,8 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={
             (200, "text/markdown"): OpenApiTypes.STR,
             (200, "text/html"): OpenApiTypes.STR,
-            **READ_ERRORS,
-            400: FIELD_ERRORS,
+            **ERRORS.read,
+            400: ERRORS.bad_input,
         },
     )
     @action(detail=True, methods=["get"], content_negotiation_class=IgnoreFormatParameter)
@@ -211,7 +192,7 @@ class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={200: ScenarioSerializer(many=True), **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One scenario", responses={200: ScenarioSerializer, **READ_ERRORS}
+        summary="One scenario", responses={200: ScenarioSerializer, **ERRORS.read}
     ),
 )
 class ScenarioViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

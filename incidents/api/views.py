@@ -10,12 +10,10 @@ from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,35 +50,14 @@ from incidents.selectors import (
 from portal.actors import Actor
 from portal.api.parsers import StorableJSONParser
 from portal.api.permissions import FollowsModelPermissions
+from portal.api.schema import AUTH_ERRORS, error_responses
 from portal.errors import DomainError
 
-# --- Error shapes shared by every operation (documented once, reused). ---------
-
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "description": "Field name → list of messages (`non_field_errors` when no field is at "
-        'fault), or `{"detail": …}` for a malformed body.',
-        "example": {"severity": ["Unknown severity 'SEV-9'; this policy has SEV-1, SEV-2."]},
-    },
-    description="Bad input: the body names the field at fault.",
+ERRORS = error_responses(
+    bad_input={"severity": ["Unknown severity 'SEV-9'; this policy has SEV-1, SEV-2."]},
+    not_found={"ref": ["No incident 'INC-20260301-99'."]},
+    missing="No incident with that reference.",
 )
-DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
-NOT_FOUND = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {"ref": ["No incident 'INC-20260301-99'."]},
-    },
-    description="No incident with that reference.",
-)
-AUTH_ERRORS: dict[int, Any] = {
-    401: OpenApiResponse(DETAIL, description="No token, or an invalid or revoked one."),
-    403: OpenApiResponse(DETAIL, description="The token is read-only."),
-}
-READ_ERRORS: dict[int, Any] = {**AUTH_ERRORS, 404: NOT_FOUND}
-WRITE_ERRORS: dict[int, Any] = {400: FIELD_ERRORS, **AUTH_ERRORS, 404: NOT_FOUND}
 
 REF_SHAPE = re.compile(r"[A-Za-z0-9-]{1,24}")
 REF = OpenApiParameter(
@@ -99,10 +76,10 @@ def _present(incident: Incident, request: Request, *, code: int = status.HTTP_20
     list=extend_schema(
         summary="List incidents",
         parameters=[IncidentListQuerySerializer],
-        responses={200: IncidentSerializer(many=True), 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={200: IncidentSerializer(many=True), 400: ERRORS.bad_input, **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
-        summary="One incident", parameters=[REF], responses={200: IncidentSerializer, **READ_ERRORS}
+        summary="One incident", parameters=[REF], responses={200: IncidentSerializer, **ERRORS.read}
     ),
 )
 @extend_schema(tags=["incidents"])
@@ -138,7 +115,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Declare an incident",
         request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, 400: FIELD_ERRORS, **AUTH_ERRORS},
+        responses={201: IncidentSerializer, 400: ERRORS.bad_input, **AUTH_ERRORS},
         examples=[
             OpenApiExample(
                 "Declare",
@@ -157,7 +134,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Edit details and milestones",
         parameters=[REF],
         request=IncidentUpdateSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, ref: str) -> Response:
         incident = self.get_object()
@@ -172,7 +149,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Acknowledge (I am on it)",
         parameters=[REF],
         request=None,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, ref: str) -> Response:
@@ -183,14 +160,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         methods=["GET"],
         summary="Status updates posted so far",
         parameters=[REF],
-        responses={200: StatusUpdateSerializer(many=True), **READ_ERRORS},
+        responses={200: StatusUpdateSerializer(many=True), **ERRORS.read},
     )
     @extend_schema(
         methods=["POST"],
         summary="Post a status update",
         parameters=[REF],
         request=StatusUpdateCreateSerializer,
-        responses={201: StatusUpdateSerializer, **WRITE_ERRORS},
+        responses={201: StatusUpdateSerializer, **ERRORS.write},
     )
     @action(
         detail=True,
@@ -215,7 +192,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Change the severity (with a reason)",
         parameters=[REF],
         request=SeverityChangeSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def severity(self, request: Request, ref: str) -> Response:
@@ -231,7 +208,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Mark the impact mitigated",
         parameters=[REF],
         request=None,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def mitigate(self, request: Request, ref: str) -> Response:
@@ -242,7 +219,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Resolve",
         parameters=[REF],
         request=ResolveSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, ref: str) -> Response:
@@ -258,7 +235,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Cancel (not an incident after all)",
         parameters=[REF],
         request=CancelSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, ref: str) -> Response:
@@ -274,7 +251,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         summary="Assign a role (commander, comms lead, scribe, investigator, ops)",
         parameters=[REF],
         request=RoleAssignSerializer,
-        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        responses={200: IncidentSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def roles(self, request: Request, ref: str) -> Response:
@@ -292,7 +269,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Timeline (append-only, oldest first)",
         parameters=[REF],
-        responses={200: TimelineEntrySerializer(many=True), **READ_ERRORS},
+        responses={200: TimelineEntrySerializer(many=True), **ERRORS.read},
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def timeline(self, request: Request, ref: str) -> Response:
@@ -305,7 +282,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Severity the policy suggests for the incident's facts",
         parameters=[REF],
-        responses={200: SuggestionSerializer, **READ_ERRORS},
+        responses={200: SuggestionSerializer, **ERRORS.read},
     )
     @action(detail=True, methods=["get"], url_path="suggest-severity", filter_backends=[])
     def suggest_severity(self, request: Request, ref: str) -> Response:
@@ -321,7 +298,7 @@ class PolicyView(APIView):
         summary="The policy in force",
         responses={
             200: policy_serializers.PolicyVersionSerializer,
-            400: FIELD_ERRORS,
+            400: ERRORS.bad_input,
             **AUTH_ERRORS,
         },
     )
@@ -341,7 +318,7 @@ class SuggestSeverityView(APIView):
     @extend_schema(
         summary="Suggest a severity from facts, before declaring",
         request=FactsSerializer,
-        responses={200: SuggestionSerializer, 400: FIELD_ERRORS, 401: AUTH_ERRORS[401]},
+        responses={200: SuggestionSerializer, 400: ERRORS.bad_input, 401: AUTH_ERRORS[401]},
     )
     def post(self, request: Request) -> Response:
         data = FactsSerializer(data=request.data)

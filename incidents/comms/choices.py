@@ -1,4 +1,5 @@
-"""Choices of the comms app: template kinds, audiences, message states."""
+"""Choices of the comms app: template kinds and message states (who a message is for is
+`portal.notifications.choices.Audience`, shared with the outbox)."""
 
 from django.db import models
 
@@ -15,11 +16,6 @@ class TemplateKind(models.TextChoices):
     INTERNAL_ANNOUNCEMENT = "internal_announcement", "Internal announcement"
     STATUS_UPDATE = "status_update", "Internal status update"
     RESOLUTION = "resolution", "Internal resolution note"
-
-
-class Audience(models.TextChoices):
-    CUSTOMER = "customer", "Customers"
-    INTERNAL = "internal", "Internal"
 
 
 class MessageState(models.TextChoices):

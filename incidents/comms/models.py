@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents.choices import CommsChannel
-from incidents.comms.choices import Audience, MessageState, TemplateKind
+from incidents.comms.choices import MessageState, TemplateKind
 from incidents.comms.placeholders import validate_text
 from incidents.models import Incident, PolicyVersion
+from portal.notifications.choices import Audience
 
 
 class CommsTemplate(models.Model):

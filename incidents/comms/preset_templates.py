@@ -11,14 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 from incidents.comms.models import CommsTemplate
 from incidents.models import PolicyVersion
 from portal.actors import Actor
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = ("name", "kind", "audience", "severity_codes", "subject", "body", "source")
@@ -50,13 +48,7 @@ def load_preset_templates(version: PolicyVersion, preset_name: str, actor: Actor
         template = template or CommsTemplate(policy_version=version, key=raw["key"])
         for field in FIELDS:
             setattr(template, field, raw.get(field, ""))
-        try:
-            template.full_clean()
-        except ValidationError as exc:
-            field, messages = next(iter(exc.message_dict.items()))
-            raise DomainError(
-                f"comms template {raw['key']}: {field}: {messages[0]}", field="templates"
-            ) from None
+        validate_model(template, where=f"comms template {raw['key']}", field="templates")
         template.save()
         if before is None:
             record_created(actor, template)

@@ -12,7 +12,7 @@ from incidents.integrations.models import Integration
 from incidents.models import Policy, Service
 from incidents.oncall.models import EscalationPolicy, Schedule
 from incidents.policies import policy_content
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute
 
 
 def user_ref(user: Any) -> str | None:
@@ -141,7 +141,9 @@ def read_channels() -> list[Item]:
 
 
 def read_routing() -> list[Item]:
-    rules = RoutingRule.objects.select_related("channel").order_by("level_code", "channel__name")
+    rules = NotificationRoute.objects.select_related("channel").order_by(
+        "level_code", "channel__name"
+    )
     return [
         shapes.shape_route({"level": r.level_code, "channel": r.channel.name, "enabled": r.enabled})
         for r in rules

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import datetime
 
+from incidents import events
 from incidents.choices import DetectionSource, IncidentStatus, PolicyStatus, TimelineKind
 from incidents.configuration import shapes
 from incidents.configuration.errors import ConfigError
 from incidents.configuration.references import References
 from incidents.configuration.shapes import Item
 from incidents.configuration.writers import audit
-from incidents.models import Incident, PolicyVersion, Service, TimelineEntry
+from incidents.models import Incident, PolicyVersion, Service
 from incidents.references import allocate_reference
 from portal.actors import Actor
 
 LOG_PREFIX = "Imported: "
+# Who the timeline names for a log line of the other tool; the audit log names whoever
+# applied the configuration.
+IMPORTED_LOG = Actor.system("import")
 
 
 def read_history() -> list[Item]:
@@ -94,10 +98,13 @@ def write_history(
         [Service.objects.get(slug=item["service"])] if item["service"] is not None else []
     )
     incident.timeline.filter(message__startswith=LOG_PREFIX).delete()
-    TimelineEntry.objects.bulk_create(
-        TimelineEntry(incident=incident, at=datetime.datetime.fromisoformat(entry["at"]), kind=TimelineKind.NOTE,
-                      actor_label="import", message=f"{LOG_PREFIX}{entry['text']}")
-        for entry in item["log"]
+    events.record_many(
+        (
+            events.prepare(incident, TimelineKind.NOTE, f"{LOG_PREFIX}{entry['text']}",
+                           actor=IMPORTED_LOG, at=datetime.datetime.fromisoformat(entry["at"]))
+            for entry in item["log"]
+        ),
+        actor=actor,
     )  # fmt: skip
     audit(actor, incident, before, item)
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
 from incidents.configuration.errors import ConfigError
 from incidents.configuration.references import References
 from incidents.configuration.shapes import Item
-from incidents.integrations.models import Integration
-from incidents.integrations.models import RoutingRule as IntegrationRule
+from incidents.integrations.models import AlertRoutingRule, Integration
 from incidents.models import Service
 from incidents.oncall.models import (
     EscalationPolicy,
@@ -34,7 +32,8 @@ from incidents.oncall.models import (
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_entry
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.model_validation import model_errors
+from portal.notifications.models import NotificationChannel, NotificationRoute
 
 
 def audit(actor: Actor, obj: models.Model, before: Item | None, after: Item | None) -> None:
@@ -55,12 +54,11 @@ def audit(actor: Actor, obj: models.Model, before: Item | None, after: Item | No
 
 
 def clean_save(obj: models.Model, path: str, exclude: tuple[str, ...] = ()) -> None:
-    try:
-        obj.full_clean(exclude=list(exclude), validate_unique=False)
-    except ValidationError as exc:
+    errors = model_errors(obj, exclude=exclude, validate_unique=False)
+    if errors:
         raise ConfigError(
-            [f"{path}.{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()]
-        ) from None
+            [f"{path}.{name}: {' '.join(messages)}" for name, messages in errors.items()]
+        )
     obj.save()
 
 
@@ -200,14 +198,14 @@ def delete_channel(key: str, before: Item, actor: Actor, path: str) -> None:
 
 def write_route(item: Item, before: Item | None, refs: References, actor: Actor, path: str) -> None:
     channel = NotificationChannel.objects.get(name=item["channel"])
-    rule, _ = RoutingRule.objects.update_or_create(
+    rule, _ = NotificationRoute.objects.update_or_create(
         level_code=item["level"], channel=channel, defaults={"enabled": item["enabled"]}
     )
     audit(actor, rule, before, item)
 
 
 def delete_route(key: tuple[str, str], before: Item, actor: Actor, path: str) -> None:
-    rule = RoutingRule.objects.get(level_code=key[0], channel__name=key[1])
+    rule = NotificationRoute.objects.get(level_code=key[0], channel__name=key[1])
     audit(actor, rule, before, None)
     _delete(rule, path)
 
@@ -251,7 +249,7 @@ def write_integration(
     clean_save(integration, path, exclude=("key",))
     integration.routing_rules.all().delete()
     for position, raw in enumerate(item["routing_rules"]):
-        rule = IntegrationRule(integration=integration, position=position, **raw)
+        rule = AlertRoutingRule(integration=integration, position=position, **raw)
         clean_save(rule, f"{path}.routing_rules[{position}]")
     audit(actor, integration, before, item)
 

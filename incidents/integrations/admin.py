@@ -20,10 +20,10 @@ from incidents.admin_extensions import register_incident_inline
 from incidents.integrations.keys import rotate_integration_key, set_client_secret
 from incidents.integrations.models import (
     Alert,
+    AlertRoutingRule,
     ChangeEvent,
     IncidentChange,
     Integration,
-    RoutingRule,
 )
 from incidents.integrations.selectors import KEY_HEADER, endpoint_path
 from portal.actors import Actor
@@ -70,8 +70,8 @@ class RotateKeyForm(forms.Form):
     )
 
 
-class RoutingRuleInline(admin.TabularInline):
-    model = RoutingRule
+class AlertRoutingRuleInline(admin.TabularInline):
+    model = AlertRoutingRule
     extra = 0
     fields = ("position", "path", "operator", "value", "severity")
 
@@ -99,7 +99,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         "last_ping_at",
         "created_at",
     )
-    inlines = (RoutingRuleInline,)
+    inlines = (AlertRoutingRuleInline,)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         # Secrets are masked for everyone; only who may change the integration types a new one.

@@ -74,8 +74,9 @@ class Integration(models.Model):
         return f"{self.key[:4]}…" if self.key else ""
 
 
-class RoutingRule(models.Model):
-    """`<path> <operator> <value> ⇒ severity`, tried in position order; the first match wins."""
+class AlertRoutingRule(models.Model):
+    """Which severity an integration's alert opens its incident at:
+    `<path> <operator> <value> ⇒ severity`, tried in position order; the first match wins."""
 
     integration = models.ForeignKey(
         Integration, on_delete=models.CASCADE, related_name="routing_rules"

@@ -6,7 +6,7 @@ from typing import Any
 
 from incidents.integrations.choices import MatchOperator
 from incidents.integrations.formats import AlertEvent, path_value
-from incidents.integrations.models import Integration, RoutingRule
+from incidents.integrations.models import AlertRoutingRule, Integration
 from incidents.models import PolicyVersion
 from incidents.selectors import level_by_code
 from portal.errors import DomainError
@@ -15,7 +15,7 @@ from portal.errors import DomainError
 HINT_RANKS = {"critical": 1, "error": 2, "warning": 3, "info": 4}
 
 
-def _rule_matches(rule: RoutingRule, document: dict[str, Any]) -> bool:
+def _rule_matches(rule: AlertRoutingRule, document: dict[str, Any]) -> bool:
     value = path_value(document, rule.path)
     if rule.operator == MatchOperator.CONTAINS:
         if isinstance(value, list | dict):

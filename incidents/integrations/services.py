@@ -38,8 +38,8 @@ from incidents.integrations.choices import (
 from incidents.integrations.formats import AlertEvent
 from incidents.integrations.models import (
     Alert,
+    AlertRoutingRule,
     Integration,
-    RoutingRule,
     WebhookDelivery,
 )
 from incidents.integrations.routing import choose_severity
@@ -138,7 +138,7 @@ def create_integration(
         if rule.get("operator", MatchOperator.EQUALS) not in MatchOperator.values:
             raise DomainError("Operator must be ==, != or contains.", field="rules")
         created_rules.append(
-            RoutingRule.objects.create(
+            AlertRoutingRule.objects.create(
                 integration=integration,
                 position=position,
                 path=rule["path"],

@@ -18,7 +18,7 @@ from incidents.oncall.models import (
 )
 from incidents.oncall.selectors import layer_entries, overrides_between, schedules_with_rotations
 from portal.notifications.choices import ChannelKind
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -105,7 +105,7 @@ def setup_missing(level_codes: list[str] | None = None) -> list[str]:
     targets = StepTarget.objects.filter(step__policy__levels__isnull=False).values_list(
         "channel_id", flat=True
     )
-    routed = RoutingRule.objects.filter(enabled=True).values_list("channel_id", flat=True)
+    routed = NotificationRoute.objects.filter(enabled=True).values_list("channel_id", flat=True)
     used = NotificationChannel.objects.filter(
         Q(pk__in=steps) | Q(pk__in=targets) | Q(pk__in=routed)
     ).order_by("name")

@@ -36,7 +36,7 @@ from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, prepare_row_changes, record_entries
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel, OutboxMessage
-from portal.notifications.services import build_messages, deliver_after_commit, routing_rules
+from portal.notifications.services import build_messages, deliver_after_commit, notification_routes
 
 logger = logging.getLogger(__name__)
 ACK_SALT = "oncall.ack"
@@ -170,13 +170,12 @@ def _page_step(esc: Escalation, step: EscalationStep, batch: _Batch, seen: set[i
             )
         esc.warning = text[:300]
         batch.notes.append(
-            TimelineEntry(
-                incident=incident,
+            events.prepare(
+                incident,
+                TimelineKind.PAGED,
+                text,
+                actor=ENGINE_ACTOR,
                 at=batch.now,
-                kind=TimelineKind.PAGED,
-                actor=None,
-                actor_label=ENGINE_ACTOR.label,
-                message=text,
                 data={"step": step.order, "index": esc.next_index, "nobody": True},
             )
         )
@@ -210,14 +209,12 @@ def _finish(esc: Escalation, status: str, now: datetime.datetime, batch: _Batch)
     esc.status, esc.next_step_at, esc.stopped_at = status, None, now
     if status == EscalationStatus.EXHAUSTED:
         batch.notes.append(
-            TimelineEntry(
-                incident=esc.incident,
+            events.prepare(
+                esc.incident,
+                TimelineKind.PAGED,
+                f"Escalation policy {esc.policy.name} finished: nobody acknowledged.",
+                actor=ENGINE_ACTOR,
                 at=now,
-                kind=TimelineKind.PAGED,
-                actor=None,
-                actor_label=ENGINE_ACTOR.label,
-                message=f"Escalation policy {esc.policy.name} finished: nobody acknowledged.",
-                data={},
             )
         )
 
@@ -356,7 +353,7 @@ def _page_text(incident: Incident, page: Page, round_no: int, mention: str) -> t
 
 def _notify_pages(batch: _Batch) -> None:
     pages = batch.pages
-    rules = routing_rules()
+    rules = notification_routes()
     messages: list[OutboxMessage] = []
     for page in pages:
         steps = len(page.escalation.policy.steps.all()) or 1
@@ -401,13 +398,12 @@ def _record_timeline(batch: _Batch) -> None:
         names = ", ".join(f"{p.user.get_username()} ({p.target})" for p in group)
         via = f" via {first.channel.name}" if first.channel else " by email"
         rows.append(
-            TimelineEntry(
-                incident=first.incident,
+            events.prepare(
+                first.incident,
+                TimelineKind.PAGED,
+                f"Paged {names}{via} (escalation step {first.step_order}).",
+                actor=ENGINE_ACTOR,
                 at=batch.now,
-                kind=TimelineKind.PAGED,
-                actor=None,
-                actor_label=ENGINE_ACTOR.label,
-                message=f"Paged {names}{via} (escalation step {first.step_order}).",
                 data={
                     "pages": [p.pk for p in group],
                     "step": first.step_order,

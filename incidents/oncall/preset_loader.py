@@ -32,7 +32,7 @@ from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 from portal.errors import DomainError
 from portal.notifications.models import NotificationChannel
-from portal.notifications.services import save_channel, save_routing_rule
+from portal.notifications.services import save_channel, save_notification_route
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
@@ -191,7 +191,9 @@ def load_oncall_preset(version: Any, preset_name: str, actor: Actor) -> None:
         )
     }
     for rule in data.get("routing", []):
-        save_routing_rule(level_code=rule["level"], channel=channels[rule["channel"]], actor=actor)
+        save_notification_route(
+            level_code=rule["level"], channel=channels[rule["channel"]], actor=actor
+        )
     for schedule in data.get("schedules", []):
         _load_schedule(schedule)
     policies = {p["name"]: _load_policy(p, channels) for p in data.get("escalation_policies", [])}

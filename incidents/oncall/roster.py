@@ -7,7 +7,6 @@ import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from incidents.oncall.models import Layer, Override, Rotation, RotationMember, Schedule
@@ -16,15 +15,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 from portal.errors import DomainError
-
-
-def full_clean(obj: Any) -> None:
-    """Model validation as a DomainError naming the first field (doors show it as is)."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=field) from exc
+from portal.model_validation import validate_model
 
 
 def find_user(username: str, *, field: str = "user") -> Any:
@@ -84,7 +75,7 @@ def add_rotation_member(
             member.position += 1
             member.save(update_fields=["position"])
     member = RotationMember(rotation=rotation, user=user, position=position)
-    full_clean(member)
+    validate_model(member)
     member.save()
     record_entry(
         actor=actor,
@@ -131,7 +122,7 @@ def add_override(
 ) -> Override:
     """`user` takes the layer's shift from `start` to `end` (the newest override wins)."""
     override = Override(layer=layer, user=user, start=start, end=end, reason=reason[:200])
-    full_clean(override)
+    validate_model(override)
     override.save()
     record_entry(
         actor=actor,

@@ -23,7 +23,7 @@ from incidents.oncall.paging import run_due_escalations
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.notifications import tasks as outbox
-from portal.notifications.services import build_messages, enqueue_many, routing_rules
+from portal.notifications.services import build_messages, enqueue_many, notification_routes
 
 logger = logging.getLogger(__name__)
 
@@ -85,20 +85,19 @@ def record_missed_deadlines(
         .select_related("incident__severity", "incident__commander")
         .order_by("pk")
     )
-    rules = routing_rules()
+    rules = notification_routes()
     entries: list[TimelineEntry] = []
     messages = []
     for deadline in deadlines:
         incident = deadline.incident
         subject, body = _miss_text(deadline)
         entries.append(
-            TimelineEntry(
-                incident=incident,
+            events.prepare(
+                incident,
+                TimelineKind.DEADLINE_MISSED,
+                body.splitlines()[-1],
+                actor=SWEEPER_ACTOR,
                 at=now,
-                kind=TimelineKind.DEADLINE_MISSED,
-                actor=None,
-                actor_label="sweeper",
-                message=body.splitlines()[-1],
                 data={"deadline": deadline.pk, "kind": deadline.api_kind},
             )
         )

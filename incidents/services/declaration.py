@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents import deadlines, events
@@ -33,6 +32,7 @@ from incidents.services.roles import assign_role_row
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 
 @audited_service
@@ -113,14 +113,10 @@ def declare_incident(
     )
     if level.war_room_required:
         incident.war_room_channel = war_room_channel_name(now, title)
-    try:
-        # The related rows were just read from the database: no need to look them up again.
-        incident.full_clean(
-            exclude=["policy_version", "ref", "severity", "commander", "declared_by"]
-        )
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(messages[0], field=field) from None
+    # The related rows were just read from the database: no need to look them up again.
+    validate_model(
+        incident, exclude=["policy_version", "ref", "severity", "commander", "declared_by"]
+    )
     # The per-day reference counter is the one shared row a declaration locks, held
     # until commit (a rollback gives the number back: references stay gap-free). So the
     # incident's own rows are written first under a unique placeholder, and the number

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents import deadlines, events
@@ -33,6 +32,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 
 @audited_service
@@ -170,11 +170,7 @@ def update_incident_details(
         return incident
     if incident.data_loss:
         require_worst_level_for_data_loss(incident.severity, True)
-    try:
-        incident.full_clean(exclude=["policy_version", "ref", "severity"])
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(messages[0], field=field) from None
+    validate_model(incident, exclude=["policy_version", "ref", "severity"])
     incident.save()
     events.incident_changed(actor, incident, state_before, at=now)
     if "services" in diff:

@@ -13,12 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
-
 from incidents.models import PolicyVersion
 from incidents.slack.models import SlackLevelSetting
 from portal.actors import Actor
-from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = (
@@ -53,9 +51,5 @@ def load_slack_preset(version: PolicyVersion, preset_name: str, actor: Actor) ->
         for field in FIELDS:
             if field in merged:
                 setattr(setting, field, merged[field])
-        try:
-            setting.full_clean()
-        except ValidationError as exc:
-            field, messages = next(iter(exc.message_dict.items()))
-            raise DomainError(f"slack {code}: {field}: {messages[0]}", field="slack") from None
+        validate_model(setting, where=f"slack {code}", field="slack")
         setting.save()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents.slack.choices import CallStatus
@@ -19,6 +18,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 
 
 def may_configure(user: Any) -> bool:
@@ -71,11 +71,7 @@ def configure_slack_app(
         app.enabled = enabled
     if rotated:
         app.rotated_at, app.rotated_by = timezone.now(), actor.user
-    try:
-        app.full_clean()
-    except ValidationError as exc:
-        field, problems = next(iter(exc.message_dict.items()))
-        raise DomainError(problems[0], field=field) from None
+    validate_model(app)
     app.save()
     record_entry(
         actor=actor,

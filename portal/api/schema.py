@@ -6,9 +6,12 @@ so any schema that includes the API knows them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -29,6 +32,45 @@ ERROR_SCHEMA = {
     "description": '`{"detail": "…"}` or `{"<field>": ["<message>", …]}`.',
     "additionalProperties": {},
 }
+ERROR_DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
+AUTH_ERRORS: dict[int, Any] = {
+    401: OpenApiResponse(ERROR_DETAIL, description="No token, or an invalid or revoked one."),
+    403: OpenApiResponse(ERROR_DETAIL, description="The token is read-only."),
+}
+
+
+@dataclass(frozen=True)
+class ErrorResponses:
+    """The error answers of one API's operations, each with an example from its domain."""
+
+    bad_input: OpenApiResponse
+    not_found: OpenApiResponse
+
+    @property
+    def read(self) -> dict[int, Any]:
+        return {**AUTH_ERRORS, 404: self.not_found}
+
+    @property
+    def write(self) -> dict[int, Any]:
+        return {400: self.bad_input, **AUTH_ERRORS, 404: self.not_found}
+
+
+def error_responses(
+    *, bad_input: dict[str, list[str]], not_found: dict[str, list[str]], missing: str
+) -> ErrorResponses:
+    """`bad_input` and `not_found` are example bodies; `missing` says what a 404 lacks."""
+    return ErrorResponses(
+        bad_input=OpenApiResponse(
+            response={**ERROR_SCHEMA, "example": bad_input},
+            description="Bad input: the body names the field at fault "
+            "(`non_field_errors` when no one field is).",
+        ),
+        not_found=OpenApiResponse(
+            response={**ERROR_SCHEMA, "example": not_found}, description=missing
+        ),
+    )
+
+
 _ERRORS = {
     "400": "Invalid input: the body names each field at fault.",
     "401": "No or invalid token.",

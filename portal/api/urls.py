@@ -1,4 +1,4 @@
-"""`/api/health` and `/api/v1/…`: each app contributes its own `api/urls.py`."""
+"""`/api/health` and `/api/v1/…`: each app with API endpoints contributes its own `api/urls.py`."""
 
 from csp.decorators import csp_update
 from django.urls import URLPattern, URLResolver, include, path
@@ -15,7 +15,6 @@ v1: list[URLPattern | URLResolver] = [
     path("", include("incidents.comms.api.urls")),
     path("", include("postmortems.api.urls")),
     path("", include("drills.api.urls")),
-    path("", include("portal.audit.api.urls")),
     path("", include("portal.reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script from the portal (no inline script), and

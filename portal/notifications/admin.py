@@ -8,7 +8,11 @@ from django.http import HttpRequest
 
 from portal.actors import Actor
 from portal.errors import DomainError
-from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
+from portal.notifications.models import (
+    NotificationChannel,
+    NotificationRoute,
+    OutboxMessage,
+)
 from portal.notifications.services import retry_message
 
 
@@ -19,8 +23,8 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     search_fields = ("name", "description")
 
 
-@admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+@admin.register(NotificationRoute)
+class NotificationRouteAdmin(admin.ModelAdmin):
     list_display = ("level_code", "channel", "enabled")
     list_select_related = ("channel",)
     list_filter = ("enabled", "level_code")

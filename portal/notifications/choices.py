@@ -24,5 +24,7 @@ class OutboxStatus(models.TextChoices):
 
 
 class Audience(models.TextChoices):
+    """Who a message is for: the outbox routes by it, comms templates are written for it."""
+
     INTERNAL = "internal", "Internal (responders)"
     CUSTOMER = "customer", "Customer"

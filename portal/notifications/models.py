@@ -35,7 +35,7 @@ class NotificationChannel(models.Model):
         return self.name
 
 
-class RoutingRule(models.Model):
+class NotificationRoute(models.Model):
     """Internal notifications of incidents of severity `level_code` go to `channel`.
 
     By level code (not by policy version) so that the routing survives a new policy
@@ -45,7 +45,9 @@ class RoutingRule(models.Model):
     level_code = models.CharField(
         max_length=20, help_text="A severity code (S1, SEV-2…) or * for all."
     )
-    channel = models.ForeignKey(NotificationChannel, on_delete=models.CASCADE, related_name="rules")
+    channel = models.ForeignKey(
+        NotificationChannel, on_delete=models.CASCADE, related_name="routes"
+    )
     enabled = models.BooleanField(default=True)
 
     class Meta:

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,8 +20,9 @@ from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
-from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def _level_code(incident: Any, severity: Any) -> str:
     return ""
 
 
-def _routes_by_level(rules: list[RoutingRule], code: str) -> list[Route]:
+def _routes_by_level(rules: list[NotificationRoute], code: str) -> list[Route]:
     channels = {r.channel_id: r.channel for r in rules if r.level_code in (code, "*")}
     return [
         Route(destination=f"channel:{c.pk}", channel=c)
@@ -63,15 +63,19 @@ INTERNAL_COMMS_PREFIX = "internal:"
 def internal_comms_channels(level_code: str) -> list[NotificationChannel]:
     """The channels routed for internal comms updates of `level_code` (may be [])."""
     codes = (INTERNAL_COMMS_PREFIX + level_code, INTERNAL_COMMS_PREFIX + "*")
-    rules = RoutingRule.objects.filter(enabled=True, level_code__in=codes).select_related("channel")
+    rules = NotificationRoute.objects.filter(enabled=True, level_code__in=codes).select_related(
+        "channel"
+    )
     channels = {rule.channel_id: rule.channel for rule in rules}
     return [channels[pk] for pk in sorted(channels)]
 
 
-def routing_rules() -> list[RoutingRule]:
+def notification_routes() -> list[NotificationRoute]:
     """Enabled rules, whatever their channel's state: a message routed to a disabled
     channel is written and stays pending until the channel is enabled (never diverted)."""
-    return list(RoutingRule.objects.filter(enabled=True).select_related("channel").order_by("pk"))
+    return list(
+        NotificationRoute.objects.filter(enabled=True).select_related("channel").order_by("pk")
+    )
 
 
 def _routes(
@@ -82,7 +86,7 @@ def _routes(
     recipient_user: Any,
     recipient_email: str,
     audience: str,
-    rules: list[RoutingRule] | None,
+    rules: list[NotificationRoute] | None,
 ) -> list[Route]:
     if channel is not None:
         return [Route(destination=f"channel:{channel.pk}", channel=channel)]
@@ -95,7 +99,7 @@ def _routes(
     if audience == Audience.CUSTOMER:
         raise DomainError("A customer message needs a recipient_email.", field="recipient_email")
     routes = _routes_by_level(
-        rules if rules is not None else routing_rules(), _level_code(incident, severity)
+        rules if rules is not None else notification_routes(), _level_code(incident, severity)
     )
     # No rule matched: the worker log still shows it, so nothing vanishes unseen.
     return routes or [Route(destination=CONSOLE_DESTINATION)]
@@ -114,7 +118,7 @@ def build_messages(
     recipient_email: str = "",
     audience: str = Audience.INTERNAL,
     data: dict[str, Any] | None = None,
-    rules: list[RoutingRule] | None = None,
+    rules: list[NotificationRoute] | None = None,
     now: datetime.datetime | None = None,
 ) -> list[OutboxMessage]:
     """Unsaved outbox rows for one notification (routing applied). `rules` lets a
@@ -294,11 +298,11 @@ def save_channel(
 
 
 @audited_service
-def save_routing_rule(
+def save_notification_route(
     *, level_code: str, channel: NotificationChannel, actor: Actor
-) -> RoutingRule:
+) -> NotificationRoute:
     """Route `level_code` (or * for all) to `channel`; idempotent."""
-    rule, created = RoutingRule.objects.get_or_create(level_code=level_code, channel=channel)
+    rule, created = NotificationRoute.objects.get_or_create(level_code=level_code, channel=channel)
     if created:
         record_created(actor, rule)
     return rule
@@ -350,11 +354,7 @@ def update_channel(
         channel.enabled = enabled
     if description is not None:
         channel.description = description
-    try:
-        channel.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=field) from exc
+    validate_model(channel)
     channel.save()
     record_entry(
         actor=actor,

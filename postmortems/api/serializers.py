@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from postmortems.choices import ActionItemStatus, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry
+from postmortems.sections import EDITABLE_FIELDS
 
 User = get_user_model()
 MAX_TEXT = 20_000
@@ -113,15 +114,7 @@ class PostMortemSerializer(PostMortemListSerializer):
     class Meta(PostMortemListSerializer.Meta):
         fields = (
             *PostMortemListSerializer.Meta.fields,
-            "summary",
-            "root_cause",
-            "contributing_causes",
-            "what_worked",
-            "what_didnt",
-            "customer_impact_summary",
-            "customers_affected",
-            "revenue_impact",
-            "revenue_currency",
+            *EDITABLE_FIELDS,
             "timeline",
         )
         read_only_fields = fields

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from portal.actors import Actor
 from portal.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
 from portal.api.parsers import StorableJSONParser
+from portal.api.schema import AUTH_ERRORS, error_responses
 from portal.errors import DomainError
 from postmortems import services
 from postmortems.api.serializers import (
@@ -38,21 +39,11 @@ from postmortems.api.serializers import (
 from postmortems.models import ActionItem, PostMortem
 from postmortems.selectors import action_item_list, postmortem_by_ref, postmortem_list
 
-FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {},
-        "example": {"root_cause": ["The section “root cause (technical)” is empty."]},
-    },
-    description="Bad input: field name → list of messages.",
+ERRORS = error_responses(
+    bad_input={"root_cause": ["The section “root cause (technical)” is empty."]},
+    not_found={"ref": ["No post-mortem for 'INC-20260305-99'."]},
+    missing="No post-mortem for that incident.",
 )
-DETAIL = OpenApiResponse(
-    response={"type": "object", "properties": {"detail": {"type": "string"}}},
-    description="Not authenticated, read-only token, or not found.",
-)
-AUTH: dict[int, Any] = {401: DETAIL, 403: DETAIL}
-READ: dict[int, Any] = {**AUTH, 404: FIELD_ERRORS}
-WRITE: dict[int, Any] = {400: FIELD_ERRORS, **AUTH, 404: FIELD_ERRORS}
 REF = OpenApiParameter(
     "ref", str, OpenApiParameter.PATH, description="Incident reference, e.g. INC-20260305-01."
 )
@@ -67,12 +58,12 @@ def _present(postmortem: PostMortem) -> Response:
     list=extend_schema(
         summary="List post-mortems",
         parameters=[PostMortemQuerySerializer],
-        responses={200: PostMortemListSerializer(many=True), 400: FIELD_ERRORS, **AUTH},
+        responses={200: PostMortemListSerializer(many=True), 400: ERRORS.bad_input, **AUTH_ERRORS},
     ),
     retrieve=extend_schema(
         summary="One post-mortem (by incident reference)",
         parameters=[REF],
-        responses={200: PostMortemSerializer, **READ},
+        responses={200: PostMortemSerializer, **ERRORS.read},
     ),
 )
 @extend_schema(tags=["post-mortems"])
@@ -99,7 +90,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Edit sections, customer impact and the timeline copy",
         parameters=[REF],
         request=PostMortemUpdateSerializer,
-        responses={200: PostMortemSerializer, **WRITE},
+        responses={200: PostMortemSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, ref: str) -> Response:
         postmortem = self.get_object()
@@ -117,7 +108,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         summary="Submit for review (naming reviewers)",
         parameters=[REF],
         request=SubmitSerializer,
-        responses={200: PostMortemSerializer, **WRITE},
+        responses={200: PostMortemSerializer, **ERRORS.write},
     )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, ref: str) -> Response:
@@ -141,8 +132,8 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 PublishRefusedSerializer,
                 description="Refused: every problem, listed per field, at once.",
             ),
-            **AUTH,
-            404: FIELD_ERRORS,
+            **AUTH_ERRORS,
+            404: ERRORS.not_found,
         },
     )
     @action(detail=True, methods=["post"])
@@ -157,7 +148,7 @@ class PostMortemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     list=extend_schema(
         summary="List action items",
         parameters=[ActionItemQuerySerializer],
-        responses={200: ActionItemSerializer(many=True), 400: FIELD_ERRORS, **AUTH},
+        responses={200: ActionItemSerializer(many=True), 400: ERRORS.bad_input, **AUTH_ERRORS},
     ),
 )
 @extend_schema(tags=["post-mortems"])
@@ -185,7 +176,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="File an action item",
         request=ActionItemCreateSerializer,
-        responses={201: ActionItemSerializer, 400: FIELD_ERRORS, **AUTH},
+        responses={201: ActionItemSerializer, 400: ERRORS.bad_input, **AUTH_ERRORS},
     )
     def create(self, request: Request) -> Response:
         data = ActionItemCreateSerializer(data=request.data)
@@ -214,7 +205,7 @@ class ActionItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Edit or move an action item",
         parameters=[ITEM_ID],
         request=ActionItemUpdateSerializer,
-        responses={200: ActionItemSerializer, **WRITE},
+        responses={200: ActionItemSerializer, **ERRORS.write},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         item = action_item_list().filter(pk=pk).first() if str(pk).isdigit() else None

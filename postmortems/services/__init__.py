@@ -11,10 +11,7 @@ from postmortems.services.action_items import (
     update_action_item,
 )
 from postmortems.services.drafting import (
-    EDITABLE_FIELDS,
     PLACEHOLDER,
-    REQUIRED_SECTIONS,
-    TEXT_SECTIONS,
     add_timeline_entry,
     create_postmortem,
     on_incident_resolved,
@@ -34,10 +31,7 @@ from postmortems.services.risk_review import (
 
 __all__ = [
     "ACTION_ITEM_FIELDS",
-    "EDITABLE_FIELDS",
     "PLACEHOLDER",
-    "REQUIRED_SECTIONS",
-    "TEXT_SECTIONS",
     "add_timeline_entry",
     "create_action_item",
     "create_postmortem",

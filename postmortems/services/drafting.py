@@ -26,23 +26,8 @@ from postmortems.models import (
     PostMortem,
     PostMortemTimelineEntry,
 )
+from postmortems.sections import EDITABLE_FIELDS, TEXT_SECTIONS
 
-TEXT_SECTIONS = (
-    "summary",
-    "root_cause",
-    "contributing_causes",
-    "what_worked",
-    "what_didnt",
-    "customer_impact_summary",
-)
-REQUIRED_SECTIONS = (
-    "root_cause",
-    "contributing_causes",
-    "what_worked",
-    "what_didnt",
-    "customer_impact_summary",
-)
-EDITABLE_FIELDS = (*TEXT_SECTIONS, "customers_affected", "revenue_impact", "revenue_currency")
 # "TBD", "todo:", "(TBC)", "???": placeholders a published post-mortem must not contain.
 # Word-ish: not part of a longer word ("todos" and "TBDX" pass), any case.
 PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])(TBD|TODO|TBC)(?![A-Za-z0-9])|\?\?\?", re.IGNORECASE)

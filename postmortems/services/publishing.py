@@ -24,11 +24,10 @@ from postmortems.models import (
     PostMortem,
     PostMortemRevision,
 )
+from postmortems.sections import REQUIRED_SECTIONS, TEXT_SECTIONS
 from postmortems.selectors import postmortem_snapshot
 from postmortems.services.drafting import (
     PLACEHOLDER,
-    REQUIRED_SECTIONS,
-    TEXT_SECTIONS,
     lock_postmortem,
     refuse_if_published,
 )

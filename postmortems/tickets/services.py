@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
 from postmortems.services import update_action_item
@@ -85,11 +85,7 @@ def configure_tracker(
         current.api_token, current.rotated_at = api_token.strip(), timezone.now()
     if current.kind == TrackerKind.GITHUB and current.repository.count("/") != 1:
         raise DomainError("Give the repository as owner/name.", field="repository")
-    try:
-        current.full_clean()
-    except ValidationError as exc:
-        field, problems = next(iter(exc.message_dict.items()))
-        raise DomainError(problems[0], field=field) from None
+    validate_model(current)
     current.save()
     record_entry(
         actor=actor,

@@ -27,7 +27,7 @@ from incidents.oncall.models import (
     Schedule,
     SeverityEscalation,
 )
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute
 
 TEAM_YAML = """\
 version: 1
@@ -116,7 +116,7 @@ def wipe_configuration() -> None:
     Steps go before the schedules, layers, channels and users their targets protect;
     their parallel targets go with them."""
     for model in (SeverityEscalation, EscalationStep, EscalationPolicy, Override, RotationMember,
-                  Rotation, Layer, Schedule, RoutingRule, Integration, NotificationChannel,
+                  Rotation, Layer, Schedule, NotificationRoute, Integration, NotificationChannel,
                   Service, ClassificationRule, CommsRequirement, SeverityLevel):  # fmt: skip
         model.objects.all().delete()
     PolicyVersion.objects.all().delete()

@@ -36,7 +36,7 @@ from incidents.oncall.models import (
 from incidents.policies import load_preset
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
-from portal.notifications.models import NotificationChannel, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute
 from tests.configuration.conftest import TEAM_YAML
 from tests.configuration.conftest import wipe_configuration as _wipe_configuration
 
@@ -86,13 +86,13 @@ def test_apply_writes_the_team_to_the_database(team):
         ("labels.severity", "==", "critical", "SEV-1")]  # fmt: skip
     backup = Integration.objects.get(name="Nightly backup")
     assert backup.heartbeat_period == datetime.timedelta(days=1)
-    assert sorted(RoutingRule.objects.values_list("level_code", "channel__name")) == [
+    assert sorted(NotificationRoute.objects.values_list("level_code", "channel__name")) == [
         ("*", "Founder email"), ("SEV-1", "#errors")]  # fmt: skip
     audited = AuditEntry.objects.filter(actor_label="config test")
     assert sorted(audited.values_list("action", "object_type")) == sorted(
         [("create", "incidents.service")] * 2
         + [("create", "notifications.notificationchannel")] * 2
-        + [("create", "notifications.routingrule")] * 2
+        + [("create", "notifications.notificationroute")] * 2
         + [("create", "oncall.schedule"), ("create", "oncall.escalationpolicy")]
         + [("create", "integrations.integration")] * 2
     )
@@ -329,9 +329,14 @@ def test_history_is_checked_and_imported_without_deadlines_or_status_page(team, 
     assert incident.ref == "INC-20260201-01"
     assert incident.acknowledged_at == datetime.datetime(2026, 2, 1, 10, 4, tzinfo=datetime.UTC)
     assert list(incident.services.values_list("slug", flat=True)) == ["api"]
-    assert list(incident.timeline.values_list("message", flat=True)) == [
-        "Imported: Acknowledged by Ana."
+    assert list(incident.timeline.values_list("message", "actor_label")) == [
+        ("Imported: Acknowledged by Ana.", "import")
     ]
+    # The imported line is audited like every timeline entry, naming who applied the file.
+    [line] = incident.timeline.all()
+    assert AuditEntry.objects.filter(
+        object_type="incidents.timelineentry", object_id=str(line.pk), actor_label="config test"
+    ).exists()
     assert not Deadline.objects.filter(incident=incident).exists()
     assert incident.next_deadline_at is None
     assert not public_incidents().filter(pk=incident.pk).exists()

@@ -178,7 +178,7 @@ def test_create_integration_audits_with_its_actor_and_hides_the_key(
     )
     assert [(e.object_type, e.action, e.actor_label) for e in written] == [
         ("integrations.integration", "create", "founder"),
-        ("integrations.routingrule", "create", "founder"),
+        ("integrations.alertroutingrule", "create", "founder"),
     ]
     assert written[0].after["key"] == REDACTED
     assert written[0].after["name"] == "Prometheus"

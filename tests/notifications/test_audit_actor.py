@@ -12,7 +12,7 @@ from portal.notifications.services import (
     enqueue_notification,
     retry_message,
     save_channel,
-    save_routing_rule,
+    save_notification_route,
 )
 
 
@@ -27,8 +27,8 @@ def test_channel_create_and_edit_and_rule_carry_the_actor(db: Any, founder: Any)
     actor = Actor.for_user(founder)
     channel = save_channel(name="#errors", kind="console", actor=actor)
     save_channel(name="#errors", kind="console", enabled=False, actor=Actor.system("preset"))
-    rule = save_routing_rule(level_code="*", channel=channel, actor=actor)
-    save_routing_rule(level_code="*", channel=channel, actor=actor)  # idempotent: no entry
+    rule = save_notification_route(level_code="*", channel=channel, actor=actor)
+    save_notification_route(level_code="*", channel=channel, actor=actor)  # idempotent: no entry
     created, edited = _entries(channel)
     assert (created.action, created.actor_label, created.actor_user_id) == (
         "create",

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from portal.notifications import tasks
 from portal.notifications.choices import OutboxStatus
-from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
+from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.services import enqueue_notification
 
 T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
@@ -155,8 +155,8 @@ def test_routing_by_severity_like_s_levels(load_policy, system):
     assert routed == {"Auth broken": "#errors", "Export fails": "#warnings", "Glitch": None}
     assert OutboxMessage.objects.get(subject="Glitch").destination == "console"
     # Three alert rules, plus S1/S2 internal updates to #ops ("internal:S1", "internal:S2")
-    assert RoutingRule.objects.exclude(level_code__startswith="internal:").count() == 3
-    assert RoutingRule.objects.filter(level_code__startswith="internal:").count() == 2
+    assert NotificationRoute.objects.exclude(level_code__startswith="internal:").count() == 3
+    assert NotificationRoute.objects.filter(level_code__startswith="internal:").count() == 2
 
 
 @pytest.mark.django_db

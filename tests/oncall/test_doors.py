@@ -165,7 +165,7 @@ def test_oncall_changelists_render(admin_client, people, make_schedule):
 )
 def test_presets_load_twice_without_duplicates(load_policy, founder, preset):
     from incidents.oncall.models import EscalationStep, RotationMember, SeverityEscalation
-    from portal.notifications.models import NotificationChannel, RoutingRule
+    from portal.notifications.models import NotificationChannel, NotificationRoute
 
     def counts() -> list[int]:
         return [
@@ -176,7 +176,7 @@ def test_presets_load_twice_without_duplicates(load_policy, founder, preset):
                 EscalationStep,
                 SeverityEscalation,
                 NotificationChannel,
-                RoutingRule,
+                NotificationRoute,
             )
         ]
 

@@ -8,11 +8,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.errors import DomainError
 from portal.models import ApiToken
+from portal.tokens import grant_token_role
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,34 @@ def test_admin_create_and_revoke_audit_as_the_logged_in_user(
     for entry in (created, revoked):
         assert (entry.actor_label, entry.actor_user_id) == (admin_user.username, admin_user.pk)
     assert revoked.after["revoked_at"] is not None
+
+
+def test_role_of_a_new_token_user_is_granted_and_audited_as_the_actor(founder: Any) -> None:
+    # Given a name no user has, when a founder creates a read-only token for it
+    run("--as", "founder", "create", "grafana", "--read-only")
+    # then the new user is in Auditors, and the grant names the founder
+    user = get_user_model().objects.get(username="grafana")
+    assert list(user.groups.values_list("name", flat=True)) == ["Auditors"]
+    [grant] = _entries(user, "grant")
+    assert (grant.actor_label, grant.actor_user_id) == ("founder", founder.pk)
+    assert grant.after["groups"]["objects"] == ["Auditors"]
+
+
+def test_role_for_an_existing_user_is_granted_once(founder: Any, responder: Any) -> None:
+    run("--as", "founder", "create", "responder", "--role", "Auditors", "--name", "a")
+    run("--as", "founder", "create", "responder", "--role", "Auditors", "--name", "b")
+    assert responder.groups.filter(name="Auditors").exists()
+    assert len(_entries(responder, "grant")) == 1
+
+
+def test_role_whose_group_is_missing_is_refused_naming_the_role(founder: Any) -> None:
+    Group.objects.filter(name="Auditors").delete()
+    with pytest.raises(CommandError, match=r"^role: No group 'Auditors'; run migrate first\.$"):
+        run("create", "founder", "--role", "Auditors")
+    assert not ApiToken.objects.exists()
+
+
+def test_grant_token_role_refuses_an_unknown_role(founder: Any) -> None:
+    with pytest.raises(DomainError) as exc:
+        grant_token_role(user=founder, role="Janitors", actor=Actor.system("cli"))
+    assert exc.value.field == "role"

@@ -138,7 +138,10 @@ def test_words_containing_todo_are_not_placeholders(
         changes={"what_worked": "The todos app and TBDX flag kept working? Yes."},
     )
     with time_machine.travel(FRIDAY, tick=False):
-        services.publish_postmortem(postmortem=pm, actor=founder_actor)
+        published = services.publish_postmortem(postmortem=pm, actor=founder_actor)
+    assert published.is_published
+    published.refresh_from_db()
+    assert published.what_worked == "The todos app and TBDX flag kept working? Yes."
 
 
 def test_placeholder_in_an_included_timeline_entry_or_action_item(

@@ -25,7 +25,7 @@ class Command(PortalCommand):
     help = "Plan, draw and list chaos drills (staging only)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="username", help="Act as this user (default: system).")
+        self.add_actor_argument(parser)
         sub = parser.add_subparsers(dest="action", required=True, parser_class=OneLineErrorParser)
         sub.add_parser("seed", help="Add the built-in scenarios that are missing (idempotent).")
         sub.add_parser("list", help="List drills, newest first.")
@@ -48,19 +48,11 @@ class Command(PortalCommand):
         draw.add_argument("--drill", type=int, help="Drill id (default: the next planned one).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = self._actor(options.get("username"))
+        actor = self.actor_from(options)
         try:
             getattr(self, f"_{options['action']}")(options, actor)
         except DomainError as exc:
             raise CommandError(f"{exc.field or options['action']}: {exc.message}") from None
-
-    def _actor(self, username: str | None) -> Actor:
-        if not username:
-            return Actor.system("cli")
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"--as: no user {username!r}")
-        return Actor.for_user(user)
 
     def _seed(self, options: dict[str, Any], actor: Actor) -> None:
         created = services.seed_scenarios(actor=actor)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
 from incidents import services
@@ -24,7 +23,7 @@ class Command(PortalCommand):
     help = "Open and run incidents from the command line."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="username", help="Act as this user (default: system).")
+        self.add_actor_argument(parser)
         sub = parser.add_subparsers(dest="action", required=True, parser_class=OneLineErrorParser)
 
         open_ = sub.add_parser("open", help="Declare an incident; prints its reference first.")
@@ -100,19 +99,11 @@ class Command(PortalCommand):
         cancel.add_argument("--reason", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = self._actor(options.get("username"))
+        actor = self.actor_from(options)
         try:
             self._dispatch(options, actor)
         except DomainError as exc:
             raise CommandError(f"{exc.field or options['action']}: {exc.message}") from None
-
-    def _actor(self, username: str | None) -> Actor:
-        if not username:
-            return Actor.system("cli")
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"--as: no user {username!r}")
-        return Actor.for_user(user)
 
     def _dispatch(self, options: dict[str, Any], actor: Actor) -> None:
         action = options["action"]

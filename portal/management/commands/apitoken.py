@@ -10,23 +10,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import models, transaction
 
 from portal.actors import Actor
-from portal.audit.roles import AUDITORS, RESPONDERS, ROLES
+from portal.audit.roles import ROLES
+from portal.command_line import PortalCommand
 from portal.errors import DomainError
 from portal.models import ApiToken
-from portal.tokens import create_api_token, create_token_user, revoke_api_token
+from portal.tokens import (
+    create_api_token,
+    create_token_user,
+    default_token_role,
+    grant_token_role,
+    revoke_api_token,
+)
 
 
-class Command(BaseCommand):
+class Command(PortalCommand):
     help = "Create, list and revoke REST API tokens."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="as_user", help="Act as this user (default: system).")
+        self.add_actor_argument(parser)
         sub = parser.add_subparsers(dest="action", metavar="{create,list,revoke}")
         create = sub.add_parser("create", help="Create a token; the key is the last line printed.")
         create.add_argument("username", help="The user the token acts for (created if missing).")
@@ -53,7 +59,7 @@ class Command(BaseCommand):
         if action == "list":
             self._list(include_revoked=options["all"])
             return
-        actor = self._actor(options.get("as_user"))
+        actor = self.actor_from(options)
         if action == "create":
             self._create(
                 options["username"],
@@ -64,17 +70,6 @@ class Command(BaseCommand):
             )
         else:
             self._revoke(options["prefix"], actor=actor)
-
-    def _actor(self, username: str | None) -> Actor:
-        if not username:
-            return Actor.system("cli")
-        user_model = get_user_model()
-        user = user_model._default_manager.filter(
-            **{user_model.USERNAME_FIELD: username}, is_active=True
-        ).first()
-        if user is None:
-            raise CommandError(f"--as: no active user {username!r}")
-        return Actor.for_user(user)
 
     @transaction.atomic  # the new user and its token, or neither
     def _create(
@@ -92,20 +87,17 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(f"username: {' '.join(exc.messages)}") from None
         user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
-        if user is None:
-            user = create_token_user(username=username, actor=actor)
-            self.stdout.write(f"Created user {username} (no password, not staff).")
-            # A token can do what its user's roles allow: a new user needs one.
-            role = role or (AUDITORS if read_only else RESPONDERS)
-        elif not user.is_active:
+        if user is not None and not user.is_active:
             raise CommandError(f"username: {username} is inactive; reactivate the user first.")
-        if role:
-            group = Group.objects.filter(name=role).first()
-            if group is None:
-                raise CommandError(f"role: no group {role!r}; run migrate first.")
-            user.groups.add(group)
-            self.stdout.write(f"{username} is in {role}.")
         try:
+            if user is None:
+                role = role or default_token_role(read_only=read_only)
+                user = create_token_user(username=username, role=role, actor=actor)
+                self.stdout.write(f"Created user {username} (no password, not staff).")
+            elif role:
+                grant_token_role(user=user, role=role, actor=actor)
+            if role:
+                self.stdout.write(f"{username} is in {role}.")
             token, key = create_api_token(
                 user=user, name=name or "cli", read_only=read_only, actor=actor
             )

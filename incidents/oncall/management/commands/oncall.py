@@ -38,7 +38,7 @@ class Command(PortalCommand):
     help = "On-call: who is on call, coverage gaps, rotation members and overrides."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--as", dest="as_user", help="Act as this user (audit).")
+        self.add_actor_argument(parser)
         sub = parser.add_subparsers(dest="action", required=True)
         now = sub.add_parser("now", help="Who is on call (now or --at).")
         now.add_argument(
@@ -65,12 +65,7 @@ class Command(PortalCommand):
         override.add_argument("--reason", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = Actor.system("cli")
-        if options.get("as_user"):
-            try:
-                actor = Actor.for_user(roster.find_user(options["as_user"], field="as"))
-            except DomainError as exc:
-                raise CommandError(f"{exc.field}: {exc.message}") from None
+        actor = self.actor_from(options)
         try:
             getattr(self, f"_{options['action']}")(options, actor)
         except DomainError as exc:
