@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,14 +11,33 @@ from django.http import HttpRequest
 from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
-from portal.notifications.services import retry_message
+from portal.notifications.services import retry_message, save_channel
+from portal.service_admin import ServiceModelAdmin
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(ServiceModelAdmin):
+    """Add and change write through `save_channel`: the rules and the audit of the CLI and API."""
+
     list_display = ("name", "kind", "enabled", "description")
     list_filter = ("kind", "enabled")
     search_fields = ("name", "description")
+    fields = ("name", "kind", "target", "enabled", "description")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Presets, the CLI (`channel NAME`) and the API find a channel by its name.
+        return ("name",) if obj is not None else ()
+
+    def write(self, request: HttpRequest, form: Any, change: bool) -> NotificationChannel:
+        data = form.cleaned_data
+        return save_channel(
+            name=form.instance.name if change else data["name"],
+            kind=data["kind"],
+            target=data["target"],
+            enabled=data["enabled"],
+            description=data["description"],
+            actor=Actor.for_request(request),
+        )
 
 
 @admin.register(RoutingRule)

@@ -260,6 +260,29 @@ def retry_message(*, message: OutboxMessage, actor: Actor) -> OutboxMessage:
 CHANNEL_ATTS = ("kind", "target", "enabled", "description")
 
 
+def _check_channel(channel: NotificationChannel, *, stored_target: str | None) -> None:
+    """The rules of every write path (admin, API, CLI, presets); DomainError names the field.
+
+    `stored_target` is the target saved before (None for a new channel): a retired URL
+    already stored (disabled by migration 0005) does not block other edits."""
+    if channel.kind not in ChannelKind.values:
+        raise DomainError(
+            f"Unknown channel kind {channel.kind!r}; one of {', '.join(ChannelKind.values)}.",
+            field="kind",
+        )
+    if channel.target != stored_target and channel.target.lower().startswith("msteams://"):
+        raise DomainError(
+            "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
+            "workflow and use its apprise workflows:// URL.",
+            field="target",
+        )
+    try:
+        channel.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field) from exc
+
+
 @audited_service
 def save_channel(
     *,
@@ -270,21 +293,20 @@ def save_channel(
     description: str = "",
     actor: Actor,
 ) -> NotificationChannel:
-    """Create or update a channel by name (presets and demo use this)."""
-    if kind not in ChannelKind.values:
-        raise DomainError(f"Unknown channel kind {kind!r}.", field="kind")
-    channel, created = NotificationChannel.objects.select_for_update().get_or_create(
-        name=name,
-        defaults={"kind": kind, "target": target, "enabled": enabled, "description": description},
-    )
+    """Create or update a channel by name, every field given (presets, demo, the admin)."""
+    channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
+    created = channel is None
+    if channel is None:
+        channel = NotificationChannel(name=name)
     before = snapshot(channel, list(CHANNEL_ATTS))
+    stored_target = None if created else channel.target
     channel.kind, channel.target, channel.enabled, channel.description = (
         kind,
         target,
         enabled,
         description,
     )
-    channel.full_clean()
+    _check_channel(channel, stored_target=stored_target)
     channel.save()
     if created:
         record_created(actor, channel)
@@ -321,6 +343,7 @@ def update_channel(
 
     channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
     before = None
+    stored_target = None if channel is None else channel.target
     if channel is None:
         if not kind:
             raise DomainError(f"No channel named {name!r}; give --kind to create it.", field="kind")
@@ -332,29 +355,14 @@ def update_channel(
             "has_target": bool(channel.target),
         }
     if kind is not None:
-        if kind not in ChannelKind.values:
-            raise DomainError(
-                f"Unknown channel kind {kind!r}; one of {', '.join(ChannelKind.values)}.",
-                field="kind",
-            )
         channel.kind = kind
     if target is not None:
-        if target.lower().startswith("msteams://"):
-            raise DomainError(
-                "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
-                "workflow and use its apprise workflows:// URL.",
-                field="target",
-            )
         channel.target = target
     if enabled is not None:
         channel.enabled = enabled
     if description is not None:
         channel.description = description
-    try:
-        channel.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise DomainError(" ".join(messages), field=field) from exc
+    _check_channel(channel, stored_target=stored_target)
     channel.save()
     record_entry(
         actor=actor,
