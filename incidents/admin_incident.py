@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from incidents import admin_extensions, services
+from incidents.admin_incident_bulk import IncidentBulkTransitions
 from incidents.admin_incident_views import IncidentFlowViews
 from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label
 from incidents.forms import IncidentChangeForm
@@ -169,7 +170,7 @@ class DeadlineInline(ReadOnlyInline):
         return None
 
 
-class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
+class IncidentAdmin(IncidentBulkTransitions, IncidentFlowViews, ServiceModelAdmin):
     form = IncidentChangeForm
     list_display = (
         "ref",
