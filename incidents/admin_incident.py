@@ -170,7 +170,11 @@ class DeadlineInline(ReadOnlyInline):
         return None
 
 
-class IncidentAdmin(IncidentBulkTransitions, IncidentFlowViews, ServiceModelAdmin):
+# IncidentBulkTransitions' resolve/cancel (a confirmation page first) replace the
+# one-click ones still in IncidentFlowViews, which go when that module is split.
+class IncidentAdmin(  # type: ignore[misc]
+    IncidentBulkTransitions, IncidentFlowViews, ServiceModelAdmin
+):
     form = IncidentChangeForm
     list_display = (
         "ref",
