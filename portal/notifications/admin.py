@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from incidents.exceptions import DomainError
 from portal.actors import Actor
 from portal.notifications.models import NotificationChannel, OutboxMessage, RoutingRule
-from portal.notifications.services import retry_message, save_channel
+from portal.notifications.services import retry_message, save_channel, save_routing_rule
 from portal.service_admin import ServiceModelAdmin
 
 
@@ -41,11 +41,27 @@ class NotificationChannelAdmin(ServiceModelAdmin):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ServiceModelAdmin):
+    """Add and change write through `save_routing_rule`, as the presets do."""
+
     list_display = ("level_code", "channel", "enabled")
     list_select_related = ("channel",)
     list_filter = ("enabled", "level_code")
     autocomplete_fields = ("channel",)
+    fields = ("level_code", "channel", "enabled")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A rule is its (level, channel) pair: route elsewhere with a new rule.
+        return ("level_code", "channel") if obj is not None else ()
+
+    def write(self, request: HttpRequest, form: Any, change: bool) -> RoutingRule:
+        rule = form.instance
+        return save_routing_rule(
+            level_code=rule.level_code if change else form.cleaned_data["level_code"],
+            channel=rule.channel if change else form.cleaned_data["channel"],
+            enabled=form.cleaned_data["enabled"],
+            actor=Actor.for_request(request),
+        )
 
 
 @admin.register(OutboxMessage)

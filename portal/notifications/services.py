@@ -317,12 +317,25 @@ def save_channel(
 
 @audited_service
 def save_routing_rule(
-    *, level_code: str, channel: NotificationChannel, actor: Actor
+    *, level_code: str, channel: NotificationChannel, actor: Actor, enabled: bool | None = None
 ) -> RoutingRule:
-    """Route `level_code` (or * for all) to `channel`; idempotent."""
-    rule, created = RoutingRule.objects.get_or_create(level_code=level_code, channel=channel)
+    """Route `level_code` (or * for all) to `channel`; idempotent. `enabled` switches an
+    existing rule; left out, a rule someone disabled stays disabled (preset reloads)."""
+    level_code = (level_code or "").strip()
+    if not level_code:
+        raise DomainError("A severity code (or *) is required.", field="level_code")
+    rule, created = RoutingRule.objects.select_for_update().get_or_create(
+        level_code=level_code,
+        channel=channel,
+        defaults={"enabled": True if enabled is None else enabled},
+    )
     if created:
         record_created(actor, rule)
+    elif enabled is not None and enabled != rule.enabled:
+        before = snapshot(rule, ["enabled"], redacted=False)
+        rule.enabled = enabled
+        rule.save(update_fields=["enabled"])
+        record_changed(actor, rule, before)
     return rule
 
 

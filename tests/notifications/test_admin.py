@@ -59,3 +59,27 @@ def test_admin_change_writes_through_the_service_as_the_admin_user(
     )
     assert entry.actor_user_id == admin_user.pk
     assert entry.after == {"description": "the errors room", "enabled": False}
+
+
+def test_routing_rule_pages_write_through_the_service_as_the_admin_user(
+    admin_client: Any, admin_user: Any
+) -> None:
+    from portal.notifications.models import RoutingRule
+
+    channel = NotificationChannel.objects.create(name="#errors", kind="console")
+    response = admin_client.post(
+        "/admin/notifications/routingrule/add/",
+        {"level_code": " SEV-1 ", "channel": channel.pk, "enabled": "on"},
+    )
+    assert response.status_code == 302
+    rule = RoutingRule.objects.get()
+    assert (rule.level_code, rule.enabled) == ("SEV-1", True)
+    response = admin_client.post(f"/admin/notifications/routingrule/{rule.pk}/change/", {})
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.enabled is False
+    created, switched = AuditEntry.objects.filter(
+        object_type="notifications.routingrule", object_id=str(rule.pk)
+    ).order_by("id")
+    assert (created.action, created.actor_user_id) == ("create", admin_user.pk)
+    assert (switched.actor_user_id, switched.after) == (admin_user.pk, {"enabled": False})
