@@ -24,6 +24,7 @@ from drills.reports import drill_report_html, drill_report_markdown, timing_rows
 from drills.selectors import drill_gaps, drill_list, drill_trend
 from portal.actors import Actor
 from portal.errors import DomainError
+from portal.service_admin import ServiceModelAdmin
 
 SEALED = "🔒 sealed until the drill starts"
 
@@ -45,34 +46,12 @@ class ScenarioAdmin(admin.ModelAdmin):
 
 
 class DrillForm(forms.ModelForm):
-    """Plans or edits a drill through the services (which refuse production)."""
-
-    request: HttpRequest
+    """Plans or edits a drill. It parses only: `DrillAdmin.write` calls the services
+    (which refuse production)."""
 
     class Meta:
         model = Drill
         fields = ("planned_on", "facilitator", "environment", "notes")
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
-        if self.errors:
-            return
-        actor = Actor.for_user(self.request.user)
-        # The admin's generated Meta also lists the read-only fields: edit only the form's own.
-        data: dict[str, Any] = {
-            f: self.cleaned_data.get(f) for f in DrillForm.Meta.fields if f in self.fields
-        }
-        if "notes" in data:
-            data["notes"] = data["notes"] or ""
-        try:
-            if self.instance.pk is None:
-                self.instance = services.plan_drill(actor=actor, **data)
-            else:
-                current = Drill.objects.get(pk=self.instance.pk)
-                changes = {k: v for k, v in data.items() if getattr(current, k) != v}
-                self.instance = services.update_drill(drill=current, actor=actor, changes=changes)
-        except DomainError as exc:
-            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
 
 
 class DrawInline(admin.StackedInline):
@@ -96,7 +75,7 @@ class DrawInline(admin.StackedInline):
 
 
 @admin.register(Drill)
-class DrillAdmin(admin.ModelAdmin):
+class DrillAdmin(ServiceModelAdmin):
     form = DrillForm
     list_display = (
         "__str__",
@@ -159,12 +138,19 @@ class DrillAdmin(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Drill | None) -> Any:
         return self.inlines if obj is not None and not obj.sealed else ()
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"request": request})
-
-    def save_model(self, request: Any, obj: Drill, form: Any, change: bool) -> None:
-        """Nothing to save: `DrillForm` already called the service."""
+    def write(self, request: HttpRequest, form: Any, change: bool) -> Drill:
+        actor = Actor.for_request(request)
+        # The admin's generated form also lists the read-only fields: edit only the form's own.
+        data = {
+            name: form.cleaned_data[name] for name in DrillForm.Meta.fields if name in form.fields
+        }
+        if "notes" in data:
+            data["notes"] = data["notes"] or ""
+        if not change:
+            return services.plan_drill(actor=actor, **data)
+        current = Drill.objects.get(pk=form.instance.pk)
+        changes = {name: value for name, value in data.items() if getattr(current, name) != value}
+        return services.update_drill(drill=current, actor=actor, changes=changes)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # Drills are a record: cancel one instead.

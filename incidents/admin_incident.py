@@ -27,6 +27,8 @@ from incidents.models import (
     StatusUpdate,
     TimelineEntry,
 )
+from portal.actors import Actor
+from portal.service_admin import ServiceModelAdmin
 
 
 def humanize_minutes(delta: datetime.timedelta) -> str:
@@ -167,7 +169,7 @@ class DeadlineInline(ReadOnlyInline):
         return None
 
 
-class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
+class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
     form = IncidentChangeForm
     list_display = (
         "ref",
@@ -323,9 +325,12 @@ class IncidentAdmin(IncidentFlowViews, admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
         return [*self.base_inlines, *admin_extensions.INCIDENT_INLINES]
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"request": request})
-
-    def save_model(self, request: Any, obj: Incident, form: Any, change: bool) -> None:
-        """Nothing to save: `IncidentChangeForm` already called `update_incident_details`."""
+    def write(self, request: HttpRequest, form: Any, change: bool) -> Incident:
+        """The change page's edits, through `update_incident_details` (on the timeline)."""
+        editable = {*services.EDITABLE_FIELDS, *services.MILESTONE_FIELDS, "services"}
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
+        if not changes:
+            return form.instance
+        return services.update_incident_details(
+            incident=form.instance, actor=Actor.for_request(request), changes=changes
+        )

@@ -10,7 +10,6 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from incidents.choices import (
     OPEN_STATUSES,
@@ -20,19 +19,14 @@ from incidents.choices import (
     IncidentStatus,
 )
 from incidents.models import Incident, PolicyVersion, Service
-from incidents.services import EDITABLE_FIELDS, MILESTONE_FIELDS, update_incident_details
-from portal.actors import Actor
+from incidents.services import EDITABLE_FIELDS, MILESTONE_FIELDS
 from portal.errors import DomainError
+from portal.service_admin import show_domain_error
 
 
 def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     """Show `error` on the field it names, or above the form when the form has no such field."""
-    if error.field and error.field in form.fields:
-        form.add_error(error.field, error.message)
-    elif error.field:
-        form.add_error(None, f"{error.field}: {error.message}")
-    else:
-        form.add_error(None, error.message)
+    show_domain_error(form, error)
 
 
 def staff_users() -> Any:
@@ -233,42 +227,11 @@ class LinesField(forms.CharField):
 
 
 class IncidentChangeForm(forms.ModelForm):
-    """The incident change page: descriptive fields and milestones, written by the service.
+    """The incident change page: descriptive fields and milestones. It parses only;
+    `IncidentAdmin.write` hands the changed fields to `update_incident_details`."""
 
-    Django's admin runs the whole change view in one transaction, so the service call
-    is the last validation step (as `UserCreationForm._post_clean` validates the
-    password): a refused edit becomes a form error and nothing is written; an accepted
-    one lands on the timeline. `save()` then writes nothing more.
-    """
-
-    request: Any = None  # set by IncidentAdmin.get_form
     runbook_links = LinesField(required=False, help_text="One link per line.")
 
     class Meta:
         model = Incident
         fields = [*EDITABLE_FIELDS, "services", *MILESTONE_FIELDS]
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # type: ignore[misc]
-        if self.errors or self.instance.pk is None:
-            return
-        changes = {
-            name: self.cleaned_data[name]
-            for name in self.changed_data
-            if name in EDITABLE_FIELDS or name in MILESTONE_FIELDS or name == "services"
-        }
-        if not changes:
-            return
-        try:
-            with transaction.atomic():
-                self.instance = update_incident_details(
-                    incident=self.instance, actor=Actor.for_request(self.request), changes=changes
-                )
-        except DomainError as exc:
-            add_domain_error(self, exc)
-
-    def save(self, commit: bool = True) -> Any:
-        return self.instance
-
-    def save_m2m(self) -> None:
-        """Nothing to save: `update_incident_details` already set the affected services."""

@@ -36,6 +36,7 @@ from incidents.integrations.choices import (
     MatchOperator,
 )
 from incidents.integrations.formats import AlertEvent
+from incidents.integrations.keys import set_client_secret
 from incidents.integrations.models import (
     Alert,
     AlertRoutingRule,
@@ -55,9 +56,10 @@ from incidents.services import (
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import prepare_created, record_entries, record_entry
-from portal.audit.snapshots import REDACTED
+from portal.audit.services import prepare_created, record_changed, record_entries, record_entry
+from portal.audit.snapshots import REDACTED, snapshot
 from portal.errors import DomainError
+from portal.model_validation import validate_model
 from portal.security.storable import bounded_identifier
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.
@@ -86,6 +88,59 @@ def _integration_audit_entries(actor: Actor, integration: Integration, rules: li
 
 # --- Integrations as data ---------------------------------------------------------------
 
+# What an integration's page (and `update_integration`) may change; the key and the
+# client secret have their own services (`keys.py`), the ping time is the sender's.
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "enabled",
+    "service",
+    "default_severity",
+    "auto_resolve",
+    "heartbeat_period",
+    "heartbeat_grace",
+)
+
+
+def _check_integration(integration: Integration) -> None:
+    """The rules of every write path (admin, CLI, demo), on the integration as it would be
+    saved. Normalises the name and the severity code; DomainError names the model field."""
+    integration.name = (integration.name or "").strip()
+    if not integration.name:
+        raise DomainError("A name is required.", field="name")
+    if Integration.objects.filter(name=integration.name).exclude(pk=integration.pk).exists():
+        raise DomainError(
+            f"An integration named {integration.name!r} exists already.", field="name"
+        )
+    if integration.kind not in IntegrationKind.values:
+        raise DomainError(
+            f"Unknown kind; use one of {', '.join(IntegrationKind.values)}.", field="kind"
+        )
+    if integration.default_severity:
+        try:
+            level = level_by_code(active_policy_version(), integration.default_severity)
+        except DomainError as exc:
+            raise DomainError(exc.message, field="default_severity") from exc
+        integration.default_severity = level.code
+    # Without it every signed webhook of Sentry is refused with a 401.
+    if integration.kind == IntegrationKind.SENTRY and not integration.client_secret:
+        raise DomainError(
+            "Sentry integrations need the client secret to verify signatures.",
+            field="client_secret",
+        )
+    if integration.kind == IntegrationKind.HEARTBEAT:
+        period = integration.heartbeat_period
+        if period is None or period <= datetime.timedelta(0):
+            raise DomainError(
+                "Heartbeats need a positive period (e.g. 5m).", field="heartbeat_period"
+            )
+        integration.heartbeat_grace = integration.heartbeat_grace or datetime.timedelta(0)
+        if integration.heartbeat_grace < datetime.timedelta(0):
+            raise DomainError("The grace cannot be negative.", field="heartbeat_grace")
+    elif integration.heartbeat_period is not None:
+        raise DomainError("Only heartbeat integrations have a period.", field="heartbeat_period")
+    validate_model(integration)
+
 
 @audited_service
 def create_integration(
@@ -96,59 +151,76 @@ def create_integration(
     service: Service | None = None,
     default_severity: str = "",
     client_secret: str = "",
+    enabled: bool = True,
     auto_resolve: bool = False,
     heartbeat_period: datetime.timedelta | None = None,
     heartbeat_grace: datetime.timedelta | None = None,
     rules: list[dict[str, Any]] | None = None,
 ) -> Integration:
-    """A new enabled integration with a fresh random key. DomainError names the bad field."""
-    name = (name or "").strip()
-    if not name:
-        raise DomainError("A name is required.", field="name")
-    if Integration.objects.filter(name=name).exists():
-        raise DomainError(f"An integration named {name!r} exists already.", field="name")
-    if kind not in IntegrationKind.values:
-        raise DomainError(
-            f"Unknown kind; use one of {', '.join(IntegrationKind.values)}.", field="kind"
-        )
-    if default_severity:
-        default_severity = level_by_code(active_policy_version(), default_severity).code
-    if kind == IntegrationKind.SENTRY and not client_secret:
-        raise DomainError(
-            "Sentry integrations need the client secret to verify signatures.", field="secret"
-        )
-    if kind == IntegrationKind.HEARTBEAT:
-        if heartbeat_period is None or heartbeat_period <= datetime.timedelta(0):
-            raise DomainError("Heartbeats need a positive period (e.g. 5m).", field="period")
-        heartbeat_grace = heartbeat_grace or datetime.timedelta(0)
-    elif heartbeat_period is not None:
-        raise DomainError("Only heartbeat integrations have a period.", field="period")
-    integration = Integration.objects.create(
+    """A new integration with a fresh random key. DomainError names the bad model field."""
+    integration = Integration(
         name=name,
         kind=kind,
         service=service,
-        default_severity=default_severity,
-        client_secret=client_secret,
+        default_severity=(default_severity or "").strip(),
+        client_secret=(client_secret or "").strip(),
+        enabled=enabled,
         auto_resolve=auto_resolve,
         heartbeat_period=heartbeat_period,
         heartbeat_grace=heartbeat_grace,
     )
-    created_rules = []
-    for position, rule in enumerate(rules or []):
+    _check_integration(integration)
+    for rule in rules or []:
         if rule.get("operator", MatchOperator.EQUALS) not in MatchOperator.values:
             raise DomainError("Operator must be ==, != or contains.", field="rules")
-        created_rules.append(
-            AlertRoutingRule.objects.create(
-                integration=integration,
-                position=position,
-                path=rule["path"],
-                operator=rule.get("operator", MatchOperator.EQUALS),
-                value=str(rule["value"]),
-                severity=rule["severity"],
-            )
+    integration.save(force_insert=True)
+    created_rules = [
+        AlertRoutingRule.objects.create(
+            integration=integration,
+            position=position,
+            path=rule["path"],
+            operator=rule.get("operator", MatchOperator.EQUALS),
+            value=str(rule["value"]),
+            severity=rule["severity"],
         )
+        for position, rule in enumerate(rules or [])
+    ]
     _integration_audit_entries(actor, integration, created_rules)
     return integration
+
+
+@audited_service
+def update_integration(
+    *,
+    integration: Integration,
+    actor: Actor,
+    changes: dict[str, Any],
+    client_secret: str = "",
+) -> Integration:
+    """Change `changes` (names from EDITABLE_FIELDS) and, when given, replace Sentry's client
+    secret; the same rules as `create_integration`. Audited with the fields that moved."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise DomainError(f"{unknown[0]} cannot be changed here.", field=unknown[0])
+    locked = Integration.objects.select_for_update(of=("self",)).get(pk=integration.pk)
+    audited = [
+        field.attname
+        for field in Integration._meta.concrete_fields
+        if field.name in EDITABLE_FIELDS
+    ]
+    before = snapshot(locked, audited, redacted=False)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    new_secret = client_secret.strip()
+    if new_secret:
+        locked.client_secret = new_secret
+    _check_integration(locked)
+    # Not the secret: `set_client_secret` writes it with its own entry (changed, never what).
+    locked.save(update_fields=EDITABLE_FIELDS)
+    record_changed(actor, locked, before)
+    if new_secret:
+        locked = set_client_secret(integration=locked, actor=actor, client_secret=new_secret)
+    return locked
 
 
 # --- Alert ingestion ----------------------------------------------------------------------

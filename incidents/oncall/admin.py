@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -28,7 +29,10 @@ from incidents.oncall.models import (
     SeverityEscalation,
     StepTarget,
 )
+from incidents.oncall.roster import add_override, delete_override
 from incidents.oncall.selectors import schedule_calendar
+from portal.actors import Actor
+from portal.service_admin import ServiceModelAdmin
 
 
 class LayerInline(admin.TabularInline):
@@ -114,10 +118,35 @@ class LayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Override)
-class OverrideAdmin(admin.ModelAdmin):
+class OverrideAdmin(ServiceModelAdmin):
+    """Added through `add_override` and deleted through `delete_override`, as by the API
+    and the CLI. No service edits an override, so the change page stays Django's."""
+
     list_display = ("layer", "user", "start", "end", "reason")
     list_select_related = ("layer__schedule", "user")
     autocomplete_fields = ("user", "layer")
+
+    def write(self, request: HttpRequest, form: Any, change: bool) -> Override:
+        if change:
+            form.instance.save()
+            return form.instance
+        data = form.cleaned_data
+        return add_override(
+            layer=data["layer"],
+            user=data["user"],
+            start=data["start"],
+            end=data["end"],
+            reason=data["reason"],
+            actor=Actor.for_request(request),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Override) -> None:
+        delete_override(override_id=obj.pk, actor=Actor.for_request(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Override]) -> None:
+        actor = Actor.for_request(request)
+        for override_id in queryset.order_by("pk").values_list("pk", flat=True):
+            delete_override(override_id=override_id, actor=actor)
 
 
 class EscalationStepInline(admin.TabularInline):

@@ -188,7 +188,9 @@ def mitigate_incident(*, incident: Incident, actor: Actor) -> Incident:
     return incident
 
 
-def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -> None:
+def resolve_locked(
+    incident: Incident, *, actor: Actor, at: datetime.datetime, reason: str = ""
+) -> None:
     check_transition(incident, IncidentStatus.RESOLVED)
     before = events.incident_state(incident)
     previous = incident.status
@@ -206,10 +208,10 @@ def resolve_locked(incident: Incident, *, actor: Actor, at: datetime.datetime) -
     events.record(
         incident,
         TimelineKind.RESOLVED,
-        f"Resolved (was {previous}).",
+        f"Resolved (was {previous})." + (f" {reason}" if reason else ""),
         actor=actor,
         at=at,
-        data={"from": previous},
+        data={"from": previous, **({"reason": reason} if reason else {})},
     )
     deadlines.save_new(
         deadlines.build_resolution_deadlines(incident, incident.severity), actor=actor
@@ -237,8 +239,11 @@ def resolve_incident(
     message: str = "",
     public: bool = False,
     unmet_comms_reason: str = "",
+    reason: str = "",
 ) -> Incident:
     """Resolve an open incident. Closes it at once when its level needs no post-mortem.
+
+    `reason` (asked by the admin's bulk resolve) is written on the resolved timeline entry.
 
     `message` is the closing update; `public` also posts it on the status page (it
     counts as the status-page comms). A mandatory customer-comms deadline still
@@ -296,7 +301,7 @@ def resolve_incident(
         )
         # Not owed any more: retire the ones not yet due; overdue ones stay missed.
         deadlines.supersede_unmet(incident, now, actor=actor, kinds=(DeadlineKind.COMMS,))
-    resolve_locked(incident, actor=actor, at=now)
+    resolve_locked(incident, actor=actor, at=now, reason=reason.strip())
     deadlines.refresh_next_deadline(incident)
     return incident
 

@@ -23,6 +23,7 @@ from incidents.slack.models import (
 from incidents.slack.services import configure_slack_app, retry_call
 from portal.actors import Actor
 from portal.errors import DomainError
+from portal.service_admin import ServiceModelAdmin
 
 
 class SlackAppForm(forms.ModelForm):
@@ -41,8 +42,11 @@ class SlackAppForm(forms.ModelForm):
 
 
 @admin.register(SlackApp)
-class SlackAppAdmin(admin.ModelAdmin):
+class SlackAppAdmin(ServiceModelAdmin):
+    """Add and change write through `configure_slack_app`; a refusal is a form error."""
+
     form = SlackAppForm
+    form_field_of_error = {"bot_token": "new_bot_token", "signing_secret": "new_signing_secret"}
     list_display = ("__str__", "masked_signing_secret", "enabled", "rotated_at", "rotated_by")
     list_select_related = ("rotated_by",)
     readonly_fields = (
@@ -84,20 +88,15 @@ class SlackAppAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: SlackApp, form: Any, change: bool) -> None:
-        try:
-            saved = configure_slack_app(
-                actor=Actor.for_request(request),
-                bot_token=form.cleaned_data.get("new_bot_token") or None,
-                signing_secret=form.cleaned_data.get("new_signing_secret") or None,
-                team_id=form.cleaned_data.get("team_id", ""),
-                api_url=form.cleaned_data.get("api_url") or None,
-                enabled=form.cleaned_data.get("enabled"),
-            )
-        except DomainError as exc:
-            self.message_user(request, f"{exc.field}: {exc.message}", messages.ERROR)
-            return
-        obj.pk = saved.pk
+    def write(self, request: HttpRequest, form: Any, change: bool) -> SlackApp:
+        return configure_slack_app(
+            actor=Actor.for_request(request),
+            bot_token=form.cleaned_data.get("new_bot_token") or None,
+            signing_secret=form.cleaned_data.get("new_signing_secret") or None,
+            team_id=form.cleaned_data.get("team_id", ""),
+            api_url=form.cleaned_data.get("api_url") or None,
+            enabled=form.cleaned_data.get("enabled"),
+        )
 
 
 @admin.register(SlackLevelSetting)

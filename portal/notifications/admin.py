@@ -2,33 +2,66 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from portal.actors import Actor
 from portal.errors import DomainError
-from portal.notifications.models import (
-    NotificationChannel,
-    NotificationRoute,
-    OutboxMessage,
-)
-from portal.notifications.services import retry_message
+from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
+from portal.notifications.services import retry_message, save_channel, save_notification_route
+from portal.service_admin import ServiceModelAdmin
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(ServiceModelAdmin):
+    """Add and change write through `save_channel`: the rules and the audit of the CLI and API."""
+
     list_display = ("name", "kind", "enabled", "description")
     list_filter = ("kind", "enabled")
     search_fields = ("name", "description")
+    fields = ("name", "kind", "target", "enabled", "description")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Presets, the CLI (`channel NAME`) and the API find a channel by its name.
+        return ("name",) if obj is not None else ()
+
+    def write(self, request: HttpRequest, form: Any, change: bool) -> NotificationChannel:
+        data = form.cleaned_data
+        return save_channel(
+            name=form.instance.name if change else data["name"],
+            kind=data["kind"],
+            target=data["target"],
+            enabled=data["enabled"],
+            description=data["description"],
+            actor=Actor.for_request(request),
+        )
 
 
 @admin.register(NotificationRoute)
-class NotificationRouteAdmin(admin.ModelAdmin):
+class NotificationRouteAdmin(ServiceModelAdmin):
+    """Add and change write through `save_notification_route`, as the presets do."""
+
     list_display = ("level_code", "channel", "enabled")
     list_select_related = ("channel",)
     list_filter = ("enabled", "level_code")
     autocomplete_fields = ("channel",)
+    fields = ("level_code", "channel", "enabled")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A rule is its (level, channel) pair: route elsewhere with a new rule.
+        return ("level_code", "channel") if obj is not None else ()
+
+    def write(self, request: HttpRequest, form: Any, change: bool) -> NotificationRoute:
+        rule = form.instance
+        return save_notification_route(
+            level_code=rule.level_code if change else form.cleaned_data["level_code"],
+            channel=rule.channel if change else form.cleaned_data["channel"],
+            enabled=form.cleaned_data["enabled"],
+            actor=Actor.for_request(request),
+        )
 
 
 @admin.register(OutboxMessage)

@@ -264,6 +264,25 @@ def retry_message(*, message: OutboxMessage, actor: Actor) -> OutboxMessage:
 CHANNEL_ATTS = ("kind", "target", "enabled", "description")
 
 
+def _check_channel(channel: NotificationChannel, *, stored_target: str | None) -> None:
+    """The rules of every write path (admin, API, CLI, presets); DomainError names the field.
+
+    `stored_target` is the target saved before (None for a new channel): a retired URL
+    already stored (disabled by migration 0005) does not block other edits."""
+    if channel.kind not in ChannelKind.values:
+        raise DomainError(
+            f"Unknown channel kind {channel.kind!r}; one of {', '.join(ChannelKind.values)}.",
+            field="kind",
+        )
+    if channel.target != stored_target and channel.target.lower().startswith("msteams://"):
+        raise DomainError(
+            "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
+            "workflow and use its apprise workflows:// URL.",
+            field="target",
+        )
+    validate_model(channel)
+
+
 @audited_service
 def save_channel(
     *,
@@ -274,21 +293,20 @@ def save_channel(
     description: str = "",
     actor: Actor,
 ) -> NotificationChannel:
-    """Create or update a channel by name (presets and demo use this)."""
-    if kind not in ChannelKind.values:
-        raise DomainError(f"Unknown channel kind {kind!r}.", field="kind")
-    channel, created = NotificationChannel.objects.select_for_update().get_or_create(
-        name=name,
-        defaults={"kind": kind, "target": target, "enabled": enabled, "description": description},
-    )
+    """Create or update a channel by name, every field given (presets, demo, the admin)."""
+    channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
+    created = channel is None
+    if channel is None:
+        channel = NotificationChannel(name=name)
     before = snapshot(channel, list(CHANNEL_ATTS))
+    stored_target = None if created else channel.target
     channel.kind, channel.target, channel.enabled, channel.description = (
         kind,
         target,
         enabled,
         description,
     )
-    channel.full_clean()
+    _check_channel(channel, stored_target=stored_target)
     channel.save()
     if created:
         record_created(actor, channel)
@@ -299,12 +317,25 @@ def save_channel(
 
 @audited_service
 def save_notification_route(
-    *, level_code: str, channel: NotificationChannel, actor: Actor
+    *, level_code: str, channel: NotificationChannel, actor: Actor, enabled: bool | None = None
 ) -> NotificationRoute:
-    """Route `level_code` (or * for all) to `channel`; idempotent."""
-    rule, created = NotificationRoute.objects.get_or_create(level_code=level_code, channel=channel)
+    """Route `level_code` (or * for all) to `channel`; idempotent. `enabled` switches an
+    existing rule; left out, a rule someone disabled stays disabled (preset reloads)."""
+    level_code = (level_code or "").strip()
+    if not level_code:
+        raise DomainError("A severity code (or *) is required.", field="level_code")
+    rule, created = NotificationRoute.objects.select_for_update().get_or_create(
+        level_code=level_code,
+        channel=channel,
+        defaults={"enabled": True if enabled is None else enabled},
+    )
     if created:
         record_created(actor, rule)
+    elif enabled is not None and enabled != rule.enabled:
+        before = snapshot(rule, ["enabled"], redacted=False)
+        rule.enabled = enabled
+        rule.save(update_fields=["enabled"])
+        record_changed(actor, rule, before)
     return rule
 
 
@@ -325,6 +356,7 @@ def update_channel(
 
     channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
     before = None
+    stored_target = None if channel is None else channel.target
     if channel is None:
         if not kind:
             raise DomainError(f"No channel named {name!r}; give --kind to create it.", field="kind")
@@ -336,25 +368,14 @@ def update_channel(
             "has_target": bool(channel.target),
         }
     if kind is not None:
-        if kind not in ChannelKind.values:
-            raise DomainError(
-                f"Unknown channel kind {kind!r}; one of {', '.join(ChannelKind.values)}.",
-                field="kind",
-            )
         channel.kind = kind
     if target is not None:
-        if target.lower().startswith("msteams://"):
-            raise DomainError(
-                "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
-                "workflow and use its apprise workflows:// URL.",
-                field="target",
-            )
         channel.target = target
     if enabled is not None:
         channel.enabled = enabled
     if description is not None:
         channel.description = description
-    validate_model(channel)
+    _check_channel(channel, stored_target=stored_target)
     channel.save()
     record_entry(
         actor=actor,

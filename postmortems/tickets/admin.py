@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 
 from portal.actors import Actor
-from portal.errors import DomainError
+from portal.service_admin import ServiceModelAdmin
 from postmortems.tickets.models import ActionItemTicket, TicketTracker, TrackerAccount
 from postmortems.tickets.services import configure_tracker, mask
 
@@ -25,8 +25,11 @@ class TicketTrackerForm(forms.ModelForm):
 
 
 @admin.register(TicketTracker)
-class TicketTrackerAdmin(admin.ModelAdmin):
+class TicketTrackerAdmin(ServiceModelAdmin):
+    """Add and change write through `configure_tracker`; a refusal is a form error."""
+
     form = TicketTrackerForm
+    form_field_of_error = {"api_token": "new_api_token"}
     list_display = ("__str__", "label", "masked_token", "enabled", "rotated_at")
     readonly_fields = ("masked_token", "rotated_at")
 
@@ -35,18 +38,13 @@ class TicketTrackerAdmin(admin.ModelAdmin):
         return mask(obj.api_token) or "not set"
 
     # Add/change follow the model permissions, which only Founders hold.
-    def save_model(self, request: HttpRequest, obj: TicketTracker, form: Any, change: bool) -> None:
+    def write(self, request: HttpRequest, form: Any, change: bool) -> TicketTracker:
         data = {k: form.cleaned_data.get(k) for k in TicketTrackerForm.Meta.fields}
-        try:
-            saved = configure_tracker(
-                actor=Actor.for_request(request),
-                api_token=form.cleaned_data.get("new_api_token") or None,
-                **data,
-            )
-        except DomainError as exc:
-            self.message_user(request, f"{exc.field}: {exc.message}", messages.ERROR)
-            return
-        obj.pk = saved.pk
+        return configure_tracker(
+            actor=Actor.for_request(request),
+            api_token=form.cleaned_data.get("new_api_token") or None,
+            **data,
+        )
 
 
 @admin.register(TrackerAccount)

@@ -150,3 +150,52 @@ def test_scenario_changelist_is_constant(
 ) -> None:
     with django_assert_num_queries(5):
         assert admin_client.get("/admin/drills/scenario/").status_code == 200
+
+
+def test_validating_the_drill_form_writes_nothing(policy: Any) -> None:
+    """Forms only parse and validate (issue 12): the admin's save path calls the service."""
+    from drills.admin import DrillForm
+
+    Drill.objects.all().delete()
+    form = DrillForm({"planned_on": "2026-08-18", "environment": "staging", "notes": ""})
+    assert form.is_valid(), form.errors
+    assert not Drill.objects.exists()
+
+
+def test_admin_add_plans_exactly_once_as_the_admin_user(
+    admin_client: Client, policy: Any, founder: Any
+) -> None:
+    from portal.audit.models import AuditEntry
+
+    Drill.objects.all().delete()
+    response = admin_client.post(
+        "/admin/drills/drill/add/",
+        {"planned_on": "2026-08-18", "environment": "staging", "notes": "game day"},
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    drill = Drill.objects.get()
+    [entry] = AuditEntry.objects.filter(object_type="drills.drill", object_id=str(drill.pk))
+    assert (entry.action, entry.actor_user_id) == ("create", founder.pk)
+
+
+def test_admin_edit_writes_exactly_once_as_the_admin_user(
+    admin_client: Client, planned: Drill, founder: Any
+) -> None:
+    from portal.audit.models import AuditEntry
+
+    seen = set(AuditEntry.objects.values_list("pk", flat=True))
+    response = admin_client.post(
+        f"/admin/drills/drill/{planned.pk}/change/",
+        {
+            "planned_on": planned.planned_on.isoformat(),
+            "facilitator": founder.pk,
+            "environment": planned.environment,
+            "notes": "moved to the lab",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    [entry] = AuditEntry.objects.filter(
+        object_type="drills.drill", object_id=str(planned.pk), action="update"
+    ).exclude(pk__in=seen)
+    assert entry.actor_user_id == founder.pk
+    assert entry.after == {"notes": "moved to the lab"}

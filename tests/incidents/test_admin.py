@@ -231,7 +231,12 @@ def test_bulk_acknowledge_and_resolve_report_refusals_per_incident(
     assert f"{second.ref}: {second.ref} is cancelled" in page
     response = admin_client.post(
         CHANGELIST,
-        {"action": "resolve_selected", "_selected_action": [first.pk, second.pk, third.pk]},
+        {
+            "action": "resolve_selected",
+            "_selected_action": [first.pk, second.pk, third.pk],
+            "post": "yes",
+            "reason": "Fixed by the rollback",
+        },
         follow=True,
     )
     page = response.content.decode()
@@ -248,7 +253,15 @@ def test_bulk_acknowledge_and_resolve_report_refusals_per_incident(
 
 def test_bulk_cancel(admin_client: Any, declare: Any) -> None:
     incident = declare("SEV-3")
-    admin_client.post(CHANGELIST, {"action": "cancel_selected", "_selected_action": [incident.pk]})
+    admin_client.post(
+        CHANGELIST,
+        {
+            "action": "cancel_selected",
+            "_selected_action": [incident.pk],
+            "post": "yes",
+            "reason": "false alarm",
+        },
+    )
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.CANCELLED
 

@@ -118,9 +118,9 @@ def test_create_integration_refuses_bad_input_naming_the_field(policy: Any, syst
     cases = [
         ({"name": "", "kind": "pagerduty"}, "name"),
         ({"name": "x", "kind": "nagios"}, "kind"),
-        ({"name": "x", "kind": "sentry"}, "secret"),
-        ({"name": "x", "kind": "heartbeat"}, "period"),
-        ({"name": "x", "kind": "pagerduty", "default_severity": "SEV-9"}, "severity"),
+        ({"name": "x", "kind": "sentry"}, "client_secret"),
+        ({"name": "x", "kind": "heartbeat"}, "heartbeat_period"),
+        ({"name": "x", "kind": "pagerduty", "default_severity": "SEV-9"}, "default_severity"),
     ]
     for kwargs, field in cases:
         with pytest.raises(DomainError) as exc:

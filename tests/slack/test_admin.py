@@ -86,3 +86,17 @@ def test_retry_now_puts_a_failed_call_back_in_the_queue(client, policy, founder)
     call.refresh_from_db()
     assert call.status == CallStatus.PENDING
     assert call.next_attempt_at is not None
+
+
+def test_slack_app_page_refuses_a_bad_bot_token_on_its_field(client, policy, founder):
+    """A refusal of `configure_slack_app` re-renders the form (issue 12), never "added"."""
+    from incidents.slack.models import SlackApp
+
+    client.force_login(founder)
+    response = client.post(
+        "/admin/slack/slackapp/add/",
+        {"new_bot_token": "not-a-token", "team_id": "T1", "api_url": "https://slack.com/api/"},
+    )
+    assert response.status_code == 200
+    assert "xoxb-" in response.context["adminform"].form.errors["new_bot_token"][0]
+    assert not SlackApp.objects.exists()

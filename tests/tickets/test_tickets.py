@@ -229,3 +229,22 @@ def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, 
         configure_tracker(actor=Actor.for_user(responder), api_token="lin_api_stolen0000000")
     assert refused.value.field == "actor"
     assert TicketTracker.objects.get().api_token == "lin_api_secondtoken8888"
+
+
+def test_tracker_page_refuses_a_bad_repository_on_its_field(client, founder):
+    """A refusal of `configure_tracker` re-renders the form (issue 12), never "added"."""
+    from postmortems.tickets.models import TicketTracker
+
+    client.force_login(founder)
+    response = client.post(
+        "/admin/tickets/tickettracker/add/",
+        {
+            "kind": "github",
+            "api_url": "https://api.github.com",
+            "repository": "no-owner",
+            "label": "post-mortem",
+        },
+    )
+    assert response.status_code == 200
+    assert "owner/name" in response.context["adminform"].form.errors["repository"][0]
+    assert not TicketTracker.objects.exists()

@@ -20,6 +20,14 @@ from portal.command_line import OneLineErrorParser, PortalCommand
 from portal.durations import DurationParseError, parse_duration
 from portal.errors import DomainError
 
+# The service names model fields; the error names the option the user typed.
+OPTION_OF_FIELD = {
+    "client_secret": "secret",
+    "default_severity": "severity",
+    "heartbeat_period": "period",
+    "heartbeat_grace": "grace",
+}
+
 
 def _duration(text: str | None, field: str) -> datetime.timedelta | None:
     if text is None:
@@ -80,7 +88,8 @@ class Command(PortalCommand):
                 heartbeat_grace=_duration(options.get("grace"), "grace"),
             )
         except DomainError as exc:
-            raise CommandError(f"{exc.field or 'integration'}: {exc.message}") from None
+            option = OPTION_OF_FIELD.get(exc.field or "", exc.field or "integration")
+            raise CommandError(f"{option}: {exc.message}") from None
         base = settings.PORTAL_BASE_URL
         self.stdout.write(f"Created {integration.kind} integration {integration.name!r}.")
         if integration.kind == IntegrationKind.PAGERDUTY:
