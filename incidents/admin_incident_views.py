@@ -24,7 +24,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 
-from incidents import admin_extensions, services
+from incidents import extension_point, services
 from incidents.choices import OPEN_STATUSES, IncidentRole, IncidentStatus
 from incidents.classification import IncidentFacts, suggest_severity
 from incidents.closing_duties import closing_duties
@@ -134,15 +134,15 @@ class IncidentFlowViews(admin.ModelAdmin):
                         "primary": name in ("acknowledge", "post_update", "resolve"),
                     }
                 )
-        for label, url_name, needs_open in admin_extensions.INCIDENT_BUTTONS:
-            if needs_open and incident.status not in OPEN_STATUSES:
+        for button in extension_point.incident_buttons():
+            if button.needs_open_incident and incident.status not in OPEN_STATUSES:
                 continue
             try:
-                url = reverse(url_name, args=[incident.pk])
+                url = reverse(button.url_name, args=[incident.pk])
             except NoReverseMatch:
                 continue
-            dom_id = "incident-" + slugify(url_name.replace(":", "-").replace("_", "-"))
-            buttons.append({"label": label, "url": url, "dom_id": dom_id, "post": False})
+            dom_id = "incident-" + slugify(button.url_name.replace(":", "-").replace("_", "-"))
+            buttons.append({"label": button.label, "url": url, "dom_id": dom_id, "post": False})
         return buttons
 
     # --- custom views ----------------------------------------------------------------
@@ -378,7 +378,7 @@ class IncidentFlowViews(admin.ModelAdmin):
         def initial(incident: Incident) -> dict[str, Any]:
             duties = closing_duties(incident)
             return {
-                "message": admin_extensions.resolve_text(incident),
+                "message": extension_point.resolve_text(incident),
                 "public": duties.public_closing_update,
             }
 
