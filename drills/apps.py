@@ -8,6 +8,9 @@ class DrillsConfig(AppConfig):
 
     def ready(self) -> None:
         from drills.presets import load_drill_preset
-        from incidents.policies import register_preset_loader
+        from incidents import extension_point
+        from incidents.extension_point import Extension
 
-        register_preset_loader("drills", load_drill_preset)
+        extension_point.register(
+            Extension(app_label=self.label, order=70, preset_loader=load_drill_preset)
+        )

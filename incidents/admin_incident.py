@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from incidents import admin_extensions, services
+from incidents import extension_point, services
 from incidents.admin_incident_views import IncidentFlowViews
 from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label
 from incidents.forms import IncidentChangeForm
@@ -323,7 +323,7 @@ class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
         return fields
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
-        return [*self.base_inlines, *admin_extensions.INCIDENT_INLINES]
+        return [*self.base_inlines, *extension_point.incident_inlines()]
 
     def write(self, request: HttpRequest, form: Any, change: bool) -> Incident:
         """The change page's edits, through `update_incident_details` (on the timeline)."""

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from incidents import admin_extensions, services
+from incidents import extension_point, services
 from incidents.choices import IncidentRole, IncidentStatus
 from incidents.closing_duties import closing_duties
 from incidents.forms import (
@@ -173,7 +173,7 @@ class IncidentTransitionViews(admin.ModelAdmin):
         def initial(incident: Incident) -> dict[str, Any]:
             duties = closing_duties(incident)
             return {
-                "message": admin_extensions.resolve_text(incident),
+                "message": extension_point.resolve_text(incident),
                 "public": duties.public_closing_update,
             }
 

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.text import slugify
 
-from incidents import admin_extensions
+from incidents import extension_point
 from incidents.admin_incident_bulk import IncidentBulkActions
 from incidents.admin_incident_declare import IncidentDeclareViews
 from incidents.admin_incident_transitions import BUTTON_LABELS, IncidentTransitionViews
@@ -90,15 +90,15 @@ class IncidentFlowViews(IncidentDeclareViews, IncidentTransitionViews, IncidentB
                         "primary": name in ("acknowledge", "post_update", "resolve"),
                     }
                 )
-        for label, url_name, needs_open in admin_extensions.INCIDENT_BUTTONS:
-            if needs_open and incident.status not in OPEN_STATUSES:
+        for button in extension_point.incident_buttons():
+            if button.needs_open_incident and incident.status not in OPEN_STATUSES:
                 continue
             try:
-                url = reverse(url_name, args=[incident.pk])
+                url = reverse(button.url_name, args=[incident.pk])
             except NoReverseMatch:
                 continue
-            dom_id = "incident-" + slugify(url_name.replace(":", "-").replace("_", "-"))
-            buttons.append({"label": label, "url": url, "dom_id": dom_id, "post": False})
+            dom_id = "incident-" + slugify(button.url_name.replace(":", "-").replace("_", "-"))
+            buttons.append({"label": button.label, "url": url, "dom_id": dom_id, "post": False})
         return buttons
 
     # --- custom views ----------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Policy writes: presets, versions, sign-off and activation (SPEC §2).
 
 Presets are JSON files in `incidents/presets/`, one per playbook. Other apps add
-their own parts of a preset (escalation, templates, drills…) by registering a
-loader with `register_preset_loader`; it reads the app's own preset file and runs
-in the same transaction, after the version is in place.
+their own parts of a preset (escalation, templates, drills…) through their
+`Extension.preset_loader` (incidents/extension_point.py); it reads the app's own
+preset file and runs in the same transaction, after the version is in place, in
+the extensions' documented order.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidents.choices import PolicyStatus
+from incidents.extension_point import load_preset_parts
 from incidents.models import (
     ClassificationRule,
     CommsRequirement,
@@ -40,15 +41,6 @@ from portal.errors import DomainError
 from portal.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
-
-# loader(version, preset_name, actor): loads the app's part of preset `preset_name`.
-PresetLoader = Callable[[PolicyVersion, str, Actor], None]
-_PRESET_LOADERS: dict[str, PresetLoader] = {}
-
-
-def register_preset_loader(app_label: str, loader: PresetLoader) -> None:
-    """Let another app load its part of a preset (called from its AppConfig.ready)."""
-    _PRESET_LOADERS[app_label] = loader
 
 
 def preset_names() -> list[str]:
@@ -329,9 +321,8 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
         )
         version.delete()
         version = same
-    for loader in _PRESET_LOADERS.values():
-        # Loaders must be idempotent: loading the same preset again may reuse `version`.
-        loader(version, name, actor)
+    # Loaders must be idempotent: loading the same preset again may reuse `version`.
+    load_preset_parts(version, name, actor)
     if activate:
         sign_off = data.get("sign_off", {})
         approved_at = None

@@ -1,5 +1,8 @@
 """Demo data for `make run DEMO=1`: an admin login, services and a few incidents.
 
+The top floor: it imports each app's `demo.load_demo` explicitly (in the order they
+load: on-call before the alerts that page, post-mortems before drills).
+
 Idempotent: the admin keeps its password (kept in var/admin-password.txt so it can
 be printed again); incidents are added only to an empty portal. Demo incidents are
 marked `is_demo`: never on the public status page, never paging anyone.
@@ -7,7 +10,6 @@ marked `is_demo`: never on the public status page, never paging anyone.
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from pathlib import Path
 from typing import Any
@@ -16,18 +18,22 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from drills.demo import load_demo as load_drills_demo
 from incidents import services
+from incidents.comms.demo import load_demo as load_comms_demo
+from incidents.integrations.demo import load_demo as load_integrations_demo
 from incidents.models import Incident, Service
+from incidents.oncall.demo import load_demo as load_oncall_demo
 from portal.actors import Actor
+from postmortems.demo import load_demo as load_postmortems_demo
 
-# Add-on apps that may ship a `demo.load_demo(actor=...)`.
-DEMO_APPS = (
-    "portal.notifications",
-    "incidents.oncall",
-    "incidents.integrations",
-    "incidents.comms",
-    "postmortems",
-    "drills",
+# Each app's demo data, in loading order.
+APP_DEMOS = (
+    load_oncall_demo,
+    load_integrations_demo,
+    load_comms_demo,
+    load_postmortems_demo,
+    load_drills_demo,
 )
 PASSWORD_FILE = Path(settings.BASE_DIR) / "var" / "admin-password.txt"
 
@@ -151,14 +157,8 @@ def load_demo() -> dict[str, Any]:
     user, password = ensure_admin()
     actor = Actor.for_user(user)
     refs = load_core_demo(actor=actor)
-    for app in DEMO_APPS:
-        try:
-            module = importlib.import_module(f"{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app}.demo":
-                raise
-            continue
-        module.load_demo(actor=actor)
+    for load_app_demo in APP_DEMOS:
+        load_app_demo(actor=actor)
     if refs:
         # A demo SEV-1 to look at; marked demo, it pages nobody and stays off /status/.
         sev1 = services.declare_incident(

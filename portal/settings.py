@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "postmortems",
     "postmortems.tickets",
     "drills",
+    # The top floor: project-wide commands (setup_schedules) that import every app.
+    "portal.project",
 ]
 
 MIDDLEWARE = [

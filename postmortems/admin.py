@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.admin_extensions import register_incident_button
 from portal.actors import Actor
 from portal.errors import DomainError
 from postmortems import exports, services
@@ -277,9 +276,5 @@ class PostMortemAdmin(PostMortemViewsMixin, admin.ModelAdmin):
                 self.message_user(request, f"{pm.incident.ref}: not published.", messages.ERROR)
                 report_error(self, request, exc)
 
-
-register_incident_button(
-    "Post-mortem", "admin:postmortems_postmortem_for_incident", needs_open_incident=False
-)
 
 from postmortems import admin_items  # noqa: E402,F401 - registers ActionItem and RiskReview admins

@@ -54,6 +54,19 @@ def postmortem_by_ref(ref: str) -> PostMortem:
         raise DomainError(f"No post-mortem for {ref!r}.", field="ref", code="not_found") from None
 
 
+def comms_placeholder_values(incident: Any) -> dict[str, str]:
+    """What the incident's post-mortem says, for customer-comms placeholders (the
+    comms fallback applies to an empty value). Provided through the extension point."""
+    postmortem = PostMortem.objects.filter(incident=incident).first()
+    if postmortem is None:
+        return {}
+    return {
+        "what_happened": postmortem.summary.strip(),
+        "impact": postmortem.customer_impact_summary.strip(),
+        "root_cause": postmortem.root_cause.strip(),
+    }
+
+
 def included_timeline(postmortem: PostMortem) -> list[PostMortemTimelineEntry]:
     return [e for e in postmortem.timeline_entries.all() if e.included]
 

@@ -11,11 +11,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 
-from incidents.admin_extensions import (
-    register_incident_button,
-    register_incident_inline,
-    register_resolve_text,
-)
 from incidents.choices import CommsChannel, DeadlineKind
 from incidents.comms.choices import KIND_CHANNEL, TemplateKind
 from incidents.comms.forms import CommsTemplateForm, ComposeForm
@@ -63,9 +58,6 @@ class CommsMessageInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-register_incident_inline(CommsMessageInline)
 
 
 @admin.register(CommsMessage)
@@ -198,9 +190,6 @@ class CommsMessageAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(target)
 
 
-register_incident_button("Compose comms", "admin:comms_compose", needs_open_incident=False)
-
-
 def resolved_status_text(incident: Incident) -> str:
     """The status page's "resolved" template, filled as if resolved now (for the resolve form)."""
     template = (
@@ -212,9 +201,6 @@ def resolved_status_text(incident: Incident) -> str:
     values["status"] = "Resolved"
     values["end"] = values["now"][:5]
     return fill(template.body, values)
-
-
-register_resolve_text(resolved_status_text)
 
 
 @admin.register(Subscriber)

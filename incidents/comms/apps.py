@@ -8,14 +8,30 @@ class CommsConfig(AppConfig):
     verbose_name = "Customer comms"
 
     def ready(self) -> None:
+        from incidents import extension_point
         from incidents.comms import page_cache, services
+        from incidents.comms.admin import CommsMessageInline, resolved_status_text
         from incidents.comms.preset_templates import load_preset_templates
-        from incidents.policies import register_preset_loader
-        from incidents.services import HOOK_NAMES, on_incident_event
+        from incidents.extension_point import Extension, IncidentButton, IncidentEvent
 
-        register_preset_loader(self.label, load_preset_templates)
         # Any change to an incident may change what the status page shows.
-        for name in HOOK_NAMES:
-            on_incident_event(name, page_cache.on_incident_event)
+        hooks: dict[IncidentEvent, list[extension_point.IncidentHook]] = {
+            event: [page_cache.on_incident_event] for event in IncidentEvent
+        }
         # A public status update is also a status-page post (subscribers, deadline).
-        on_incident_event("status_update", services.on_status_update)
+        hooks[IncidentEvent.STATUS_UPDATE].append(services.on_status_update)
+        extension_point.register(
+            Extension(
+                app_label=self.label,
+                order=30,
+                hooks=hooks,
+                preset_loader=load_preset_templates,
+                incident_inlines=[CommsMessageInline],
+                incident_buttons=[
+                    IncidentButton(
+                        "Compose comms", "admin:comms_compose", needs_open_incident=False
+                    )
+                ],
+                resolve_text=resolved_status_text,
+            )
+        )

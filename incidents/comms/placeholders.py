@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime
 import string
-from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents.deadlines import due_after
+from incidents.extension_point import placeholder_values
 from incidents.models import Incident
 
 PLACEHOLDERS: dict[str, str] = {
@@ -138,26 +137,6 @@ def human_duration(delta: datetime.timedelta) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _postmortem(incident: Incident) -> Any:
-    """The incident's post-mortem, if the postmortems app has one (looked up defensively)."""
-    try:
-        model = apps.get_model("postmortems", "PostMortem")
-    except LookupError:
-        return None
-    try:
-        return model._default_manager.filter(incident=incident).order_by("-pk").first()
-    except Exception:  # noqa: BLE001 - a half-built postmortems app must never break comms.
-        return None
-
-
-def _pm_text(pm: Any, *names: str) -> str:
-    for name in names:
-        value = getattr(pm, name, None) if pm is not None else None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return ""
-
-
 def promised_next_update(incident: Incident, now: datetime.datetime) -> datetime.datetime:
     """The time `{next_update_at}` promises: now + the level's update cadence (30 min
     without one), to the minute the message shows, so the deadline is what was read."""
@@ -187,7 +166,8 @@ def incident_values(
     start = incident.impact_started_at or incident.declared_at
     end = incident.resolved_at
     services = [s.name for s in incident.services.all() if s.public]
-    pm = _postmortem(incident)
+    # What add-ons know (the post-mortem's root cause…): through the extension point.
+    known = placeholder_values(incident)
     updates = list(incident.status_updates.order_by("posted_at", "id"))
     # Only what was already said in public may be repeated to customers.
     public_updates = updates if internal else [u for u in updates if u.public]
@@ -199,7 +179,6 @@ def incident_values(
         default_impact = (
             f"problems affecting about {incident.customers_affected_pct.normalize()}% of customers"
         )
-    link = getattr(pm, "public_url", "") if pm is not None else ""
     return {
         "ref": incident.ref,
         "severity": incident.severity.code,
@@ -220,8 +199,8 @@ def incident_values(
         "what_is_broken": incident.what_is_broken.strip()
         or ", ".join(services)
         or (incident.title if internal else ""),
-        "what_happened": _pm_text(pm, "summary", "what_happened") or incident.title,
-        "impact": _pm_text(pm, "customer_impact_summary", "customer_impact")
+        "what_happened": known.get("what_happened") or incident.title,
+        "impact": known.get("impact")
         or incident.customer_impact.strip()
         or (incident.summary.strip() if internal else "")
         or default_impact,
@@ -229,11 +208,11 @@ def incident_values(
         "next_update_at": promised_next_update(incident, now)
         .astimezone(datetime.UTC)
         .strftime("%H:%M UTC"),
-        "root_cause": _pm_text(pm, "root_cause"),
-        "fix": _pm_text(pm, "fix", "resolution", "what_fixed_it"),
-        "prevention": _pm_text(pm, "prevention", "action_items_summary"),
+        "root_cause": known.get("root_cause", ""),
+        "fix": known.get("fix", ""),
+        "prevention": known.get("prevention", ""),
         "duration": human_duration((end or now) - start),
-        "postmortem_link": link if isinstance(link, str) else "",
+        "postmortem_link": known.get("postmortem_link", ""),
         "commander": incident.commander.get_username() if incident.commander else "",
         "channel": incident.war_room_channel,
     }

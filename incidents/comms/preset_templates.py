@@ -1,6 +1,6 @@
 """Load a preset's comms templates (`incidents/comms/presets/<preset>.json`).
 
-Registered with `incidents.policies.register_preset_loader`; runs inside
+The comms `Extension`'s `preset_loader` (incidents/extension_point.py); runs inside
 `load_preset`'s transaction. Idempotent: templates are keyed per policy version,
 so loading the same preset twice updates the rows in place.
 """

@@ -16,7 +16,6 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from incidents.admin_extensions import register_incident_inline
 from incidents.integrations.keys import rotate_integration_key
 from incidents.integrations.models import (
     Alert,
@@ -293,10 +292,6 @@ class RecentChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-register_incident_inline(AlertInline)
-register_incident_inline(RecentChangeInline)
 
 
 @admin.register(Alert)

@@ -8,9 +8,20 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from incidents import extension_point
+        from incidents.extension_point import Extension, IncidentEvent
         from incidents.integrations import changes, services
-        from incidents.services import on_incident_event
+        from incidents.integrations.admin import AlertInline, RecentChangeInline
 
-        on_incident_event("declared", changes.link_recent_changes)
-        on_incident_event("resolved", services.close_alerts_of_incident)
-        on_incident_event("cancelled", services.close_alerts_of_incident)
+        extension_point.register(
+            Extension(
+                app_label=self.label,
+                order=20,
+                hooks={
+                    IncidentEvent.DECLARED: [changes.link_recent_changes],
+                    IncidentEvent.RESOLVED: [services.close_alerts_of_incident],
+                    IncidentEvent.CANCELLED: [services.close_alerts_of_incident],
+                },
+                incident_inlines=[AlertInline, RecentChangeInline],
+            )
+        )

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 
-from incidents.admin_extensions import register_incident_inline
 from incidents.oncall.models import (
     Escalation,
     EscalationPolicy,
@@ -257,7 +256,3 @@ class EscalationInline(admin.TabularInline):
         if not obj.warning:
             return "-"
         return format_html('<strong class="errornote">⚠ {}</strong>', obj.warning)
-
-
-register_incident_inline(EscalationInline)
-register_incident_inline(PageInline)

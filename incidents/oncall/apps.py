@@ -8,13 +8,23 @@ class OncallConfig(AppConfig):
     verbose_name = "On-call"
 
     def ready(self) -> None:
+        from incidents import extension_point
+        from incidents.extension_point import Extension, IncidentEvent
         from incidents.oncall import preset_loader, services
-        from incidents.policies import register_preset_loader
-        from incidents.services import on_incident_event
+        from incidents.oncall.admin import EscalationInline, PageInline
 
-        on_incident_event("declared", services.on_declared)
-        on_incident_event("acknowledged", services.on_acknowledged)
-        on_incident_event("resolved", services.on_closed_out)
-        on_incident_event("cancelled", services.on_closed_out)
-        on_incident_event("severity_changed", services.on_severity_changed)
-        register_preset_loader(self.label, preset_loader.load_oncall_preset)
+        extension_point.register(
+            Extension(
+                app_label=self.label,
+                order=10,  # paging first: who is paged never waits on the other add-ons
+                hooks={
+                    IncidentEvent.DECLARED: [services.on_declared],
+                    IncidentEvent.ACKNOWLEDGED: [services.on_acknowledged],
+                    IncidentEvent.RESOLVED: [services.on_closed_out],
+                    IncidentEvent.CANCELLED: [services.on_closed_out],
+                    IncidentEvent.SEVERITY_CHANGED: [services.on_severity_changed],
+                },
+                preset_loader=preset_loader.load_oncall_preset,
+                incident_inlines=[EscalationInline, PageInline],
+            )
+        )

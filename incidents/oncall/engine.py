@@ -30,10 +30,11 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from incidents.missed_deadlines import record_missed_deadlines
 from incidents.oncall.paging import run_due_escalations
 from incidents.oncall.receipts import poll_receipts
-from incidents.oncall.sweeper import batch_size, max_batches, record_missed_deadlines
-from portal.notifications import tasks as outbox
+from portal.batches import batch_size, max_batches
+from portal.notifications import outbox
 
 logger = logging.getLogger("incidents.oncall.engine")
 

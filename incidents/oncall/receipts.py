@@ -23,7 +23,7 @@ from incidents.oncall.services import acknowledge_by_receipt, close_receipt
 from portal.notifications import pushover
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import OutboxMessage
-from portal.notifications.tasks import receipt_poll_interval
+from portal.notifications.outbox import receipt_poll_interval
 
 logger = logging.getLogger("incidents.oncall.receipts")
 

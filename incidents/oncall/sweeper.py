@@ -1,157 +1,37 @@
-"""The minute sweeper: due escalation steps, missed deadlines, stuck and due outbox rows.
+"""The minute sweeper: due escalation steps and Pushover receipts (on-call only pages).
+
+Missed deadlines are the incidents core's (`incidents/missed_deadlines.py`, task
+`incidents.tasks.record_missed_deadlines`); outbox sends and retries are the
+notifications app's (`portal.notifications.tasks.deliver_due_messages`).
 
 Exactly once: each batch claims its rows (SELECT … FOR UPDATE SKIP LOCKED in primary
 key order on PostgreSQL; on SQLite the IMMEDIATE transaction serialises writers) and
-marks them in the same transaction as their timeline and outbox rows, so a second
-sweeper skips them and a sweeper that dies mid-batch rolls the whole batch back for
-the next run. Every batch is a constant number of queries.
+marks them in the same transaction as their pages, so a second sweeper skips them and
+a sweeper that dies mid-batch rolls the whole batch back for the next run.
 """
 
 from __future__ import annotations
 
 import datetime
-import logging
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
-from incidents import events
-from incidents.choices import DeadlineKind, TimelineKind
-from incidents.models import Deadline, TimelineEntry
 from incidents.oncall.paging import run_due_escalations
-from portal.actors import Actor
-from portal.audit.scope import audited_service
-from portal.notifications import tasks as outbox
-from portal.notifications.services import build_messages, enqueue_many, notification_routes
-
-logger = logging.getLogger(__name__)
-
-
-def batch_size() -> int:
-    return settings.SWEEP_BATCH_SIZE
-
-
-def max_batches() -> int:
-    return settings.SWEEP_MAX_BATCHES
-
-
-def _miss_text(deadline: Deadline) -> tuple[str, str]:
-    incident = deadline.incident
-    due = f"{deadline.due_at:%Y-%m-%d %H:%M}Z" if deadline.due_at else "?"
-    message = f"{deadline.label} deadline missed (due {due}, target {deadline.target})."
-    if deadline.kind == DeadlineKind.STATUS_UPDATE:
-        message += " Post a status update: silence is worse than bad news."
-    subject = (
-        f"{'[DRILL] ' if incident.is_drill else ''}{incident.ref}: {deadline.label} deadline missed"
-    )
-    body = f"{incident.ref} ({incident.severity.code}): {incident.title}\n{message}"
-    return subject, body if message else body
-
-
-SWEEPER_ACTOR = Actor.system("sweeper")
-
-
-@audited_service
-def record_missed_deadlines(
-    *, now: datetime.datetime | None = None, limit: int | None = None
-) -> int:
-    """Record up to `limit` newly missed deadlines: one timeline row and one
-    notification each, committed with the claim. Returns how many were recorded."""
-    now = now or timezone.now()
-    ids = list(
-        Deadline.objects.filter(
-            due_at__lt=now,
-            met_at__isnull=True,
-            superseded_at__isnull=True,
-            missed_recorded_at__isnull=True,
-        )
-        .select_for_update(skip_locked=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)[: limit or batch_size()]
-    )
-    if not ids:
-        return 0
-    # The conditional update is the claim on databases without row locks.
-    events.rows_updated(
-        SWEEPER_ACTOR,
-        Deadline.objects.filter(pk__in=ids, missed_recorded_at__isnull=True),
-        {"missed_recorded_at": now},
-        described_by=("kind", "channel"),
-        at=now,
-    )
-    deadlines = list(
-        Deadline.objects.filter(pk__in=ids, missed_recorded_at=now)
-        .select_related("incident__severity", "incident__commander")
-        .order_by("pk")
-    )
-    rules = notification_routes()
-    entries: list[TimelineEntry] = []
-    messages = []
-    for deadline in deadlines:
-        incident = deadline.incident
-        subject, body = _miss_text(deadline)
-        entries.append(
-            events.prepare(
-                incident,
-                TimelineKind.DEADLINE_MISSED,
-                body.splitlines()[-1],
-                actor=SWEEPER_ACTOR,
-                at=now,
-                data={"deadline": deadline.pk, "kind": deadline.api_kind},
-            )
-        )
-        # A missed status update is a reminder to the commander; the rest goes to the
-        # channels the severity routes to.
-        to_commander = (
-            deadline.kind == DeadlineKind.STATUS_UPDATE and incident.commander_id is not None
-        )
-        messages.extend(
-            build_messages(
-                kind="deadline_missed",
-                subject=subject,
-                body=body,
-                dedupe_key=f"deadline-missed:{deadline.pk}",
-                incident=incident,
-                recipient_user=incident.commander if to_commander else None,
-                rules=rules,
-                now=now,
-                data={"deadline": deadline.pk},
-            )
-        )
-    events.record_many(entries, actor=SWEEPER_ACTOR)
-    enqueue_many(messages)
-    return len(deadlines)
-
-
-def deliver_due_messages(now: datetime.datetime) -> int:
-    """Stuck "sending" rows back to pending; due pending rows to the worker."""
-    outbox.release_stuck_messages(now)
-    ids = outbox.due_message_ids(now, limit=batch_size() * max_batches())
-    if ids:
-        from django_q.tasks import async_task
-
-        async_task("portal.notifications.tasks.deliver_outbox_messages", ids)
-    return len(ids)
+from portal.batches import batch_size, max_batches
 
 
 def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:
-    """One pass over everything due. Up to SWEEP_MAX_BATCHES batches of each kind;
-    whatever is left waits for the next minute."""
+    """One pass over the due escalation steps (up to SWEEP_MAX_BATCHES batches; whatever
+    is left waits for the next minute) and the due Pushover receipts."""
     now = now or timezone.now()
-    size, result = batch_size(), {"pages": 0, "missed_deadlines": 0, "outbox_due": 0}
+    size, result = batch_size(), {"pages": 0}
     for _ in range(max_batches()):
         run = run_due_escalations(now=now, limit=size)
         result["pages"] += run.pages
         # A full batch of escalations means more may be due, whether or not they paged.
         if run.escalations < size:
             break
-    for _ in range(max_batches()):
-        missed = record_missed_deadlines(now=now, limit=size)
-        result["missed_deadlines"] += missed
-        if missed < size:
-            break
-    result["outbox_due"] = deliver_due_messages(now)
     from incidents.oncall.receipts import poll_receipts  # imports the services: not at load
 
     result["receipts"] = sum(poll_receipts(now, limit=size).values())

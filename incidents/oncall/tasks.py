@@ -30,7 +30,7 @@ SCHEDULES: list[dict[str, Any]] = [
 
 
 def sweep() -> dict[str, Any]:
-    """Every minute: escalation steps, missed deadlines, outbox retries."""
+    """Every minute: due escalation steps and Pushover receipts (on-call only pages)."""
     return _sweep()
 
 

@@ -14,7 +14,6 @@ from incidents.services.editing import (
     update_incident_details,
 )
 from incidents.services.guards import war_room_channel_name
-from incidents.services.hooks import HOOK_NAMES, on_incident_event
 from incidents.services.lifecycle import (
     acknowledge_incident,
     cancel_incident,
@@ -30,7 +29,6 @@ from incidents.services.roles import assign_role, assign_roles, relieve_role
 
 __all__ = [
     "EDITABLE_FIELDS",
-    "HOOK_NAMES",
     "MILESTONE_FIELDS",
     "acknowledge_incident",
     "add_note",
@@ -41,7 +39,6 @@ __all__ = [
     "close_incident",
     "declare_incident",
     "mitigate_incident",
-    "on_incident_event",
     "post_status_update",
     "record_comms_sent",
     "record_postmortem_published",

@@ -16,6 +16,7 @@ from incidents.choices import (
     IncidentRole,
     TimelineKind,
 )
+from incidents.extension_point import IncidentEvent, run_hooks
 from incidents.models import (
     Incident,
     Service,
@@ -27,7 +28,6 @@ from incidents.services.guards import (
     require_worst_level_for_data_loss,
     war_room_channel_name,
 )
-from incidents.services.hooks import run_hooks
 from incidents.services.roles import assign_role_row
 from portal.actors import Actor
 from portal.audit.scope import audited_service
@@ -146,5 +146,5 @@ def declare_incident(
     incident.ref = allocate_reference(now.date())
     Incident.objects.filter(pk=incident.pk).update(ref=incident.ref)
     events.incident_declared(actor, incident, services=services)
-    run_hooks("declared", incident, actor)
+    run_hooks(IncidentEvent.DECLARED, incident, actor)
     return incident

@@ -16,6 +16,7 @@ from incidents.choices import (
     TimelineKind,
 )
 from incidents.classification import IncidentFacts, Suggestion, suggest_severity
+from incidents.extension_point import IncidentEvent, run_hooks
 from incidents.models import (
     Incident,
 )
@@ -26,7 +27,6 @@ from incidents.services.guards import (
     require_worst_level_for_data_loss,
     war_room_channel_name,
 )
-from incidents.services.hooks import run_hooks
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
@@ -96,7 +96,7 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
         data={"from": previous.code, "to": level.code, "reason": reason.strip()},
     )
     deadlines.refresh_next_deadline(incident)
-    run_hooks("severity_changed", incident, actor)
+    run_hooks(IncidentEvent.SEVERITY_CHANGED, incident, actor)
     return incident
 
 

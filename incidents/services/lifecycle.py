@@ -17,12 +17,12 @@ from incidents.choices import (
     TimelineKind,
 )
 from incidents.closing_duties import describe_deadline, unmet_mandatory_comms
+from incidents.extension_point import IncidentEvent, run_hooks
 from incidents.models import (
     Incident,
     StatusUpdate,
 )
 from incidents.services.guards import check_transition, lock_incident
-from incidents.services.hooks import run_hooks
 from incidents.services.roles import assign_role_row
 from portal.actors import Actor
 from portal.audit.scope import audited_service
@@ -59,7 +59,7 @@ def acknowledge_incident(
     if actor.user is not None and incident.commander_id is None:
         assign_role_row(incident, role=IncidentRole.COMMANDER, user=actor.user, actor=actor, at=at)
     deadlines.refresh_next_deadline(incident)
-    run_hooks("acknowledged", incident, actor)
+    run_hooks(IncidentEvent.ACKNOWLEDGED, incident, actor)
     return incident
 
 
@@ -160,7 +160,7 @@ def post_status_update(
         else:
             deadlines.schedule_next_status_update(incident, incident.severity, now, actor=actor)
     deadlines.refresh_next_deadline(incident)
-    run_hooks("status_update", incident, actor)
+    run_hooks(IncidentEvent.STATUS_UPDATE, incident, actor)
     return update
 
 
@@ -228,7 +228,7 @@ def resolve_locked(
         )
     incident.save()
     events.incident_changed(actor, incident, before, at=at)
-    run_hooks("resolved", incident, actor)
+    run_hooks(IncidentEvent.RESOLVED, incident, actor)
 
 
 @audited_service
@@ -276,7 +276,7 @@ def resolve_incident(
                 data={"public": True},
             )
             # The public closing update is a status-page post (comms listens here).
-            run_hooks("status_update", incident, actor)
+            run_hooks(IncidentEvent.STATUS_UPDATE, incident, actor)
     unmet = unmet_mandatory_comms(incident, now)
     if unmet:
         reason = unmet_comms_reason.strip()
@@ -322,7 +322,7 @@ def close_incident(*, incident: Incident, actor: Actor, reason: str) -> Incident
     deadlines.supersede_unmet(incident, now, actor=actor)
     deadlines.refresh_next_deadline(incident)
     events.record(incident, TimelineKind.CLOSED, f"Closed: {reason}", actor=actor, at=now)
-    run_hooks("closed", incident, actor)
+    run_hooks(IncidentEvent.CLOSED, incident, actor)
     return incident
 
 
@@ -357,7 +357,7 @@ def record_comms_sent(
         data={"channel": channel, "deadlines_met": met, **(data or {})},
     )
     deadlines.refresh_next_deadline(incident)
-    run_hooks("comms_sent", incident, actor)
+    run_hooks(IncidentEvent.COMMS_SENT, incident, actor)
     return incident
 
 
@@ -425,5 +425,5 @@ def cancel_incident(*, incident: Incident, actor: Actor, reason: str = "") -> In
         data={"reason": reason.strip()},
     )
     deadlines.refresh_next_deadline(incident)
-    run_hooks("cancelled", incident, actor)
+    run_hooks(IncidentEvent.CANCELLED, incident, actor)
     return incident

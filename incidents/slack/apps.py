@@ -8,17 +8,25 @@ class SlackConfig(AppConfig):
     verbose_name = "Slack"
 
     def ready(self) -> None:
-        from incidents.policies import register_preset_loader
-        from incidents.services import on_incident_event
+        from incidents import extension_point
+        from incidents.extension_point import Extension, IncidentEvent
         from incidents.slack import preset_loader, war_room
 
         # Each hook only writes outbox rows in the incident's transaction; the worker
         # talks to Slack after the commit, so Slack being down never blocks an incident.
-        on_incident_event("declared", war_room.on_declared)
-        on_incident_event("acknowledged", war_room.on_acknowledged)
-        on_incident_event("severity_changed", war_room.on_severity_changed)
-        on_incident_event("status_update", war_room.on_status_update)
-        on_incident_event("resolved", war_room.on_resolved)
-        on_incident_event("closed", war_room.on_closed)
-        on_incident_event("cancelled", war_room.on_closed)
-        register_preset_loader(self.label, preset_loader.load_slack_preset)
+        extension_point.register(
+            Extension(
+                app_label=self.label,
+                order=40,
+                hooks={
+                    IncidentEvent.DECLARED: [war_room.on_declared],
+                    IncidentEvent.ACKNOWLEDGED: [war_room.on_acknowledged],
+                    IncidentEvent.SEVERITY_CHANGED: [war_room.on_severity_changed],
+                    IncidentEvent.STATUS_UPDATE: [war_room.on_status_update],
+                    IncidentEvent.RESOLVED: [war_room.on_resolved],
+                    IncidentEvent.CLOSED: [war_room.on_closed],
+                    IncidentEvent.CANCELLED: [war_room.on_closed],
+                },
+                preset_loader=preset_loader.load_slack_preset,
+            )
+        )

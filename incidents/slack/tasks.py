@@ -17,7 +17,7 @@ from django.utils import timezone
 from incidents.slack import operations
 from incidents.slack.choices import CallStatus
 from incidents.slack.models import SlackApp, SlackCall
-from portal.notifications.tasks import backoff, max_attempts, sending_timeout
+from portal.notifications.outbox import backoff, max_attempts, sending_timeout
 
 logger = logging.getLogger("incidents.slack")
 

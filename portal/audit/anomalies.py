@@ -28,6 +28,17 @@ class Anomaly:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+def last_complete_week(today: datetime.date) -> datetime.date:
+    """Monday of the last full Monday–Sunday week before `today`."""
+    return today - datetime.timedelta(days=today.weekday() + 7)
+
+
+def audit_week(day: datetime.date | None, *, today: datetime.date) -> datetime.date:
+    """The Monday of `day`'s week; without a day, the last complete week before `today`."""
+    week = day if day is not None else last_complete_week(today)
+    return week - datetime.timedelta(days=week.weekday())
+
+
 def week_bounds(week_start: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     start = datetime.datetime.combine(week_start, datetime.time(), tzinfo=datetime.UTC)
     return start, start + datetime.timedelta(days=7)

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from portal.audit.choices import FindingSeverity
 from portal.audit.hashing import HASHED_FIELDS, entry_hash
-from portal.audit.models import AuditChainHead, AuditEntry
+from portal.audit.models import AuditChainHead, AuditEntry, SecurityFinding
 
 
 @dataclass(frozen=True)
@@ -121,3 +122,23 @@ def entries_for(obj: Any) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)
     ).order_by("id")
+
+
+def severe_findings_without_incident(week_start: datetime.date) -> list[SecurityFinding]:
+    """The week's severe findings no incident was opened for yet."""
+    return list(
+        SecurityFinding.objects.filter(
+            week_start=week_start, severity=FindingSeverity.SEVERE, incident__isnull=True
+        ).order_by("pk")
+    )
+
+
+def security_incident_of_week(week_start: datetime.date) -> Any:
+    """The incident already opened for the week's findings, if any (one a week)."""
+    finding = (
+        SecurityFinding.objects.filter(week_start=week_start, incident__isnull=False)
+        .select_related("incident")
+        .order_by("pk")
+        .first()
+    )
+    return finding.incident if finding is not None else None

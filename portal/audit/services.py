@@ -279,35 +279,16 @@ def _founders() -> list[Any]:
     )
 
 
-def _security_severity() -> Any:
-    """The level of a security incident: SECURITY_AUDIT_SEVERITY (a code) or the rank-2 level."""
-    from django.conf import settings
-
-    from incidents.selectors import active_policy_version
-    from portal.errors import DomainError
-
-    try:
-        version = active_policy_version()
-    except DomainError:  # no policy in force: the findings and notifications still stand
-        return None
-    levels = list(version.levels.order_by("rank"))
-    wanted = settings.SECURITY_AUDIT_SEVERITY
-    chosen = next((lv for lv in levels if lv.code == wanted), None) if wanted else None
-    return chosen or next((lv for lv in levels if lv.rank == 2), levels[0] if levels else None)
-
-
 @transaction.atomic
-def record_security_audit(*, week_start: datetime.date, actor: Actor) -> list[Any]:
-    """Record the week's anomalies as findings, notify the founders of new ones, and open
-    one incident (detection source security_audit) when a new finding is severe.
+def record_security_findings(*, week_start: datetime.date) -> list[Any]:
+    """Record the week's anomalies as findings; returns the new ones.
 
-    Idempotent per week: findings are unique per (week, fingerprint), notifications are
-    deduplicated by key, and the incident is opened once per week. Two runs at once
+    Idempotent per week: findings are unique per (week, fingerprint). Two runs at once
     serialise on the audit chain head: a weekly job may delay sealing by a moment, and
-    no business write waits on that row.
+    no business write waits on that row. The audit only finds: whether a finding
+    becomes an incident is the incidents app's decision (`incidents.security_audit`).
     """
     from portal.audit.anomalies import find_anomalies
-    from portal.audit.choices import FindingSeverity
     from portal.audit.models import SecurityFinding
 
     locked_head()  # two runs at once: the second waits, then finds the findings made
@@ -315,7 +296,7 @@ def record_security_audit(*, week_start: datetime.date, actor: Actor) -> list[An
         SecurityFinding.objects.filter(week_start=week_start).values_list("fingerprint", flat=True)
     )
     now = timezone.now()
-    new = [
+    return [
         SecurityFinding.objects.create(
             week_start=week_start,
             kind=a.kind,
@@ -328,46 +309,23 @@ def record_security_audit(*, week_start: datetime.date, actor: Actor) -> list[An
         for a in find_anomalies(week_start)
         if a.fingerprint[:200] not in known
     ]
-    if not new:
-        return []
-    severe = [f for f in new if f.severity == FindingSeverity.SEVERE]
-    incident = None
-    if severe:
-        incident = _security_incident(week_start, severe, actor)
-        SecurityFinding.objects.filter(pk__in=[f.pk for f in severe]).update(incident=incident)
-    _notify_founders(week_start, new, incident)
-    return new
 
 
-def _security_incident(week_start: datetime.date, severe: list[Any], actor: Actor) -> Any:
-    from incidents.services import declare_incident
+def link_findings_to_incident(*, findings: Sequence[Any], incident: Any) -> None:
+    """Point `findings` at the incident opened for them (shown on the finding)."""
     from portal.audit.models import SecurityFinding
 
-    existing = (
-        SecurityFinding.objects.filter(week_start=week_start, incident__isnull=False)
-        .select_related("incident")
-        .first()
-    )
-    if existing is not None:
-        return existing.incident
-    level = _security_severity()
-    if level is None:
-        return None
-    lines = "\n".join(f"- {f.summary}" for f in severe)
-    return declare_incident(
-        actor=actor,
-        title=f"Security audit: {len(severe)} severe finding(s), week of {week_start}",
-        severity=level.code,
-        summary=f"The weekly security audit flagged:\n{lines}",
-        detection_source="security_audit",
-        customer_facing=False,
-    )
+    SecurityFinding.objects.filter(pk__in=[f.pk for f in findings]).update(incident=incident)
 
 
-def _notify_founders(week_start: datetime.date, findings: list[Any], incident: Any) -> None:
-    try:
-        from portal.notifications.services import enqueue_notification
-    except ImportError:  # the outbox is another app; without it, findings stay in the admin
+def notify_founders_of_findings(
+    *, week_start: datetime.date, findings: Sequence[Any], incident: Any = None
+) -> None:
+    """One outbox message per founder listing `findings` (and the incident opened for
+    them, if any); deduplicated per week and finding, so a rerun sends nothing again."""
+    from portal.notifications.services import enqueue_notification
+
+    if not findings:
         return
     body = "\n".join(f"[{f.severity}] {f.summary}" for f in findings)
     if incident is not None:
@@ -382,3 +340,13 @@ def _notify_founders(week_start: datetime.date, findings: list[Any], incident: A
             recipient_user=founder,
             data={"findings": [f.pk for f in findings]},
         )
+
+
+@transaction.atomic
+def audit_security_week(*, week_start: datetime.date) -> list[Any]:
+    """Find the week's new anomalies and tell the founders (`manage.py audit security`).
+    The weekly task (`incidents.tasks.run_security_audit`) also opens an incident for
+    severe ones, including ones this recorded earlier."""
+    findings = record_security_findings(week_start=week_start)
+    notify_founders_of_findings(week_start=week_start, findings=findings)
+    return findings

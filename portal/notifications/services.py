@@ -404,7 +404,7 @@ def update_channel(
 def send_test_message(*, channel: NotificationChannel, actor: Actor) -> OutboxMessage:
     """Write a test message to `channel` and deliver it now, in this process; returns the
     message with its resulting status and error (the CLI `channel test NAME`)."""
-    from portal.notifications.tasks import deliver_outbox_message
+    from portal.notifications.outbox import deliver_outbox_message
 
     if not channel.enabled:
         raise DomainError(f"Channel {channel.name} is disabled; enable it first.", field="enabled")

@@ -1,132 +1,36 @@
-"""Worker side of the outbox: claim, send, mark; retry with backoff; recover stuck sends.
+"""django-q2 doors of the outbox: each task calls the state machine in `outbox.py`.
 
-Delivery is at least once at the provider boundary: if a worker dies after the
-provider accepted a message but before it was marked sent, the message goes back to
-pending after `NOTIFY_SENDING_TIMEOUT` and is sent again. Everything before the
-provider (the outbox row, the claim) is exactly once.
+`SCHEDULES` is installed by `manage.py setup_schedules`. The paging engine delivers
+due messages within seconds; the minute pass is the retry loop for a deployment that
+runs only `qcluster`, and picks up sends whose worker died (claims make them once).
 """
 
 from __future__ import annotations
 
-import datetime
-import logging
+from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from portal.notifications import outbox
 
-from portal.notifications import delivery
-from portal.notifications.choices import OutboxStatus
-from portal.notifications.models import NotificationChannel, OutboxMessage
-
-logger = logging.getLogger("portal.notifications")
-
-SCHEDULES: list[
-    dict[str, object]
-] = []  # the on-call sweeper (incidents.oncall.tasks) drives the outbox
-
-
-def max_attempts() -> int:
-    return settings.NOTIFY_MAX_ATTEMPTS
-
-
-def sending_timeout() -> datetime.timedelta:
-    """How long a message may stay "sending" before it is presumed lost with its worker."""
-    return datetime.timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT_SECONDS)
-
-
-def receipt_poll_interval() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.PUSHOVER_RECEIPT_POLL_SECONDS)
-
-
-def backoff(attempts: int) -> datetime.timedelta:
-    """30 s, 1 min, 2 min, 4 min … capped at one hour."""
-    return datetime.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
-
-
-def _claim(message_id: int, now: datetime.datetime) -> bool:
-    """Pending and due -> sending, in one conditional UPDATE: only one worker wins."""
-    claimed = (
-        OutboxMessage.objects.filter(
-            pk=message_id, status=OutboxStatus.PENDING, next_attempt_at__lte=now
-        )
-        .exclude(channel__in=NotificationChannel.objects.filter(enabled=False))
-        .update(status=OutboxStatus.SENDING, sending_since=now, attempts=F("attempts") + 1)
-    )
-    return claimed == 1
+SCHEDULES: list[dict[str, Any]] = [
+    {
+        "name": "notifications-deliver-due",
+        "func": "portal.notifications.tasks.deliver_due_messages",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+]
 
 
 def deliver_outbox_message(message_id: int) -> str:
-    """Send one message if it is still pending and due; safe to run any number of times.
-
-    Returns the resulting status (or "skipped" when another run owns it / it is done).
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        if not _claim(message_id, now):
-            return "skipped"
-    message = OutboxMessage.objects.select_related("channel").get(pk=message_id)
-    try:
-        receipt = delivery.send(message)
-    except delivery.DeliveryError as exc:
-        return _record_failure(message, str(exc))
-    except Exception as exc:  # noqa: BLE001 - an unexpected failure must not strand the row
-        logger.exception("outbox message %s: unexpected error", message_id)
-        return _record_failure(message, f"{type(exc).__name__}: {exc}")
-    sent_at = timezone.now()
-    # A receipt (Pushover emergency page) is polled by the engine for the acknowledgement.
-    receipt_fields = (
-        {"receipt": receipt[:64], "receipt_check_at": sent_at + receipt_poll_interval()}
-        if receipt
-        else {}
-    )
-    OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
-        status=OutboxStatus.SENT,
-        sent_at=sent_at,
-        sending_since=None,
-        last_error="",
-        **receipt_fields,
-    )
-    return str(OutboxStatus.SENT)
-
-
-def _record_failure(message: OutboxMessage, error: str) -> str:
-    now = timezone.now()
-    gave_up = message.attempts >= max_attempts()
-    status = OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING
-    OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
-        status=status,
-        sending_since=None,
-        last_error=f"attempt {message.attempts} at {now:%Y-%m-%d %H:%M:%S}Z: {error}"[:2000],
-        next_attempt_at=None if gave_up else now + backoff(message.attempts),
-    )
-    logger.warning("outbox message %s attempt %s failed: %s", message.pk, message.attempts, error)
-    return str(status)
+    """Send one message if it is still pending and due (safe to run twice)."""
+    return outbox.deliver_outbox_message(message_id)
 
 
 def deliver_outbox_messages(message_ids: list[int]) -> dict[str, int]:
-    """Deliver a batch (one task per sweeper batch instead of one per message)."""
-    counts: dict[str, int] = {}
-    for message_id in message_ids:
-        result = str(deliver_outbox_message(message_id))
-        counts[result] = counts.get(result, 0) + 1
-    return counts
+    """Send a batch of messages (one task per batch instead of one per message)."""
+    return outbox.deliver_outbox_messages(message_ids)
 
 
-def release_stuck_messages(now: datetime.datetime | None = None) -> int:
-    """A worker that died mid-send left its message in "sending": put it back."""
-    now = now or timezone.now()
-    return OutboxMessage.objects.filter(
-        status=OutboxStatus.SENDING, sending_since__lt=now - sending_timeout()
-    ).update(status=OutboxStatus.PENDING, sending_since=None, next_attempt_at=now)
-
-
-def due_message_ids(now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
-    now = now or timezone.now()
-    return list(
-        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        .exclude(channel__enabled=False)  # they wait until the channel is enabled
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def deliver_due_messages() -> int:
+    """Every minute: stuck sends released, due messages and retries handed to a worker."""
+    return outbox.deliver_due_messages()

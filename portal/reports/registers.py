@@ -2,8 +2,8 @@
 
 Each yields tuples in its exporter's column order, deterministically ordered, from
 `QuerySet.iterator(chunk_size=CHUNK)` (a server-side cursor on PostgreSQL) plus
-per-chunk look-ups, so memory stays flat whatever the size. Models of add-on apps
-are resolved lazily (`optional_model`): a missing app gives an empty register.
+per-chunk look-ups, so memory stays flat whatever the size. Reports sit above every
+app and import their models directly.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from drills.models import Drill
 from incidents.models import Deadline, Incident, PolicyVersion
+from incidents.oncall.models import Schedule
+from incidents.oncall.selectors import shifts_between
 from portal.reports.periods import Period
-from portal.reports.selectors import deadline_outcome, optional_model
+from portal.reports.selectors import deadline_outcome
+from postmortems.models import ActionItem, PostMortem
 
 CHUNK = 2000
 
@@ -160,9 +164,6 @@ def deadline_compliance(period: Period) -> Iterator[tuple[Any, ...]]:
 
 
 def postmortems(period: Period) -> Iterator[tuple[Any, ...]]:
-    PostMortem = optional_model("postmortems.PostMortem")
-    if PostMortem is None:
-        return
     qs = (
         PostMortem.objects.filter(
             incident__declared_at__gte=period.start, incident__declared_at__lt=period.end
@@ -213,9 +214,6 @@ def postmortems(period: Period) -> Iterator[tuple[Any, ...]]:
 
 
 def action_items(period: Period) -> Iterator[tuple[Any, ...]]:
-    ActionItem = optional_model("postmortems.ActionItem")
-    if ActionItem is None:
-        return
     qs = (
         ActionItem.objects.filter(
             postmortem__incident__declared_at__gte=period.start,
@@ -239,9 +237,6 @@ def action_items(period: Period) -> Iterator[tuple[Any, ...]]:
 
 
 def drills(period: Period) -> Iterator[tuple[Any, ...]]:
-    Drill = optional_model("drills.Drill")
-    if Drill is None:
-        return
     qs = (
         Drill.objects.filter(planned_on__gte=period.first_day, planned_on__lte=period.last_day)
         .order_by("planned_on", "id")
@@ -339,11 +334,6 @@ def policy_versions(period: Period) -> Iterator[tuple[Any, ...]]:
 
 
 def oncall_coverage(period: Period) -> Iterator[tuple[Any, ...]]:
-    Schedule = optional_model("oncall.Schedule")
-    if Schedule is None:
-        return
-    from incidents.oncall.selectors import shifts_between
-
     for schedule in Schedule.objects.order_by("name"):
         entries = shifts_between(schedule, period.start, period.end)
         entries.sort(key=lambda e: (e.layer.order, e.layer.pk, e.shift_start, e.is_override))

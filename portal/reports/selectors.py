@@ -13,25 +13,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from drills.models import Drill
 from incidents.choices import DeadlineKind, DetectionSource, IncidentStatus
 from incidents.models import Deadline, Incident
 from portal.reports.periods import Period
 from portal.reports.stats import Summary, summarise
+from postmortems.models import ActionItem, PostMortem
 
 MEASURES = ("ttd", "tta", "ttm", "ttr")
 CUSTOMER_SOURCES = (DetectionSource.CUSTOMER_REPORT,)
-
-
-def optional_model(label: str) -> Any:
-    """A model of an app that may not be installed (or not yet built): None then."""
-    try:
-        return apps.get_model(label)
-    except (LookupError, ValueError):
-        return None
 
 
 def real_incidents(period: Period) -> QuerySet[Incident]:
@@ -205,26 +198,20 @@ def _weekly(
 def _postmortem_figures(
     incidents: QuerySet[Incident], now: datetime.datetime
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    PostMortem = optional_model("postmortems.PostMortem")
-    ActionItem = optional_model("postmortems.ActionItem")
-    if PostMortem is None:
-        return {}, {}
-    pms = list(PostMortem.objects.filter(incident__in=incidents).values("due_at", "published_at"))
-    due = [p for p in pms if p["due_at"] is not None]
-    on_time = sum(
-        1 for p in due if p["published_at"] is not None and p["published_at"] <= p["due_at"]
+    pms = list(
+        PostMortem.objects.filter(incident__in=incidents).values_list("due_at", "published_at")
     )
-    late = sum(1 for p in due if (p["published_at"] or now) > p["due_at"])
+    due = [(due_at, published) for due_at, published in pms if due_at is not None]
+    on_time = sum(1 for due_at, published in due if published is not None and published <= due_at)
+    late = sum(1 for due_at, published in due if (published or now) > due_at)
     figures = {
         "count": len(pms),
-        "published": sum(1 for p in pms if p["published_at"] is not None),
+        "published": sum(1 for _, published in pms if published is not None),
         "with_due_date": len(due),
         "on_time": on_time,
         "late": late,
         "on_time_rate": round(on_time / len(due), 3) if due else None,
     }
-    if ActionItem is None:
-        return figures, {}
     items = list(
         ActionItem.objects.filter(postmortem__incident__in=incidents).values(
             "status", "created_at", "completed_at"
@@ -250,9 +237,6 @@ def _postmortem_figures(
 
 
 def _drill_figures(period: Period) -> dict[str, Any]:
-    Drill = optional_model("drills.Drill")
-    if Drill is None:
-        return {}
     drills = list(
         Drill.objects.filter(planned_on__gte=period.first_day, planned_on__lte=period.last_day)
         .order_by("planned_on", "id")

@@ -8,10 +8,16 @@ class TicketsConfig(AppConfig):
     verbose_name = "Action-item tickets"
 
     def ready(self) -> None:
-        from incidents.policies import register_preset_loader
-        from incidents.services import on_incident_event
+        from incidents import extension_point
+        from incidents.extension_point import Extension, IncidentEvent
         from postmortems.tickets import services
 
-        # Publishing a post-mortem closes its incident: that is when items become tickets.
-        on_incident_event("closed", services.on_incident_closed)
-        register_preset_loader(self.label, services.load_tickets_preset)
+        extension_point.register(
+            Extension(
+                app_label=self.label,
+                order=60,
+                # Publishing a post-mortem closes its incident: then items become tickets.
+                hooks={IncidentEvent.CLOSED: [services.on_incident_closed]},
+                preset_loader=services.load_tickets_preset,
+            )
+        )

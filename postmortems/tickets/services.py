@@ -174,7 +174,7 @@ def _new_ticket(item: ActionItem, current: TicketTracker) -> NewTicket:
 
 def create_ticket(ticket_id: int) -> str:
     """Create one pending ticket in the tracker; safe to run twice."""
-    from portal.notifications.tasks import backoff, max_attempts
+    from portal.notifications.outbox import backoff, max_attempts
 
     current = tracker()
     if current is None:

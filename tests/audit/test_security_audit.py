@@ -1,4 +1,5 @@
-"""The weekly security audit: findings, founder notifications, a security incident."""
+"""The weekly security audit: portal.audit finds and notifies, the incidents core opens
+the security incident (incidents/security_audit.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from incidents.models import Incident
+from incidents.tasks import SCHEDULES as INCIDENT_SCHEDULES
+from incidents.tasks import run_security_audit
 from portal.actors import Actor
+from portal.audit.anomalies import last_complete_week
 from portal.audit.context import acting_as
 from portal.audit.models import LoginAttempt, SecurityFinding
-from portal.audit.tasks import SCHEDULES, last_complete_week, run_security_audit
+from portal.audit.tasks import SCHEDULES
 
 WEEK = datetime.date(2026, 3, 2)
 IN_WEEK = datetime.datetime(2026, 3, 4, 10, 0, tzinfo=datetime.UTC)
@@ -50,8 +54,8 @@ def eventful_week(policy: Any, founder: Any, django_user_model: Any, make_token:
 
 
 def test_schedule_is_weekly_and_targets_last_week() -> None:
-    weekly = next(s for s in SCHEDULES if s["name"] == "audit-weekly-security-audit")
-    assert weekly["func"] == "portal.audit.tasks.run_security_audit"
+    weekly = next(s for s in INCIDENT_SCHEDULES if s["name"] == "audit-weekly-security-audit")
+    assert weekly["func"] == "incidents.tasks.run_security_audit"
     assert weekly["cron"] == "0 6 * * 1"
     seal = next(s for s in SCHEDULES if s["name"] == "audit-seal")
     assert seal["func"] == "portal.audit.sealing.seal_pending_task"
@@ -116,6 +120,36 @@ def test_warnings_alone_notify_without_an_incident(policy: Any, founder: Any) ->
     assert not Incident.objects.filter(detection_source="security_audit").exists()
 
 
-def test_cli_runs_it(eventful_week: None, capsys: Any) -> None:
-    call_command("audit", "security", "--week", "2026-03-02")
+def test_cli_finds_and_the_weekly_task_opens_the_incident_for_them(
+    eventful_week: None, capsys: Any
+) -> None:
+    from portal.notifications.models import OutboxMessage
+
+    # Given an operator who ran the audit by hand (portal.audit: findings only)
+    call_command("audit", "security", "--week", "2026-03-04")
     assert "new finding(s)" in capsys.readouterr().out
+    assert SecurityFinding.objects.filter(week_start=WEEK, severity="severe").exists()
+    assert OutboxMessage.objects.filter(kind="security_audit").exists()
+    assert not Incident.objects.filter(detection_source="security_audit").exists()
+    # When the weekly task runs for the same week, it finds nothing new
+    assert run_security_audit("2026-03-02") == 0
+    # Then it still opens the incident for the severe findings, once
+    incident = Incident.objects.get(detection_source="security_audit")
+    assert not SecurityFinding.objects.filter(severity="severe", incident__isnull=True).exists()
+    run_security_audit("2026-03-02")
+    assert Incident.objects.filter(detection_source="security_audit").get() == incident
+
+
+def test_the_audit_chain_writer_declares_no_incident() -> None:
+    import ast
+    import inspect
+
+    from portal.audit import services
+
+    # The foundation finds anomalies; only the incidents app declares incidents.
+    imported = {
+        node.module or ""
+        for node in ast.walk(ast.parse(inspect.getsource(services)))
+        if isinstance(node, ast.ImportFrom)
+    }
+    assert not {m for m in imported if m.split(".")[0] in {"incidents", "postmortems", "drills"}}

@@ -17,9 +17,9 @@ def admin_client(client, founder):
 
 
 def test_compose_button_is_registered_for_the_incident_page():
-    from incidents.admin_extensions import INCIDENT_BUTTONS
+    from incidents.extension_point import IncidentButton, incident_buttons
 
-    assert ("Compose comms", "admin:comms_compose", False) in INCIDENT_BUTTONS
+    assert IncidentButton("Compose comms", "admin:comms_compose", False) in incident_buttons()
 
 
 def test_pick_template_preview_and_send_once(admin_client, declare):

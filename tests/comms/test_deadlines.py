@@ -1,5 +1,5 @@
 """Done when: a founder-24x7 SEV-1 with no status-page post after 60 min shows the
-comms deadline missed on its timeline, once (recorded by the on-call sweeper)."""
+comms deadline missed on its timeline, once (recorded by the incidents core's minute task)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime
 import time_machine
 
 from incidents.choices import DeadlineKind, TimelineKind
-from incidents.oncall.tasks import sweep
+from incidents.tasks import record_missed_deadlines as sweep
 
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
 

@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import admin_extensions
+from incidents import extension_point
 from incidents.choices import IncidentStatus, TimelineKind
 from incidents.models import Incident, TimelineEntry
 from tests.incidents.admin_pages import (
@@ -314,15 +314,20 @@ def test_extension_buttons_and_inlines_are_rendered(
         verbose_name_plural = "extra add-on list"
         fields = readonly_fields = ("message",)
 
-    monkeypatch.setattr(
-        admin_extensions,
-        "INCIDENT_BUTTONS",
-        [
-            ("History (add-on)", "admin:incidents_incident_history", False),
-            ("Broken", "no-such-url", False),
-        ],
+    monkeypatch.setattr(extension_point, "_EXTENSIONS", {})
+    extension_point.register(
+        extension_point.Extension(
+            app_label="addon",
+            order=1,
+            incident_buttons=[
+                extension_point.IncidentButton(
+                    "History (add-on)", "admin:incidents_incident_history", False
+                ),
+                extension_point.IncidentButton("Broken", "no-such-url", False),
+            ],
+            incident_inlines=[ExtraInline],
+        )
     )
-    monkeypatch.setattr(admin_extensions, "INCIDENT_INLINES", [ExtraInline])
     incident = declare("SEV-3")
     page = admin_client.get(change_url(incident)).content.decode()
     assert "History (add-on)" in page

@@ -92,7 +92,7 @@ def test_scheduled_sweep_audits_the_sweeper(declare: Any) -> None:
 
     import time_machine
 
-    from incidents.oncall.sweeper import record_missed_deadlines
+    from incidents.missed_deadlines import record_missed_deadlines
 
     incident = declare("SEV-1")
     with time_machine.travel(incident.declared_at + datetime.timedelta(days=3), tick=False):
@@ -242,7 +242,7 @@ def test_bulk_timeline_rows_have_entries(declare: Any) -> None:
 
     import time_machine
 
-    from incidents.oncall.sweeper import record_missed_deadlines
+    from incidents.missed_deadlines import record_missed_deadlines
 
     incident = declare("SEV-1")
     with time_machine.travel(incident.declared_at + datetime.timedelta(days=3), tick=False):

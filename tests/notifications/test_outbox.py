@@ -9,13 +9,14 @@ import json
 import threading
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from portal.notifications import tasks
+from portal.notifications import outbox, tasks
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.services import enqueue_notification
@@ -63,7 +64,7 @@ def test_channel_failing_three_times_then_ok_delivers_exactly_one_message(flaky_
         )
         # When the worker tries, and the sweeper retries whenever a message is due
         for _ in range(8):
-            for message_id in tasks.due_message_ids():
+            for message_id in outbox.due_message_ids():
                 tasks.deliver_outbox_message(message_id)
             clock.shift(datetime.timedelta(minutes=5))
     # Then four attempts reached the endpoint and exactly one message was delivered
@@ -90,8 +91,8 @@ def test_failures_back_off_and_stay_visible(flaky_hook):
         assert "provider refused" in message.last_error
         # Not due yet: a second worker run does nothing
         assert tasks.deliver_outbox_message(message.pk) == "skipped"
-    assert tasks.backoff(2) == datetime.timedelta(minutes=1)
-    assert tasks.backoff(20) == datetime.timedelta(hours=1)
+    assert outbox.backoff(2) == datetime.timedelta(minutes=1)
+    assert outbox.backoff(20) == datetime.timedelta(hours=1)
 
 
 @pytest.mark.django_db
@@ -202,10 +203,39 @@ def test_a_send_interrupted_by_a_killed_worker_is_retried_after_its_timeout_in_s
             status="sending", sending_since=T0, attempts=1
         )
         clock.shift(datetime.timedelta(seconds=29))
-        assert tasks.release_stuck_messages() == 0  # not yet: it may still be sending
+        assert outbox.release_stuck_messages() == 0  # not yet: it may still be sending
         clock.shift(datetime.timedelta(seconds=2))
-        assert tasks.release_stuck_messages() == 1
+        assert outbox.release_stuck_messages() == 1
         assert tasks.deliver_outbox_message(message.pk) == "sent"
+
+
+@pytest.mark.django_db
+def test_the_minute_pass_releases_stuck_sends_and_hands_due_messages_to_a_worker(settings):
+    # Outbox retries are the notifications app's own job (issue 12), on its own schedule.
+    [schedule] = tasks.SCHEDULES
+    assert (schedule["name"], schedule["func"]) == (
+        "notifications-deliver-due",
+        "portal.notifications.tasks.deliver_due_messages",
+    )
+    settings.NOTIFY_SENDING_TIMEOUT_SECONDS = 30
+    channel = NotificationChannel.objects.create(name="console", kind="console")
+    with time_machine.travel(T0, tick=False) as clock:
+        [stuck, due] = [
+            enqueue_notification(
+                kind="k", subject="s", body="b", dedupe_key=f"k{i}", channel=channel
+            )[0]
+            for i in range(2)
+        ]
+        # Given one message whose worker died mid-send, and one due message
+        OutboxMessage.objects.filter(pk=stuck.pk).update(
+            status="sending", sending_since=T0, attempts=1
+        )
+        clock.shift(datetime.timedelta(minutes=1))
+        # When the minute task runs
+        with mock.patch.object(outbox, "async_task") as enqueue:
+            assert tasks.deliver_due_messages() == 2
+    # Then both go to one worker batch, the longest due first
+    enqueue.assert_called_once_with(outbox.DELIVER_MANY_TASK, [due.pk, stuck.pk])
 
 
 @pytest.mark.django_db

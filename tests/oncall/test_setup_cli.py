@@ -130,8 +130,8 @@ def test_channel_set_enable_and_test_send(load_policy, founder):
 @pytest.mark.django_db
 def test_routed_messages_to_a_disabled_channel_wait_and_go_once_enabled(load_policy, system):
     from incidents.services import declare_incident
+    from portal.notifications.outbox import due_message_ids
     from portal.notifications.services import enqueue_notification
-    from portal.notifications.tasks import due_message_ids
 
     load_policy("s-levels")  # S1 -> #errors, disabled until its webhook is set
     incident = declare_incident(actor=system, title="DB down", severity="S1")

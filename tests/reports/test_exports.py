@@ -133,3 +133,12 @@ def test_cli_export_writes_a_file(history: Any, tmp_path: Any) -> None:
 def test_cli_bad_date_is_one_line_naming_the_field(db: Any) -> None:
     with pytest.raises(CommandError, match=r"^from: not a date"):
         call_command("export", "drills", "--from", "yesterday")
+
+
+def test_project_wide_commands_live_on_the_top_floor():
+    from django.core.management import get_commands
+
+    # Every auditor export is the reports app's; every app's schedules, the project's.
+    commands = get_commands()
+    assert commands["export"] == "portal.reports"
+    assert commands["setup_schedules"] == "portal.project"

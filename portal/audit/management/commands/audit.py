@@ -31,7 +31,9 @@ class Command(PortalCommand):
             help="A head printed by an earlier verify: the chain must still hold it.",
         )
         sub.add_parser("seal", help="Link the committed, unsealed entries into the chain now.")
-        security = sub.add_parser("security", help="Run the weekly security audit now.")
+        security = sub.add_parser(
+            "security", help="Find the week's anomalies now and tell the founders."
+        )
         security.add_argument(
             "--week", help="Any day of the week to audit (default: last full week)."
         )
@@ -58,12 +60,21 @@ class Command(PortalCommand):
         )
 
     def _security(self, week: str | None) -> None:
-        from portal.audit.tasks import run_security_audit
+        from django.utils import timezone
 
-        if week:
-            try:
-                datetime.date.fromisoformat(week)
-            except ValueError:
-                raise CommandError(f"--week: not a date: {week!r} (use YYYY-MM-DD).") from None
-        found = run_security_audit(week)
-        self.stdout.write(f"Security audit: {found} new finding(s).")
+        from portal.actors import Actor
+        from portal.audit.anomalies import audit_week
+        from portal.audit.context import acting_as
+        from portal.audit.services import audit_security_week
+
+        try:
+            day = datetime.date.fromisoformat(week) if week else None
+        except ValueError:
+            raise CommandError(f"--week: not a date: {week!r} (use YYYY-MM-DD).") from None
+        week_start = audit_week(day, today=timezone.now().date())
+        with acting_as(Actor.system("security-audit")):
+            found = audit_security_week(week_start=week_start)
+        self.stdout.write(
+            f"Security audit: {len(found)} new finding(s). "
+            "The weekly task opens an incident for severe ones."
+        )

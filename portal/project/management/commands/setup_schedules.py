@@ -1,5 +1,8 @@
 """`python manage.py setup_schedules`: install every app's `tasks.SCHEDULES` in django-q2.
 
+The apps are listed explicitly in `portal/project/schedules.py` (the project's top
+floor: it may import every app).
+
 Upserts by name (stored as "portal:<name>"), deletes the "portal:" schedules no app
 declares any more, leaves schedules created by hand alone. Running it twice changes
 nothing the second time.
@@ -7,36 +10,31 @@ nothing the second time.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_q.models import Schedule
+
+from portal.project.schedules import APP_SCHEDULES
 
 PREFIX = "portal:"
 FIELDS = ("func", "schedule_type", "minutes", "cron", "args", "kwargs", "repeats")
 
 
-def declared_schedules() -> dict[str, dict[str, Any]]:
+def declared_schedules(
+    app_schedules: Sequence[tuple[str, Sequence[dict[str, Any]]]] = APP_SCHEDULES,
+) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for config in apps.get_app_configs():
-        try:
-            module = importlib.import_module(f"{config.name}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{config.name}.tasks":
-                continue
-            raise
-        for item in getattr(module, "SCHEDULES", []):
+    for owner, schedules in app_schedules:
+        for item in schedules:
             name = PREFIX + item["name"]
             if name in found:
                 raise CommandError(f"name: schedule {item['name']!r} is declared twice.")
             unknown = set(item) - set(FIELDS) - {"name"}
             if unknown:
-                raise CommandError(
-                    f"{sorted(unknown)[0]}: not a schedule field ({config.name}.tasks)."
-                )
+                raise CommandError(f"{sorted(unknown)[0]}: not a schedule field ({owner}.tasks).")
             found[name] = {k: v for k, v in item.items() if k != "name"}
     return found
 
