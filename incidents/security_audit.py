@@ -17,12 +17,12 @@ from incidents.models import Incident, SeverityLevel
 from incidents.selectors import active_policy_version
 from incidents.services import declare_incident
 from portal.actors import Actor
-from portal.audit.selectors import security_incident_of_week, severe_findings_without_incident
-from portal.audit.services import (
+from portal.audit.security_findings import (
     link_findings_to_incident,
     notify_founders_of_findings,
     record_security_findings,
 )
+from portal.audit.selectors import security_incident_of_week, severe_findings_without_incident
 from portal.errors import DomainError
 
 
@@ -66,6 +66,6 @@ def record_security_audit(*, week_start: datetime.date, actor: Actor) -> list[An
     severe = severe_findings_without_incident(week_start)
     incident = _week_incident(week_start, severe, actor) if severe else None
     if incident is not None:
-        link_findings_to_incident(findings=severe, incident=incident)
+        link_findings_to_incident(findings=severe, incident=incident, actor=actor)
     notify_founders_of_findings(week_start=week_start, findings=new, incident=incident)
     return new

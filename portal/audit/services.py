@@ -20,7 +20,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.hashing import json_safe
 from portal.audit.models import AuditEntry, LoginAttempt
-from portal.audit.sealing import locked_head, seal_after_commit
+from portal.audit.sealing import seal_after_commit
 from portal.audit.snapshots import redact, snapshot
 
 
@@ -263,90 +263,3 @@ def record_login_attempt(
         at=attempt.at,
     )
     return attempt
-
-
-def _founders() -> list[Any]:
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-
-    from portal.audit.roles import FOUNDERS
-
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name=FOUNDERS), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-@transaction.atomic
-def record_security_findings(*, week_start: datetime.date) -> list[Any]:
-    """Record the week's anomalies as findings; returns the new ones.
-
-    Idempotent per week: findings are unique per (week, fingerprint). Two runs at once
-    serialise on the audit chain head: a weekly job may delay sealing by a moment, and
-    no business write waits on that row. The audit only finds: whether a finding
-    becomes an incident is the incidents app's decision (`incidents.security_audit`).
-    """
-    from portal.audit.anomalies import find_anomalies
-    from portal.audit.models import SecurityFinding
-
-    locked_head()  # two runs at once: the second waits, then finds the findings made
-    known = set(
-        SecurityFinding.objects.filter(week_start=week_start).values_list("fingerprint", flat=True)
-    )
-    now = timezone.now()
-    return [
-        SecurityFinding.objects.create(
-            week_start=week_start,
-            kind=a.kind,
-            severity=a.severity,
-            fingerprint=a.fingerprint[:200],
-            summary=a.summary[:300],
-            data=json_safe(a.data),
-            created_at=now,
-        )
-        for a in find_anomalies(week_start)
-        if a.fingerprint[:200] not in known
-    ]
-
-
-def link_findings_to_incident(*, findings: Sequence[Any], incident: Any) -> None:
-    """Point `findings` at the incident opened for them (shown on the finding)."""
-    from portal.audit.models import SecurityFinding
-
-    SecurityFinding.objects.filter(pk__in=[f.pk for f in findings]).update(incident=incident)
-
-
-def notify_founders_of_findings(
-    *, week_start: datetime.date, findings: Sequence[Any], incident: Any = None
-) -> None:
-    """One outbox message per founder listing `findings` (and the incident opened for
-    them, if any); deduplicated per week and finding, so a rerun sends nothing again."""
-    from portal.notifications.services import enqueue_notification
-
-    if not findings:
-        return
-    body = "\n".join(f"[{f.severity}] {f.summary}" for f in findings)
-    if incident is not None:
-        body += f"\n\nIncident opened: {incident.ref}"
-    for founder in _founders():
-        enqueue_notification(
-            kind="security_audit",
-            subject=f"Security audit, week of {week_start}: {len(findings)} new finding(s)",
-            body=body,
-            dedupe_key=f"security-audit:{week_start}:{founder.pk}:{findings[0].fingerprint}"[:255],
-            incident=incident,
-            recipient_user=founder,
-            data={"findings": [f.pk for f in findings]},
-        )
-
-
-@transaction.atomic
-def audit_security_week(*, week_start: datetime.date) -> list[Any]:
-    """Find the week's new anomalies and tell the founders (`manage.py audit security`).
-    The weekly task (`incidents.tasks.run_security_audit`) also opens an incident for
-    severe ones, including ones this recorded earlier."""
-    findings = record_security_findings(week_start=week_start)
-    notify_founders_of_findings(week_start=week_start, findings=findings)
-    return findings

@@ -95,6 +95,25 @@ def test_severe_findings_open_one_security_incident_and_notify_founders(
     assert "Incident opened: " + incident.ref in messages.first().body
 
 
+def test_linking_findings_to_their_incident_is_audited_with_the_task_actor(
+    eventful_week: None,
+) -> None:
+    from portal.audit.models import AuditEntry
+
+    run_security_audit("2026-03-02")
+    incident = Incident.objects.get(detection_source="security_audit")
+    severe = list(SecurityFinding.objects.filter(severity="severe").order_by("pk"))
+    entries = AuditEntry.objects.filter(
+        object_type="audit.securityfinding", action="update"
+    ).order_by("object_id")
+    assert [e.object_id for e in entries] == [str(f.pk) for f in severe]
+    for entry in entries:
+        assert entry.before == {"incident": None}
+        assert entry.after == {"incident": incident.pk}
+    timeline_actor = incident.timeline.get(kind="declared").actor_label
+    assert {e.actor_label for e in entries} == {timeline_actor}
+
+
 def test_running_twice_records_nothing_new(eventful_week: None) -> None:
     from portal.notifications.models import OutboxMessage
 

@@ -65,7 +65,7 @@ class Command(PortalCommand):
         from portal.actors import Actor
         from portal.audit.anomalies import audit_week
         from portal.audit.context import acting_as
-        from portal.audit.services import audit_security_week
+        from portal.audit.security_findings import audit_security_week
 
         try:
             day = datetime.date.fromisoformat(week) if week else None
