@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
+from django.db.models import Q
 
 FOUNDERS = "Founders"
 RESPONDERS = "Responders"
@@ -91,3 +93,13 @@ def setup_roles_after_migrate(
 
     with acting_as(Actor.system("migrate")):
         setup_roles(global_apps, using=using)
+
+
+def active_founders() -> list[Any]:
+    """The people told of security events: active superusers and Founders, by pk."""
+    return list(
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name=FOUNDERS), is_active=True)
+        .distinct()
+        .order_by("pk")
+    )

@@ -10,28 +10,17 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from portal.actors import Actor
 from portal.audit.anomalies import find_anomalies
 from portal.audit.hashing import json_safe
 from portal.audit.models import SecurityFinding
-from portal.audit.roles import FOUNDERS
+from portal.audit.roles import active_founders
 from portal.audit.sealing import locked_head
 from portal.audit.services import record_bulk_update
 from portal.notifications.services import enqueue_notification
-
-
-def _founders() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name=FOUNDERS), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
 
 
 @transaction.atomic
@@ -86,7 +75,7 @@ def notify_founders_of_findings(
     body = "\n".join(f"[{f.severity}] {f.summary}" for f in findings)
     if incident is not None:
         body += f"\n\nIncident opened: {incident.ref}"
-    for founder in _founders():
+    for founder in active_founders():
         enqueue_notification(
             kind="security_audit",
             subject=f"Security audit, week of {week_start}: {len(findings)} new finding(s)",

@@ -13,14 +13,13 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
-from portal.audit.roles import FOUNDERS
+from portal.audit.roles import active_founders
 from portal.audit.services import record_entry
 
 
@@ -39,15 +38,6 @@ class RequestLockoutBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
-def _founders() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(Q(is_superuser=True) | Q(groups__name=FOUNDERS), is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
-
-
 @transaction.atomic
 def record_lockout(*, username: str, ip_address: str) -> None:
     """Audit one lockout and tell every founder now (outbox; delivered after commit)."""
@@ -63,7 +53,7 @@ def record_lockout(*, username: str, ip_address: str) -> None:
         object_repr=f"Login locked: {who} from {ip_address}"[:200],
         after={"username": username, "ip_address": ip_address, "locked_at": now.isoformat()},
     )
-    for founder in _founders():
+    for founder in active_founders():
         enqueue_notification(
             kind="login_lockout",
             subject=f"Login locked out: {who} from {ip_address}",
