@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from incidents.integrations.models import Alert, Integration
+from incidents.integrations.services import EDITABLE_FIELDS
 
 
 class IntegrationSerializer(serializers.ModelSerializer):
@@ -14,19 +15,8 @@ class IntegrationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Integration
-        fields = (
-            "id",
-            "name",
-            "kind",
-            "enabled",
-            "service",
-            "default_severity",
-            "auto_resolve",
-            "heartbeat_period",
-            "heartbeat_grace",
-            "last_ping_at",
-            "created_at",
-        )
+        # What the services let a founder change, plus what they only read.
+        fields = ("id", *EDITABLE_FIELDS, "last_ping_at", "created_at")
         read_only_fields = fields
 
 
