@@ -33,6 +33,27 @@ INCIDENT_AUDITED_FIELDS = [
 ]
 
 
+def timeline_row(
+    incident: Incident,
+    kind: TimelineKind,
+    message: str,
+    *,
+    actor: Actor,
+    at: datetime.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> TimelineEntry:
+    """An unsaved timeline entry, for `record_many` or a service's own batch."""
+    return TimelineEntry(
+        incident=incident,
+        at=at or timezone.now(),
+        kind=kind,
+        actor=actor.user,
+        actor_label=actor.label[:120],
+        message=message,
+        data=data or {},
+    )
+
+
 def record(
     incident: Incident,
     kind: TimelineKind,
@@ -44,15 +65,8 @@ def record(
 ) -> TimelineEntry:
     """Append one timeline entry (and its audit entry). There is deliberately no update
     or delete helper."""
-    entry = TimelineEntry.objects.create(
-        incident=incident,
-        at=at or timezone.now(),
-        kind=kind,
-        actor=actor.user,
-        actor_label=actor.label[:120],
-        message=message,
-        data=data or {},
-    )
+    entry = timeline_row(incident, kind, message, actor=actor, at=at, data=data)
+    entry.save(force_insert=True)
     record_created(actor, entry, at=entry.at)
     return entry
 
@@ -69,12 +83,15 @@ def incident_state(incident: Incident) -> dict[str, Any]:
     return snapshot(incident, INCIDENT_AUDITED_FIELDS, redacted=False)
 
 
-def incident_declared(actor: Actor, incident: Incident, *, services: Iterable[Any]) -> None:
-    entry = prepare_created(
-        actor, incident, fields=INCIDENT_AUDITED_FIELDS, at=incident.declared_at
-    )
+def incident_declared(
+    actor: Actor, incident: Incident, *, services: Iterable[Any], rows: Iterable[models.Model] = ()
+) -> None:
+    """The audit entries of a declaration, in one INSERT: each row it wrote (`rows`, in
+    the order written), then the incident itself, with its reference and services."""
+    at = incident.declared_at
+    entry = prepare_created(actor, incident, fields=INCIDENT_AUDITED_FIELDS, at=at)
     entry.after = {**(entry.after or {}), "services": sorted(s.pk for s in services)}
-    record_entries([entry])
+    record_entries([*(prepare_created(actor, row, at=at) for row in rows), entry])
 
 
 def incident_changed(
