@@ -4,12 +4,14 @@ one-click acknowledge link. Hooks on incident events are registered in apps.py."
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
@@ -46,15 +48,27 @@ def _policy_for(incident: Incident) -> Any:
     return link.policy if link else None
 
 
-def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
+def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> Escalation | None:
     """Hook "declared" (and "severity_changed" while unacknowledged): (re)start the
-    level's escalation policy and run its first step at once when it has no delay.
-    Demo data (`make run DEMO=1`) never pages anyone."""
+    level's escalation policy; a first step without delay runs right after the commit.
+    `new`: the incident was declared in this transaction, so it has no escalation yet.
+    Demo data (`make run DEMO=1`) never pages anyone.
+
+    The escalation row is written here, in the caller's transaction, due now; its first
+    step (the on-call snapshot, the pages, their outbox rows: some twenty statements)
+    runs in a transaction of its own once the caller's commits. A declaration holds the
+    day's reference counter until it commits, and every other declaration queues on it:
+    the pages must not be written while it is held. If the process dies in between,
+    the paging engine (and the minute sweeper) finds the step due and runs it; the
+    claim in `run_due_escalations` makes the step run exactly once either way.
+    """
     if incident.is_demo:
         return None
     policy = _policy_for(incident)
     escalation = (
-        Escalation.objects.select_for_update(of=("self",)).filter(incident=incident).first()
+        None
+        if new
+        else Escalation.objects.select_for_update(of=("self",)).filter(incident=incident).first()
     )
     if policy is None:
         if escalation is not None and escalation.status == EscalationStatus.ACTIVE:
@@ -101,8 +115,15 @@ def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
         after={"policy": policy.name, "next_step_at": escalation.next_step_at},
     )
     if escalation.next_step_at <= now:
-        run_due_escalations(now=now, ids=[escalation.pk])
+        # robust: a failure there is logged and left to the engine; the caller's
+        # change has committed and must not be reported as failed.
+        transaction.on_commit(functools.partial(run_first_step, escalation.pk), robust=True)
     return escalation
+
+
+def run_first_step(escalation_id: int) -> None:
+    """The first step of a just-started escalation, in its own transaction (on commit)."""
+    run_due_escalations(ids=[escalation_id])
 
 
 def _stop(escalation: Escalation, status: str) -> None:
@@ -171,7 +192,7 @@ def stop_escalation(incident: Incident, actor: Actor, *, status: str) -> None:
 
 
 def on_declared(incident: Incident, actor: Actor) -> None:
-    start_escalation(incident, actor)
+    start_escalation(incident, actor, new=True)
 
 
 def on_acknowledged(incident: Incident, actor: Actor) -> None:
