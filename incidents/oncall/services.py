@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from incidents import events
@@ -19,7 +20,7 @@ from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.exceptions import DomainError
 from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
-from incidents.oncall.models import Escalation, Page, SeverityEscalation
+from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
 from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escalations
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
@@ -39,13 +40,21 @@ def ack_link_max_age() -> datetime.timedelta:
 # --- Escalation lifecycle (called from the incident hooks) -------------------------
 
 
-def _policy_for(incident: Incident) -> Any:
+def _policy_for(incident: Incident) -> tuple[Any, int | None]:
+    """The level's escalation policy and its first step's delay (None: no steps), in one
+    query: on a declaration this runs while the day's reference counter is held."""
+    first_delay = (
+        EscalationStep.objects.filter(policy=OuterRef("policy"))
+        .order_by("order")
+        .values("delay_minutes")[:1]
+    )
     link = (
         SeverityEscalation.objects.select_related("policy")
+        .annotate(first_delay=Subquery(first_delay))
         .filter(level_code=incident.severity.code)
         .first()
     )
-    return link.policy if link else None
+    return (link.policy, link.first_delay) if link else (None, None)
 
 
 def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> Escalation | None:
@@ -64,7 +73,7 @@ def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> 
     """
     if incident.is_demo:
         return None
-    policy = _policy_for(incident)
+    policy, first_delay = _policy_for(incident)
     escalation = (
         None
         if new
@@ -84,8 +93,7 @@ def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> 
             actor=actor,
         )
         return escalation
-    first = policy.steps.order_by("order").first()
-    if first is None:
+    if first_delay is None:  # a policy without steps pages nobody
         return escalation
     now = timezone.now()
     created = escalation is None
@@ -103,7 +111,7 @@ def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> 
         escalation.status, escalation.stopped_at = EscalationStatus.ACTIVE, None
     else:
         return escalation
-    escalation.next_step_at = start + datetime.timedelta(minutes=first.delay_minutes)
+    escalation.next_step_at = start + datetime.timedelta(minutes=first_delay)
     escalation.save()
     record_entry(
         actor=actor,
