@@ -1,7 +1,9 @@
 """The incident hooks of the Slack app: what each incident event asks of the war room.
 
 Each runs inside the incident service's transaction and only writes rows (the war
-room, outbox calls): a Slack outage can never block or roll back the incident.
+room, outbox calls): a Slack outage can never block or roll back the incident. The
+first escalation step's pages are written after the declaration commits, so their
+Slack messages are queued then too.
 """
 
 from __future__ import annotations
