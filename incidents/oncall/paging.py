@@ -20,14 +20,20 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
 from incidents.oncall.choices import EscalationStatus, StepCondition, TargetKind
-from incidents.oncall.models import Escalation, EscalationPolicy, EscalationStep, Page
+from incidents.oncall.models import (
+    Escalation,
+    EscalationPolicy,
+    EscalationStep,
+    Page,
+    StepTarget,
+)
 from incidents.oncall.models.escalation import TargetFields
 from incidents.oncall.selectors import OnCallEntry, who_is_on_call
 from portal.actors import Actor
@@ -268,17 +274,16 @@ def _claim_due(now: datetime.datetime, ids: list[int] | None, limit: int) -> lis
         .select_related("incident__severity", "policy__fallback_user", "policy__fallback_schedule")
         .order_by("pk")[:limit]
     )
+    # A target's user, group, schedule and channel are joined to it (one query for the
+    # steps, one for their parallel targets) rather than each prefetched on its own.
+    joined = ("group", "user", "schedule", "channel")
     prefetch_related_objects(
         escalations,
         "incident__services__owner",
+        Prefetch("policy__steps", EscalationStep.objects.select_related(*joined)),
+        Prefetch("policy__steps__parallel_targets", StepTarget.objects.select_related(*joined)),
         "policy__steps__group__user_set",
-        "policy__steps__user",
-        "policy__steps__schedule",
-        "policy__steps__channel",
         "policy__steps__parallel_targets__group__user_set",
-        "policy__steps__parallel_targets__user",
-        "policy__steps__parallel_targets__schedule",
-        "policy__steps__parallel_targets__channel",
     )
     return escalations
 
