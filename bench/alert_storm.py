@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/alert_storm.py [--events 20000] [--keys 200] [--concurrency 16]
 
-Creates (drops first) the database `portal_bench_storm`, migrates it, loads the
+Creates (drops first) the database `portal_bench_storm` (or `STORM_DATABASE`, so that
+runs on a shared server do not drop each other's), migrates it, loads the
 founder-24x7 policy, creates a PagerDuty integration, starts gunicorn with 2 workers
 (gthread, 4 threads each; DEBUG=0, SECURE_SSL_REDIRECT=0) and posts N triggers over K
 dedup keys from a load generator on the same machine: wrk (`apt install wrk`, C, with
@@ -40,7 +41,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-DB = "portal_bench_storm"
+DB = os.environ.get("STORM_DATABASE", "portal_bench_storm")
 PG = "postgres://postgres@127.0.0.1:5432"
 RESULTS = ROOT / "bench" / "results" / "alert_storm.md"
 

@@ -33,7 +33,7 @@ INCIDENT_AUDITED_FIELDS = [
 ]
 
 
-def prepare(
+def timeline_row(
     incident: Incident,
     kind: TimelineKind,
     message: str,
@@ -42,7 +42,7 @@ def prepare(
     at: datetime.datetime | None = None,
     data: dict[str, Any] | None = None,
 ) -> TimelineEntry:
-    """One timeline entry, not saved yet: for `record_many`, which writes a batch."""
+    """An unsaved timeline entry, for `record_many` or a service's own batch."""
     return TimelineEntry(
         incident=incident,
         at=at or timezone.now(),
@@ -65,7 +65,7 @@ def record(
 ) -> TimelineEntry:
     """Append one timeline entry (and its audit entry). There is deliberately no update
     or delete helper."""
-    entry = prepare(incident, kind, message, actor=actor, at=at, data=data)
+    entry = timeline_row(incident, kind, message, actor=actor, at=at, data=data)
     entry.save(force_insert=True)
     record_created(actor, entry, at=entry.at)
     return entry
@@ -84,12 +84,15 @@ def incident_state(incident: Incident) -> dict[str, Any]:
     return snapshot(incident, INCIDENT_AUDITED_FIELDS, redacted=False)
 
 
-def incident_declared(actor: Actor, incident: Incident, *, services: Iterable[Any]) -> None:
-    entry = prepare_created(
-        actor, incident, fields=INCIDENT_AUDITED_FIELDS, at=incident.declared_at
-    )
+def incident_declared(
+    actor: Actor, incident: Incident, *, services: Iterable[Any], rows: Iterable[models.Model] = ()
+) -> None:
+    """The audit entries of a declaration, in one INSERT: each row it wrote (`rows`, in
+    the order written), then the incident itself, with its reference and services."""
+    at = incident.declared_at
+    entry = prepare_created(actor, incident, fields=INCIDENT_AUDITED_FIELDS, at=at)
     entry.after = {**(entry.after or {}), "services": sorted(s.pk for s in services)}
-    record_entries([entry])
+    record_entries([*(prepare_created(actor, row, at=at) for row in rows), entry])
 
 
 def incident_changed(

@@ -81,7 +81,7 @@ def record_missed_deadlines(
         incident = deadline.incident
         subject, body = _miss_text(deadline)
         entries.append(
-            events.prepare(
+            events.timeline_row(
                 incident,
                 TimelineKind.DEADLINE_MISSED,
                 body.splitlines()[-1],

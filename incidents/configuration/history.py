@@ -100,7 +100,7 @@ def write_history(
     incident.timeline.filter(message__startswith=LOG_PREFIX).delete()
     events.record_many(
         (
-            events.prepare(incident, TimelineKind.NOTE, f"{LOG_PREFIX}{entry['text']}",
+            events.timeline_row(incident, TimelineKind.NOTE, f"{LOG_PREFIX}{entry['text']}",
                            actor=IMPORTED_LOG, at=datetime.datetime.fromisoformat(entry["at"]))
             for entry in item["log"]
         ),

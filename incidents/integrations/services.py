@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from incidents import events
@@ -54,9 +54,13 @@ from incidents.services import (
     resolve_incident,
 )
 from portal.actors import Actor
-from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import prepare_created, record_changed, record_entries, record_entry
+from portal.audit.services import (
+    prepare_changed,
+    prepare_created,
+    record_changed,
+    record_entries,
+)
 from portal.audit.snapshots import REDACTED, snapshot
 from portal.errors import DomainError
 from portal.model_validation import validate_model
@@ -377,6 +381,7 @@ def _attach_new_alert(
         message = f"Alert fired again from {integration.name}: {event.summary}"
     else:
         version = active_policy_version()
+        prefetch_related_objects([version], "levels")  # read once for choosing the severity
         incident = declare_incident(
             actor=actor,
             title=_title(event.summary) or f"Alert from {integration.name}",
@@ -396,18 +401,12 @@ def _attach_new_alert(
         if previous is None
         else Incident.objects.filter(pk=incident.pk).values_list("alert_count", flat=True)[0]
     )
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=Incident._meta.label_lower,
-        object_id=incident.pk,
-        object_repr=str(incident)[:200],
-        before={"alert_count": alert_count - 1},
-        after={"alert_count": alert_count, "alert": alert_id, "dedup_key": event.dedup_key},
-        at=at,
-    )
-    _timeline(
+    # A new incident's reference is held by this transaction until it commits (every
+    # other declaration waits for it): the rows left to write go in as few statements
+    # as they can, the timeline entry and both audit entries in two.
+    timeline = events.timeline_row(
         incident,
+        TimelineKind.ALERT,
         message,
         actor=actor,
         at=at,
@@ -417,6 +416,19 @@ def _attach_new_alert(
             "alert": alert_id,
             "integration": integration.name,
         },
+    )
+    timeline.save(force_insert=True)
+    record_entries(
+        [
+            prepare_changed(
+                actor,
+                incident,
+                before={"alert_count": alert_count - 1},
+                after={"alert_count": alert_count, "alert": alert_id, "dedup_key": event.dedup_key},
+                at=at,
+            ),
+            prepare_created(actor, timeline, at=at),
+        ]
     )
     return incident
 

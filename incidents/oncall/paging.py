@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +28,13 @@ from incidents import events
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
 from incidents.oncall.choices import EscalationStatus, StepCondition, TargetKind
-from incidents.oncall.models import Escalation, EscalationPolicy, EscalationStep, Page
+from incidents.oncall.models import (
+    Escalation,
+    EscalationPolicy,
+    EscalationStep,
+    Page,
+    StepTarget,
+)
 from incidents.oncall.models.escalation import TargetFields
 from incidents.oncall.selectors import OnCallEntry, who_is_on_call
 from portal.actors import Actor
@@ -170,7 +177,7 @@ def _page_step(esc: Escalation, step: EscalationStep, batch: _Batch, seen: set[i
             )
         esc.warning = text[:300]
         batch.notes.append(
-            events.prepare(
+            events.timeline_row(
                 incident,
                 TimelineKind.PAGED,
                 text,
@@ -209,7 +216,7 @@ def _finish(esc: Escalation, status: str, now: datetime.datetime, batch: _Batch)
     esc.status, esc.next_step_at, esc.stopped_at = status, None, now
     if status == EscalationStatus.EXHAUSTED:
         batch.notes.append(
-            events.prepare(
+            events.timeline_row(
                 esc.incident,
                 TimelineKind.PAGED,
                 f"Escalation policy {esc.policy.name} finished: nobody acknowledged.",
@@ -254,15 +261,29 @@ def advance(esc: Escalation, steps: list[EscalationStep], batch: _Batch) -> None
             esc.next_step_at = due + datetime.timedelta(minutes=wait)
 
 
-def _claim_due(now: datetime.datetime, ids: list[int] | None, limit: int) -> list[int]:
+def _claim_due(now: datetime.datetime, ids: list[int] | None, limit: int) -> list[Escalation]:
+    """The due escalations this run takes, locked, with their incident and policy (one
+    statement: only the escalation rows are locked, the joined ones are shared)."""
     qs = Escalation.objects.filter(status=EscalationStatus.ACTIVE, next_step_at__lte=now)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return list(
+    escalations = list(
         qs.select_for_update(skip_locked=True, of=("self",))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .select_related("incident__severity", "policy__fallback_user", "policy__fallback_schedule")
+        .order_by("pk")[:limit]
     )
+    # A target's user, group, schedule and channel are joined to it (one query for the
+    # steps, one for their parallel targets) rather than each prefetched on its own.
+    joined = ("group", "user", "schedule", "channel")
+    prefetch_related_objects(
+        escalations,
+        "incident__services__owner",
+        Prefetch("policy__steps", EscalationStep.objects.select_related(*joined)),
+        Prefetch("policy__steps__parallel_targets", StepTarget.objects.select_related(*joined)),
+        "policy__steps__group__user_set",
+        "policy__steps__parallel_targets__group__user_set",
+    )
+    return escalations
 
 
 def _snapshot(esc: Escalation) -> dict[str, Any]:
@@ -285,29 +306,9 @@ def run_due_escalations(
     writers). Pages, their outbox rows, timeline rows and one audit entry for the
     batch commit together with the advance: exactly once. Constant queries per batch."""
     now = now or timezone.now()
-    claimed = _claim_due(now, ids, limit)
-    if not claimed:
+    escalations = _claim_due(now, ids, limit)
+    if not escalations:
         return EscalationRun()
-    escalations = list(
-        Escalation.objects.filter(pk__in=claimed)
-        .select_related(
-            "incident__severity",
-            "policy__fallback_user",
-            "policy__fallback_schedule",
-        )
-        .prefetch_related(
-            "incident__services__owner",
-            "policy__steps__group__user_set",
-            "policy__steps__user",
-            "policy__steps__schedule",
-            "policy__steps__channel",
-            "policy__steps__parallel_targets__group__user_set",
-            "policy__steps__parallel_targets__user",
-            "policy__steps__parallel_targets__schedule",
-            "policy__steps__parallel_targets__channel",
-        )
-        .order_by("pk")
-    )
     batch = _Batch(now=now, oncall=who_is_on_call(now))
     before = {esc.pk: _snapshot(esc) for esc in escalations}
     for esc in escalations:
@@ -317,8 +318,9 @@ def run_due_escalations(
     )
     Page.objects.bulk_create(batch.pages)
     _notify_pages(batch)
-    _record_timeline(batch)
-    # One INSERT for the batch's audit entries: each escalation that moved, each page.
+    timeline = TimelineEntry.objects.bulk_create(_timeline_rows(batch))
+    # One INSERT for the batch's audit entries: each escalation that moved, each page,
+    # each timeline row.
     record_entries(
         [
             *prepare_row_changes(
@@ -331,6 +333,7 @@ def run_due_escalations(
                 at=now,
             ),
             *(prepare_created(ENGINE_ACTOR, page, at=now) for page in batch.pages),
+            *(prepare_created(ENGINE_ACTOR, row, at=row.at) for row in timeline),
         ]
     )
     return EscalationRun(escalations=len(escalations), pages=len(batch.pages))
@@ -387,8 +390,8 @@ def _notify_pages(batch: _Batch) -> None:
     deliver_after_commit([m.pk for m in messages])
 
 
-def _record_timeline(batch: _Batch) -> None:
-    """Timeline rows in one INSERT (the same fields `incidents.events.record` writes)."""
+def _timeline_rows(batch: _Batch) -> list[TimelineEntry]:
+    """The batch's timeline rows, unsaved (the same fields `incidents.events.record` writes)."""
     by_step: dict[tuple[int, int], list[Page]] = defaultdict(list)
     for page in batch.pages:
         by_step[(page.incident.pk, page.index)].append(page)
@@ -398,7 +401,7 @@ def _record_timeline(batch: _Batch) -> None:
         names = ", ".join(f"{p.user.get_username()} ({p.target})" for p in group)
         via = f" via {first.channel.name}" if first.channel else " by email"
         rows.append(
-            events.prepare(
+            events.timeline_row(
                 first.incident,
                 TimelineKind.PAGED,
                 f"Paged {names}{via} (escalation step {first.step_order}).",
@@ -411,4 +414,4 @@ def _record_timeline(batch: _Batch) -> None:
                 },
             )
         )
-    events.record_many(rows, actor=ENGINE_ACTOR)
+    return rows

@@ -4,19 +4,22 @@ one-click acknowledge link. Hooks on incident events are registered in apps.py."
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from incidents import events
 from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
-from incidents.oncall.models import Escalation, Page, SeverityEscalation
+from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
 from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escalations
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
@@ -37,24 +40,44 @@ def ack_link_max_age() -> datetime.timedelta:
 # --- Escalation lifecycle (called from the incident hooks) -------------------------
 
 
-def _policy_for(incident: Incident) -> Any:
+def _policy_for(incident: Incident) -> tuple[Any, int | None]:
+    """The level's escalation policy and its first step's delay (None: no steps), in one
+    query: on a declaration this runs while the day's reference counter is held."""
+    first_delay = (
+        EscalationStep.objects.filter(policy=OuterRef("policy"))
+        .order_by("order")
+        .values("delay_minutes")[:1]
+    )
     link = (
         SeverityEscalation.objects.select_related("policy")
+        .annotate(first_delay=Subquery(first_delay))
         .filter(level_code=incident.severity.code)
         .first()
     )
-    return link.policy if link else None
+    return (link.policy, link.first_delay) if link else (None, None)
 
 
-def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
+def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> Escalation | None:
     """Hook "declared" (and "severity_changed" while unacknowledged): (re)start the
-    level's escalation policy and run its first step at once when it has no delay.
-    Demo data (`make run DEMO=1`) never pages anyone."""
+    level's escalation policy; a first step without delay runs right after the commit.
+    `new`: the incident was declared in this transaction, so it has no escalation yet.
+    Demo data (`make run DEMO=1`) never pages anyone.
+
+    The escalation row is written here, in the caller's transaction, due now; its first
+    step (the on-call snapshot, the pages, their outbox rows: some twenty statements)
+    runs in a transaction of its own once the caller's commits. A declaration holds the
+    day's reference counter until it commits, and every other declaration queues on it:
+    the pages must not be written while it is held. If the process dies in between,
+    the paging engine (and the minute sweeper) finds the step due and runs it; the
+    claim in `run_due_escalations` makes the step run exactly once either way.
+    """
     if incident.is_demo:
         return None
-    policy = _policy_for(incident)
+    policy, first_delay = _policy_for(incident)
     escalation = (
-        Escalation.objects.select_for_update(of=("self",)).filter(incident=incident).first()
+        None
+        if new
+        else Escalation.objects.select_for_update(of=("self",)).filter(incident=incident).first()
     )
     if policy is None:
         if escalation is not None and escalation.status == EscalationStatus.ACTIVE:
@@ -70,8 +93,7 @@ def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
             actor=actor,
         )
         return escalation
-    first = policy.steps.order_by("order").first()
-    if first is None:
+    if first_delay is None:  # a policy without steps pages nobody
         return escalation
     now = timezone.now()
     created = escalation is None
@@ -89,7 +111,7 @@ def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
         escalation.status, escalation.stopped_at = EscalationStatus.ACTIVE, None
     else:
         return escalation
-    escalation.next_step_at = start + datetime.timedelta(minutes=first.delay_minutes)
+    escalation.next_step_at = start + datetime.timedelta(minutes=first_delay)
     escalation.save()
     record_entry(
         actor=actor,
@@ -101,8 +123,15 @@ def start_escalation(incident: Incident, actor: Actor) -> Escalation | None:
         after={"policy": policy.name, "next_step_at": escalation.next_step_at},
     )
     if escalation.next_step_at <= now:
-        run_due_escalations(now=now, ids=[escalation.pk])
+        # robust: a failure there is logged and left to the engine; the caller's
+        # change has committed and must not be reported as failed.
+        transaction.on_commit(functools.partial(run_first_step, escalation.pk), robust=True)
     return escalation
+
+
+def run_first_step(escalation_id: int) -> None:
+    """The first step of a just-started escalation, in its own transaction (on commit)."""
+    run_due_escalations(ids=[escalation_id])
 
 
 def _stop(escalation: Escalation, status: str) -> None:
@@ -171,7 +200,7 @@ def stop_escalation(incident: Incident, actor: Actor, *, status: str) -> None:
 
 
 def on_declared(incident: Incident, actor: Actor) -> None:
-    start_escalation(incident, actor)
+    start_escalation(incident, actor, new=True)
 
 
 def on_acknowledged(incident: Incident, actor: Actor) -> None:

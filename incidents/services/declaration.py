@@ -13,13 +13,14 @@ from incidents import deadlines, events
 from incidents.choices import (
     DetectionSource,
     Environment,
-    IncidentRole,
     TimelineKind,
 )
 from incidents.extension_point import IncidentEvent, run_hooks
 from incidents.models import (
+    Deadline,
     Incident,
     Service,
+    TimelineEntry,
 )
 from incidents.references import allocate_reference
 from incidents.selectors import active_policy_version, level_by_code
@@ -28,7 +29,7 @@ from incidents.services.guards import (
     require_worst_level_for_data_loss,
     war_room_channel_name,
 )
-from incidents.services.roles import assign_role_row
+from incidents.services.roles import first_commander_rows
 from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.errors import DomainError
@@ -113,14 +114,31 @@ def declare_incident(
     )
     if level.war_room_required:
         incident.war_room_channel = war_room_channel_name(now, title)
-    # The related rows were just read from the database: no need to look them up again.
+    # The related rows were just read from the database: no need to look them up
+    # again. No constraint to check either: the reference is a fresh placeholder
+    # (below) and the one conditional constraint is on `imported_from`, empty here.
     validate_model(
-        incident, exclude=["policy_version", "ref", "severity", "commander", "declared_by"]
+        incident,
+        exclude=["policy_version", "ref", "severity", "commander", "declared_by"],
+        validate_constraints=False,
     )
     # The per-day reference counter is the one shared row a declaration locks, held
     # until commit (a rollback gives the number back: references stay gap-free). So the
-    # incident's own rows are written first under a unique placeholder, and the number
-    # is taken as late as possible, right before the hooks that need it in their texts.
+    # incident's own rows are written first under a unique placeholder, each kind in
+    # one INSERT, and the number is taken as late as possible: then only the reference
+    # itself, the audit entries that name it and the hooks run while it is held (the
+    # on-call hook leaves its pages until after the commit).
+    deadline_rows = deadlines.build_declaration_deadlines(incident, level)
+    first_due = min(
+        (d for d in deadline_rows if d.due_at is not None),
+        key=lambda d: d.due_at,  # type: ignore[arg-type, return-value]
+        default=None,
+    )
+    if first_due is not None:  # what `deadlines.refresh_next_deadline` would find
+        incident.next_deadline_at, incident.next_deadline_kind = (
+            first_due.due_at,
+            first_due.api_kind,
+        )
     incident.ref = f"~{uuid.uuid4().hex[:22]}"
     incident.save(force_insert=True)
     services = list(services)
@@ -129,22 +147,27 @@ def declare_incident(
         through.objects.bulk_create(
             [through(incident_id=incident.pk, service_id=s.pk) for s in services]
         )
-    events.record(
-        incident,
-        TimelineKind.DECLARED,
-        f"{level.code} declared: {title}" + (" (drill)" if is_drill else ""),
-        actor=actor,
-        at=now,
-        data={"severity": level.code, "policy_version": version.pk, "environment": environment},
-    )
-    if lead is not None:
-        assign_role_row(
-            incident, role=IncidentRole.COMMANDER, user=lead, actor=actor, at=now, first=True
+    timeline = [
+        events.timeline_row(
+            incident,
+            TimelineKind.DECLARED,
+            f"{level.code} declared: {title}" + (" (drill)" if is_drill else ""),
+            actor=actor,
+            at=now,
+            data={"severity": level.code, "policy_version": version.pk, "environment": environment},
         )
-    deadlines.save_new(deadlines.build_declaration_deadlines(incident, level), actor=actor)
-    deadlines.refresh_next_deadline(incident)
+    ]
+    written: list[Any] = [timeline[0]]  # in the order the audit log lists them
+    if lead is not None:
+        assignment, assigned = first_commander_rows(incident, user=lead, actor=actor, at=now)
+        assignment.save(force_insert=True)
+        timeline.append(assigned)
+        written += [assignment, assigned]
+    TimelineEntry.objects.bulk_create(timeline)
+    if deadline_rows:
+        written += Deadline.objects.bulk_create(deadline_rows)
     incident.ref = allocate_reference(now.date())
     Incident.objects.filter(pk=incident.pk).update(ref=incident.ref)
-    events.incident_declared(actor, incident, services=services)
+    events.incident_declared(actor, incident, services=services, rows=written)
     run_hooks(IncidentEvent.DECLARED, incident, actor)
     return incident

@@ -15,6 +15,7 @@ from incidents.choices import (
 from incidents.models import (
     Incident,
     IncidentRoleAssignment,
+    TimelineEntry,
 )
 from incidents.services.guards import lock_incident
 from portal.actors import Actor
@@ -30,34 +31,51 @@ def assign_role_row(
     user: Any,
     actor: Actor,
     at: datetime.datetime,
-    first: bool = False,
 ) -> None:
-    """Give `role` to `user` on the locked `incident`. `first`: the incident was just
-    declared, so nobody holds a role yet and its commander is already set."""
-    if not first:
-        current = IncidentRoleAssignment.objects.filter(
-            incident=incident, role=role, relieved_at__isnull=True
-        )
-        if current.filter(user=user).exists():
-            return
-        if role != IncidentRole.INVESTIGATOR:
-            events.rows_updated(actor, current, {"relieved_at": at}, described_by=("role",), at=at)
+    """Give `role` to `user` on the locked `incident`."""
+    current = IncidentRoleAssignment.objects.filter(
+        incident=incident, role=role, relieved_at__isnull=True
+    )
+    if current.filter(user=user).exists():
+        return
+    if role != IncidentRole.INVESTIGATOR:
+        events.rows_updated(actor, current, {"relieved_at": at}, described_by=("role",), at=at)
     assignment = IncidentRoleAssignment.objects.create(
         incident=incident, role=role, user=user, assigned_at=at, assigned_by=actor.user
     )
     record_created(actor, assignment, at=at)
-    if role == IncidentRole.COMMANDER and not first:
+    if role == IncidentRole.COMMANDER:
         before = {"commander_id": incident.commander_id}
         incident.commander = user
         Incident.objects.filter(pk=incident.pk).update(commander=user)
         record_changed(actor, incident, before, at=at)
-    events.record(
-        incident,
-        TimelineKind.ROLE_ASSIGNED,
+    message, data = _assigned(role, user)
+    events.record(incident, TimelineKind.ROLE_ASSIGNED, message, actor=actor, at=at, data=data)
+
+
+def first_commander_rows(
+    incident: Incident, *, user: Any, actor: Actor, at: datetime.datetime
+) -> tuple[IncidentRoleAssignment, TimelineEntry]:
+    """The rows of a just-declared incident's commander (its `commander` is set already),
+    unsaved: the declaration inserts them with its other rows, then their audit entries."""
+    assignment = IncidentRoleAssignment(
+        incident=incident,
+        role=IncidentRole.COMMANDER,
+        user=user,
+        assigned_at=at,
+        assigned_by=actor.user,
+    )
+    message, data = _assigned(IncidentRole.COMMANDER, user)
+    return assignment, events.timeline_row(
+        incident, TimelineKind.ROLE_ASSIGNED, message, actor=actor, at=at, data=data
+    )
+
+
+def _assigned(role: str, user: Any) -> tuple[str, dict[str, Any]]:
+    """The timeline text and data of an assignment."""
+    return (
         f"{IncidentRole(role).label}: {user.get_username()}",
-        actor=actor,
-        at=at,
-        data={"role": role, "user": user.get_username()},
+        {"role": role, "user": user.get_username()},
     )
 
 

@@ -1,13 +1,17 @@
 """The incident hooks of the Slack app: what each incident event asks of the war room.
 
 Each runs inside the incident service's transaction and only writes rows (the war
-room, outbox calls): a Slack outage can never block or roll back the incident.
+room, outbox calls): a Slack outage can never block or roll back the incident. The
+first escalation step's pages are written after the declaration commits, so their
+Slack messages are queued then too.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from incidents.choices import IncidentStatus
@@ -132,9 +136,16 @@ def page_in_slack(incident: Incident) -> int:
 
 
 def on_declared(incident: Incident, actor: Actor) -> None:
-    # The on-call app's hook ran first (its app is listed first): the first pages exist.
     open_war_room(incident, actor)
-    page_in_slack(incident)
+    # The on-call app pages the first step right after the declaration commits, from a
+    # callback its hook (run first: its app is listed first) registered before this one.
+    transaction.on_commit(functools.partial(_page_first_step, incident.pk), robust=True)
+
+
+def _page_first_step(incident_id: int) -> None:
+    """The first step's pages reach Slack too (later ones: through the Slack sweep)."""
+    with transaction.atomic():
+        page_in_slack(Incident.objects.select_related("severity").get(pk=incident_id))
 
 
 def on_severity_changed(incident: Incident, actor: Actor) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from portal.audit.hashing import HASHED_FIELDS, entry_hash
 from portal.audit.models import AuditChainHead, AuditEntry
@@ -27,7 +27,6 @@ from portal.audit.models import AuditChainHead, AuditEntry
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-SEAL_FIELDS = ("seq", "prev_hash", "hash")
 HEAD_PK = 1
 
 
@@ -79,9 +78,21 @@ def _seal_batch(batch: int, if_free: bool) -> int | None:
         entry.prev_hash = prev
         entry.hash = entry_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
         prev = entry.hash
-    AuditEntry.objects.bulk_update(pending, SEAL_FIELDS)
+    _write_seals(pending)
     AuditChainHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev)
     return len(pending)
+
+
+def _write_seals(entries: list[AuditEntry]) -> None:
+    """One UPDATE per entry, sent as a batch (psycopg pipelines `executemany`): the same
+    rows as `bulk_update` without the CASE expressions it builds field by field, which
+    cost more CPU than the sealing itself, on every commit of an audited request."""
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608 - our table name
+            [(e.seq, e.prev_hash, e.hash, e.pk) for e in entries],
+        )
 
 
 def seal_after_commit() -> None:

@@ -122,6 +122,27 @@ def prepare_created(
     )
 
 
+def prepare_changed(
+    actor: Actor,
+    obj: models.Model,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    """An update entry with the given (already chosen) values, unsaved: for `record_entries`."""
+    return _entry(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type=_label(obj),
+        object_id=obj.pk,
+        object_repr=_repr(obj),
+        before=before,
+        after=after,
+        at=at,
+    )
+
+
 def record_created(
     actor: Actor,
     obj: models.Model,

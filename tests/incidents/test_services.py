@@ -22,9 +22,15 @@ def _deadline(incident, kind, channel=""):
     return incident.deadlines.get(kind=kind, channel=channel, superseded_at__isnull=True)
 
 
-def test_declare_gives_reference_pins_policy_and_writes_timeline(declare, policy, founder_actor):
+def test_declare_gives_reference_pins_policy_and_writes_timeline(
+    declare, policy, founder_actor, django_capture_on_commit_callbacks
+):
     with time_machine.travel(MONDAY_10, tick=False):
-        first = declare("SEV-1", title="Database down", actor=founder_actor, production_outage=True)
+        # committed: the first escalation step runs right after the declaration commits
+        with django_capture_on_commit_callbacks(execute=True):
+            first = declare(
+                "SEV-1", title="Database down", actor=founder_actor, production_outage=True
+            )
         second = declare("SEV-3")
 
     assert first.ref == "INC-20261123-01"

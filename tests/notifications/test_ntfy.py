@@ -61,7 +61,7 @@ def ntfy_server() -> Any:
 
 @pytest.mark.django_db
 def test_a_page_through_ntfy_rings_at_priority_5_and_its_button_acknowledges(
-    load_policy, founder, system, ntfy_server
+    load_policy, founder, system, ntfy_server, django_capture_on_commit_callbacks
 ):
     # Given the founder-24x7 preset with #alerts switched to an ntfy topic
     load_policy("founder-24x7")
@@ -69,7 +69,9 @@ def test_a_page_through_ntfy_rings_at_priority_5_and_its_button_acknowledges(
         name="#alerts", kind="ntfy", target=f"{ntfy_server}/acme-pages", enabled=True, actor=system
     )
     with time_machine.travel(T0, tick=False):
-        incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
+        # committed: the first escalation step pages right after the declaration commits
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
         page = Page.objects.select_related("message").get()
         # When the worker delivers the page
         assert deliver_outbox_message(page.message.pk) == "sent"
@@ -92,13 +94,14 @@ def test_a_page_through_ntfy_rings_at_priority_5_and_its_button_acknowledges(
 
 @pytest.mark.django_db
 def test_ntfy_refusal_is_a_failed_attempt_with_the_reason(
-    load_policy, founder, system, ntfy_server
+    load_policy, founder, system, ntfy_server, django_capture_on_commit_callbacks
 ):
     load_policy("founder-24x7")
     update_channel(
         name="#alerts", kind="ntfy", target=f"{ntfy_server}/", enabled=True, actor=system
     )
-    declare_incident(actor=system, title="Checkout down", severity="SEV-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        declare_incident(actor=system, title="Checkout down", severity="SEV-1")
     message = Page.objects.select_related("message").get().message
     assert deliver_outbox_message(message.pk) == "pending"
     message.refresh_from_db()

@@ -130,7 +130,13 @@ def pushover(settings: Any) -> Any:
 
 
 @pytest.fixture
-def paged(load_policy: Any, founder: Any, system: Any, pushover: Any) -> Any:
+def paged(
+    load_policy: Any,
+    founder: Any,
+    system: Any,
+    pushover: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> Any:
     """A founder-24x7 SEV-1 paged to #alerts, switched to Pushover, delivered at T0."""
     load_policy("founder-24x7")
     update_channel(
@@ -141,7 +147,9 @@ def paged(load_policy: Any, founder: Any, system: Any, pushover: Any) -> Any:
         actor=system,
     )
     with time_machine.travel(T0, tick=False):
-        incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
+        # committed: the first escalation step pages right after the declaration commits
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
         page = Page.objects.select_related("message", "user").get()
         assert deliver_outbox_message(page.message.pk) == "sent"
     page.refresh_from_db()
@@ -240,11 +248,14 @@ def test_an_expired_receipt_stops_polling_without_acknowledging(paged, pushover)
 
 
 @pytest.mark.django_db
-def test_pushover_refusing_the_page_is_a_failed_attempt_retried(paged, pushover, system, founder):
+def test_pushover_refusing_the_page_is_a_failed_attempt_retried(
+    paged, pushover, system, founder, django_capture_on_commit_callbacks
+):
     # A target with the wrong app token: Pushover answers 400 {"status": 0, "errors": […]}.
     update_channel(name="#alerts", target=f"pover://{USER_KEY}@wrongtoken", actor=system)
     with time_machine.travel(later(60), tick=False):
-        incident = declare_incident(actor=system, title="Again", severity="SEV-2")
+        with django_capture_on_commit_callbacks(execute=True):
+            incident = declare_incident(actor=system, title="Again", severity="SEV-2")
         page = Page.objects.select_related("message").get(incident=incident)
         assert deliver_outbox_message(page.message.pk) == "pending"
     message = OutboxMessage.objects.get(pk=page.message.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 import pytest
@@ -50,3 +51,22 @@ def make_schedule(db: Any) -> Any:
         return rotation
 
     return _make
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Any:
+    """`with committed(): declare_incident(...)`: what a service leaves until its commit
+    (the first escalation step, its pages and their Slack messages) runs as it would
+    after a real commit; pytest-django's `db` never commits."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
+
+
+@pytest.fixture
+def declare(declare: Any, committed: Any) -> Any:
+    """The shared `declare`, committed: its first escalation step has run."""
+
+    def _declare(*args: Any, **kwargs: Any) -> Any:
+        with committed():
+            return declare(*args, **kwargs)
+
+    return _declare

@@ -189,7 +189,7 @@ def test_presets_load_twice_without_duplicates(load_policy, founder, preset):
 
 
 @pytest.mark.django_db
-def test_demo_makes_a_sev1_page_visibly(load_policy, founder, system, capsys):
+def test_demo_makes_a_sev1_page_visibly(load_policy, founder, system, capsys, committed):
     from incidents.oncall.demo import load_demo
     from incidents.services import declare_incident
     from portal.notifications.models import OutboxMessage
@@ -198,7 +198,8 @@ def test_demo_makes_a_sev1_page_visibly(load_policy, founder, system, capsys):
     load_policy("founder-24x7")
     load_demo(actor=system)
     load_demo(actor=system)
-    declare_incident(actor=system, title="Demo outage", severity="SEV-1")
+    with committed():
+        declare_incident(actor=system, title="Demo outage", severity="SEV-1")
     message = OutboxMessage.objects.get(kind="page")
     assert deliver_outbox_message(message.pk) == "sent"
     assert "[notification → #alerts] PAGE SEV-1" in capsys.readouterr().out

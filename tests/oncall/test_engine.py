@@ -140,3 +140,29 @@ def test_two_engines_over_200_due_items_handle_each_once(responder, policy, sett
     due_at = {e.pk: e.next_step_at for e in escalations}
     worst = max((p.paged_at - due_at[p.escalation_id]).total_seconds() for p in pages)
     assert worst < 5, worst
+
+
+@pytest.mark.django_db
+def test_a_first_step_lost_after_the_commit_is_paged_by_the_engine_once(
+    founder, policy, django_capture_on_commit_callbacks
+):
+    from incidents.oncall.services import run_first_step
+    from incidents.services import declare_incident
+    from portal.actors import Actor
+
+    # Given a declaration committed whose process died before its first step ran
+    with django_capture_on_commit_callbacks() as after_commit:
+        incident = declare_incident(actor=Actor.system("test"), title="DB down", severity="SEV-1")
+    assert not Page.objects.filter(incident=incident).exists()
+    escalation = Escalation.objects.get(incident=incident)
+    assert escalation.next_step_at <= timezone.now()
+    # When the engine's next cycle runs, the founder is paged
+    run_cycle()
+    assert list(Page.objects.filter(incident=incident).values_list("user", flat=True)) == [
+        founder.pk
+    ]
+    # and the lost callback, run late all the same, pages nobody twice
+    [first_step] = [c for c in after_commit if getattr(c, "func", None) is run_first_step]
+    first_step()
+    assert Page.objects.filter(incident=incident).count() == 1
+    assert TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.PAGED).count() == 1

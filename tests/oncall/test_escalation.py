@@ -41,11 +41,12 @@ def paged() -> list[tuple[int, str]]:
 
 
 @pytest.mark.django_db
-def test_follow_the_sun_pages_step_by_step(follow_the_sun, system):
+def test_follow_the_sun_pages_step_by_step(follow_the_sun, system, committed):
     with time_machine.travel(T0, tick=False) as clock:
         # Given alice holds the 00:00-08:00 UTC shift of the Platform rotation; when a SEV-2
         # (no affected service) is declared
-        incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
+        with committed():
+            incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
         # Then the primary is paged at once, by email, with a timeline entry
         assert paged() == [(1, "alice")]
         message = OutboxMessage.objects.get()
@@ -98,9 +99,10 @@ def test_unanswered_chain_repeats_then_finishes(follow_the_sun, system):
 
 
 @pytest.mark.django_db
-def test_resolving_stops_the_escalation(follow_the_sun, system):
+def test_resolving_stops_the_escalation(follow_the_sun, system, committed):
     with time_machine.travel(T0, tick=False) as clock:
-        incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
+        with committed():
+            incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
         resolve_incident(incident=incident, actor=system, message="fixed")
         clock.shift(datetime.timedelta(minutes=20))
         sweep()
@@ -109,14 +111,16 @@ def test_resolving_stops_the_escalation(follow_the_sun, system):
 
 
 @pytest.mark.django_db
-def test_level_without_policy_pages_nobody(follow_the_sun, system):
+def test_level_without_policy_pages_nobody(follow_the_sun, system, committed):
     load = follow_the_sun  # noqa: F841 - the preset maps SEV-1..3 only
-    declare_incident(actor=system, title="Typo", severity="SEV-3")
+    with committed():
+        declare_incident(actor=system, title="Typo", severity="SEV-3")
     assert len(paged()) == 1  # SEV-3 is mapped by follow-the-sun too
     from incidents.oncall.models import SeverityEscalation
 
     SeverityEscalation.objects.filter(level_code="SEV-2").delete()
-    declare_incident(actor=system, title="Slow", severity="SEV-2")
+    with committed():
+        declare_incident(actor=system, title="Slow", severity="SEV-2")
     assert len(paged()) == 1
 
 
@@ -125,8 +129,8 @@ def ack_path(page: Page) -> str:
 
 
 @pytest.mark.django_db
-def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, client):
-    with time_machine.travel(T0, tick=False):
+def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, client, committed):
+    with time_machine.travel(T0, tick=False), committed():
         incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
     page = Page.objects.select_related("message").get()
     path = ack_path(page)
@@ -154,8 +158,8 @@ def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, cli
 
 
 @pytest.mark.django_db
-def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client):
-    with time_machine.travel(T0, tick=False):
+def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client, committed):
+    with time_machine.travel(T0, tick=False), committed():
         incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
     path = ack_path(Page.objects.select_related("message").get())
     with time_machine.travel(T0 + datetime.timedelta(hours=25), tick=False):
@@ -169,7 +173,7 @@ def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client):
 
 
 @pytest.mark.django_db
-def test_raising_the_severity_starts_the_new_levels_escalation(founder, declare, system):
+def test_raising_the_severity_starts_the_new_levels_escalation(founder, declare, system, committed):
     from incidents.services import change_severity
 
     # Given a SEV-3 (founder-24x7: the founder, in #alerts, no @here)
@@ -177,7 +181,8 @@ def test_raising_the_severity_starts_the_new_levels_escalation(founder, declare,
     assert paged() == [(1, "founder")]
     assert "@here" not in Page.objects.get().message.body
     # When it becomes a SEV-1, the SEV-1 chain starts: the founder is paged at once, @here
-    change_severity(incident=incident, actor=system, severity="SEV-1", reason="all customers")
+    with committed():
+        change_severity(incident=incident, actor=system, severity="SEV-1", reason="all customers")
     assert paged() == [(1, "founder"), (1, "founder")]
     assert "<!here>" in Page.objects.order_by("id").last().message.body
     assert Escalation.objects.get().status == EscalationStatus.ACTIVE

@@ -35,7 +35,7 @@ def test_loadpolicy_prints_what_is_missing_before_anyone_can_be_paged(founder):
 
 
 @pytest.mark.django_db
-def test_members_added_from_the_cli_are_paged(load_policy, people, founder, system):
+def test_members_added_from_the_cli_are_paged(load_policy, people, founder, system, committed):
     load_policy("follow-the-sun")
     run("oncall", "member", "add", "Platform", "alice")
     run("oncall", "member", "add", "Platform", "bob")
@@ -49,7 +49,7 @@ def test_members_added_from_the_cli_are_paged(load_policy, people, founder, syst
     ) == ["alice", "bob"]
     from incidents.services import declare_incident
 
-    with time_machine.travel(T0, tick=False):
+    with time_machine.travel(T0, tick=False), committed():
         declare_incident(actor=system, title="Down", severity="SEV-2")
     assert list(Page.objects.values_list("user__username", flat=True)) == ["alice"]
 
