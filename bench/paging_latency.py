@@ -7,7 +7,7 @@
    apprise `json://`) receives the message.
 2. Escalation step due → page handed over: 200 escalation steps falling due over 10 s.
 
-The engine (`incidents.oncall.engine.Engine`, two loops, ENGINE_INTERVAL_SECONDS) runs in
+The engine (`portal.project.engine.Engine`, two loops, ENGINE_INTERVAL_SECONDS) runs in
 this process, as `manage.py engine` does. Reports p50/p99/max.
 
     .venv/bin/python bench/paging_latency.py                # SQLite file var/bench_paging.sqlite3
@@ -124,7 +124,6 @@ def main() -> None:
         from incidents.integrations.formats import AlertEvent
         from incidents.integrations.services import create_integration, trigger_alert
         from incidents.models import Incident
-        from incidents.oncall.engine import Engine
         from incidents.oncall.models import (
             Escalation,
             EscalationPolicy,
@@ -134,6 +133,7 @@ def main() -> None:
         from portal.actors import Actor
         from portal.notifications.models import NotificationChannel
         from portal.notifications.services import update_channel
+        from portal.project.engine import Engine
 
         actor = Actor.system("bench")
         load_preset("founder-24x7", actor=actor)

@@ -26,7 +26,6 @@ import time_machine
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident
-from incidents.oncall.engine import Engine, delivery_cycle
 from incidents.oncall.models import Page
 from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.services import acknowledge_by_receipt
@@ -37,6 +36,7 @@ from portal.audit.models import AuditEntry
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import update_channel
 from portal.notifications.tasks import deliver_outbox_message
+from portal.project.engine import Engine, delivery_cycle
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
 USER_KEY = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"

@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
-from incidents.oncall.engine import Engine, run_cycle
 from incidents.oncall.models import Escalation, EscalationPolicy, EscalationStep, Page
 from portal.notifications.models import OutboxMessage
+from portal.project.engine import Engine, run_cycle
 
 
 def _due_escalations(count: int, user: Any, *, due_from: datetime.datetime, spread_s: float):

@@ -21,10 +21,10 @@ from incidents.comms.models import CommsTemplate
 from incidents.comms.services import send_comms
 from incidents.deadlines import PROMISED_TARGET
 from incidents.models import Incident
-from incidents.oncall.engine import run_cycle
 from incidents.services import declare_incident, post_status_update
 from portal.actors import Actor
 from portal.notifications.models import OutboxMessage
+from portal.project.engine import run_cycle
 
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
 

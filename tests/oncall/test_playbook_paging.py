@@ -16,10 +16,10 @@ from django.contrib.auth.models import Group
 
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.models import Service
-from incidents.oncall.engine import run_cycle
 from incidents.oncall.models import Escalation, Page, Rotation, RotationMember
 from incidents.services import acknowledge_incident, declare_incident, resolve_incident
 from portal.actors import Actor
+from portal.project.engine import run_cycle
 
 # A Monday, 01:00 UTC: alice holds the first 8-hour follow-the-sun shift of the day.
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)

@@ -1,4 +1,13 @@
-"""The paging engine: a seconds-level cycle over everything that falls due.
+"""The engine: a seconds-level cycle over everything that falls due, each job its owner's.
+
+It lives on the top floor because it runs three owners' work and owns none of it:
+
+- on-call pages: due escalation steps (`incidents.oncall.paging.run_due_escalations`)
+  and Pushover receipts (`incidents.oncall.receipts.poll_receipts`);
+- the incidents core records newly missed deadlines
+  (`incidents.missed_deadlines.record_missed_deadlines`);
+- notifications deliver the outbox and release sends stuck past their timeout
+  (`portal.notifications.outbox`).
 
 `manage.py engine` runs two loops in one process, each with its own database
 connection, every `ENGINE_INTERVAL_SECONDS` (default 1 s):
@@ -9,7 +18,7 @@ connection, every `ENGINE_INTERVAL_SECONDS` (default 1 s):
   provider, and due Pushover receipts polled for an acknowledgement (`delivery_cycle`),
   so a slow provider never delays an escalation step.
 
-Exactly once with any number of engines (and the minute sweeper, kept as a safety
+Exactly once with any number of engines (and the minute tasks, kept as a safety
 net): escalations and deadlines are claimed with SELECT … FOR UPDATE SKIP LOCKED on
 PostgreSQL (SQLite serialises writers), outbox messages with a conditional UPDATE
 (pending → sending) that only one claimant wins, receipts likewise. An idle cycle is
@@ -36,7 +45,7 @@ from incidents.oncall.receipts import poll_receipts
 from portal.batches import batch_size, max_batches
 from portal.notifications import outbox
 
-logger = logging.getLogger("incidents.oncall.engine")
+logger = logging.getLogger("portal.project.engine")
 
 
 def interval() -> float:

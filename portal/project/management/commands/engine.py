@@ -1,5 +1,5 @@
 """`manage.py engine [--interval SECONDS] [--once]`: the paging engine (see
-`incidents.oncall.engine`). `make run` / `runportal` start it; in production run one
+`portal.project.engine`). `make run` / `runportal` start it; in production run one
 or more under a process supervisor (systemd, a container), next to the web server
 and `qcluster`."""
 
@@ -10,12 +10,12 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from incidents.oncall.engine import Engine, interval, run_cycle
 from portal.command_line import PortalCommand
+from portal.project.engine import Engine, interval, run_cycle
 
 
 class Command(PortalCommand):
-    help = "Run the paging engine: due escalation steps, missed deadlines, outbox sends."
+    help = "Run the engine: due escalation steps, missed deadlines, outbox sends."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
