@@ -11,7 +11,7 @@ from incidents.models import Service
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 
 
@@ -47,12 +47,10 @@ def save_service(
     if description is not None:
         service.description = description[:300]
     service.save()
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE if before else AuditAction.CREATE,
-        object_type=service._meta.label_lower,
-        object_id=service.pk,
-        object_repr=str(service)[:200],
+    record_action(
+        actor,
+        AuditAction.UPDATE if before else AuditAction.CREATE,
+        service,
         before=before,
         after={"owner": service.owner_id, "public": service.public},
     )

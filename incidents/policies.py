@@ -31,10 +31,10 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import (
+    record_action,
     record_bulk_update,
     record_changed,
     record_created,
-    record_entry,
 )
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
@@ -311,12 +311,10 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
     if same is not None and same.status != PolicyStatus.RETIRED:
         # Loading the same preset twice is a no-op: keep the version incidents may pin.
         # The draft just built goes again; its creation and removal both stay on record.
-        record_entry(
-            actor=actor,
-            action=AuditAction.DELETE,
-            object_type=version._meta.label_lower,
-            object_id=version.pk,
-            object_repr=str(version),
+        record_action(
+            actor,
+            AuditAction.DELETE,
+            version,
             before={"duplicate_of": same.pk},
         )
         version.delete()

@@ -24,7 +24,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.roles import RESPONDERS
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 
 # Backends that deliver nothing to a person: the invitation link is shown instead.
@@ -86,12 +86,10 @@ def add_responder(
     user.save()
     group, _ = Group.objects.get_or_create(name=RESPONDERS)
     user.groups.add(group)
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type=user._meta.label_lower,
-        object_id=user.pk,
-        object_repr=str(user)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE,
+        user,
         before=None,
         after={"username": username, "email": email, "is_staff": True, "groups": [RESPONDERS]},
     )

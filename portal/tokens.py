@@ -12,7 +12,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.roles import AUDITORS, RESPONDERS, ROLES
 from portal.audit.scope import audited_service
-from portal.audit.services import record_changed, record_created, record_entry
+from portal.audit.services import record_action, record_changed, record_created
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
 from portal.models import ApiToken, hash_token_key
@@ -85,12 +85,10 @@ def grant_token_role(*, user: Any, role: str, actor: Actor) -> bool:
         return False
     user.groups.add(group)  # the audit signal stays silent inside a service: entry below
     change = {"groups": {"ids": [group.pk], "objects": [str(group)]}}
-    record_entry(
-        actor=actor,
-        action=AuditAction.GRANT,
-        object_type=user._meta.label_lower,
-        object_id=user.pk,
-        object_repr=str(user)[:200],
+    record_action(
+        actor,
+        AuditAction.GRANT,
+        user,
         after=change,
     )
     return True

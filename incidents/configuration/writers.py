@@ -31,7 +31,7 @@ from incidents.oncall.models import (
 )
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.model_validation import model_errors
 from portal.notifications.models import NotificationChannel, NotificationRoute
 
@@ -42,12 +42,10 @@ def audit(actor: Actor, obj: models.Model, before: Item | None, after: Item | No
         AuditAction.CREATE if before is None else AuditAction.DELETE if after is None
         else AuditAction.UPDATE
     )  # fmt: skip
-    record_entry(
-        actor=actor,
-        action=action,
-        object_type=obj._meta.label_lower,
-        object_id=obj.pk,
-        object_repr=str(obj)[:200],
+    record_action(
+        actor,
+        action,
+        obj,
         before=before,
         after=after,
     )

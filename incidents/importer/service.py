@@ -8,7 +8,7 @@ from incidents.policies import build_version
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 
 
@@ -37,12 +37,10 @@ def import_markdown_policy(
         raise DomainError(result.problems[0], field="file")
     policy, created = Policy.objects.get_or_create(name=name.strip())
     if created:
-        record_entry(
-            actor=actor,
-            action=AuditAction.CREATE,
-            object_type=policy._meta.label_lower,
-            object_id=policy.pk,
-            object_repr=str(policy)[:200],
+        record_action(
+            actor,
+            AuditAction.CREATE,
+            policy,
             after={"name": policy.name},
         )
     version = build_version(
@@ -50,12 +48,10 @@ def import_markdown_policy(
         {"calendar": {"notes": _notes(result, source)}, "levels": result.levels, "rules": []},
         actor=actor,
     )
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type=version._meta.label_lower,
-        object_id=version.pk,
-        object_repr=str(version)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE,
+        version,
         after={"source": source, "levels": result.levels, "not_read": result.problems},
     )
     return version, result

@@ -15,7 +15,7 @@ from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Integration, new_integration_key
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 
 MAX_GRACE = datetime.timedelta(days=30)
@@ -50,12 +50,10 @@ def rotate_integration_key(
         locked.previous_key, locked.previous_key_valid_until = "", None
     locked.key = new_integration_key()
     locked.save(update_fields=["key", "previous_key", "previous_key_valid_until"])
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=locked._meta.label_lower,
-        object_id=locked.pk,
-        object_repr=str(locked)[:200],
+    record_action(
+        actor,
+        AuditAction.UPDATE,
+        locked,
         before=before,
         after={**_secret_state(locked), "key_rotated": CHANGED},
     )
@@ -77,12 +75,10 @@ def set_client_secret(*, integration: Integration, actor: Actor, client_secret: 
     before = _secret_state(locked)
     locked.client_secret = client_secret
     locked.save(update_fields=["client_secret"])
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=locked._meta.label_lower,
-        object_id=locked.pk,
-        object_repr=str(locked)[:200],
+    record_action(
+        actor,
+        AuditAction.UPDATE,
+        locked,
         before=before,
         after={**_secret_state(locked), "client_secret_changed": CHANGED},
     )

@@ -13,7 +13,7 @@ from incidents.oncall.models import Layer, Override, Rotation, RotationMember, S
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action, record_entry
 from portal.errors import DomainError
 from portal.model_validation import validate_model
 
@@ -124,12 +124,10 @@ def add_override(
     override = Override(layer=layer, user=user, start=start, end=end, reason=reason[:200])
     validate_model(override)
     override.save()
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type=override._meta.label_lower,
-        object_id=override.pk,
-        object_repr=str(override)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE,
+        override,
         after={"layer": layer.pk, "user": user.get_username(), "start": start, "end": end},
     )
     return override

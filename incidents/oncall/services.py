@@ -24,7 +24,7 @@ from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escala
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_changed, record_entry
+from portal.audit.services import record_action, record_changed
 from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
 from portal.notifications.models import OutboxMessage
@@ -113,12 +113,10 @@ def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> 
         return escalation
     escalation.next_step_at = start + datetime.timedelta(minutes=first_delay)
     escalation.save()
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        object_type=escalation._meta.label_lower,
-        object_id=escalation.pk,
-        object_repr=str(escalation)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        escalation,
         before=None,
         after={"policy": policy.name, "next_step_at": escalation.next_step_at},
     )
@@ -142,12 +140,10 @@ def _stop(escalation: Escalation, status: str) -> None:
 
 
 def _audit_escalation(escalation: Escalation, actor: Actor, before: dict[str, Any]) -> None:
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=escalation._meta.label_lower,
-        object_id=escalation.pk,
-        object_repr=str(escalation)[:200],
+    record_action(
+        actor,
+        AuditAction.UPDATE,
+        escalation,
         before=before,
         after={"status": escalation.status, "acknowledged_at": escalation.acknowledged_at},
     )
@@ -188,12 +184,10 @@ def stop_escalation(incident: Incident, actor: Actor, *, status: str) -> None:
         for page in pages.select_related("user"):
             page.acknowledged_at = at
             page.save(update_fields=["acknowledged_at"])
-            record_entry(
-                actor=actor,
-                action=AuditAction.UPDATE,
-                object_type=page._meta.label_lower,
-                object_id=page.pk,
-                object_repr=str(page)[:200],
+            record_action(
+                actor,
+                AuditAction.UPDATE,
+                page,
                 before={"acknowledged_at": None},
                 after={"acknowledged_at": at},
             )

@@ -30,7 +30,7 @@ from incidents.services.guards import (
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 from portal.model_validation import validate_model
 
@@ -174,12 +174,10 @@ def update_incident_details(
     incident.save()
     events.incident_changed(actor, incident, state_before, at=now)
     if "services" in diff:
-        record_entry(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type=incident._meta.label_lower,
-            object_id=incident.pk,
-            object_repr=str(incident),
+        record_action(
+            actor,
+            AuditAction.UPDATE,
+            incident,
             before={"services": diff["services"][0]},
             after={"services": diff["services"][1]},
             at=now,

@@ -12,7 +12,7 @@ from incidents.slack.models import SlackIdentity
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 
 
 @audited_service
@@ -36,12 +36,10 @@ def remember_identity(
     identity = SlackIdentity.objects.create(
         user=user, slack_user_id=slack_user_id, source=source, linked_at=timezone.now()
     )
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
-        object_type=identity._meta.label_lower,
-        object_id=identity.pk,
-        object_repr=str(identity)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE if before is None else AuditAction.UPDATE,
+        identity,
         before=before,
         after={"user": user.pk, "slack_user_id": slack_user_id, "source": source},
     )

@@ -26,7 +26,7 @@ from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 
 SLACK_ACTOR = Actor.system("slack")
 
@@ -60,12 +60,10 @@ def save_room(room: WarRoom, fields: list[str], before: dict[str, Any]) -> None:
     """Save what Slack returned on the war room, with its audit entry."""
     with transaction.atomic():
         room.save(update_fields=fields)
-        record_entry(
-            actor=SLACK_ACTOR,
-            action=AuditAction.UPDATE,
-            object_type=room._meta.label_lower,
-            object_id=room.pk,
-            object_repr=str(room)[:200],
+        record_action(
+            SLACK_ACTOR,
+            AuditAction.UPDATE,
+            room,
             before=before,
             after={f: str(getattr(room, f)) for f in fields},
         )

@@ -16,7 +16,7 @@ from incidents.slack.outbox import deliver_after_commit
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 from portal.model_validation import validate_model
 
@@ -73,12 +73,10 @@ def configure_slack_app(
         app.rotated_at, app.rotated_by = timezone.now(), actor.user
     validate_model(app)
     app.save()
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        object_type=app._meta.label_lower,
-        object_id=app.pk,
-        object_repr=str(app)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        app,
         before=before,
         after=_public(app),
     )
@@ -98,12 +96,10 @@ def retry_call(*, call: SlackCall, actor: Actor) -> SlackCall:
         None,
     )
     locked.save(update_fields=["status", "next_attempt_at", "sending_since"])
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=locked._meta.label_lower,
-        object_id=locked.pk,
-        object_repr=str(locked)[:200],
+    record_action(
+        actor,
+        AuditAction.UPDATE,
+        locked,
         before=before,
         after={"status": locked.status},
     )

@@ -23,7 +23,7 @@ from incidents.slack.models import SlackApp, SlackLevelSetting, WarRoom
 from incidents.slack.outbox import enqueue_call
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 
 
 def installed_app() -> SlackApp | None:
@@ -59,12 +59,10 @@ def open_war_room(incident: Incident, actor: Actor) -> WarRoom | None:
     room = WarRoom.objects.create(
         incident=incident, mode=setting.mode, channel_name=name, created_at=timezone.now()
     )
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type=room._meta.label_lower,
-        object_id=room.pk,
-        object_repr=str(room)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE,
+        room,
         after={"incident": incident.ref, "mode": room.mode, "channel_name": name},
     )
     key = f"incident:{incident.pk}"
@@ -166,12 +164,10 @@ def on_severity_changed(incident: Incident, actor: Actor) -> None:
     ):
         room.mode = WarRoomMode.THREAD
         room.save(update_fields=["mode"])
-        record_entry(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type=room._meta.label_lower,
-            object_id=room.pk,
-            object_repr=str(room)[:200],
+        record_action(
+            actor,
+            AuditAction.UPDATE,
+            room,
             before={"mode": WarRoomMode.ANNOUNCE},
             after={"mode": room.mode},
         )

@@ -84,6 +84,28 @@ def record_entry(
     return entry
 
 
+def record_action(
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    """`record_entry` for one model row: its type, id and text are read from `obj`."""
+    return record_entry(
+        actor=actor,
+        action=action,
+        object_type=_label(obj),
+        object_id=obj.pk,
+        object_repr=_repr(obj),
+        before=before,
+        after=after,
+        at=at,
+    )
+
+
 def record_entries(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
     """Append prepared entries (from `prepare_*`) in one INSERT."""
     if not entries:

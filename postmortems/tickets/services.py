@@ -18,7 +18,7 @@ from incidents.models import Incident, PolicyVersion
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_entry
+from portal.audit.services import record_action
 from portal.errors import DomainError
 from portal.model_validation import validate_model
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
@@ -87,12 +87,10 @@ def configure_tracker(
         raise DomainError("Give the repository as owner/name.", field="repository")
     validate_model(current)
     current.save()
-    record_entry(
-        actor=actor,
-        action=AuditAction.CREATE if created else AuditAction.UPDATE,
-        object_type=current._meta.label_lower,
-        object_id=current.pk,
-        object_repr=str(current)[:200],
+    record_action(
+        actor,
+        AuditAction.CREATE if created else AuditAction.UPDATE,
+        current,
         before=before,
         after=_public(current),
     )
@@ -202,12 +200,10 @@ def create_ticket(ticket_id: int) -> str:
         ticket.external_id, ticket.identifier = created.external_id, created.identifier
         ticket.url, ticket.state, ticket.synced_at = created.url, created.state, timezone.now()
         ticket.save()
-        record_entry(
-            actor=TICKETS_ACTOR,
-            action=AuditAction.CREATE,
-            object_type=ticket._meta.label_lower,
-            object_id=ticket.pk,
-            object_repr=str(ticket)[:200],
+        record_action(
+            TICKETS_ACTOR,
+            AuditAction.CREATE,
+            ticket,
             after={"action_item": ticket.action_item_id, "url": ticket.url, "kind": ticket.kind},
         )
         update_action_item(
