@@ -1,0 +1,84 @@
+"""The founder-24x7 preset, loaded once per test database instead of once per test.
+
+Loading a preset is ~330 queries; most tests want the same one in force. It is loaded
+(committed) right after the test database is migrated, and every test's transaction
+starts from it. Tests that do not ask for `policy` get the database they always had:
+`remove()` deletes exactly the rows the load added, at the start of their transaction
+(one DELETE per table, rolled back with the test).
+
+The load's on-commit work (sealing its audit entries, bumping the status-page cache)
+is dropped, as it was when each test loaded the preset inside its own rolled-back
+transaction: the entries stay unsealed, as tests have always seen them.
+
+A transactional test (live server, threads) flushes the database when it ends; the
+preset is then loaded again (`conftest.pytest_runtest_teardown`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connection, models, transaction
+
+from incidents.models import PolicyVersion
+from portal.actors import Actor
+
+PRESET = "founder-24x7"
+
+
+@dataclass
+class SessionPreset:
+    version_pk: int | None = None
+    # model -> primary keys of the rows the load added
+    added: dict[type[models.Model], list[object]] = field(default_factory=dict)
+
+    def version(self) -> PolicyVersion | None:
+        if self.version_pk is None:
+            return None
+        return PolicyVersion.objects.filter(pk=self.version_pk).first()
+
+    def remove(self) -> None:
+        """Delete the preset's rows (inside the caller's transaction)."""
+        for model, pks in self.added.items():
+            model._base_manager.filter(pk__in=pks)._raw_delete(connection.alias)
+
+
+SEEDED = SessionPreset()
+
+
+def _rows() -> dict[type[models.Model], dict[object, tuple[object, ...]]]:
+    found = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        columns = [f.attname for f in model._meta.concrete_fields]
+        found[model] = {row[0]: row for row in model._base_manager.values_list("pk", *columns)}
+    return found
+
+
+def load() -> None:
+    """Load the preset, committed, and note which rows it added. Needs database access."""
+    from incidents.policies import load_preset
+
+    before = _rows()
+    with transaction.atomic():
+        version = load_preset(PRESET, actor=Actor.system("test"))
+        # What a test's rolled-back transaction never ran: see the module docstring.
+        connection.run_on_commit.clear()
+    after = _rows()
+    changed = [
+        f"{model._meta.label} {pk}"
+        for model, rows in before.items()
+        for pk, row in rows.items()
+        if after[model].get(pk) != row
+    ]
+    if changed:
+        # remove() could not give those tests the database they had: say so, loudly.
+        raise RuntimeError(f"Loading {PRESET} changed rows it did not add: {changed}")
+    SEEDED.version_pk = version.pk
+    SEEDED.added = {
+        model: [pk for pk in rows if pk not in before[model]]
+        for model, rows in after.items()
+        if len(rows) > len(before[model])
+    }
