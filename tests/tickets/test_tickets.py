@@ -5,13 +5,16 @@ kept; the item's status follows the ticket's; GitHub Issues works the same way."
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from incidents import services as incident_services
+from incidents.models import PolicyVersion
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from postmortems import services as pm_services
@@ -85,8 +88,13 @@ def publish_pm_with_two_items(founder: Any, responder: Any, capture: Any) -> Any
 
 @pytest.mark.django_db
 def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_with_the_label(
-    load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    linear: LinearStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     # Given the 003 preset (Linear, label "post-mortem") and a Linear API key
     load_policy("follow-the-sun")
     assert (TicketTracker.objects.get().kind, TicketTracker.objects.get().label) == (
@@ -130,8 +138,13 @@ def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_wit
 
 @pytest.mark.django_db
 def test_the_items_status_follows_its_linear_ticket(
-    load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    linear: LinearStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("follow-the-sun")
     configure_tracker(
         actor=Actor.for_user(founder),
@@ -157,8 +170,13 @@ def test_the_items_status_follows_its_linear_ticket(
 
 @pytest.mark.django_db
 def test_a_tracker_failure_is_retried_and_files_the_ticket_once(
-    load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    linear: LinearStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     import time_machine
 
     load_policy("follow-the-sun")
@@ -181,8 +199,13 @@ def test_a_tracker_failure_is_retried_and_files_the_ticket_once(
 
 @pytest.mark.django_db
 def test_github_issues_get_the_label_the_assignee_and_the_due_date(
-    load_policy, founder, responder, github, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    github: GitHubStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("follow-the-sun")
     configure_tracker(
         actor=Actor.for_user(founder),
@@ -209,7 +232,9 @@ def test_github_issues_get_the_label_the_assignee_and_the_due_date(
 
 
 @pytest.mark.django_db
-def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, responder):
+def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(
+    founder: User, responder: User
+) -> None:
     from incidents.exceptions import DomainError
 
     actor = Actor.for_user(founder)
@@ -229,3 +254,26 @@ def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, 
         configure_tracker(actor=Actor.for_user(responder), api_token="lin_api_stolen0000000")
     assert refused.value.field == "actor"
     assert TicketTracker.objects.get().api_token == "lin_api_secondtoken8888"
+
+
+@pytest.mark.django_db
+def test_the_preset_tracker_and_each_queued_ticket_are_audited_with_their_actor(
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    # Given the 003 preset, loaded by the "test" system actor
+    load_policy("follow-the-sun")
+    (tracker_entry,) = AuditEntry.objects.filter(object_type="tickets.tickettracker")
+    assert (tracker_entry.action, tracker_entry.actor_label) == ("create", "test")
+    configure_tracker(
+        actor=Actor.for_user(founder), api_token="lin_api_abcdefgh12345678", team_id="t"
+    )
+    # When the founder publishes a post-mortem with two action items
+    pm = publish_pm_with_two_items(founder, responder, django_capture_on_commit_callbacks)
+    # Then each queued ticket is on record, created by the founder
+    queued = AuditEntry.objects.filter(object_type="tickets.actionitemticket", action="create")
+    tickets = ActionItemTicket.objects.filter(action_item__postmortem=pm)
+    assert sorted(int(e.object_id) for e in queued) == sorted(t.pk for t in tickets)
+    assert {e.actor_label for e in queued} == {"founder"}
