@@ -121,6 +121,7 @@ def policy(db: None) -> PolicyVersion:
     """The `founder-24x7` preset in force (SEV-1…SEV-4), loaded once per session."""
     version = session_preset.SEEDED.version()
     assert version is not None, "the session preset is missing (see tests/session_preset.py)"
+    session_preset.SEEDED.staff_rotations()
     return version
 
 

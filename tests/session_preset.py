@@ -10,6 +10,11 @@ The load's on-commit work (sealing its audit entries, bumping the status-page ca
 is dropped, as it was when each test loaded the preset inside its own rolled-back
 transaction: the entries stay unsealed, as tests have always seen them.
 
+The on-call rotations are the one part that depends on when the preset loads: the
+loader staffs them with the users that exist then ("founder": the first active
+superuser). `staff_rotations()`, called by the `policy` fixture, staffs them with the
+test's users at that point, as loading the preset there would have.
+
 A transactional test (live server, threads) flushes the database when it ends; the
 preset is then loaded again (`conftest.pytest_runtest_teardown`).
 """
@@ -22,6 +27,8 @@ from django.apps import apps
 from django.db import connection, models, transaction
 
 from incidents.models import PolicyVersion
+from incidents.oncall.models import Rotation, RotationMember
+from incidents.oncall.preset_loader import read_oncall_preset, resolve_user
 from portal.actors import Actor
 
 PRESET = "founder-24x7"
@@ -32,11 +39,24 @@ class SessionPreset:
     version_pk: int | None = None
     # model -> primary keys of the rows the load added
     added: dict[type[models.Model], list[object]] = field(default_factory=dict)
+    # rotation pk -> the usernames the preset names as its members
+    members: dict[int, list[str]] = field(default_factory=dict)
 
     def version(self) -> PolicyVersion | None:
         if self.version_pk is None:
             return None
         return PolicyVersion.objects.filter(pk=self.version_pk).first()
+
+    def staff_rotations(self) -> None:
+        """Staff the preset's still-empty rotations with the users that exist now."""
+        for rotation in Rotation.objects.filter(
+            pk__in=self.members, memberships__isnull=True
+        ).order_by("pk"):
+            users = [u for u in map(resolve_user, self.members[rotation.pk]) if u is not None]
+            RotationMember.objects.bulk_create(
+                RotationMember(rotation=rotation, user=u, position=i)
+                for i, u in enumerate(users, 1)
+            )
 
     def remove(self) -> None:
         """Delete the preset's rows (inside the caller's transaction)."""
@@ -77,8 +97,23 @@ def load() -> None:
         # remove() could not give those tests the database they had: say so, loudly.
         raise RuntimeError(f"Loading {PRESET} changed rows it did not add: {changed}")
     SEEDED.version_pk = version.pk
+    SEEDED.members = _rotation_members()
     SEEDED.added = {
         model: [pk for pk in rows if pk not in before[model]]
         for model, rows in after.items()
         if len(rows) > len(before[model])
     }
+
+
+def _rotation_members() -> dict[int, list[str]]:
+    found = {}
+    for schedule in (read_oncall_preset(PRESET) or {}).get("schedules", []):
+        for layer in schedule.get("layers", []):
+            for rot in layer.get("rotations", []):
+                rotation = Rotation.objects.get(
+                    layer__schedule__name=schedule["name"],
+                    layer__order=layer.get("order", 1),
+                    name=rot.get("name", ""),
+                )
+                found[rotation.pk] = list(rot.get("members", []))
+    return found
