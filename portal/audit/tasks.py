@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.utils import timezone
 
 from portal.actors import Actor
 from portal.audit.context import acting_as
 
-SCHEDULES = [
+SCHEDULES: list[dict[str, Any]] = [
     {
         # Entries are sealed right after their transaction commits; this picks up any
         # that a crash between commit and seal left waiting.

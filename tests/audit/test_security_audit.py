@@ -88,7 +88,9 @@ def test_severe_findings_open_one_security_incident_and_notify_founders(
     ) == {incident.pk}
     messages = OutboxMessage.objects.filter(kind="security_audit")
     assert messages.exists()
-    assert "Incident opened: " + incident.ref in messages.first().body
+    first = messages.first()
+    assert first is not None
+    assert "Incident opened: " + incident.ref in first.body
 
 
 def test_running_twice_records_nothing_new(eventful_week: None) -> None:

@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 
 from incidents.choices import PolicyStatus
 from incidents.importer import import_markdown_policy, read_severity_table
+from incidents.importer.reader import ImportResult
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
 
@@ -32,7 +33,7 @@ def _playbook(prefix: str) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def _targets(result):
+def _targets(result: ImportResult) -> list[tuple[object, ...]]:
     return [
         (lv["code"], lv.get("ack_target"), lv.get("mitigate_target"), lv.get("resolve_target"))
         for lv in result.levels
@@ -43,7 +44,7 @@ def _targets(result):
 
 
 @needs_playbooks
-def test_playbook_000_founder_table_every_level_target_and_comms():
+def test_playbook_000_founder_table_every_level_target_and_comms() -> None:
     result = read_severity_table(_playbook("000"))
     assert "Markdown table at line 2" in result.source
     assert _targets(result) == [
@@ -68,7 +69,7 @@ def test_playbook_000_founder_table_every_level_target_and_comms():
 
 
 @needs_playbooks
-def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_list():
+def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_list() -> None:
     result = read_severity_table(_playbook("001"))
     assert "Markdown table at line 25 under 'Severity Levels'" in result.source
     assert [
@@ -86,7 +87,7 @@ def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_l
 
 
 @needs_playbooks
-def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal():
+def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal() -> None:
     result = read_severity_table(_playbook("002"))
     assert "list at line 15 under 'Severity Matrix'" in result.source
     assert _targets(result) == [
@@ -105,7 +106,7 @@ def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal
 
 
 @needs_playbooks
-def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read():
+def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read() -> None:
     result = read_severity_table(_playbook("003"))
     assert result.notes == ["read as a diff with line numbers: added lines kept, the rest dropped"]
     assert "Markdown table at line 23 under 'Severity ladder'" in result.source
@@ -119,7 +120,7 @@ def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read():
 
 
 @needs_playbooks
-def test_playbook_004_levels_and_names():
+def test_playbook_004_levels_and_names() -> None:
     result = read_severity_table(_playbook("004"))
     assert [(lv["code"], lv["name"], lv["ack_target"]) for lv in result.levels] == [
         ("S1", "Critical", "Immediate - < 30 min"),
@@ -145,19 +146,19 @@ def test_playbook_004_levels_and_names():
     ],
     ids=["short-separator", "no-outer-pipes", "aligned", "no-spaces", "indented", "quoted"],
 )
-def test_gfm_table_forms_including_the_short_separator(table):
+def test_gfm_table_forms_including_the_short_separator(table: str) -> None:
     result = read_severity_table(f"# Severity\n\n{table}\n")
     assert _targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
     assert result.problems == []
 
 
-def test_header_and_delimiter_with_different_cell_counts_is_not_a_table():
+def test_header_and_delimiter_with_different_cell_counts_is_not_a_table() -> None:
     result = read_severity_table("| Sev | Ack |\n|---|\n| P1 | 5 min |\n| P2 | 1 hr |\n")
     assert result.levels == []
     assert result.problems[0].startswith("No severity table or list was found")
 
 
-def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned():
+def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned() -> None:
     doc = (
         "| Severity | Name | Definition |\n|---|---|---|\n"
         "| **SEV-1** | *Critical* | `API` down \\| [data loss](https://x/y) |\n"
@@ -170,7 +171,7 @@ def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned():
     ]
 
 
-def test_code_cell_with_name_in_parentheses_or_after_a_dash():
+def test_code_cell_with_name_in_parentheses_or_after_a_dash() -> None:
     doc = "| Level | Impact |\n|---|---|\n| P1 (Critical) | all down |\n| P2 – Major | slow |\n"
     result = read_severity_table(doc)
     assert [(lv["code"], lv["name"]) for lv in result.levels] == [
@@ -179,7 +180,7 @@ def test_code_cell_with_name_in_parentheses_or_after_a_dash():
     ]
 
 
-def test_codes_numbered_in_reverse_order_are_ranked_by_their_number():
+def test_codes_numbered_in_reverse_order_are_ranked_by_their_number() -> None:
     doc = "| Sev | Ack |\n|---|---|\n| P3 | 1 day |\n| P2 | 1 hr |\n| P1 | 5 min |\n"
     result = read_severity_table(doc)
     assert [(lv["code"], lv["rank"]) for lv in result.levels] == [("P1", 1), ("P2", 2), ("P3", 3)]
@@ -189,7 +190,7 @@ def test_codes_numbered_in_reverse_order_are_ranked_by_their_number():
 # --- HTML tables -------------------------------------------------------------------------
 
 
-def test_html_table_inside_markdown():
+def test_html_table_inside_markdown() -> None:
     doc = """# Runbook
 
 ## Severity levels
@@ -215,7 +216,7 @@ def test_html_table_inside_markdown():
     ]
 
 
-def test_saved_html_page_with_a_table_without_th_and_a_colspan():
+def test_saved_html_page_with_a_table_without_th_and_a_colspan() -> None:
     page = (
         "<!DOCTYPE html><html><body><h2>Incident severity</h2>\n<table>\n"
         "<tr><td>Level</td><td>Meaning</td><td>Resolve</td></tr>\n"
@@ -231,7 +232,7 @@ def test_saved_html_page_with_a_table_without_th_and_a_colspan():
     ]
 
 
-def test_saved_html_page_with_a_severity_list():
+def test_saved_html_page_with_a_severity_list() -> None:
     page = (
         "<html><body><h3>Severity Matrix</h3><ul>\n"
         "<li><strong>SEV1:</strong> Outage. Target: acknowledge &lt; 5m, resolve &lt; 2h.</li>\n"
@@ -245,7 +246,7 @@ def test_saved_html_page_with_a_severity_list():
 # --- bulleted and numbered lists ----------------------------------------------------------
 
 
-def test_bulleted_list_with_names_and_targets():
+def test_bulleted_list_with_names_and_targets() -> None:
     doc = """## Severity
 
 - **SEV1 (Critical):** Outage. Target: acknowledge < 5m, mitigate < 30m, resolve < 2h.
@@ -269,7 +270,7 @@ def test_bulleted_list_with_names_and_targets():
 # --- choosing the table by content ---------------------------------------------------------
 
 
-def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported():
+def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported() -> None:
     doc = """## Ticket priority
 
 | Priority | Ticket type |
@@ -294,7 +295,7 @@ def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported
     assert "Markdown table at line 3 under 'Ticket priority'" in result.passed_over[0]
 
 
-def test_priority_header_does_not_overwrite_the_code_column():
+def test_priority_header_does_not_overwrite_the_code_column() -> None:
     doc = "| Sev | Priority | Ack |\n|---|---|---|\n| SEV-1 | P0 | 5 min |\n| SEV-2 | P1 | 1 hr |\n"
     result = read_severity_table(doc)
     assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
@@ -305,7 +306,7 @@ def test_priority_header_does_not_overwrite_the_code_column():
 # --- bad rows never abort --------------------------------------------------------------
 
 
-def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept():
+def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept() -> None:
     doc = (
         "| Severity | Ack |\n|---|---|\n"
         "| SEV-1 | 5 min |\n"
@@ -322,7 +323,7 @@ def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept():
     ]
 
 
-def test_every_column_and_cell_not_read_is_reported_with_its_line():
+def test_every_column_and_cell_not_read_is_reported_with_its_line() -> None:
     doc = (
         "intro\n\n| Sev | Ack | Owner | Budget |\n|---|---|---|---|\n"
         "| P1 | 5 min | Ana | $5 | extra |\n| P2 | ASAP-ish | | $1 |\n"
@@ -357,7 +358,7 @@ def test_every_column_and_cell_not_read_is_reported_with_its_line():
         ("Same day, ideally", "Same day"),
     ],
 )
-def test_durations_inside_prose(cell, value):
+def test_durations_inside_prose(cell: str, value: str) -> None:
     result = read_severity_table(f"| Sev | Response |\n|---|---|\n| P1 | {cell} |\n| P2 | 1 hr |\n")
     assert result.levels[0]["ack_target"] == value
     assert result.problems == []
@@ -371,13 +372,13 @@ def test_durations_inside_prose(cell, value):
         ("TBD", "no duration in it"),
     ],
 )
-def test_prose_durations_refused_with_the_reason(cell, reason):
+def test_prose_durations_refused_with_the_reason(cell: str, reason: str) -> None:
     result = read_severity_table(f"| Sev | Response |\n|---|---|\n| P1 | {cell} |\n| P2 | 1 hr |\n")
     assert "ack_target" not in result.levels[0]
     assert result.problems[0].startswith(f"line 3: ack_target {cell!r}: {reason}")
 
 
-def test_unified_diff_is_read_from_added_and_context_lines():
+def test_unified_diff_is_read_from_added_and_context_lines() -> None:
     doc = (
         "diff --git a/p.md b/p.md\n@@ -1,3 +1,4 @@\n | Sev | Ack |\n |---|---|\n"
         "-| P1 | 1 hr |\n+| P1 | 5 min |\n+| P2 | 1 hr |\n"
@@ -386,7 +387,7 @@ def test_unified_diff_is_read_from_added_and_context_lines():
     assert _targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
 
 
-def test_fenced_code_tables_are_examples_not_policy():
+def test_fenced_code_tables_are_examples_not_policy() -> None:
     doc = "```\n| Sev | Ack |\n|---|---|\n| P1 | 5 min |\n| P2 | 1 hr |\n```\n"
     assert read_severity_table(doc).levels == []
 
@@ -396,7 +397,7 @@ def test_fenced_code_tables_are_examples_not_policy():
 
 @pytest.mark.django_db
 @needs_playbooks
-def test_import_creates_a_draft_with_notes_and_audit_entries():
+def test_import_creates_a_draft_with_notes_and_audit_entries() -> None:
     version, result = import_markdown_policy(
         name="Ops", markdown=_playbook("002"), actor=Actor.system("t"), source="002.md"
     )
@@ -416,13 +417,16 @@ def test_import_creates_a_draft_with_notes_and_audit_entries():
     created = [e.object_type for e in entries if e.action == "create"]
     assert created.count("incidents.severitylevel") == 4
     report = [
-        e for e in entries if e.object_type == "incidents.policyversion" and e.after.get("source")
+        e
+        for e in entries
+        if e.object_type == "incidents.policyversion" and e.after and e.after.get("source")
     ]
+    assert report[0].after is not None
     assert report[0].after["source"] == "002.md"
 
 
 @pytest.mark.django_db
-def test_command_reads_stdin_and_prints_the_report(monkeypatch):
+def test_command_reads_stdin_and_prints_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = "## Severity\n| Sev | Ack | Owner |\n|-|-|-|\n| P1 | Within 8 hrs of paging | Ana |\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(doc))
     out = StringIO()
@@ -435,7 +439,7 @@ def test_command_reads_stdin_and_prints_the_report(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path):
+def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "none.md"
     bad.write_text("no table here")
     with pytest.raises(CommandError, match="file: No severity table or list was found"):
@@ -456,7 +460,7 @@ def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path):
         ("004", ["S1", "S2", "S3", "S4"]),
     ],
 )
-def test_every_playbook_imports_as_a_valid_draft(prefix, codes):
+def test_every_playbook_imports_as_a_valid_draft(prefix: str, codes: list[str]) -> None:
     version, _ = import_markdown_policy(
         name=f"Playbook {prefix}", markdown=_playbook(prefix), actor=Actor.system("t")
     )
@@ -466,7 +470,7 @@ def test_every_playbook_imports_as_a_valid_draft(prefix, codes):
 
 
 @pytest.mark.django_db
-def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path):
+def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path: Path) -> None:
     page = tmp_path / "incident-response.html"
     page.write_text(
         "<html><body><h2>Severity levels</h2><table><thead><tr><th>Severity</th>"
@@ -487,14 +491,14 @@ def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path):
     assert notes.startswith("Imported from https://example.com/ir. Took the HTML table")
 
 
-def test_a_priority_column_before_the_severity_column_does_not_take_the_codes():
+def test_a_priority_column_before_the_severity_column_does_not_take_the_codes() -> None:
     doc = "| Priority | Severity | Ack |\n|---|---|---|\n| P0 | SEV-1 | 5 min |\n| P1 | SEV-2 | 1 hr |\n"
     result = read_severity_table(doc)
     assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
     assert "line 1: column 'Priority' not read: no level field matches it" in result.problems
 
 
-def test_numbered_list_of_levels():
+def test_numbered_list_of_levels() -> None:
     doc = (
         "### Incident severity\n\n"
         "1. **P1** – Customers cannot log in. Targets: respond within 10 minutes, resolve within 4 hours\n"

@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import Settings
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident
@@ -143,8 +145,10 @@ def paged(load_policy: Any, founder: Any, system: Any, pushover: Any) -> Any:
     with time_machine.travel(T0, tick=False):
         incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
         page = Page.objects.select_related("message", "user").get()
+        assert page.message is not None
         assert deliver_outbox_message(page.message.pk) == "sent"
     page.refresh_from_db()
+    assert page.message is not None
     page.message.refresh_from_db()
     return incident, page
 
@@ -154,7 +158,9 @@ def later(seconds: float) -> datetime.datetime:
 
 
 @pytest.mark.django_db
-def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(paged, pushover):
+def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(
+    paged: Any, pushover: Any
+) -> None:
     incident, page = paged
     [sent] = pushover.messages
     assert sent["priority"] == "2"
@@ -172,8 +178,8 @@ def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(pag
 
 @pytest.mark.django_db
 def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged_user_once(
-    paged, pushover
-):
+    paged: Any, pushover: Any
+) -> None:
     incident, page = paged
     [receipt] = pushover.receipts
     with time_machine.travel(later(5), tick=False):
@@ -215,7 +221,9 @@ def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged
 
 
 @pytest.mark.django_db
-def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(paged, pushover, system):
+def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(
+    paged: Any, pushover: Any, system: Actor
+) -> None:
     incident, page = paged
     [receipt] = pushover.receipts
     with time_machine.travel(later(8), tick=False):
@@ -228,7 +236,7 @@ def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(paged, pusho
 
 
 @pytest.mark.django_db
-def test_an_expired_receipt_stops_polling_without_acknowledging(paged, pushover):
+def test_an_expired_receipt_stops_polling_without_acknowledging(paged: Any, pushover: Any) -> None:
     incident, page = paged
     [receipt] = pushover.receipts
     pushover.receipts[receipt]["expired"] = 1
@@ -240,13 +248,17 @@ def test_an_expired_receipt_stops_polling_without_acknowledging(paged, pushover)
 
 
 @pytest.mark.django_db
-def test_pushover_refusing_the_page_is_a_failed_attempt_retried(paged, pushover, system, founder):
+def test_pushover_refusing_the_page_is_a_failed_attempt_retried(
+    paged: Any, pushover: Any, system: Actor, founder: User
+) -> None:
     # A target with the wrong app token: Pushover answers 400 {"status": 0, "errors": […]}.
     update_channel(name="#alerts", target=f"pover://{USER_KEY}@wrongtoken", actor=system)
     with time_machine.travel(later(60), tick=False):
         incident = declare_incident(actor=system, title="Again", severity="SEV-2")
         page = Page.objects.select_related("message").get(incident=incident)
+        assert page.message is not None
         assert deliver_outbox_message(page.message.pk) == "pending"
+    assert page.message is not None
     message = OutboxMessage.objects.get(pk=page.message.pk)
     assert "application token is invalid" in message.last_error
     assert message.receipt == ""
@@ -255,7 +267,9 @@ def test_pushover_refusing_the_page_is_a_failed_attempt_retried(paged, pushover,
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_running_engines_acknowledge_a_pushover_receipt_once(paged, pushover, settings):
+def test_two_running_engines_acknowledge_a_pushover_receipt_once(
+    paged: Any, pushover: Any, settings: Settings
+) -> None:
     """The real engines (two, each with its delivery loop polling receipts) against the
     stand-in: the acknowledgement in Pushover reaches the incident once, within seconds."""
     incident, page = paged

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import datetime
 import threading
+from collections.abc import Callable
 from unittest import mock
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
+from pytest_django import Settings
 
 from incidents.choices import DeadlineKind, TimelineKind
-from incidents.models import Deadline, TimelineEntry
+from incidents.models import Deadline, Incident, PolicyVersion, TimelineEntry
 from incidents.oncall import sweeper
 from incidents.services import assign_role, cancel_incident, declare_incident
+from portal.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
@@ -29,7 +33,9 @@ def misses() -> list[str]:
 
 
 @pytest.mark.django_db
-def test_missed_ack_deadline_is_recorded_and_notified_once(declare):
+def test_missed_ack_deadline_is_recorded_and_notified_once(
+    declare: Callable[..., Incident],
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         # Given a SEV-1 (ack within 15 min) nobody acknowledges
         incident = declare("SEV-1", "Checkout down")
@@ -50,7 +56,9 @@ def test_missed_ack_deadline_is_recorded_and_notified_once(declare):
 
 
 @pytest.mark.django_db
-def test_missed_status_update_reminds_the_commander(load_policy, responder, system):
+def test_missed_status_update_reminds_the_commander(
+    load_policy: Callable[..., PolicyVersion], responder: User, system: Actor
+) -> None:
     load_policy("follow-the-sun")  # status updates every 15 min
     with time_machine.travel(T0, tick=False) as clock:
         incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
@@ -58,6 +66,8 @@ def test_missed_status_update_reminds_the_commander(load_policy, responder, syst
         due = Deadline.objects.filter(
             incident=incident, kind=DeadlineKind.STATUS_UPDATE, superseded_at__isnull=True
         ).first()
+        assert due is not None
+        assert due.due_at is not None
         clock.move_to(due.due_at + datetime.timedelta(minutes=1))
         sweeper.sweep()
     assert due is not None
@@ -67,7 +77,9 @@ def test_missed_status_update_reminds_the_commander(load_policy, responder, syst
 
 
 @pytest.mark.django_db
-def test_a_sweeper_that_dies_mid_batch_leaves_the_work_for_the_next_one(declare):
+def test_a_sweeper_that_dies_mid_batch_leaves_the_work_for_the_next_one(
+    declare: Callable[..., Incident],
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         declare("SEV-1", "One")
         declare("SEV-1", "Two")
@@ -97,7 +109,9 @@ def _sweep_queries(now: datetime.datetime) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_sweep_is_a_constant_number_of_queries(declare, system):
+def test_sweep_is_a_constant_number_of_queries(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     # Given one overdue SEV-1, swept 16 minutes in
     with time_machine.travel(T0, tick=False):
         first = declare("SEV-1", "First")
@@ -117,7 +131,9 @@ def test_sweep_is_a_constant_number_of_queries(declare, system):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_sweeps_notify_once(declare, settings):
+def test_two_concurrent_sweeps_notify_once(
+    declare: Callable[..., Incident], settings: Settings
+) -> None:
     settings.SWEEP_BATCH_SIZE = 5
     with time_machine.travel(T0, tick=False):
         for i in range(12):
@@ -152,7 +168,9 @@ def test_two_concurrent_sweeps_notify_once(declare, settings):
 
 
 @pytest.mark.django_db
-def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(declare, settings):
+def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(
+    declare: Callable[..., Incident], settings: Settings
+) -> None:
     # Issue 11: with 5 due escalations that page nobody and a batch size of 2, one
     # sweep advanced 2 and stopped (the loop compared pages written with the batch size).
     from django.contrib.auth.models import Group

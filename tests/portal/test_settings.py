@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_check_deploy_prints_no_warning(tmp_path):
+def test_check_deploy_prints_no_warning(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -34,7 +34,7 @@ def test_check_deploy_prints_no_warning(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "x.example.com"}
     env.pop("SECRET_KEY", None)
     result = subprocess.run(  # noqa: S603
