@@ -83,13 +83,15 @@ def _session_preset_only_where_asked(request: pytest.FixtureRequest) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """A transactional test's teardown flushed the database: load the preset again."""
+    """A transactional test's teardown flushed the database: load the preset again
+    (not after one that was skipped before its database was set up)."""
     try:
         return (yield)
     finally:
         if nextitem is not None and _uses_database(item) and _is_transactional(item):
             with item.config.stash[blocking_manager_key].unblock():
-                session_preset.load()
+                if session_preset.SEEDED.version() is None:
+                    session_preset.load()
 
 
 @pytest.fixture(autouse=True)
