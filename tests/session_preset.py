@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import connection, models, transaction
 
-from incidents.models import PolicyVersion
+from incidents.models import Policy, PolicyVersion
 from incidents.oncall.models import Rotation, RotationMember
 from incidents.oncall.preset_loader import read_oncall_preset, resolve_user
 from portal.actors import Actor
@@ -92,6 +92,10 @@ def load() -> None:
     """Load the preset, committed, and note which rows it added. Needs database access."""
     from incidents.policies import load_preset
 
+    if Policy.objects.filter(preset=PRESET).exists():
+        # A kept database (--reuse-db) still holds the last session's load: which rows
+        # are the preset's is then unknown.
+        raise RuntimeError(f"The test database already holds {PRESET}: run with --create-db.")
     before = _rows()
     with transaction.atomic():
         version = load_preset(PRESET, actor=Actor.system("test"))
