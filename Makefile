@@ -48,8 +48,12 @@ typecheck: venv
 migrations-check: venv
 	$(PY) manage.py makemigrations --check --dry-run
 
+# pytest-xdist: one worker per core, at most four (each worker has its own test database).
+# `make pytest PYTEST_WORKERS=0` runs in one process; PYTEST_ARGS="-m 'not slow'" skips the slow ones.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 pytest: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
 test: lint typecheck migrations-check pytest
 

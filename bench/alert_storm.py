@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -136,12 +137,12 @@ class Connection:
 
 async def storm(
     port: int, bodies: list[bytes], concurrency: int
-) -> tuple[float, list[float], dict[int, int]]:
+) -> tuple[float, list[float], dict[str, int]]:
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
     latencies: list[float] = []
-    statuses: dict[int, int] = {}
+    statuses: dict[str, int] = {}
 
     async def worker() -> None:
         conn = Connection(port)
@@ -150,7 +151,7 @@ async def storm(
             started = time.perf_counter()
             status = await conn.post("/integrations/pagerduty/v2/enqueue", body)
             latencies.append(time.perf_counter() - started)
-            statuses[status] = statuses.get(status, 0) + 1
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -183,14 +184,19 @@ def make_bodies(key: str, events: int, keys: int) -> list[bytes]:
 # --- Baseline ---------------------------------------------------------------------------------
 
 
+def scalar(conn: psycopg.Connection[Any], sql: str) -> Any:
+    """The first column of the query's one row."""
+    row = conn.execute(sql).fetchone()
+    assert row is not None, sql
+    return row[0]
+
+
 def baseline(events: int, keys: int, connections: int) -> float:
     """Raw upserts through psycopg, same unique index, `connections` threads, autocommit."""
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_upsert")
         conn.execute("CREATE TABLE bench_upsert (LIKE integrations_alert INCLUDING ALL)")
-        integration_id = conn.execute("SELECT id FROM integrations_integration LIMIT 1").fetchone()[
-            0
-        ]
+        integration_id = scalar(conn, "SELECT id FROM integrations_integration LIMIT 1")
     sql = (
         "INSERT INTO bench_upsert (integration_id, dedup_key, open_key, status, count, summary, "
         "first_seen_at, last_seen_at, details) VALUES (%s, %s, %s, 'triggered', 1, %s, now(), now(), '{}') "
@@ -214,7 +220,7 @@ def baseline(events: int, keys: int, connections: int) -> float:
         thread.join()
     elapsed = time.perf_counter() - started
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
-        total = conn.execute("SELECT sum(count) FROM bench_upsert").fetchone()[0]
+        total = scalar(conn, "SELECT sum(count) FROM bench_upsert")
         conn.execute("DROP TABLE bench_upsert")
     assert total == per_thread * connections, total
     return per_thread * connections / elapsed
@@ -228,7 +234,7 @@ def machine() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     with psycopg.connect(f"{PG}/postgres") as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
+        pg = scalar(conn, "SHOW server_version")
     return (
         f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs ({cpu}), "
         f"Python {platform.python_version()}, PostgreSQL {pg}"
@@ -241,7 +247,7 @@ WRK_SCRIPT = ROOT / "bench" / "lua" / "storm.lua"
 
 def storm_wrk(
     port: int, key: str, events: int, keys: int, concurrency: int
-) -> tuple[float, float, float, dict[int, int]]:
+) -> tuple[float, float, float, dict[str, int]]:
     """The storm from wrk (C, Debian package `wrk`): far less CPU than a Python client,
     which matters when client and server share two cores. Returns elapsed, p50, p99 (ms)."""
     threads = 2
@@ -347,16 +353,10 @@ def main() -> None:
         server.wait(timeout=30)
 
     with psycopg.connect(f"{PG}/{DB}") as conn:
-        incidents = conn.execute("SELECT count(*) FROM incidents_incident").fetchone()[0]
-        alerts = conn.execute("SELECT coalesce(sum(count), 0) FROM integrations_alert").fetchone()[
-            0
-        ]
-        alert_count = conn.execute(
-            "SELECT coalesce(sum(alert_count), 0) FROM incidents_incident"
-        ).fetchone()[0]
-        timeline = conn.execute(
-            "SELECT count(*) FROM incidents_timelineentry WHERE kind = 'alert'"
-        ).fetchone()[0]
+        incidents = scalar(conn, "SELECT count(*) FROM incidents_incident")
+        alerts = scalar(conn, "SELECT coalesce(sum(count), 0) FROM integrations_alert")
+        alert_count = scalar(conn, "SELECT coalesce(sum(alert_count), 0) FROM incidents_incident")
+        timeline = scalar(conn, "SELECT count(*) FROM incidents_timelineentry WHERE kind = 'alert'")
     # As many baseline connections as the server holds (one per worker thread).
     server_connections = 2 * (args.threads if args.worker_class != "sync" else 1)
     base_rate = baseline(args.events, args.keys, server_connections)

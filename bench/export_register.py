@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -72,7 +73,7 @@ def prepare(rows: int) -> float:
     service = Service.objects.create(name="Checkout", slug="checkout")
     step_ms = 86_400_000 // PER_DAY
     exprs: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     for f in Incident._meta.concrete_fields:
         if f.primary_key:
             continue
@@ -100,7 +101,7 @@ def prepare(rows: int) -> float:
         else:
             exprs.append("%s")
             params.append(f.get_db_prep_save(f.get_default(), connection))
-    columns = ", ".join(f.column for f in Incident._meta.concrete_fields if not f.primary_key)
+    columns = ", ".join(str(f.column) for f in Incident._meta.concrete_fields if not f.primary_key)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -20,8 +20,11 @@ import platform
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from django.test.utils import CaptureQueriesContext
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -205,7 +208,9 @@ def run(label: str) -> list[dict[str, object]]:
     return rows
 
 
-def one_pass(now: datetime.datetime, number: int) -> tuple[float, object, dict[str, int]]:
+def one_pass(
+    now: datetime.datetime, number: int
+) -> tuple[float, CaptureQueriesContext, dict[str, int]]:
     """Add the pass's due work, then time one sweep on a fresh connection."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

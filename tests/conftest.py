@@ -11,16 +11,26 @@ Markers:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from pytest_django import DjangoDbBlocker
+from pytest_django.plugin import blocking_manager_key
+from rest_framework.test import APIClient
 
+from incidents.models import Incident, PolicyVersion
 from portal.actors import Actor
+from portal.models import ApiToken
+from tests import session_preset
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences"}
 
 
 def pytest_configure(config: Any) -> None:
@@ -42,6 +52,51 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> None:
+    """The test database, migrated, with the founder-24x7 preset in force."""
+    with django_db_blocker.unblock():
+        session_preset.load()
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        (marker.args and marker.args[0])
+        or any(marker.kwargs.get(k) for k in ("transaction", "reset_sequences"))
+    ):
+        return True
+    return bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(autouse=True)
+def _session_preset_only_where_asked(request: pytest.FixtureRequest) -> None:
+    """A test that does not ask for `policy` starts without the session's preset."""
+    if "policy" in request.fixturenames or not _uses_database(request.node):
+        return
+    request.getfixturevalue("_django_db_helper")
+    session_preset.SEEDED.remove()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A transactional test's teardown flushed the database: load the preset again
+    (not after one that was skipped before its database was set up)."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is not None and _uses_database(item) and _is_transactional(item):
+            with item.config.stash[blocking_manager_key].unblock():
+                if session_preset.SEEDED.version() is None:
+                    session_preset.load()
+
+
 @pytest.fixture(autouse=True)
 def _postgres_only(request: Any) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
@@ -56,47 +111,50 @@ def system() -> Actor:
 
 
 @pytest.fixture
-def load_policy(db: Any) -> Any:
+def load_policy(db: None) -> Callable[..., PolicyVersion]:
     """Load and activate a preset by name; returns its version."""
     from incidents.policies import load_preset
 
-    def _load(name: str = "founder-24x7") -> Any:
+    def _load(name: str = "founder-24x7") -> PolicyVersion:
         return load_preset(name, actor=Actor.system("test"))
 
     return _load
 
 
 @pytest.fixture
-def policy(load_policy: Any) -> Any:
-    """The `founder-24x7` preset in force (SEV-1…SEV-4)."""
-    return load_policy("founder-24x7")
+def policy(db: None) -> PolicyVersion:
+    """The `founder-24x7` preset in force (SEV-1…SEV-4), loaded once per session."""
+    version = session_preset.SEEDED.version()
+    assert version is not None, "the session preset is missing (see tests/session_preset.py)"
+    session_preset.SEEDED.staff_rotations()
+    return version
 
 
 @pytest.fixture
-def founder(db: Any, django_user_model: Any) -> Any:
+def founder(db: None, django_user_model: type[User]) -> User:
     return django_user_model.objects.create_superuser(
         "founder", "founder@example.com", "pw-founder-1"
     )
 
 
 @pytest.fixture
-def responder(db: Any, django_user_model: Any) -> Any:
+def responder(db: None, django_user_model: type[User]) -> User:
     return django_user_model.objects.create_user(
         "responder", "responder@example.com", "pw-responder-1", is_staff=True
     )
 
 
 @pytest.fixture
-def founder_actor(founder: Any) -> Actor:
+def founder_actor(founder: User) -> Actor:
     return Actor.for_user(founder)
 
 
 @pytest.fixture
-def make_token(db: Any) -> Any:
+def make_token(db: None) -> Callable[..., tuple[ApiToken, str]]:
     """make_token(user, read_only=False) -> (ApiToken, key)."""
     from portal.tokens import create_api_token
 
-    def _make(user: Any, read_only: bool = False) -> Any:
+    def _make(user: User, read_only: bool = False) -> tuple[ApiToken, str]:
         return create_api_token(
             user=user, name="test", read_only=read_only, actor=Actor.system("test")
         )
@@ -105,10 +163,8 @@ def make_token(db: Any) -> Any:
 
 
 @pytest.fixture
-def api(founder: Any, make_token: Any) -> Any:
+def api(founder: User, make_token: Callable[..., tuple[ApiToken, str]]) -> APIClient:
     """A DRF APIClient authenticated with a read-write token of the founder."""
-    from rest_framework.test import APIClient
-
     _, key = make_token(founder)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -116,11 +172,13 @@ def api(founder: Any, make_token: Any) -> Any:
 
 
 @pytest.fixture
-def declare(policy: Any, system: Actor) -> Any:
+def declare(policy: PolicyVersion, system: Actor) -> Callable[..., Incident]:
     """declare(severity="SEV-2", **kwargs) -> Incident, under the founder-24x7 policy."""
     from incidents.services import declare_incident
 
-    def _declare(severity: str = "SEV-2", title: str = "Checkout errors", **kwargs: Any) -> Any:
+    def _declare(
+        severity: str = "SEV-2", title: str = "Checkout errors", **kwargs: Any
+    ) -> Incident:
         return declare_incident(
             actor=kwargs.pop("actor", system), title=title, severity=severity, **kwargs
         )

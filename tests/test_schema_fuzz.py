@@ -119,6 +119,7 @@ def _fuzz(operation: Any, mode: GenerationMode, headers: dict[str, str]) -> None
         # Every input the operation takes is valid (e.g. only a free-text path parameter).
 
 
+@pytest.mark.slow
 def test_every_operation_survives_fuzzing(served_schema: Any, auth_headers: dict[str, str]) -> None:
     # One test for all operations: the database setup of a live server test is the slow
     # part, and a run must stay within a couple of minutes on a small machine.

@@ -18,7 +18,14 @@ from incidents.models import Incident, PolicyVersion
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
-from portal.audit.services import record_action
+from portal.audit.services import (
+    prepare_created,
+    record_action,
+    record_changed,
+    record_created,
+    record_entries,
+)
+from portal.audit.snapshots import snapshot
 from portal.errors import DomainError
 from portal.model_validation import validate_model
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
@@ -97,23 +104,32 @@ def configure_tracker(
     return current
 
 
-def load_tickets_preset(version: PolicyVersion, preset_name: str, actor: Actor) -> None:
+def load_tickets_preset(
+    version: PolicyVersion,  # noqa: ARG001 - the PresetLoader signature; the tracker is global
+    preset_name: str,
+    actor: Actor,
+) -> None:
     """003 names Linear and its 'post-mortem' label: the tracker is set up, waiting for
-    a token. Other presets leave the tracker alone."""
+    a token. Other presets leave the tracker alone. Audited with the loader's actor."""
     path = PRESET_DIR / f"{preset_name}.json"
     if not path.exists():
         return
     data = json.loads(path.read_text(encoding="utf-8"))
     current = TicketTracker.objects.filter(pk=1).first()
     if current is None:
-        TicketTracker.objects.create(pk=1, kind=data["kind"], label=data["label"])
-    elif current.kind == data["kind"]:
+        created = TicketTracker.objects.create(pk=1, kind=data["kind"], label=data["label"])
+        record_created(actor, created, fields=["kind", "label"])
+    elif current.kind == data["kind"] and current.label != data["label"]:
+        before = snapshot(current, ["label"], redacted=False)
         TicketTracker.objects.filter(pk=1).update(label=data["label"])
+        current.label = data["label"]
+        record_changed(actor, current, before)
 
 
 @audited_service
-def queue_tickets(postmortem: PostMortem) -> list[ActionItemTicket]:
-    """One pending ticket per action item that has none (and no ticket link typed in)."""
+def queue_tickets(postmortem: PostMortem, *, actor: Actor) -> list[ActionItemTicket]:
+    """One pending ticket per action item that has none (and no ticket link typed in);
+    each queued ticket is audited with `actor` (who closed the incident)."""
     current = tracker()
     if current is None or postmortem.status != PostMortemStatus.PUBLISHED:
         return []
@@ -127,6 +143,11 @@ def queue_tickets(postmortem: PostMortem) -> list[ActionItemTicket]:
         for item in items
     ]
     ActionItemTicket.objects.bulk_create(tickets, ignore_conflicts=True)
+    # ignore_conflicts leaves the new rows without ids: read back the ones this call made.
+    queued = ActionItemTicket.objects.filter(
+        action_item__in=[t.action_item_id for t in tickets], created_at=now
+    ).order_by("pk")
+    record_entries([prepare_created(actor, ticket, at=now) for ticket in queued])
     if tickets:
 
         def _enqueue() -> None:
@@ -141,7 +162,7 @@ def queue_tickets(postmortem: PostMortem) -> list[ActionItemTicket]:
 def on_incident_closed(incident: Incident, actor: Actor) -> None:
     postmortem = PostMortem.objects.filter(incident=incident).first()
     if postmortem is not None:
-        queue_tickets(postmortem)
+        queue_tickets(postmortem, actor=actor)
 
 
 def _new_ticket(item: ActionItem, current: TicketTracker) -> NewTicket:

@@ -35,6 +35,7 @@ def test_declaring_and_editing_an_incident_is_recorded_with_actor_and_diff(
     # Then the log has its creation and the change, before and after, by the founder
     entries = list(entries_for(incident))
     assert entries[0].action == "create"
+    assert entries[0].after is not None
     assert entries[0].after["title"] == "Checkout errors"
     update = entries[-1]
     assert update.action == "update"
@@ -68,6 +69,7 @@ def test_a_deleted_object_keeps_its_last_state(founder: Any) -> None:
     group.delete()
     entry = AuditEntry.objects.filter(action="delete").latest("id")
     assert entry.object_type == "auth.group"
+    assert entry.before is not None
     assert entry.before["name"] == "Temp"
 
 
@@ -209,7 +211,11 @@ def test_concurrent_writers_do_not_fork_the_chain() -> None:
     assert errors == []
     seal_pending()
     seqs = sorted(
-        AuditEntry.objects.filter(actor_label__startswith="worker-").values_list("seq", flat=True)
+        seq
+        for seq in AuditEntry.objects.filter(actor_label__startswith="worker-").values_list(
+            "seq", flat=True
+        )
+        if seq is not None
     )
     assert len(seqs) == 40
     assert (

@@ -66,6 +66,8 @@ def test_entries_committed_later_are_sealed_after_the_ones_already_sealed(db: An
     Group.objects.create(name="late")
     seal_pending()
     late = AuditEntry.objects.get(object_repr="late")
+    assert late.seq is not None
+    assert first[-1].seq is not None
     assert late.seq == first[-1].seq + 1
     assert late.prev_hash == first[-1].hash
     assert verify_chain().ok

@@ -92,7 +92,9 @@ def test_severe_findings_open_one_security_incident_and_notify_founders(
     ) == {incident.pk}
     messages = OutboxMessage.objects.filter(kind="security_audit")
     assert messages.exists()
-    assert "Incident opened: " + incident.ref in messages.first().body
+    first = messages.first()
+    assert first is not None
+    assert "Incident opened: " + incident.ref in first.body
 
 
 def test_linking_findings_to_their_incident_is_audited_with_the_task_actor(

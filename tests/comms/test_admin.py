@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from incidents.comms.models import CommsMessage, CommsTemplate
+from incidents.models import Incident, PolicyVersion
 
 
 @pytest.fixture
-def admin_client(client, founder):
+def admin_client(client: Client, founder: User) -> Client:
     client.force_login(founder)
     return client
 
 
-def test_compose_button_is_registered_for_the_incident_page():
+def test_compose_button_is_registered_for_the_incident_page() -> None:
     from incidents.extension_point import IncidentButton, incident_buttons
 
     assert IncidentButton("Compose comms", "admin:comms_compose", False) in incident_buttons()
 
 
-def test_pick_template_preview_and_send_once(admin_client, declare):
+def test_pick_template_preview_and_send_once(
+    admin_client: Client, declare: Callable[..., Incident]
+) -> None:
     incident = declare(
         "SEV-1",
         title="payments failing",
@@ -37,7 +45,9 @@ def test_pick_template_preview_and_send_once(admin_client, declare):
     page = admin_client.get(url, {"template": template.pk}).content.decode()
     # Then the preview shows it filled from the incident
     assert "We&#x27;re investigating reports of payments failing." in page
-    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
+    found = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page)
+    assert found is not None, page
+    key = found.group(1)
     # When they edit and press Send twice (double click)
     data = {
         "template": template.pk,
@@ -56,7 +66,9 @@ def test_pick_template_preview_and_send_once(admin_client, declare):
     assert "Already sent" in second.content.decode()
 
 
-def test_preview_button_fills_the_edited_text(admin_client, declare):
+def test_preview_button_fills_the_edited_text(
+    admin_client: Client, declare: Callable[..., Incident]
+) -> None:
     incident = declare("SEV-1", title="login broken", what_is_broken="login broken")
     url = reverse("admin:comms_compose", args=[incident.pk])
     page = admin_client.post(
@@ -72,7 +84,9 @@ def test_preview_button_fills_the_edited_text(admin_client, declare):
     assert not CommsMessage.objects.exists()
 
 
-def test_send_errors_show_on_the_form(admin_client, declare):
+def test_send_errors_show_on_the_form(
+    admin_client: Client, declare: Callable[..., Incident]
+) -> None:
     incident = declare("SEV-1")
     url = reverse("admin:comms_compose", args=[incident.pk])
     page = admin_client.post(
@@ -90,13 +104,17 @@ def test_send_errors_show_on_the_form(admin_client, declare):
     assert not CommsMessage.objects.exists()
 
 
-def test_staff_without_permission_cannot_compose(client, responder, declare):
+def test_staff_without_permission_cannot_compose(
+    client: Client, responder: User, declare: Callable[..., Incident]
+) -> None:
     client.force_login(responder)
     incident = declare("SEV-1")
     assert client.get(reverse("admin:comms_compose", args=[incident.pk])).status_code == 403
 
 
-def test_template_admin_rejects_unknown_placeholder(admin_client, policy):
+def test_template_admin_rejects_unknown_placeholder(
+    admin_client: Client, policy: PolicyVersion
+) -> None:
     response = admin_client.post(
         reverse("admin:comms_commstemplate_add"),
         {
@@ -113,8 +131,12 @@ def test_template_admin_rejects_unknown_placeholder(admin_client, policy):
 
 @pytest.mark.parametrize("n", [2, 20])
 def test_changelists_use_constant_queries(
-    admin_client, declare, send, django_assert_num_queries, n
-):
+    admin_client: Client,
+    declare: Callable[..., Incident],
+    send: Any,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    n: int,
+) -> None:
     for i in range(n):
         send(declare("SEV-3", title=f"i{i}"), "banner", body=f"b{i}")
     with django_assert_num_queries(6):

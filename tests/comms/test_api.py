@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from pytest_django import DjangoAssertNumQueries
+from rest_framework.test import APIClient
 
 from incidents.comms.models import CommsMessage, CommsTemplate
+from incidents.models import Incident, PolicyVersion
+from portal.models import ApiToken
 
 
-def test_list_templates(api, policy):
+def test_list_templates(api: APIClient, policy: PolicyVersion) -> None:
     response = api.get("/api/v1/comms-templates/", {"kind": "customer_email"})
     assert response.status_code == 200
     [template] = response.json()["results"]
     assert template["subject"] == "Service incident on {date} — your data is safe"
 
 
-def test_send_then_replay_then_list(api, declare):
+def test_send_then_replay_then_list(api: APIClient, declare: Callable[..., Incident]) -> None:
     incident = declare("SEV-1", title="API down", what_is_broken="API down")
     key = str(uuid.uuid4())
     url = f"/api/v1/incidents/{incident.ref}/comms/"
@@ -36,7 +43,7 @@ def test_send_then_replay_then_list(api, declare):
     assert [m["id"] for m in listed["results"]] == [first.json()["id"]]
 
 
-def test_send_with_template(api, declare):
+def test_send_with_template(api: APIClient, declare: Callable[..., Incident]) -> None:
     incident = declare(
         "SEV-1", title="API down", what_is_broken="the API", customer_impact="failed calls"
     )
@@ -62,7 +69,9 @@ def test_send_with_template(api, declare):
         ({"channel": "status_page", "body": "x", "template": 999999}, "template"),
     ],
 )
-def test_bad_input_is_a_400_naming_the_field(api, declare, payload, field):
+def test_bad_input_is_a_400_naming_the_field(
+    api: APIClient, declare: Callable[..., Incident], payload: dict[str, Any], field: str
+) -> None:
     incident = declare("SEV-1")
     payload.setdefault("idempotency_key", str(uuid.uuid4()))
     response = api.post(f"/api/v1/incidents/{incident.ref}/comms/", payload, format="json")
@@ -71,7 +80,12 @@ def test_bad_input_is_a_400_naming_the_field(api, declare, payload, field):
     assert not CommsMessage.objects.exists()
 
 
-def test_unknown_incident_is_404_and_read_only_token_is_403(api, declare, founder, make_token):
+def test_unknown_incident_is_404_and_read_only_token_is_403(
+    api: APIClient,
+    declare: Callable[..., Incident],
+    founder: User,
+    make_token: Callable[..., tuple[ApiToken, str]],
+) -> None:
     from rest_framework.test import APIClient
 
     assert api.get("/api/v1/incidents/INC-19990101-01/comms/").status_code == 404
@@ -88,7 +102,13 @@ def test_unknown_incident_is_404_and_read_only_token_is_403(api, declare, founde
 
 
 @pytest.mark.parametrize("n", [2, 20])
-def test_lists_use_constant_queries(api, declare, send, django_assert_num_queries, n):
+def test_lists_use_constant_queries(
+    api: APIClient,
+    declare: Callable[..., Incident],
+    send: Any,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    n: int,
+) -> None:
     incident = declare("SEV-1")
     for i in range(n):
         send(incident, "banner", body=f"b{i}")

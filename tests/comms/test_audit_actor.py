@@ -39,6 +39,7 @@ def test_send_records_the_message_once_with_the_actor(declare: Any, founder: Any
         "founder",
         founder.pk,
     )
+    assert entry.after is not None
     assert entry.after["body"] == "Investigating."
     assert entry.after["recipient_count"] == result.message.recipient_count
 
@@ -62,7 +63,9 @@ def test_admin_compose_audits_as_the_logged_in_user(
     incident = declare("SEV-1", title="payments failing")
     url = reverse("admin:comms_compose", args=[incident.pk])
     page = admin_client.get(url).content.decode()
-    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
+    found = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page)
+    assert found is not None, page
+    key = found.group(1)
     admin_client.post(
         url, {"channel": "status_page", "body": "Looking.", "idempotency_key": key, "send": "1"}
     )
@@ -72,6 +75,7 @@ def test_admin_compose_audits_as_the_logged_in_user(
 
 def test_preset_templates_reloaded_record_the_update_with_the_loader(policy: Any) -> None:
     template = CommsTemplate.objects.filter(policy_version=policy).order_by("pk").first()
+    assert template is not None
     original = template.body
     CommsTemplate.objects.filter(pk=template.pk).update(body="edited by hand")
 

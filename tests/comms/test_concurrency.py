@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
 
 from incidents.comms.models import CommsMessage
+from incidents.models import Incident
+from portal.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_sends_with_one_key_send_once(declare, subscriber, system):
+def test_two_concurrent_sends_with_one_key_send_once(
+    declare: Callable[..., Incident], subscriber: Any, system: Actor
+) -> None:
     from incidents.comms.services import send_comms
 
     subscriber("a@customer.test")

@@ -4,16 +4,19 @@ comms deadline missed on its timeline, once (recorded by the incidents core's mi
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 import time_machine
 
 from incidents.choices import DeadlineKind, TimelineKind
+from incidents.models import Incident, TimelineEntry
 from incidents.tasks import record_missed_deadlines as sweep
 
 T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
 
 
-def _missed(incident):
+def _missed(incident: Incident) -> list[TimelineEntry]:
     return [
         e
         for e in incident.timeline.filter(kind=TimelineKind.DEADLINE_MISSED)
@@ -21,7 +24,9 @@ def _missed(incident):
     ]
 
 
-def test_sev1_without_status_page_post_after_60_min_is_missed_once(declare):
+def test_sev1_without_status_page_post_after_60_min_is_missed_once(
+    declare: Callable[..., Incident],
+) -> None:
     # Given a SEV-1 declared at 10:00 under founder-24x7
     with time_machine.travel(T0, tick=False):
         incident = declare("SEV-1", title="Everything is down")
@@ -42,7 +47,9 @@ def test_sev1_without_status_page_post_after_60_min_is_missed_once(declare):
     assert deadline.met_at is None
 
 
-def test_status_page_post_within_60_min_is_not_missed(declare, send):
+def test_status_page_post_within_60_min_is_not_missed(
+    declare: Callable[..., Incident], send: Any
+) -> None:
     with time_machine.travel(T0, tick=False):
         incident = declare("SEV-1", title="Everything is down")
     with time_machine.travel(T0 + datetime.timedelta(minutes=45), tick=False):
@@ -54,7 +61,7 @@ def test_status_page_post_within_60_min_is_not_missed(declare, send):
     assert deadline.met_at == T0 + datetime.timedelta(minutes=45)
 
 
-def test_drill_post_meets_the_drill_deadline(declare, send):
+def test_drill_post_meets_the_drill_deadline(declare: Callable[..., Incident], send: Any) -> None:
     with time_machine.travel(T0, tick=False):
         incident = declare("SEV-1", title="Drill", is_drill=True, environment="staging")
     with time_machine.travel(T0 + datetime.timedelta(minutes=20), tick=False):

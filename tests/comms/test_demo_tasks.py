@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import time_machine
 from django.test import Client
@@ -10,9 +11,13 @@ from django.test import Client
 from incidents.comms.demo import DEMO_TITLE, load_demo
 from incidents.comms.models import CommsMessage, Subscriber
 from incidents.comms.tasks import SCHEDULES, purge_unconfirmed_subscribers
+from incidents.models import PolicyVersion
+from portal.actors import Actor
 
 
-def test_demo_loads_once_and_stays_off_the_status_page(policy, founder_actor):
+def test_demo_loads_once_and_stays_off_the_status_page(
+    policy: PolicyVersion, founder_actor: Actor
+) -> None:
     load_demo(actor=founder_actor)
     load_demo(actor=founder_actor)
     assert CommsMessage.objects.filter(incident__title=DEMO_TITLE).count() == 2
@@ -22,7 +27,7 @@ def test_demo_loads_once_and_stays_off_the_status_page(policy, founder_actor):
     assert "All Systems Operational" in html
 
 
-def test_unconfirmed_subscribers_are_forgotten_after_30_days(db, subscriber):
+def test_unconfirmed_subscribers_are_forgotten_after_30_days(db: None, subscriber: Any) -> None:
     now = datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
     Subscriber.objects.create(email="old@x.test", created_at=now - datetime.timedelta(days=31))
     Subscriber.objects.create(email="new@x.test", created_at=now - datetime.timedelta(days=1))

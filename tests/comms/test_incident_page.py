@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.test import Client
 from django.urls import reverse
 
+from incidents.models import Incident
 
-def test_incident_page_has_compose_button_and_sent_comms(client, founder, declare, send):
+
+def test_incident_page_has_compose_button_and_sent_comms(
+    client: Client, founder: User, declare: Callable[..., Incident], send: Any
+) -> None:
     # Given an incident with a banner set
     client.force_login(founder)
     incident = declare("SEV-1")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from incidents.comms.forms import CommsTemplateForm
 from incidents.comms.models import CommsTemplate
 from incidents.comms.placeholders import fill, incident_values
+from incidents.models import Incident
 
 
-def test_unknown_placeholder_is_a_validation_error_naming_the_field(db):
+def test_unknown_placeholder_is_a_validation_error_naming_the_field(db: None) -> None:
     # Given a template body with a typo in a placeholder
     template = CommsTemplate(
         key="t", name="T", kind="banner", audience="customer", body="Down since {strat_time}"
@@ -22,7 +27,7 @@ def test_unknown_placeholder_is_a_validation_error_naming_the_field(db):
     assert "{strat_time}" in exc.value.message_dict["body"][0]
 
 
-def test_admin_form_shows_placeholder_error_on_the_field(db):
+def test_admin_form_shows_placeholder_error_on_the_field(db: None) -> None:
     form = CommsTemplateForm(
         data={
             "key": "t",
@@ -38,7 +43,7 @@ def test_admin_form_shows_placeholder_error_on_the_field(db):
     assert "body" not in form.errors
 
 
-def test_unbalanced_brace_is_a_validation_error(db):
+def test_unbalanced_brace_is_a_validation_error(db: None) -> None:
     template = CommsTemplate(
         key="t", name="T", kind="banner", audience="customer", body="Broken { brace"
     )
@@ -47,7 +52,7 @@ def test_unbalanced_brace_is_a_validation_error(db):
     assert "brace" in exc.value.message_dict["body"][0]
 
 
-def test_customer_template_may_not_name_the_commander(db):
+def test_customer_template_may_not_name_the_commander(db: None) -> None:
     template = CommsTemplate(
         key="t",
         name="T",
@@ -68,7 +73,7 @@ def test_customer_template_may_not_name_the_commander(db):
     internal.full_clean()
 
 
-def test_fill_leaves_unknown_and_malformed_placeholders_as_written():
+def test_fill_leaves_unknown_and_malformed_placeholders_as_written() -> None:
     values = {"ref": "INC-1"}
     assert (
         fill("{ref} {unknown} {ref.attr} {{literal}}", values)
@@ -78,7 +83,9 @@ def test_fill_leaves_unknown_and_malformed_placeholders_as_written():
     assert fill("{0} {}", values) == "{0} {}"
 
 
-def test_incident_values_fill_the_founder_template(declare, components, founder):
+def test_incident_values_fill_the_founder_template(
+    declare: Callable[..., Incident], components: Any, founder: User
+) -> None:
     import datetime
 
     import time_machine

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import time_machine
+from django.contrib.auth.models import User
 
 from incidents.comms.models import CommsTemplate
 from incidents.comms.placeholders import fill, incident_values
 from incidents.comms.selectors import templates_for_incident
+from incidents.models import PolicyVersion
+from portal.actors import Actor
 
 
-def test_founder_preset_brings_the_playbook_status_page_text_verbatim(policy):
+def test_founder_preset_brings_the_playbook_status_page_text_verbatim(
+    policy: PolicyVersion,
+) -> None:
     template = CommsTemplate.objects.get(policy_version=policy, key="status-page-investigating")
     assert template.body == (
         "[INVESTIGATING] {start_time} — We're investigating reports of {what_is_broken}. "
@@ -30,7 +36,9 @@ def test_founder_preset_brings_the_playbook_status_page_text_verbatim(policy):
     } <= kinds
 
 
-def test_loading_a_preset_twice_keeps_one_set_of_templates(load_policy):
+def test_loading_a_preset_twice_keeps_one_set_of_templates(
+    load_policy: Callable[..., PolicyVersion],
+) -> None:
     version = load_policy("founder-24x7")
     before = CommsTemplate.objects.filter(policy_version=version).count()
     again = load_policy("founder-24x7")
@@ -38,7 +46,9 @@ def test_loading_a_preset_twice_keeps_one_set_of_templates(load_policy):
     assert CommsTemplate.objects.filter(policy_version=version).count() == before == 9
 
 
-def test_s_levels_ops_post_renders_like_the_playbook_example(load_policy, system):
+def test_s_levels_ops_post_renders_like_the_playbook_example(
+    load_policy: Callable[..., PolicyVersion], system: Actor
+) -> None:
     from incidents.services import declare_incident
 
     load_policy("s-levels")
@@ -49,7 +59,9 @@ def test_s_levels_ops_post_renders_like_the_playbook_example(load_policy, system
     )
 
 
-def test_rotation_small_team_announcement(load_policy, system, founder):
+def test_rotation_small_team_announcement(
+    load_policy: Callable[..., PolicyVersion], system: Actor, founder: User
+) -> None:
     from incidents.services import declare_incident
 
     load_policy("rotation-small-team")
@@ -71,7 +83,7 @@ def test_rotation_small_team_announcement(load_policy, system, founder):
     )
 
 
-def test_every_preset_loads_valid_templates(load_policy):
+def test_every_preset_loads_valid_templates(load_policy: Callable[..., PolicyVersion]) -> None:
     for name in (
         "founder-24x7",
         "rotation-small-team",

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.comms.models import CommsMessage
+from incidents.models import Deadline, Incident, PolicyVersion
+from portal.actors import Actor
 from portal.errors import DomainError
 from portal.notifications.models import OutboxMessage
 
 
-def _comms_deadline(incident, channel):
+def _comms_deadline(incident: Incident, channel: str) -> Deadline:
     return incident.deadlines.get(
         kind=DeadlineKind.COMMS, channel=channel, superseded_at__isnull=True
     )
 
 
-def test_status_page_post_meets_the_deadline_and_logs_on_the_timeline(declare, send):
+def test_status_page_post_meets_the_deadline_and_logs_on_the_timeline(
+    declare: Callable[..., Incident], send: Any
+) -> None:
     # Given a SEV-1 under founder-24x7 (status page within 60 min)
     incident = declare("SEV-1", title="Checkout down", what_is_broken="Checkout down")
     # When the status page post goes out
@@ -33,7 +39,9 @@ def test_status_page_post_meets_the_deadline_and_logs_on_the_timeline(declare, s
     assert entry.data["sandbox"] is False
 
 
-def test_same_idempotency_key_sends_once(declare, send, subscriber):
+def test_same_idempotency_key_sends_once(
+    declare: Callable[..., Incident], send: Any, subscriber: Any
+) -> None:
     subscriber("a@customer.test")
     incident = declare("SEV-1")
     key = uuid.uuid4()
@@ -47,7 +55,9 @@ def test_same_idempotency_key_sends_once(declare, send, subscriber):
     assert incident.timeline.filter(kind=TimelineKind.COMMS_SENT).count() == 1
 
 
-def test_email_goes_to_each_confirmed_subscriber_and_the_explicit_list(declare, send, subscriber):
+def test_email_goes_to_each_confirmed_subscriber_and_the_explicit_list(
+    declare: Callable[..., Incident], send: Any, subscriber: Any
+) -> None:
     # Given two confirmed subscribers and one who never confirmed
     subscriber("a@customer.test")
     subscriber("b@customer.test")
@@ -71,7 +81,9 @@ def test_email_goes_to_each_confirmed_subscriber_and_the_explicit_list(declare, 
     assert _comms_deadline(incident, "email").met_at is not None
 
 
-def test_public_status_page_update_is_mailed_to_subscribers(declare, send, subscriber):
+def test_public_status_page_update_is_mailed_to_subscribers(
+    declare: Callable[..., Incident], send: Any, subscriber: Any
+) -> None:
     subscriber("a@customer.test")
     incident = declare("SEV-2", title="Login slow")
     send(incident, "status_page", body="Investigating slow logins.")
@@ -80,7 +92,9 @@ def test_public_status_page_update_is_mailed_to_subscribers(declare, send, subsc
     assert row.body.startswith("Investigating slow logins.")
 
 
-def test_drill_never_reaches_customers_but_is_timed(declare, send, subscriber):
+def test_drill_never_reaches_customers_but_is_timed(
+    declare: Callable[..., Incident], send: Any, subscriber: Any
+) -> None:
     # Given a drill on staging and a confirmed subscriber
     subscriber("a@customer.test")
     incident = declare("SEV-1", is_drill=True, environment="staging")
@@ -109,7 +123,9 @@ def test_drill_never_reaches_customers_but_is_timed(declare, send, subscriber):
         ({"channel": "status_page", "body": "x", "idempotency_key": "nope"}, "idempotency_key"),
     ],
 )
-def test_bad_input_names_the_field_and_writes_nothing(declare, send, kwargs, field):
+def test_bad_input_names_the_field_and_writes_nothing(
+    declare: Callable[..., Incident], send: Any, kwargs: dict[str, Any], field: str
+) -> None:
     incident = declare("SEV-1")
     channel = kwargs.pop("channel")
     with pytest.raises(DomainError) as exc:
@@ -119,7 +135,9 @@ def test_bad_input_names_the_field_and_writes_nothing(declare, send, kwargs, fie
     assert not incident.timeline.filter(kind=TimelineKind.COMMS_SENT).exists()
 
 
-def test_template_of_another_policy_is_refused(declare, send, load_policy):
+def test_template_of_another_policy_is_refused(
+    declare: Callable[..., Incident], send: Any, load_policy: Callable[..., PolicyVersion]
+) -> None:
     from incidents.comms.models import CommsTemplate
 
     incident = declare("SEV-1")
@@ -130,7 +148,9 @@ def test_template_of_another_policy_is_refused(declare, send, load_policy):
     assert exc.value.field == "template"
 
 
-def test_template_text_is_used_when_no_body_is_given(declare, send):
+def test_template_text_is_used_when_no_body_is_given(
+    declare: Callable[..., Incident], send: Any
+) -> None:
     from incidents.comms.selectors import templates_for_incident
 
     incident = declare(
@@ -146,7 +166,9 @@ def test_template_text_is_used_when_no_body_is_given(declare, send):
     assert message.announced_status == "investigating"
 
 
-def test_public_status_update_is_a_status_page_post(declare, subscriber, system):
+def test_public_status_update_is_a_status_page_post(
+    declare: Callable[..., Incident], subscriber: Any, system: Actor
+) -> None:
     from incidents.services import post_status_update
 
     # Given a SEV-1 and a confirmed subscriber
@@ -169,7 +191,9 @@ def test_public_status_update_is_a_status_page_post(declare, subscriber, system)
     assert _comms_deadline(incident, "status_page").met_at is not None
 
 
-def test_mailing_subscribers_is_a_constant_number_of_queries(declare, send, subscriber):
+def test_mailing_subscribers_is_a_constant_number_of_queries(
+    declare: Callable[..., Incident], send: Any, subscriber: Any
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

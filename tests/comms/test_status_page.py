@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 import feedparser
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
+from incidents.models import Incident
 from incidents.services import add_note, cancel_incident, post_status_update, resolve_incident
+from portal.actors import Actor
 
 SECRET_STRINGS = (
     "ic-zelda",  # commander username
@@ -24,7 +30,13 @@ SECRET_STRINGS = (
 
 
 @pytest.fixture
-def world(declare, send, components, django_user_model, system):
+def world(
+    declare: Callable[..., Incident],
+    send: Any,
+    components: Any,
+    django_user_model: type[User],
+    system: Actor,
+) -> dict[str, Incident]:
     """One public open incident with a public update, plus everything that must stay hidden."""
     commander = django_user_model.objects.create_user("ic-zelda", "zelda@corp.test", "pw-x-123456")
     public = declare(
@@ -56,7 +68,7 @@ def world(declare, send, components, django_user_model, system):
     return {"public": public, "drill": drill, "staging": staging, "cancelled": cancelled}
 
 
-def _pages(client, world):
+def _pages(client: Client, world: dict[str, Incident]) -> dict[str, Any]:
     ref = world["public"].ref
     return {
         "status": client.get("/status/"),
@@ -66,7 +78,9 @@ def _pages(client, world):
     }
 
 
-def test_status_page_shows_the_open_incident_and_its_public_updates(world):
+def test_status_page_shows_the_open_incident_and_its_public_updates(
+    world: dict[str, Incident],
+) -> None:
     html = Client().get("/status/").content.decode()
     assert "Checkout errors" in html
     assert "We&#x27;re investigating checkout errors." in html
@@ -77,7 +91,7 @@ def test_status_page_shows_the_open_incident_and_its_public_updates(world):
     assert "Operational" in html
 
 
-def test_nothing_internal_leaks_from_any_public_page(world):
+def test_nothing_internal_leaks_from_any_public_page(world: dict[str, Incident]) -> None:
     for name, response in _pages(Client(), world).items():
         assert response.status_code == 200, name
         text = response.content.decode()
@@ -86,12 +100,12 @@ def test_nothing_internal_leaks_from_any_public_page(world):
 
 
 @pytest.mark.parametrize("which", ["drill", "staging", "cancelled"])
-def test_hidden_incidents_have_no_public_page(world, which):
+def test_hidden_incidents_have_no_public_page(world: dict[str, Incident], which: str) -> None:
     assert Client().get(f"/status/incidents/{world[which].ref}/").status_code == 404
     assert Client().get("/status/incidents/INC-19990101-01/").status_code == 404
 
 
-def test_feed_parses_and_lists_public_updates(world):
+def test_feed_parses_and_lists_public_updates(world: dict[str, Incident]) -> None:
     feed = feedparser.parse(Client().get("/status/feed/").content)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
@@ -100,7 +114,7 @@ def test_feed_parses_and_lists_public_updates(world):
     assert feed.entries[0].link.endswith(f"/status/incidents/{world['public'].ref}/")
 
 
-def test_summary_is_shaped_like_statuspage(world, send):
+def test_summary_is_shaped_like_statuspage(world: dict[str, Incident], send: Any) -> None:
     send(world["public"], "banner", body="Checkout may fail; see status page.")
     data = Client().get("/status/summary.json").json()
     assert set(data) >= {"page", "components", "incidents", "status"}
@@ -120,7 +134,9 @@ def test_summary_is_shaped_like_statuspage(world, send):
     assert data["banner"]["text"] == "Checkout may fail; see status page."
 
 
-def test_all_clear_when_nothing_is_open(declare, send, system):
+def test_all_clear_when_nothing_is_open(
+    declare: Callable[..., Incident], send: Any, system: Actor
+) -> None:
     incident = declare("SEV-1", title="Old outage")
     send(incident, "banner", body="Old banner")
     resolve_incident(incident=incident, actor=system)
@@ -134,14 +150,16 @@ def test_all_clear_when_nothing_is_open(declare, send, system):
     assert Client().get(f"/status/incidents/{incident.ref}/").status_code == 200
 
 
-def test_cache_is_dropped_when_comms_are_sent(declare, send):
+def test_cache_is_dropped_when_comms_are_sent(declare: Callable[..., Incident], send: Any) -> None:
     incident = declare("SEV-2", title="Search slow")
     assert "Search slow" in Client().get("/status/").content.decode()
     send(incident, "status_page", body="Looking into slow search.")
     assert "Looking into slow search." in Client().get("/status/").content.decode()
 
 
-def test_history_bar_marks_the_day_of_an_incident(declare, components):
+def test_history_bar_marks_the_day_of_an_incident(
+    declare: Callable[..., Incident], components: Any
+) -> None:
     with time_machine.travel(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC), tick=False):
         declare("SEV-1", title="API down", services=[components["api"]])
     with time_machine.travel(datetime.datetime(2026, 3, 5, 10, 0, tzinfo=datetime.UTC), tick=False):
@@ -157,7 +175,9 @@ def test_history_bar_marks_the_day_of_an_incident(declare, components):
     assert history["All systems"][-4]["status"] == "major_outage"
 
 
-def _make_incidents(declare, send, components, n):
+def _make_incidents(
+    declare: Callable[..., Incident], send: Any, components: dict[str, Any], n: int
+) -> None:
     for i in range(n):
         incident = declare(
             "SEV-2" if i % 2 else "SEV-3", title=f"Incident {i}", services=[components["api"]]
@@ -167,8 +187,12 @@ def _make_incidents(declare, send, components, n):
 
 @pytest.mark.parametrize("n", [2, 20])
 def test_status_pages_use_a_constant_number_of_queries(
-    declare, send, components, django_assert_num_queries, n
-):
+    declare: Callable[..., Incident],
+    send: Any,
+    components: Any,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    n: int,
+) -> None:
     from django.core.cache import cache
 
     _make_incidents(declare, send, components, n)

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import time_machine
 from django.test import Client
 
 from incidents.comms.models import Subscriber
+from incidents.models import Incident
 from portal.notifications.models import OutboxMessage
 
 
-def _confirm_link(email):
+def _confirm_link(email: str) -> str:
     body = (
         OutboxMessage.objects.filter(recipient=email, kind="comms_subscribe_confirm")
         .latest("id")
         .body
     )
-    return re.search(r"http://[^/]+(/status/subscribe/confirm/[^/\s]+/)", body).group(1)
+    found = re.search(r"http://[^/]+(/status/subscribe/confirm/[^/\s]+/)", body)
+    assert found is not None, body
+    return found.group(1)
 
 
-def test_double_opt_in_then_unsubscribe(db, declare, send):
+def test_double_opt_in_then_unsubscribe(
+    db: None, declare: Callable[..., Incident], send: Any
+) -> None:
     client = Client()
     # Given someone subscribes on the status page
     response = client.post("/status/subscribe/", {"email": "Alice@Customer.test"})
@@ -55,14 +62,16 @@ def test_double_opt_in_then_unsubscribe(db, declare, send):
     assert OutboxMessage.objects.filter(kind="comms_customer").count() == 1
 
 
-def test_bad_email_is_a_form_error_not_a_500(db):
+def test_bad_email_is_a_form_error_not_a_500(db: None) -> None:
     response = Client().post("/status/subscribe/", {"email": "not an email"})
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
     assert not Subscriber.objects.exists()
 
 
-def test_the_answer_does_not_reveal_whether_an_address_is_subscribed(db, subscriber):
+def test_the_answer_does_not_reveal_whether_an_address_is_subscribed(
+    db: None, subscriber: Any
+) -> None:
     subscriber("known@customer.test")
     known = Client().post("/status/subscribe/", {"email": "known@customer.test"})
     unknown = Client().post("/status/subscribe/", {"email": "new@customer.test"})
@@ -75,7 +84,7 @@ def test_the_answer_does_not_reveal_whether_an_address_is_subscribed(db, subscri
     assert OutboxMessage.objects.filter(recipient="new@customer.test").count() == 1
 
 
-def test_tampered_or_expired_links_are_refused(db):
+def test_tampered_or_expired_links_are_refused(db: None) -> None:
     Client().post("/status/subscribe/", {"email": "bob@customer.test"})
     link = _confirm_link("bob@customer.test")
     assert Client().post(link[:-3] + "xx/").status_code == 400

@@ -11,6 +11,7 @@ import datetime
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.core.management.base import CommandError
 
 from incidents.configuration.errors import ConfigError
 from incidents.configuration.export import export_configuration
-from incidents.configuration.plan import apply_configuration, plan_configuration
+from incidents.configuration.plan import Plan, apply_configuration, plan_configuration
 from incidents.configuration.schema import CONFIG_SCHEMA
 from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.integrations.models import Integration
@@ -44,12 +45,12 @@ ACTOR = Actor.system("config test")
 DOCS_SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "config.schema.json"
 
 
-def _apply(text: str, **kwargs):
+def _apply(text: str, **kwargs: bool) -> Plan:
     return apply_configuration(document=load_document(text), actor=ACTOR, **kwargs)
 
 
 @pytest.mark.django_db
-def test_apply_writes_the_team_to_the_database(team):
+def test_apply_writes_the_team_to_the_database(team: dict[str, Any]) -> None:
     plan = _apply(TEAM_YAML)
     assert len(plan.writes) == 10
     schedule = Schedule.objects.get(name="Platform")
@@ -73,13 +74,14 @@ def test_apply_writes_the_team_to_the_database(team):
         (2, "next_in_rotation", 5, primary.pk),
         (3, "user", 5, None),
     ]
-    assert steps[2].user.username == "dee"
-    assert steps[2].channel.name == "Founder email"
+    user, channel = steps[2].user, steps[2].channel
+    assert (user and user.username, channel and channel.name) == ("dee", "Founder email")
     assert sorted(SeverityEscalation.objects.values_list("level_code", "policy__name")) == [
         ("SEV-1", "Platform default"), ("SEV-2", "Platform default")]  # fmt: skip
-    assert Service.objects.get(slug="api").owner.username == "ana"
+    assert Service.objects.values_list("owner__username", flat=True).get(slug="api") == "ana"
     assert Service.objects.get(slug="web").public is False
     prometheus = Integration.objects.get(name="Prometheus")
+    assert prometheus.service is not None
     assert prometheus.service.slug == "api"
     assert len(prometheus.key) == 32  # a fresh secret key, never from the document
     assert list(prometheus.routing_rules.values_list("path", "operator", "value", "severity")) == [
@@ -99,7 +101,7 @@ def test_apply_writes_the_team_to_the_database(team):
 
 
 @pytest.mark.django_db
-def test_second_apply_plans_nothing(team):
+def test_second_apply_plans_nothing(team: dict[str, Any]) -> None:
     _apply(TEAM_YAML)
     assert plan_configuration(load_document(TEAM_YAML)).lines() == ["No changes."]
     second = _apply(TEAM_YAML)
@@ -107,7 +109,9 @@ def test_second_apply_plans_nothing(team):
 
 
 @pytest.mark.django_db
-def test_round_trip_export_apply_on_empty_database_export_is_identical(team):
+def test_round_trip_export_apply_on_empty_database_export_is_identical(
+    team: dict[str, Any],
+) -> None:
     load_preset("rotation-small-team", actor=ACTOR)
     _apply(TEAM_YAML)
     first = export_configuration()
@@ -122,7 +126,7 @@ def test_round_trip_export_apply_on_empty_database_export_is_identical(team):
 
 
 @pytest.mark.django_db
-def test_plan_lists_each_change_and_prune_deletes(team):
+def test_plan_lists_each_change_and_prune_deletes(team: dict[str, Any]) -> None:
     _apply(TEAM_YAML)
     changed = (
         TEAM_YAML.replace("time_zone: Europe/Paris", "time_zone: Europe/Berlin")
@@ -179,7 +183,7 @@ services:
 
 
 @pytest.mark.django_db
-def test_bad_file_reports_every_problem_with_its_path_and_writes_nothing():
+def test_bad_file_reports_every_problem_with_its_path_and_writes_nothing() -> None:
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user("bo", "bo@example.com")
@@ -205,7 +209,7 @@ def test_bad_file_reports_every_problem_with_its_path_and_writes_nothing():
 
 
 @pytest.mark.django_db
-def test_command_exits_non_zero_with_one_line_per_problem(tmp_path):
+def test_command_exits_non_zero_with_one_line_per_problem(tmp_path: Path) -> None:
     from django.contrib.auth import get_user_model
 
     get_user_model().objects.create_user("bo", "bo@example.com")
@@ -220,14 +224,14 @@ def test_command_exits_non_zero_with_one_line_per_problem(tmp_path):
 
 
 @pytest.mark.django_db
-def test_yaml_syntax_error_names_the_line(tmp_path):
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_document("version: 1\nschedules:\n  - name: [unclosed\n")
     assert caught.value.problems[0].startswith("line 4: not valid YAML")
 
 
 @pytest.mark.django_db
-def test_command_export_plan_apply(team, tmp_path):
+def test_command_export_plan_apply(team: dict[str, Any], tmp_path: Path) -> None:
     source = tmp_path / "team.yaml"
     source.write_text(TEAM_YAML)
     out = StringIO()
@@ -256,7 +260,9 @@ def test_command_export_plan_apply(team, tmp_path):
 
 
 @pytest.mark.django_db
-def test_active_policy_version_content_cannot_change(team, policy):
+def test_active_policy_version_content_cannot_change(
+    team: dict[str, Any], policy: PolicyVersion
+) -> None:
     document = export_configuration()
     document["policies"][0]["versions"][0]["levels"][0]["ack_target"] = "5 min"
     with pytest.raises(ConfigError) as caught:
@@ -267,7 +273,9 @@ def test_active_policy_version_content_cannot_change(team, policy):
 
 
 @pytest.mark.django_db
-def test_a_new_policy_version_activates_and_retires_the_old(team, policy):
+def test_a_new_policy_version_activates_and_retires_the_old(
+    team: dict[str, Any], policy: PolicyVersion
+) -> None:
     document = export_configuration()
     new = json.loads(json.dumps(document["policies"][0]["versions"][0]))
     new["number"] = 2
@@ -280,7 +288,7 @@ def test_a_new_policy_version_activates_and_retires_the_old(team, policy):
     assert PolicyVersion.objects.get(number=2).levels.get(rank=1).ack_target == "5 min"
 
 
-def test_published_schema_matches_the_code():
+def test_published_schema_matches_the_code() -> None:
     assert json.loads(DOCS_SCHEMA.read_text()) == CONFIG_SCHEMA
 
 
@@ -308,7 +316,9 @@ history:
 
 
 @pytest.mark.django_db
-def test_history_is_checked_and_imported_without_deadlines_or_status_page(team, policy):
+def test_history_is_checked_and_imported_without_deadlines_or_status_page(
+    team: dict[str, Any], policy: PolicyVersion
+) -> None:
     from incidents.comms.status_page import public_incidents
     from incidents.models import Deadline, Incident
 
@@ -344,7 +354,7 @@ def test_history_is_checked_and_imported_without_deadlines_or_status_page(team, 
 
 
 @pytest.mark.django_db
-def test_a_failure_while_writing_rolls_back_everything(team):
+def test_a_failure_while_writing_rolls_back_everything(team: dict[str, Any]) -> None:
     _apply(TEAM_YAML)
     # The escalation policy (kept: not in the file) still pages the primary layer.
     document = load_document(TEAM_YAML)

@@ -4,6 +4,8 @@ fallbacks, ntfy channels and a level's publish_on_declare."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from incidents.configuration.errors import ConfigError
@@ -96,12 +98,17 @@ def _apply(text: str) -> object:
 
 
 @pytest.mark.django_db
-def test_apply_writes_conditions_mentions_parallel_targets_fallbacks_ntfy_and_publish(team):
+def test_apply_writes_conditions_mentions_parallel_targets_fallbacks_ntfy_and_publish(
+    team: dict[str, Any],
+) -> None:
     _apply(FIELDS_YAML)
     critical = EscalationPolicy.objects.get(name="Critical path")
+    assert critical.fallback_schedule is not None
     assert critical.fallback_schedule.name == "Managers"
     assert critical.fallback_user is None
     first, owners, everyone = critical.steps.order_by("order")
+    assert first.layer is not None
+    assert first.channel is not None
     assert (first.target_kind, first.layer.name, first.channel.name) == (
         "schedule", "primary", "Phones")  # fmt: skip
     assert (first.condition, first.mention_here) == ("unacknowledged", False)
@@ -119,6 +126,7 @@ def test_apply_writes_conditions_mentions_parallel_targets_fallbacks_ntfy_and_pu
     assert (owners.schedule_id, owners.user_id) == (None, None)
     assert everyone.target_kind == "everyone_on_call"
     minor = EscalationPolicy.objects.get(name="Minor path")
+    assert minor.fallback_user is not None
     assert (minor.fallback_schedule, minor.fallback_user.username) == (None, "cy")
     assert NotificationChannel.objects.get(name="Phones").kind == "ntfy"
     levels = dict(SeverityLevel.objects.values_list("code", "publish_on_declare"))
@@ -126,7 +134,9 @@ def test_apply_writes_conditions_mentions_parallel_targets_fallbacks_ntfy_and_pu
 
 
 @pytest.mark.django_db
-def test_new_fields_round_trip_on_an_empty_database_and_second_apply_plans_nothing(team):
+def test_new_fields_round_trip_on_an_empty_database_and_second_apply_plans_nothing(
+    team: dict[str, Any],
+) -> None:
     _apply(FIELDS_YAML)
     first = export_configuration()
     text = dump_document(first)
@@ -149,7 +159,9 @@ def test_new_fields_round_trip_on_an_empty_database_and_second_apply_plans_nothi
 
 
 @pytest.mark.django_db
-def test_changing_a_parallel_target_or_condition_is_one_update_and_rewrites_the_targets(team):
+def test_changing_a_parallel_target_or_condition_is_one_update_and_rewrites_the_targets(
+    team: dict[str, Any],
+) -> None:
     _apply(FIELDS_YAML)
     changed = FIELDS_YAML.replace("condition: unresolved", "condition: unacknowledged").replace(
         "            user: dee@example.com\n", "            user: bo@example.com\n"
@@ -167,7 +179,7 @@ def test_changing_a_parallel_target_or_condition_is_one_update_and_rewrites_the_
 
 
 @pytest.mark.django_db
-def test_target_kinds_without_an_object_are_accepted_by_the_checks(team):
+def test_target_kinds_without_an_object_are_accepted_by_the_checks(team: dict[str, Any]) -> None:
     only_new_kinds = """\
 version: 1
 escalation_policies:
@@ -182,7 +194,9 @@ escalation_policies:
 
 
 @pytest.mark.django_db
-def test_bad_parallel_targets_and_fallbacks_are_reported_with_their_paths(team):
+def test_bad_parallel_targets_and_fallbacks_are_reported_with_their_paths(
+    team: dict[str, Any],
+) -> None:
     bad = """\
 version: 1
 escalation_policies:
@@ -219,7 +233,7 @@ escalation_policies:
 
 
 @pytest.mark.django_db
-def test_prune_refuses_to_delete_a_schedule_that_is_a_fallback(team):
+def test_prune_refuses_to_delete_a_schedule_that_is_a_fallback(team: dict[str, Any]) -> None:
     _apply(FIELDS_YAML)
     without_managers = FIELDS_YAML.replace(
         """  - name: Managers

@@ -87,7 +87,9 @@ def test_start_complete_report_through_the_admin(admin_client: Client, planned: 
     planned.refresh_from_db()
     assert planned.status == DrillStatus.RUNNING
     page = admin_client.get(f"/admin/drills/drill/{planned.pk}/change/").content.decode()
+    assert planned.scenario is not None
     assert planned.scenario.title in page
+    assert planned.practice_incident is not None
     assert planned.practice_incident.ref in page
     # And files the results
     response = admin_client.post(
@@ -108,6 +110,7 @@ def test_start_complete_report_through_the_admin(admin_client: Client, planned: 
     assert "Pre-write the template" in report
     trend = admin_client.get("/admin/drills/drill/trend/").content.decode()
     assert f"#{planned.pk}" in trend
+    assert planned.scenario is not None
     assert planned.scenario.title in trend
 
 

@@ -43,12 +43,15 @@ def test_plan_edit_cancel_each_record_the_actor_before_and_after(policy: Any, fo
     services.cancel_drill(drill=drill, actor=Actor.system("ops"), reason="Launch week")
     created, edited, cancelled = _entries(drill)
     assert (created.action, created.actor_label) == ("create", "founder")
+    assert created.after is not None
     assert created.after["planned_on"] == "2026-08-18"
     assert (edited.action, edited.actor_label) == ("update", "founder")
     assert (edited.before, edited.after) == (
         {"planned_on": "2026-08-18"},
         {"planned_on": "2026-08-20"},
     )
+    assert cancelled.before is not None
+    assert cancelled.after is not None
     assert (cancelled.actor_label, cancelled.before["status"], cancelled.after["status"]) == (
         "ops",
         "planned",
@@ -62,6 +65,8 @@ def test_start_records_the_draw_and_the_drill_with_the_actor(planned: Drill, fou
     assert [e.actor_label for e in _entries(draw, "create")] == ["founder"]
     entry = _entries(drill, "update")[-1]
     assert entry.actor_label == "founder"
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["status"], entry.after["status"]) == ("planned", "running")
     assert entry.after["practice_incident_id"] == drill.practice_incident_id
 
@@ -77,6 +82,8 @@ def test_complete_records_results_and_the_action_items_it_linked(
     [item] = drill.action_items.all()
     entry = _entries(drill, "update")[-1]
     assert entry.actor_label == "founder"
+    assert entry.before is not None
+    assert entry.after is not None
     assert (entry.before["status"], entry.after["status"]) == ("running", "completed")
     assert (entry.before["action_items"], entry.after["action_items"]) == ([], [item.pk])
     assert [e.actor_label for e in _entries(item, "create")] == ["founder"]
@@ -100,6 +107,7 @@ def test_admin_start_button_audits_as_the_logged_in_user(planned: Drill, founder
     assert response.status_code == 302
     entry = _entries(planned, "update")[-1]
     assert (entry.actor_label, entry.actor_user_id) == ("founder", founder.pk)
+    assert entry.after is not None
     assert entry.after["status"] == "running"
 
 
@@ -162,6 +170,7 @@ def test_scheduler_reminder_stamp_is_audited_with_the_task_actor(
     [entry] = _entries(planned, "update")[-1:]
     assert entry.actor_label == "drill scheduler"
     assert entry.before == {"reminder_sent_at": None}
+    assert entry.after is not None
     assert entry.after["reminder_sent_at"] is not None
 
 

@@ -77,6 +77,7 @@ def test_practice_incident_never_shows_on_status_or_reaches_customers(
     # Then the public summary lists the real incident only
     refs = _summary_refs(Client())
     assert real.ref in refs
+    assert practice is not None
     assert practice.ref not in refs
     assert Client().get(f"/status/incidents/{practice.ref}/").status_code == 404
     # And every customer message about the drill is sandboxed, none delivered (the real ones were)

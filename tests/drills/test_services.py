@@ -133,6 +133,8 @@ def test_start_draws_records_and_opens_a_practice_incident(
     assert incident.detection_source == DetectionSource.DRILL
     assert incident.title == f"Drill: {drill.scenario.title}"
     expected = drill.scenario.expected_severity or "SEV-2"
+    assert incident.severity is not None
+    assert drill.severity is not None
     assert incident.severity.code == drill.severity.code == expected
     assert incident.deadlines.filter(kind="ack").exists()
     assert incident.timeline.filter(
@@ -146,6 +148,7 @@ def test_a_scenario_without_expected_severity_uses_the_rank_2_level(
     Scenario.objects.exclude(title="Disk full on the application host").update(enabled=False)
     Scenario.objects.update(expected_severity="")
     drill = services.start_drill(drill=planned, actor=system)
+    assert drill.severity is not None
     assert drill.severity.code == "SEV-2"
 
 
@@ -161,6 +164,7 @@ def test_start_never_repeats_the_last_three_drawn(policy: Any, system: Actor) ->
         )
         drill = services.start_drill(drill=drill, actor=system, rng=random.Random(i))
         services.cancel_drill(drill=drill, actor=system)
+        assert drill.scenario_id is not None
         drawn.append(drill.scenario_id)
     # Then no draw repeats any of the three before it
     for i, pk in enumerate(drawn):
@@ -197,6 +201,7 @@ def test_complete_times_the_four_stages_against_the_drawn_levels_targets(
     with time_machine.travel(NOW, tick=False):
         drill = _started_sev1(planned, founder_actor)
     incident = drill.practice_incident
+    assert incident is not None
     # When the team acknowledges at 09:10, mitigates at 09:40 and tells customers at 10:30 (late)
     with time_machine.travel(NOW + datetime.timedelta(minutes=10), tick=False):
         acknowledge_incident(incident=incident, actor=founder_actor)
@@ -248,11 +253,13 @@ def test_triage_waits_for_the_last_reclassification(planned: Drill, founder_acto
 
     with time_machine.travel(NOW, tick=False):
         drill = _started_sev1(planned, founder_actor)
+    incident = drill.practice_incident
+    assert incident is not None
     with time_machine.travel(NOW + datetime.timedelta(minutes=5), tick=False):
-        acknowledge_incident(incident=drill.practice_incident, actor=founder_actor)
+        acknowledge_incident(incident=incident, actor=founder_actor)
     with time_machine.travel(NOW + datetime.timedelta(minutes=20), tick=False):
         change_severity(
-            incident=drill.practice_incident,
+            incident=incident,
             actor=founder_actor,
             severity="SEV-2",
             reason="smaller",

@@ -193,6 +193,7 @@ def test_changelist_query_count_is_constant(
     assert response.content.decode().count("Bulk ") >= min(size, 50)
 
 
+@pytest.mark.slow
 def test_changelist_query_count_at_ten_thousand_incidents(
     admin_client: Any, policy: Any, django_assert_num_queries: Any
 ) -> None:

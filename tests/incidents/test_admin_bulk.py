@@ -77,6 +77,7 @@ def test_confirmation_with_a_reason_transitions_with_reason_and_actor(
         assert entry.actor_id == founder.pk
         audit = AuditEntry.objects.get(object_type="incidents.timelineentry", object_id=entry.pk)
         assert audit.actor_user_id == founder.pk
+        assert audit.after is not None
         assert "Duplicates of INC-1" in audit.after["message"]
 
 

@@ -115,6 +115,7 @@ def test_declaring_writes_every_row_with_the_declaring_actor(policy: Any, founde
         "founder"
     }
     created = AuditEntry.objects.get(object_type="incidents.incident", action="create")
+    assert created.after is not None
     assert created.after["commander_id"] == founder.pk
     assert created.after["ref"] == incident.ref
 
@@ -162,6 +163,7 @@ def test_commander_change_relieves_the_previous_one_with_an_entry(
     )
     assert entry.actor_label == "responder"
     assert entry.before == {"relieved_at": None}
+    assert entry.after is not None
     assert entry.after["relieved_at"] is not None
     change = AuditEntry.objects.filter(
         object_type="incidents.incident", action="update", actor_label="responder"
@@ -194,6 +196,7 @@ def test_deadlines_met_and_superseded_have_entries(declare: Any) -> None:
     )
     assert met.actor_label == "ack-er"
     assert met.before == {"met_at": None}
+    assert met.after is not None
     assert met.after["met_at"] is not None
     resolve_incident(incident=incident, actor=Actor.system("resolver"))
     assert AuditEntry.objects.filter(
@@ -254,6 +257,7 @@ def test_page_acknowledgement_and_escalation_state_have_entries(
         object_type="oncall.escalation", object_id=str(escalation.pk), action="update"
     ).latest("id")
     assert stopped.actor_label == page.user.get_username()
+    assert stopped.after is not None
     assert stopped.after["status"] == "acknowledged"
 
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from incidents.choices import IncidentStatus
-from incidents.models import Incident
+from incidents.models import Incident, PolicyVersion
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_open_prints_the_reference_first(policy):
+def test_open_prints_the_reference_first(policy: PolicyVersion) -> None:
     out = run("open", "--sev", "2", "--summary", "Checkout p99 elevated in eu-frankfurt")
     ref = out.splitlines()[0]
     incident = Incident.objects.get(ref=ref)
@@ -34,7 +34,7 @@ def test_open_prints_the_reference_first(policy):
     assert "SEV-2 investigating" in out
 
 
-def test_ack_update_resolve(policy):
+def test_ack_update_resolve(policy: PolicyVersion) -> None:
     ref = run(
         "open", "--sev", "SEV-1", "--summary", "DB down", "--title", "Primary DB down"
     ).splitlines()[0]
@@ -60,13 +60,15 @@ def test_ack_update_resolve(policy):
         (("ack", "INC-19990101-01"), "ref: No incident"),
     ],
 )
-def test_bad_input_is_a_command_error_naming_the_argument(policy, args, message):
+def test_bad_input_is_a_command_error_naming_the_argument(
+    policy: PolicyVersion, args: tuple[str, ...], message: str
+) -> None:
     with pytest.raises(CommandError, match=message):
         run(*args)
     assert Incident.objects.count() == 0
 
 
-def test_refused_transition_is_a_command_error(policy):
+def test_refused_transition_is_a_command_error(policy: PolicyVersion) -> None:
     ref = run("open", "--sev", "2", "--summary", "x").splitlines()[0]
     run("cancel", ref, "--reason", "false alarm")
     with pytest.raises(
@@ -75,7 +77,7 @@ def test_refused_transition_is_a_command_error(policy):
         run("resolve", ref)
 
 
-def test_bad_arguments_exit_non_zero_with_one_stderr_line(tmp_path):
+def test_bad_arguments_exit_non_zero_with_one_stderr_line(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "incident", "open", "--summary", "x"],

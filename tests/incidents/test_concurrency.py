@@ -15,7 +15,7 @@ from portal.actors import Actor
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twenty_concurrent_declarations_get_distinct_gap_free_references():
+def test_twenty_concurrent_declarations_get_distinct_gap_free_references() -> None:
     load_preset("founder-24x7", actor=Actor.system("test"))
     barrier = threading.Barrier(20)
     refs: list[str] = []

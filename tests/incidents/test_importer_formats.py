@@ -28,19 +28,19 @@ from tests.incidents.importer_documents import targets
     ],
     ids=["short-separator", "no-outer-pipes", "aligned", "no-spaces", "indented", "quoted"],
 )
-def test_gfm_table_forms_including_the_short_separator(table):
+def test_gfm_table_forms_including_the_short_separator(table: str) -> None:
     result = read_severity_table(f"# Severity\n\n{table}\n")
     assert targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
     assert result.problems == []
 
 
-def test_header_and_delimiter_with_different_cell_counts_is_not_a_table():
+def test_header_and_delimiter_with_different_cell_counts_is_not_a_table() -> None:
     result = read_severity_table("| Sev | Ack |\n|---|\n| P1 | 5 min |\n| P2 | 1 hr |\n")
     assert result.levels == []
     assert result.problems[0].startswith("No severity table or list was found")
 
 
-def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned():
+def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned() -> None:
     doc = (
         "| Severity | Name | Definition |\n|---|---|---|\n"
         "| **SEV-1** | *Critical* | `API` down \\| [data loss](https://x/y) |\n"
@@ -53,7 +53,7 @@ def test_emphasis_code_spans_links_and_escaped_pipes_are_cleaned():
     ]
 
 
-def test_code_cell_with_name_in_parentheses_or_after_a_dash():
+def test_code_cell_with_name_in_parentheses_or_after_a_dash() -> None:
     doc = "| Level | Impact |\n|---|---|\n| P1 (Critical) | all down |\n| P2 – Major | slow |\n"
     result = read_severity_table(doc)
     assert [(lv["code"], lv["name"]) for lv in result.levels] == [
@@ -62,7 +62,7 @@ def test_code_cell_with_name_in_parentheses_or_after_a_dash():
     ]
 
 
-def test_codes_numbered_in_reverse_order_are_ranked_by_their_number():
+def test_codes_numbered_in_reverse_order_are_ranked_by_their_number() -> None:
     doc = "| Sev | Ack |\n|---|---|\n| P3 | 1 day |\n| P2 | 1 hr |\n| P1 | 5 min |\n"
     result = read_severity_table(doc)
     assert [(lv["code"], lv["rank"]) for lv in result.levels] == [("P1", 1), ("P2", 2), ("P3", 3)]
@@ -72,7 +72,7 @@ def test_codes_numbered_in_reverse_order_are_ranked_by_their_number():
 # --- HTML tables -------------------------------------------------------------------------
 
 
-def test_html_table_inside_markdown():
+def test_html_table_inside_markdown() -> None:
     doc = """# Runbook
 
 ## Severity levels
@@ -98,7 +98,7 @@ def test_html_table_inside_markdown():
     ]
 
 
-def test_saved_html_page_with_a_table_without_th_and_a_colspan():
+def test_saved_html_page_with_a_table_without_th_and_a_colspan() -> None:
     page = (
         "<!DOCTYPE html><html><body><h2>Incident severity</h2>\n<table>\n"
         "<tr><td>Level</td><td>Meaning</td><td>Resolve</td></tr>\n"
@@ -114,7 +114,7 @@ def test_saved_html_page_with_a_table_without_th_and_a_colspan():
     ]
 
 
-def test_saved_html_page_with_a_severity_list():
+def test_saved_html_page_with_a_severity_list() -> None:
     page = (
         "<html><body><h3>Severity Matrix</h3><ul>\n"
         "<li><strong>SEV1:</strong> Outage. Target: acknowledge &lt; 5m, resolve &lt; 2h.</li>\n"
@@ -128,7 +128,7 @@ def test_saved_html_page_with_a_severity_list():
 # --- bulleted and numbered lists ----------------------------------------------------------
 
 
-def test_bulleted_list_with_names_and_targets():
+def test_bulleted_list_with_names_and_targets() -> None:
     doc = """## Severity
 
 - **SEV1 (Critical):** Outage. Target: acknowledge < 5m, mitigate < 30m, resolve < 2h.
@@ -152,7 +152,7 @@ def test_bulleted_list_with_names_and_targets():
 # --- choosing the table by content ---------------------------------------------------------
 
 
-def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported():
+def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported() -> None:
     doc = """## Ticket priority
 
 | Priority | Ticket type |
@@ -177,7 +177,7 @@ def test_priority_table_first_is_passed_over_for_the_severity_table_and_reported
     assert "Markdown table at line 3 under 'Ticket priority'" in result.passed_over[0]
 
 
-def test_priority_header_does_not_overwrite_the_code_column():
+def test_priority_header_does_not_overwrite_the_code_column() -> None:
     doc = "| Sev | Priority | Ack |\n|---|---|---|\n| SEV-1 | P0 | 5 min |\n| SEV-2 | P1 | 1 hr |\n"
     result = read_severity_table(doc)
     assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
@@ -188,7 +188,7 @@ def test_priority_header_does_not_overwrite_the_code_column():
 # --- bad rows never abort --------------------------------------------------------------
 
 
-def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept():
+def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept() -> None:
     doc = (
         "| Severity | Ack |\n|---|---|\n"
         "| SEV-1 | 5 min |\n"
@@ -205,7 +205,7 @@ def test_over_long_and_duplicate_codes_are_reported_and_the_rest_kept():
     ]
 
 
-def test_every_column_and_cell_not_read_is_reported_with_its_line():
+def test_every_column_and_cell_not_read_is_reported_with_its_line() -> None:
     doc = (
         "intro\n\n| Sev | Ack | Owner | Budget |\n|---|---|---|---|\n"
         "| P1 | 5 min | Ana | $5 | extra |\n| P2 | ASAP-ish | | $1 |\n"
@@ -240,7 +240,7 @@ def test_every_column_and_cell_not_read_is_reported_with_its_line():
         ("Same day, ideally", "Same day"),
     ],
 )
-def test_durations_inside_prose(cell, value):
+def test_durations_inside_prose(cell: str, value: str) -> None:
     result = read_severity_table(f"| Sev | Response |\n|---|---|\n| P1 | {cell} |\n| P2 | 1 hr |\n")
     assert result.levels[0]["ack_target"] == value
     assert result.problems == []
@@ -254,13 +254,13 @@ def test_durations_inside_prose(cell, value):
         ("TBD", "no duration in it"),
     ],
 )
-def test_prose_durations_refused_with_the_reason(cell, reason):
+def test_prose_durations_refused_with_the_reason(cell: str, reason: str) -> None:
     result = read_severity_table(f"| Sev | Response |\n|---|---|\n| P1 | {cell} |\n| P2 | 1 hr |\n")
     assert "ack_target" not in result.levels[0]
     assert result.problems[0].startswith(f"line 3: ack_target {cell!r}: {reason}")
 
 
-def test_unified_diff_is_read_from_added_and_context_lines():
+def test_unified_diff_is_read_from_added_and_context_lines() -> None:
     doc = (
         "diff --git a/p.md b/p.md\n@@ -1,3 +1,4 @@\n | Sev | Ack |\n |---|---|\n"
         "-| P1 | 1 hr |\n+| P1 | 5 min |\n+| P2 | 1 hr |\n"
@@ -269,19 +269,19 @@ def test_unified_diff_is_read_from_added_and_context_lines():
     assert targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
 
 
-def test_fenced_code_tables_are_examples_not_policy():
+def test_fenced_code_tables_are_examples_not_policy() -> None:
     doc = "```\n| Sev | Ack |\n|---|---|\n| P1 | 5 min |\n| P2 | 1 hr |\n```\n"
     assert read_severity_table(doc).levels == []
 
 
-def test_a_priority_column_before_the_severity_column_does_not_take_the_codes():
+def test_a_priority_column_before_the_severity_column_does_not_take_the_codes() -> None:
     doc = "| Priority | Severity | Ack |\n|---|---|---|\n| P0 | SEV-1 | 5 min |\n| P1 | SEV-2 | 1 hr |\n"
     result = read_severity_table(doc)
     assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
     assert "line 1: column 'Priority' not read: no level field matches it" in result.problems
 
 
-def test_numbered_list_of_levels():
+def test_numbered_list_of_levels() -> None:
     doc = (
         "### Incident severity\n\n"
         "1. **P1** – Customers cannot log in. Targets: respond within 10 minutes, resolve within 4 hours\n"

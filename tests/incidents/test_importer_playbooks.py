@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +23,7 @@ from tests.incidents.importer_documents import needs_playbooks, playbook, target
 
 
 @needs_playbooks
-def test_playbook_000_founder_table_every_level_target_and_comms():
+def test_playbook_000_founder_table_every_level_target_and_comms() -> None:
     result = read_severity_table(playbook("000"))
     assert "Markdown table at line 2" in result.source
     assert targets(result) == [
@@ -47,7 +48,7 @@ def test_playbook_000_founder_table_every_level_target_and_comms():
 
 
 @needs_playbooks
-def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_list():
+def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_list() -> None:
     result = read_severity_table(playbook("001"))
     assert "Markdown table at line 25 under 'Severity Levels'" in result.source
     assert [
@@ -65,7 +66,7 @@ def test_playbook_001_reads_names_from_the_description_and_passes_over_the_sev_l
 
 
 @needs_playbooks
-def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal():
+def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal() -> None:
     result = read_severity_table(playbook("002"))
     assert "list at line 15 under 'Severity Matrix'" in result.source
     assert targets(result) == [
@@ -84,7 +85,7 @@ def test_playbook_002_written_as_a_list_is_read_with_its_targets_and_its_refusal
 
 
 @needs_playbooks
-def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read():
+def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read() -> None:
     result = read_severity_table(playbook("003"))
     assert result.notes == ["read as a diff with line numbers: added lines kept, the rest dropped"]
     assert "Markdown table at line 23 under 'Severity ladder'" in result.source
@@ -98,7 +99,7 @@ def test_playbook_003_shown_as_a_diff_with_line_numbers_is_read():
 
 
 @needs_playbooks
-def test_playbook_004_levels_and_names():
+def test_playbook_004_levels_and_names() -> None:
     result = read_severity_table(playbook("004"))
     assert [(lv["code"], lv["name"], lv["ack_target"]) for lv in result.levels] == [
         ("S1", "Critical", "Immediate - < 30 min"),
@@ -114,7 +115,7 @@ def test_playbook_004_levels_and_names():
 
 @pytest.mark.django_db
 @needs_playbooks
-def test_import_creates_a_draft_with_notes_and_audit_entries():
+def test_import_creates_a_draft_with_notes_and_audit_entries() -> None:
     version, result = import_markdown_policy(
         name="Ops", markdown=playbook("002"), actor=Actor.system("t"), source="002.md"
     )
@@ -134,13 +135,16 @@ def test_import_creates_a_draft_with_notes_and_audit_entries():
     created = [e.object_type for e in entries if e.action == "create"]
     assert created.count("incidents.severitylevel") == 4
     report = [
-        e for e in entries if e.object_type == "incidents.policyversion" and e.after.get("source")
+        e
+        for e in entries
+        if e.object_type == "incidents.policyversion" and e.after and e.after.get("source")
     ]
+    assert report[0].after is not None
     assert report[0].after["source"] == "002.md"
 
 
 @pytest.mark.django_db
-def test_command_reads_stdin_and_prints_the_report(monkeypatch):
+def test_command_reads_stdin_and_prints_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = "## Severity\n| Sev | Ack | Owner |\n|-|-|-|\n| P1 | Within 8 hrs of paging | Ana |\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(doc))
     out = StringIO()
@@ -153,7 +157,7 @@ def test_command_reads_stdin_and_prints_the_report(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path):
+def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "none.md"
     bad.write_text("no table here")
     with pytest.raises(CommandError, match="file: No severity table or list was found"):
@@ -174,7 +178,7 @@ def test_command_refuses_a_document_without_levels_and_writes_nothing(tmp_path):
         ("004", ["S1", "S2", "S3", "S4"]),
     ],
 )
-def test_every_playbook_imports_as_a_valid_draft(prefix, codes):
+def test_every_playbook_imports_as_a_valid_draft(prefix: str, codes: list[str]) -> None:
     version, _ = import_markdown_policy(
         name=f"Playbook {prefix}", markdown=playbook(prefix), actor=Actor.system("t")
     )
@@ -184,7 +188,7 @@ def test_every_playbook_imports_as_a_valid_draft(prefix, codes):
 
 
 @pytest.mark.django_db
-def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path):
+def test_command_reads_a_saved_web_page_and_records_its_url(tmp_path: Path) -> None:
     page = tmp_path / "incident-response.html"
     page.write_text(
         "<html><body><h2>Severity levels</h2><table><thead><tr><th>Severity</th>"

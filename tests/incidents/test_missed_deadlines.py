@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import datetime
 import threading
+from collections.abc import Callable
 from unittest import mock
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.db import connection
+from pytest_django import Settings
 
 from incidents import missed_deadlines, tasks
 from incidents.choices import DeadlineKind, TimelineKind
-from incidents.models import Deadline, TimelineEntry
+from incidents.models import Deadline, Incident, PolicyVersion, TimelineEntry
 from incidents.services import assign_role, cancel_incident, declare_incident
+from portal.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
@@ -29,7 +33,9 @@ def misses() -> list[str]:
 
 
 @pytest.mark.django_db
-def test_missed_ack_deadline_is_recorded_and_notified_once(declare):
+def test_missed_ack_deadline_is_recorded_and_notified_once(
+    declare: Callable[..., Incident],
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         # Given a SEV-1 (ack within 15 min) nobody acknowledges
         incident = declare("SEV-1", "Checkout down")
@@ -50,7 +56,9 @@ def test_missed_ack_deadline_is_recorded_and_notified_once(declare):
 
 
 @pytest.mark.django_db
-def test_missed_status_update_reminds_the_commander(load_policy, responder, system):
+def test_missed_status_update_reminds_the_commander(
+    load_policy: Callable[..., PolicyVersion], responder: User, system: Actor
+) -> None:
     load_policy("follow-the-sun")  # status updates every 15 min
     with time_machine.travel(T0, tick=False) as clock:
         incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
@@ -58,6 +66,8 @@ def test_missed_status_update_reminds_the_commander(load_policy, responder, syst
         due = Deadline.objects.filter(
             incident=incident, kind=DeadlineKind.STATUS_UPDATE, superseded_at__isnull=True
         ).first()
+        assert due is not None
+        assert due.due_at is not None
         clock.move_to(due.due_at + datetime.timedelta(minutes=1))
         tasks.record_missed_deadlines()
     assert due is not None
@@ -67,7 +77,9 @@ def test_missed_status_update_reminds_the_commander(load_policy, responder, syst
 
 
 @pytest.mark.django_db
-def test_a_pass_that_dies_mid_batch_leaves_the_work_for_the_next_one(declare):
+def test_a_pass_that_dies_mid_batch_leaves_the_work_for_the_next_one(
+    declare: Callable[..., Incident],
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         declare("SEV-1", "One")
         declare("SEV-1", "Two")
@@ -99,7 +111,9 @@ def _pass_queries(now: datetime.datetime) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_a_pass_is_a_constant_number_of_queries(declare, system):
+def test_a_pass_is_a_constant_number_of_queries(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     # Given one overdue SEV-1, 16 minutes in
     with time_machine.travel(T0, tick=False):
         first = declare("SEV-1", "First")
@@ -119,7 +133,9 @@ def test_a_pass_is_a_constant_number_of_queries(declare, system):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_passes_notify_once(declare, settings):
+def test_two_concurrent_passes_notify_once(
+    declare: Callable[..., Incident], settings: Settings
+) -> None:
     settings.SWEEP_BATCH_SIZE = 5
     with time_machine.travel(T0, tick=False):
         for i in range(12):
@@ -153,7 +169,7 @@ def test_two_concurrent_passes_notify_once(declare, settings):
     assert OutboxMessage.objects.filter(kind="deadline_missed").count() == due
 
 
-def test_the_minute_task_is_scheduled_by_the_incidents_core():
+def test_the_minute_task_is_scheduled_by_the_incidents_core() -> None:
     [schedule] = [s for s in tasks.SCHEDULES if s["name"] == "incidents-missed-deadlines"]
     assert schedule["func"] == "incidents.tasks.record_missed_deadlines"
     assert (schedule["schedule_type"], schedule["minutes"]) == ("I", 1)

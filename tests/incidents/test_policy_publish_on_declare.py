@@ -25,7 +25,7 @@ def _data(publish_minor: bool | None) -> dict:
     return {"levels": [{"code": "SEV-1", "name": "Critical", "rank": 1}, minor]}
 
 
-def test_build_version_sets_publish_on_declare_and_defaults_to_publishing():
+def test_build_version_sets_publish_on_declare_and_defaults_to_publishing() -> None:
     policy = Policy.objects.create(name="Publishing")
     quiet = build_version(policy, _data(False), actor=ACTOR)
     default = build_version(policy, _data(None), actor=ACTOR)
@@ -34,7 +34,7 @@ def test_build_version_sets_publish_on_declare_and_defaults_to_publishing():
     assert set(default.levels.values_list("publish_on_declare", flat=True)) == {True}
 
 
-def test_content_hash_covers_publish_on_declare():
+def test_content_hash_covers_publish_on_declare() -> None:
     policy = Policy.objects.create(name="Publishing")
     quiet = build_version(policy, _data(False), actor=ACTOR)
     loud = build_version(policy, _data(True), actor=ACTOR)
@@ -42,14 +42,14 @@ def test_content_hash_covers_publish_on_declare():
     assert content_hash(quiet) != content_hash(loud)
 
 
-def test_default_publish_on_declare_keeps_hashes_taken_before_the_field_existed():
+def test_default_publish_on_declare_keeps_hashes_taken_before_the_field_existed() -> None:
     policy = Policy.objects.create(name="Publishing")
     loud = build_version(policy, _data(None), actor=ACTOR)
     # Versions signed before the field existed published on declare: same content.
     assert all("publish_on_declare" not in level for level in policy_content(loud)["levels"])
 
 
-def test_copying_a_version_keeps_publish_on_declare_and_its_hash():
+def test_copying_a_version_keeps_publish_on_declare_and_its_hash() -> None:
     policy = Policy.objects.create(name="Publishing")
     active = activate_policy_version(
         version=build_version(policy, _data(False), actor=ACTOR), actor=ACTOR

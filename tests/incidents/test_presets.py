@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from incidents.choices import PolicyStatus
-from incidents.models import PolicyVersion
+from incidents.models import PolicyVersion, SeverityLevel
 from incidents.policies import preset_names, read_preset
 from portal.durations import parse_duration
 
@@ -42,7 +42,7 @@ def table_rows(text: str, first_cell: str) -> dict[str, list[str]]:
     return rows
 
 
-def levels(name: str) -> dict[str, dict]:
+def levels(name: str) -> dict[str, SeverityLevel]:
     call_command("loadpolicy", name)
     version = PolicyVersion.objects.get(status=PolicyStatus.ACTIVE)
     assert version.policy.preset == name
@@ -53,14 +53,14 @@ def same(a: str, b: str) -> bool:
     return parse_duration(a) == parse_duration(b)
 
 
-def test_list_prints_one_preset_a_line(capsys):
+def test_list_prints_one_preset_a_line(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("loadpolicy", "--list")
     assert capsys.readouterr().out.split() == sorted(PRESET_FILES)
     assert preset_names() == sorted(PRESET_FILES)
 
 
 @pytest.mark.parametrize("name", sorted(PRESET_FILES))
-def test_every_target_is_written_in_the_playbook(name):
+def test_every_target_is_written_in_the_playbook(name: str) -> None:
     """Nothing invented: each duration in the preset appears verbatim in its playbook."""
     text = playbook(name)
     data = read_preset(name)
@@ -82,7 +82,7 @@ def test_every_target_is_written_in_the_playbook(name):
                     assert comms[key] in text, f"{name} {level['code']} comms {key}={comms[key]!r}"
 
 
-def test_founder_24x7_matches_its_severity_table():
+def test_founder_24x7_matches_its_severity_table() -> None:
     text = playbook("founder-24x7")
     rows = table_rows(text, r"SEV-\d")
     loaded = levels("founder-24x7")
@@ -106,12 +106,14 @@ def test_founder_24x7_matches_its_severity_table():
     sev1 = {c.channel: c.deadline for c in loaded["SEV-1"].comms_requirements.all()}
     assert sev1 == {"status_page": "60 min", "email": "60 min"}
     version = loaded["SEV-1"].version
+    assert version.approved_at is not None
+    assert version.next_review_on is not None
     assert version.approved_at.date().isoformat() == "2026-02-18"
     assert version.next_review_on.isoformat() == "2026-05-18"
     assert len(version.content_hash) == 64
 
 
-def test_rotation_small_team_matches_its_severity_table():
+def test_rotation_small_team_matches_its_severity_table() -> None:
     rows = table_rows(playbook("rotation-small-team"), r"SEV-\d")
     loaded = levels("rotation-small-team")
     assert sorted(loaded) == sorted(rows)
@@ -124,7 +126,7 @@ def test_rotation_small_team_matches_its_severity_table():
     assert loaded["SEV-3"].update_cadence == ""
 
 
-def test_ops_platform_matches_its_severity_matrix():
+def test_ops_platform_matches_its_severity_matrix() -> None:
     text = playbook("ops-platform")
     loaded = levels("ops-platform")
     matrix = dict(re.findall(r"\*\*(SEV\d):\*\*\s*(.+)", text))
@@ -144,10 +146,12 @@ def test_ops_platform_matches_its_severity_matrix():
     assert loaded["SEV1"].postmortem_due == "48h"
     assert loaded["SEV3"].postmortem_due == "5d"
     assert not loaded["SEV4"].postmortem_required
-    assert loaded["SEV1"].version.last_validated_on.isoformat() == "2025-12-17"
+    validated = loaded["SEV1"].version.last_validated_on
+    assert validated is not None
+    assert validated.isoformat() == "2025-12-17"
 
 
-def test_follow_the_sun_matches_its_ladder():
+def test_follow_the_sun_matches_its_ladder() -> None:
     rows = table_rows(playbook("follow-the-sun"), r"\d*\+?\s*\|?\s*SEV-\d") or {}
     text = playbook("follow-the-sun")
     loaded = levels("follow-the-sun")
@@ -167,7 +171,7 @@ def test_follow_the_sun_matches_its_ladder():
     assert rows is not None
 
 
-def test_s_levels_matches_its_table():
+def test_s_levels_matches_its_table() -> None:
     rows = table_rows(playbook("s-levels"), r"S\d")
     loaded = levels("s-levels")
     assert sorted(loaded) == sorted(rows) == ["S1", "S2", "S3", "S4"]
@@ -184,7 +188,7 @@ def test_s_levels_matches_its_table():
     ]
 
 
-def test_loading_the_same_preset_twice_reuses_the_version():
+def test_loading_the_same_preset_twice_reuses_the_version() -> None:
     call_command("loadpolicy", "s-levels")
     first = PolicyVersion.objects.get(status=PolicyStatus.ACTIVE)
     call_command("loadpolicy", "s-levels")
@@ -192,7 +196,7 @@ def test_loading_the_same_preset_twice_reuses_the_version():
     assert PolicyVersion.objects.count() == 1
 
 
-def test_unknown_preset_is_a_clear_error():
+def test_unknown_preset_is_a_clear_error() -> None:
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="Unknown preset 'nope'"):

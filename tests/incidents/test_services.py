@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from incidents import services
 from incidents.choices import DeadlineKind, IncidentStatus, TimelineKind
 from incidents.exceptions import TransitionNotAllowed
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Deadline, Incident, PolicyVersion, TimelineEntry
+from portal.actors import Actor
 from portal.errors import DomainError
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +23,16 @@ pytestmark = pytest.mark.django_db
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
-def _deadline(incident, kind, channel=""):
+def _deadline(incident: Incident, kind: str, channel: str = "") -> Deadline:
     return incident.deadlines.get(kind=kind, channel=channel, superseded_at__isnull=True)
 
 
 def test_declare_gives_reference_pins_policy_and_writes_timeline(
-    declare, policy, founder_actor, django_capture_on_commit_callbacks
-):
+    declare: Callable[..., Incident],
+    policy: PolicyVersion,
+    founder_actor: Actor,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         # committed: the first escalation step runs right after the declaration commits
         with django_capture_on_commit_callbacks(execute=True):
@@ -37,6 +45,7 @@ def test_declare_gives_reference_pins_policy_and_writes_timeline(
     assert second.ref == "INC-20261123-02"
     assert first.policy_version == policy
     assert first.status == IncidentStatus.INVESTIGATING
+    assert first.commander is not None
     assert first.commander.username == "founder"
     assert first.war_room_channel == "#incident-2026-11-23-database-down"
     assert second.war_room_channel == ""  # founder-24x7: war room for SEV-1 only
@@ -51,7 +60,7 @@ def test_declare_gives_reference_pins_policy_and_writes_timeline(
     ]
 
 
-def test_reference_sequence_restarts_each_utc_day(declare):
+def test_reference_sequence_restarts_each_utc_day(declare: Callable[..., Incident]) -> None:
     with time_machine.travel(dt.datetime(2026, 11, 23, 23, 59, tzinfo=dt.UTC), tick=False):
         late = declare()
     with time_machine.travel(dt.datetime(2026, 11, 24, 0, 1, tzinfo=dt.UTC), tick=False):
@@ -60,8 +69,10 @@ def test_reference_sequence_restarts_each_utc_day(declare):
     assert early.ref == "INC-20261124-01"
 
 
-def test_declare_rejects_bad_input_naming_the_field_and_writes_nothing(declare):
-    cases = [
+def test_declare_rejects_bad_input_naming_the_field_and_writes_nothing(
+    declare: Callable[..., Incident],
+) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"title": ""}, "title"),
         ({"severity": "SEV-9"}, "severity"),
         ({"environment": "moon"}, "environment"),
@@ -77,14 +88,14 @@ def test_declare_rejects_bad_input_naming_the_field_and_writes_nothing(declare):
     assert TimelineEntry.objects.count() == 0
 
 
-def test_data_loss_requires_the_worst_level(declare):
+def test_data_loss_requires_the_worst_level(declare: Callable[..., Incident]) -> None:
     with pytest.raises(DomainError, match="SEV-1") as err:
         declare("SEV-3", data_loss=True)
     assert err.value.field == "severity"
     assert declare("SEV-1", data_loss=True).severity.code == "SEV-1"
 
 
-def test_deadlines_follow_the_pinned_level(declare):
+def test_deadlines_follow_the_pinned_level(declare: Callable[..., Incident]) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-1")
     assert _deadline(incident, DeadlineKind.ACKNOWLEDGE).due_at == MONDAY_10 + dt.timedelta(
@@ -102,7 +113,7 @@ def test_deadlines_follow_the_pinned_level(declare):
     assert incident.next_deadline_kind == "ack"
 
 
-def test_business_day_target_skips_the_weekend(declare):
+def test_business_day_target_skips_the_weekend(declare: Callable[..., Incident]) -> None:
     friday_16 = dt.datetime(2026, 11, 27, 16, 0, tzinfo=dt.UTC)
     with time_machine.travel(friday_16, tick=False):
         incident = declare("SEV-2")  # resolve within 1 business day
@@ -111,7 +122,9 @@ def test_business_day_target_skips_the_weekend(declare):
     )
 
 
-def test_acknowledge_meets_the_deadline_once_and_is_idempotent(declare, founder_actor):
+def test_acknowledge_meets_the_deadline_once_and_is_idempotent(
+    declare: Callable[..., Incident], founder_actor: Actor
+) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-1")
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=20), tick=False):
@@ -123,7 +136,9 @@ def test_acknowledge_meets_the_deadline_once_and_is_idempotent(declare, founder_
     assert incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED).count() == 1
 
 
-def test_status_update_moves_status_and_schedules_the_next_cadence(load_policy, system):
+def test_status_update_moves_status_and_schedules_the_next_cadence(
+    load_policy: Callable[..., PolicyVersion], system: Actor
+) -> None:
     load_policy("rotation-small-team")  # SEV-1/2: updates every 15 min
     with time_machine.travel(MONDAY_10, tick=False):
         incident = services.declare_incident(actor=system, title="Chat broken", severity="SEV-2")
@@ -141,7 +156,9 @@ def test_status_update_moves_status_and_schedules_the_next_cadence(load_policy, 
     assert nxt.due_at == MONDAY_10 + dt.timedelta(minutes=25)
 
 
-def test_refused_transitions_are_clear_errors(declare, system):
+def test_refused_transitions_are_clear_errors(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     incident = declare()
     services.cancel_incident(incident=incident, actor=system, reason="False alarm")
     with pytest.raises(TransitionNotAllowed, match="cancelled cannot become resolved"):
@@ -154,7 +171,9 @@ def test_refused_transitions_are_clear_errors(declare, system):
         services.acknowledge_incident(incident=incident, actor=system)
 
 
-def test_resolve_without_required_postmortem_closes(declare, system):
+def test_resolve_without_required_postmortem_closes(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     incident = declare("SEV-3")  # founder-24x7: no post-mortem for SEV-3
     services.resolve_incident(incident=incident, actor=system, message="Fixed")
     incident.refresh_from_db()
@@ -165,7 +184,9 @@ def test_resolve_without_required_postmortem_closes(declare, system):
     assert incident.closed_at
 
 
-def test_resolve_with_required_postmortem_adds_its_deadline(declare, system):
+def test_resolve_with_required_postmortem_adds_its_deadline(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     with time_machine.travel(
         dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC), tick=False
     ):  # Thursday
@@ -180,7 +201,9 @@ def test_resolve_with_required_postmortem_adds_its_deadline(declare, system):
     assert incident.status == IncidentStatus.CLOSED
 
 
-def test_conditional_comms_are_not_owed_when_resolved_early(declare, system):
+def test_conditional_comms_are_not_owed_when_resolved_early(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-2")  # email only if > 4 hr
     with time_machine.travel(MONDAY_10 + dt.timedelta(hours=1), tick=False):
@@ -190,7 +213,9 @@ def test_conditional_comms_are_not_owed_when_resolved_early(declare, system):
     ).exists()
 
 
-def test_change_severity_recomputes_from_the_pinned_policy(declare, system, load_policy):
+def test_change_severity_recomputes_from_the_pinned_policy(
+    declare: Callable[..., Incident], system: Actor, load_policy: Callable[..., PolicyVersion]
+) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-3")
     load_policy("ops-platform")  # a later policy must not move this incident's deadlines
@@ -212,7 +237,9 @@ def test_change_severity_recomputes_from_the_pinned_policy(declare, system, load
     assert err.value.field == "reason"
 
 
-def test_roles_keep_their_history(declare, founder, responder, founder_actor):
+def test_roles_keep_their_history(
+    declare: Callable[..., Incident], founder: User, responder: User, founder_actor: Actor
+) -> None:
     incident = declare(actor=founder_actor)
     services.assign_role(incident=incident, actor=founder_actor, role="commander", user=responder)
     services.assign_role(incident=incident, actor=founder_actor, role="investigator", user=founder)
@@ -231,7 +258,9 @@ def test_roles_keep_their_history(declare, founder, responder, founder_actor):
     assert err.value.field == "role"
 
 
-def test_milestone_edit_is_on_the_timeline_and_moves_met_time(declare, system):
+def test_milestone_edit_is_on_the_timeline_and_moves_met_time(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-1")
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=30), tick=False):
@@ -258,7 +287,9 @@ def test_milestone_edit_is_on_the_timeline_and_moves_met_time(declare, system):
     assert incident.timeline.filter(kind=TimelineKind.FIELDS_CHANGED).count() == 1
 
 
-def test_comms_sent_meets_that_channel_only(declare, system):
+def test_comms_sent_meets_that_channel_only(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     with time_machine.travel(MONDAY_10, tick=False):
         incident = declare("SEV-1")
     with time_machine.travel(MONDAY_10 + dt.timedelta(minutes=30), tick=False):
@@ -269,7 +300,9 @@ def test_comms_sent_meets_that_channel_only(declare, system):
     assert _deadline(incident, DeadlineKind.COMMS, "email").met_at is None
 
 
-def test_timeline_is_in_order_and_complete_for_a_full_run(declare, system):
+def test_timeline_is_in_order_and_complete_for_a_full_run(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     incident = declare("SEV-2")
     services.acknowledge_incident(incident=incident, actor=system)
     services.post_status_update(
@@ -289,7 +322,9 @@ def test_timeline_is_in_order_and_complete_for_a_full_run(declare, system):
         assert kind in kinds
 
 
-def test_affected_services_are_edited_on_the_timeline(declare, system):
+def test_affected_services_are_edited_on_the_timeline(
+    declare: Callable[..., Incident], system: Actor
+) -> None:
     from incidents.models import Service
 
     api = Service.objects.create(name="API", slug="api")

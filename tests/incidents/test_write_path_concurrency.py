@@ -90,7 +90,7 @@ def _storm(django_user_model: Any, *, with_alerts: bool) -> dict[str, Any]:
     def writer(incident: Incident, n: int, rnd: int) -> Any:
         def work() -> None:
             client = APIClient()
-            client.credentials(**api._credentials)
+            client.credentials(**api._credentials)  # type: ignore[attr-defined]  # not in the stubs
             ref = incident.ref
             base = f"/api/v1/incidents/{ref}/"
             note(
@@ -114,7 +114,7 @@ def _storm(django_user_model: Any, *, with_alerts: bool) -> dict[str, Any]:
     def declarer(n: int, rnd: int) -> Any:
         def work() -> None:
             client = APIClient()
-            client.credentials(**api._credentials)
+            client.credentials(**api._credentials)  # type: ignore[attr-defined]  # not in the stubs
             note(
                 client.post(
                     "/api/v1/incidents/",

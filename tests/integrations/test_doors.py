@@ -47,6 +47,7 @@ def test_alert_list_by_incident_ref(pd: Any, post: Any, api: Any) -> None:
     from incidents.integrations.models import Alert
 
     alert = Alert.objects.get(dedup_key="key-0")
+    assert alert.incident is not None
     body = api.get("/api/v1/alerts/", {"incident": alert.incident.ref}).json()
     assert [(a["dedup_key"], a["incident"], a["integration"]) for a in body["results"]] == [
         ("key-0", alert.incident.ref, "Grafana")
@@ -160,6 +161,7 @@ def test_cli_create_prints_the_key_last(policy: Any) -> None:
     key = out.getvalue().strip().splitlines()[-1]
     integration = Integration.objects.get(key=key)
     assert (integration.kind, integration.default_severity) == ("heartbeat", "SEV-3")
+    assert integration.heartbeat_period is not None
     assert integration.heartbeat_period.total_seconds() == 300
     assert f"/integrations/heartbeat/{key}/" in out.getvalue()
     listing = StringIO()

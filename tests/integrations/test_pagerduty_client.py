@@ -20,6 +20,7 @@ class PlainHttpEventsClient(pagerduty.EventsApiV2Client):
 
     @property
     def url(self) -> str:
+        assert self._url is not None
         return self._url
 
     @url.setter

@@ -165,7 +165,8 @@ def opsgenie() -> dict[str, Any]:
 
 
 def grafana_oncall() -> dict[str, Any]:
-    groups, notes = [], {}
+    groups: list[dict[str, Any]] = []
+    notes: dict[str, Any] = {}
     for i in range(30):
         opened, acked, resolved = incident_times(i)
         groups.append(

@@ -32,7 +32,7 @@ def serve(routes: Routes, expected_auth: str) -> Iterator[tuple[str, list[str]]]
             parsed = urllib.parse.urlsplit(self.path)
             seen.append(self.path)
             if self.headers.get("Authorization") != expected_auth:
-                status, headers, body = 401, {}, {"error": "unauthorized"}
+                status, headers, body = 401, dict[str, str](), {"error": "unauthorized"}
             else:
                 status, headers, body = routes(
                     parsed.path, urllib.parse.parse_qs(parsed.query), self.base()
@@ -46,7 +46,7 @@ def serve(routes: Routes, expected_auth: str) -> Iterator[tuple[str, list[str]]]
             self.wfile.write(data)
 
         def base(self) -> str:
-            return f"http://127.0.0.1:{self.server.server_address[1]}"
+            return f"http://127.0.0.1:{server.server_port}"
 
         def log_message(self, *args: Any) -> None:
             pass  # keep test output clean; every request is recorded in `seen`

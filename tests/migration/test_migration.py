@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from incidents.configuration.yaml_io import load_document
 from incidents.integrations.models import Integration
 from incidents.migration import opsgenie
 from incidents.migration.build import Builder
-from incidents.models import Deadline, Incident, Service
+from incidents.models import Deadline, Incident, PolicyVersion, Service
 from incidents.oncall.models import EscalationPolicy, Schedule
 from portal.reports.exporters import stream
 from portal.reports.periods import Period
@@ -80,7 +81,7 @@ LOSSES = {
         "--severity LABEL=CODE or --default-severity)",
     ],
 }
-INTEGRATIONS = {
+INTEGRATIONS: dict[str, list[tuple[str, str, str | None]]] = {
     "pagerduty": [
         ("API: Prometheus", "alertmanager", "api"),
         ("Web app: Datadog", "pagerduty", "web-app"),
@@ -114,7 +115,7 @@ KEEP = [
 
 
 @pytest.fixture
-def people(policy):
+def people(policy: PolicyVersion) -> dict[str, User]:
     """Ana, Bo and Cy have portal accounts; Zoe does not."""
     return {
         n: get_user_model().objects.create_user(n, f"{n}@example.com") for n in ("ana", "bo", "cy")
@@ -139,7 +140,9 @@ def config(*args: str) -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("vendor", list(VENDORS))
-def test_migration_report_plan_apply_and_history(vendor, people, tmp_path):
+def test_migration_report_plan_apply_and_history(
+    vendor: str, people: dict[str, User], tmp_path: Path
+) -> None:
     extra = ("--default-severity", "SEV-2") if vendor == "grafana-oncall" else ()
     report, target, seen = migrate(vendor, tmp_path, *extra)
 
@@ -217,6 +220,7 @@ def test_migration_report_plan_apply_and_history(vendor, people, tmp_path):
     assert not Deadline.objects.filter(incident__in=imported).exists()
     assert set(imported.values_list("status", "next_deadline_at")) == {("closed", None)}
     first = imported.first()
+    assert first is not None
     assert (
         list(first.timeline.order_by("at", "id").values_list("message", flat=True))
         == FIRST_LOG[vendor]
@@ -241,7 +245,9 @@ def test_migration_report_plan_apply_and_history(vendor, people, tmp_path):
 
 
 @pytest.mark.django_db
-def test_unmapped_priorities_are_reported_with_the_level_they_got(people, tmp_path):
+def test_unmapped_priorities_are_reported_with_the_level_they_got(
+    people: dict[str, User], tmp_path: Path
+) -> None:
     report, target, _ = migrate("grafana-oncall", tmp_path)
     assert (
         "  - 30 incidents had no priority the portal could map; given SEV-4 (choose with "
@@ -251,7 +257,7 @@ def test_unmapped_priorities_are_reported_with_the_level_they_got(people, tmp_pa
 
 
 @pytest.mark.django_db
-def test_severity_map_option(people, tmp_path):
+def test_severity_map_option(people: dict[str, User], tmp_path: Path) -> None:
     _, target, _ = migrate(
         "pagerduty", tmp_path, "--severity", "P3=SEV-4", "--severity", "P1=SEV-2"
     )
@@ -260,7 +266,7 @@ def test_severity_map_option(people, tmp_path):
 
 
 @pytest.mark.django_db
-def test_wrong_key_is_one_clear_error(people, tmp_path):
+def test_wrong_key_is_one_clear_error(people: dict[str, User], tmp_path: Path) -> None:
     from django.core.management.base import CommandError
 
     routes, data, auth, _ = VENDORS["pagerduty"]
@@ -273,13 +279,13 @@ def test_wrong_key_is_one_clear_error(people, tmp_path):
     assert not (tmp_path / "x.yaml").exists()
 
 
-def test_opsgenie_eu_accounts_use_the_eu_host():
+def test_opsgenie_eu_accounts_use_the_eu_host() -> None:
     assert opsgenie.base_url(eu=True) == "https://api.eu.opsgenie.com"
     assert opsgenie.base_url(eu=False) == "https://api.opsgenie.com"
 
 
 @pytest.mark.django_db
-def test_rounded_delays_and_turns_are_reported(policy):
+def test_rounded_delays_and_turns_are_reported(policy: PolicyVersion) -> None:
     builder = Builder("test", severity_map={}, default_severity=None)
     assert builder.minutes(90, "chain X step 2") == 2
     assert builder.rotation_kind(5400, "schedule Y / L1") == ("custom", 2)

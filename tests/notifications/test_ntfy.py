@@ -10,16 +10,21 @@ from __future__ import annotations
 import datetime
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from incidents.models import PolicyVersion
 from incidents.oncall.models import Page
 from incidents.services import declare_incident
+from portal.actors import Actor
 from portal.notifications.services import update_channel
 from portal.notifications.tasks import deliver_outbox_message
 
@@ -61,8 +66,12 @@ def ntfy_server() -> Any:
 
 @pytest.mark.django_db
 def test_a_page_through_ntfy_rings_at_priority_5_and_its_button_acknowledges(
-    load_policy, founder, system, ntfy_server, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    system: Actor,
+    ntfy_server: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     # Given the founder-24x7 preset with #alerts switched to an ntfy topic
     load_policy("founder-24x7")
     update_channel(
@@ -74,6 +83,7 @@ def test_a_page_through_ntfy_rings_at_priority_5_and_its_button_acknowledges(
             incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
         page = Page.objects.select_related("message").get()
         # When the worker delivers the page
+        assert page.message is not None
         assert deliver_outbox_message(page.message.pk) == "sent"
     # Then ntfy got it at max priority with an Acknowledge HTTP action
     [published] = NtfyStandIn.published
@@ -94,8 +104,12 @@ def test_a_page_through_ntfy_rings_at_priority_5_and_its_button_acknowledges(
 
 @pytest.mark.django_db
 def test_ntfy_refusal_is_a_failed_attempt_with_the_reason(
-    load_policy, founder, system, ntfy_server, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    system: Actor,
+    ntfy_server: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("founder-24x7")
     update_channel(
         name="#alerts", kind="ntfy", target=f"{ntfy_server}/", enabled=True, actor=system
@@ -103,6 +117,8 @@ def test_ntfy_refusal_is_a_failed_attempt_with_the_reason(
     with django_capture_on_commit_callbacks(execute=True):
         declare_incident(actor=system, title="Checkout down", severity="SEV-1")
     message = Page.objects.select_related("message").get().message
+    assert message is not None
     assert deliver_outbox_message(message.pk) == "pending"
     message.refresh_from_db()
+    assert message is not None
     assert "not an ntfy topic URL" in message.last_error

@@ -7,15 +7,19 @@ import datetime
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries, Settings
 
+from incidents.models import Incident, PolicyVersion
+from portal.actors import Actor
 from portal.notifications import outbox, tasks
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
@@ -55,7 +59,7 @@ def flaky_hook() -> Iterator[str]:
 
 
 @pytest.mark.django_db
-def test_channel_failing_three_times_then_ok_delivers_exactly_one_message(flaky_hook):
+def test_channel_failing_three_times_then_ok_delivers_exactly_one_message(flaky_hook: str) -> None:
     # Given a generic JSON webhook channel whose endpoint answers 500, 500, 500, then 200
     channel = NotificationChannel.objects.create(name="hook", kind="webhook", target=flaky_hook)
     with time_machine.travel(T0, tick=True) as clock:
@@ -78,7 +82,7 @@ def test_channel_failing_three_times_then_ok_delivers_exactly_one_message(flaky_
 
 
 @pytest.mark.django_db
-def test_failures_back_off_and_stay_visible(flaky_hook):
+def test_failures_back_off_and_stay_visible(flaky_hook: str) -> None:
     channel = NotificationChannel.objects.create(name="hook", kind="webhook", target=flaky_hook)
     with time_machine.travel(T0, tick=False):
         [message] = enqueue_notification(
@@ -96,7 +100,9 @@ def test_failures_back_off_and_stay_visible(flaky_hook):
 
 
 @pytest.mark.django_db
-def test_gives_up_after_max_attempts_and_admin_retry_now_requeues(admin_client, settings):
+def test_gives_up_after_max_attempts_and_admin_retry_now_requeues(
+    admin_client: Client, settings: Settings
+) -> None:
     settings.NOTIFY_MAX_ATTEMPTS = 1
     channel = NotificationChannel.objects.create(
         name="broken", kind="webhook", target="not a url at all"
@@ -118,7 +124,7 @@ def test_gives_up_after_max_attempts_and_admin_retry_now_requeues(admin_client, 
 
 
 @pytest.mark.django_db
-def test_enqueue_is_idempotent_per_dedupe_key():
+def test_enqueue_is_idempotent_per_dedupe_key() -> None:
     channel = NotificationChannel.objects.create(name="console", kind="console")
     first = enqueue_notification(
         kind="k", subject="s", body="b", dedupe_key="same", channel=channel
@@ -132,7 +138,9 @@ def test_enqueue_is_idempotent_per_dedupe_key():
 
 
 @pytest.mark.django_db
-def test_routing_by_severity_like_s_levels(load_policy, system):
+def test_routing_by_severity_like_s_levels(
+    load_policy: Callable[..., PolicyVersion], system: Actor
+) -> None:
     # Given the s-levels preset: S1/S2 -> #errors, S3 -> #warnings
     load_policy("s-levels")
     NotificationChannel.objects.update(enabled=True)
@@ -161,7 +169,9 @@ def test_routing_by_severity_like_s_levels(load_policy, system):
 
 
 @pytest.mark.django_db
-def test_customer_email_of_a_drill_is_sandboxed_never_sent(declare):
+def test_customer_email_of_a_drill_is_sandboxed_never_sent(
+    declare: Callable[..., Incident],
+) -> None:
     drill = declare("SEV-2", "Game day", is_drill=True)
     real = declare("SEV-2", "Real one")
     [sandboxed] = enqueue_notification(
@@ -189,7 +199,9 @@ def test_customer_email_of_a_drill_is_sandboxed_never_sent(declare):
 
 
 @pytest.mark.django_db
-def test_a_send_interrupted_by_a_killed_worker_is_retried_after_its_timeout_in_seconds(settings):
+def test_a_send_interrupted_by_a_killed_worker_is_retried_after_its_timeout_in_seconds(
+    settings: Settings,
+) -> None:
     # Issue 11: a worker killed with kill -9 mid-delivery left its message "sending"
     # for 10 minutes. The send timeout is in seconds (NOTIFY_SENDING_TIMEOUT_SECONDS).
     settings.NOTIFY_SENDING_TIMEOUT_SECONDS = 30
@@ -210,7 +222,9 @@ def test_a_send_interrupted_by_a_killed_worker_is_retried_after_its_timeout_in_s
 
 
 @pytest.mark.django_db
-def test_the_minute_pass_releases_stuck_sends_and_hands_due_messages_to_a_worker(settings):
+def test_the_minute_pass_releases_stuck_sends_and_hands_due_messages_to_a_worker(
+    settings: Settings,
+) -> None:
     # Outbox retries are the notifications app's own job (issue 12), on its own schedule.
     [schedule] = tasks.SCHEDULES
     assert (schedule["name"], schedule["func"]) == (
@@ -239,7 +253,7 @@ def test_the_minute_pass_releases_stuck_sends_and_hands_due_messages_to_a_worker
 
 
 @pytest.mark.django_db
-def test_bad_input_names_the_field():
+def test_bad_input_names_the_field() -> None:
     from portal.errors import DomainError
 
     with pytest.raises(DomainError) as exc:
@@ -254,8 +268,8 @@ def test_bad_input_names_the_field():
 
 @pytest.mark.django_db
 def test_outbox_changelist_is_a_constant_number_of_queries(
-    admin_client, django_assert_max_num_queries
-):
+    admin_client: Client, django_assert_max_num_queries: DjangoAssertNumQueries
+) -> None:
     channel = NotificationChannel.objects.create(name="console", kind="console")
 
     def fill(n: int, start: int) -> None:
@@ -278,7 +292,9 @@ def test_outbox_changelist_is_a_constant_number_of_queries(
 
 
 @pytest.mark.django_db
-def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows(system):
+def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows(
+    system: Actor,
+) -> None:
     import importlib
 
     from django.apps import apps

@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident
@@ -151,8 +153,10 @@ def paged(
         with django_capture_on_commit_callbacks(execute=True):
             incident = declare_incident(actor=system, title="Checkout down", severity="SEV-1")
         page = Page.objects.select_related("message", "user").get()
+        assert page.message is not None
         assert deliver_outbox_message(page.message.pk) == "sent"
     page.refresh_from_db()
+    assert page.message is not None
     page.message.refresh_from_db()
     return incident, page
 
@@ -162,7 +166,9 @@ def later(seconds: float) -> datetime.datetime:
 
 
 @pytest.mark.django_db
-def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(paged, pushover):
+def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(
+    paged: Any, pushover: Any
+) -> None:
     incident, page = paged
     [sent] = pushover.messages
     assert sent["priority"] == "2"
@@ -180,8 +186,8 @@ def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(pag
 
 @pytest.mark.django_db
 def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged_user_once(
-    paged, pushover
-):
+    paged: Any, pushover: Any
+) -> None:
     incident, page = paged
     [receipt] = pushover.receipts
     with time_machine.travel(later(5), tick=False):
@@ -223,7 +229,9 @@ def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged
 
 
 @pytest.mark.django_db
-def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(paged, pushover, system):
+def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(
+    paged: Any, pushover: Any, system: Actor
+) -> None:
     incident, page = paged
     [receipt] = pushover.receipts
     with time_machine.travel(later(8), tick=False):
@@ -236,7 +244,7 @@ def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(paged, pusho
 
 
 @pytest.mark.django_db
-def test_an_expired_receipt_stops_polling_without_acknowledging(paged, pushover):
+def test_an_expired_receipt_stops_polling_without_acknowledging(paged: Any, pushover: Any) -> None:
     incident, page = paged
     [receipt] = pushover.receipts
     pushover.receipts[receipt]["expired"] = 1
@@ -249,15 +257,21 @@ def test_an_expired_receipt_stops_polling_without_acknowledging(paged, pushover)
 
 @pytest.mark.django_db
 def test_pushover_refusing_the_page_is_a_failed_attempt_retried(
-    paged, pushover, system, founder, django_capture_on_commit_callbacks
-):
+    paged: Any,
+    pushover: Any,
+    system: Actor,
+    founder: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     # A target with the wrong app token: Pushover answers 400 {"status": 0, "errors": […]}.
     update_channel(name="#alerts", target=f"pover://{USER_KEY}@wrongtoken", actor=system)
     with time_machine.travel(later(60), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             incident = declare_incident(actor=system, title="Again", severity="SEV-2")
         page = Page.objects.select_related("message").get(incident=incident)
+        assert page.message is not None
         assert deliver_outbox_message(page.message.pk) == "pending"
+    assert page.message is not None
     message = OutboxMessage.objects.get(pk=page.message.pk)
     assert "application token is invalid" in message.last_error
     assert message.receipt == ""
@@ -266,7 +280,9 @@ def test_pushover_refusing_the_page_is_a_failed_attempt_retried(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_running_engines_acknowledge_a_pushover_receipt_once(paged, pushover, settings):
+def test_two_running_engines_acknowledge_a_pushover_receipt_once(
+    paged: Any, pushover: Any, settings: Settings
+) -> None:
     """The real engines (two, each with its delivery loop polling receipts) against the
     stand-in: the acknowledgement in Pushover reaches the incident once, within seconds."""
     incident, page = paged

@@ -33,5 +33,6 @@ def test_override_admin_adds_and_deletes_through_the_services(
         object_type="oncall.override", object_id=str(override.pk)
     ).order_by("id")
     assert (created.action, created.actor_user_id) == ("create", admin_user.pk)
+    assert created.after is not None
     assert created.after["user"] == "bob"  # the service's entry, not the generic snapshot
     assert (deleted.action, deleted.actor_user_id) == ("delete", admin_user.pk)

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from io import StringIO
+from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.urls import reverse
 from django_q.models import Schedule as QSchedule
+from pytest_django import DjangoAssertNumQueries
+from rest_framework.test import APIClient
 
+from incidents.models import Incident, PolicyVersion
 from incidents.oncall.models import Override, Schedule
+from portal.actors import Actor
 
 UTC = datetime.UTC
 
 
 @pytest.mark.django_db
-def test_api_oncall_at_a_time(api, people, make_schedule):
+def test_api_oncall_at_a_time(api: APIClient, people: dict[str, Any], make_schedule: Any) -> None:
     rotation = make_schedule(
         "Platform", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1)
     )
@@ -45,7 +53,7 @@ def test_api_oncall_at_a_time(api, people, make_schedule):
 
 
 @pytest.mark.django_db
-def test_api_oncall_errors_name_the_field(api, client):
+def test_api_oncall_errors_name_the_field(api: APIClient, client: Client) -> None:
     response = api.get("/api/v1/oncall/", {"at": "yesterday-ish"})
     assert response.status_code == 400
     assert "at" in response.json()
@@ -53,7 +61,12 @@ def test_api_oncall_errors_name_the_field(api, client):
 
 
 @pytest.mark.django_db
-def test_api_oncall_query_count_is_constant(api, people, make_schedule, django_assert_num_queries):
+def test_api_oncall_query_count_is_constant(
+    api: APIClient,
+    people: dict[str, Any],
+    make_schedule: Any,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
     make_schedule("S0", [people["alice"]])
     api.get("/api/v1/oncall/")  # the token's first use is recorded once
     # token + schedules, layers, rotations, members, overrides
@@ -70,7 +83,7 @@ def test_api_oncall_query_count_is_constant(api, people, make_schedule, django_a
 
 
 @pytest.mark.django_db
-def test_cli_oncall_now(people, make_schedule):
+def test_cli_oncall_now(people: dict[str, Any], make_schedule: Any) -> None:
     make_schedule("Platform", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1))
     out = StringIO()
     call_command("oncall", "now", "--at", "2026-03-02T10:00:00Z", stdout=out)
@@ -82,7 +95,7 @@ def test_cli_oncall_now(people, make_schedule):
 
 
 @pytest.mark.django_db
-def test_setup_schedules_twice_creates_no_duplicates():
+def test_setup_schedules_twice_creates_no_duplicates() -> None:
     QSchedule.objects.create(name="portal:retired-task", func="x.y", schedule_type="I", minutes=5)
     QSchedule.objects.create(name="hand-made", func="x.z", schedule_type="I", minutes=5)
     call_command("setup_schedules", stdout=StringIO())
@@ -99,7 +112,9 @@ def test_setup_schedules_twice_creates_no_duplicates():
 
 
 @pytest.mark.django_db
-def test_admin_two_week_calendar_highlights_overrides(admin_client, people, make_schedule):
+def test_admin_two_week_calendar_highlights_overrides(
+    admin_client: Client, people: dict[str, Any], make_schedule: Any
+) -> None:
     rotation = make_schedule(
         "Platform", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1)
     )
@@ -119,7 +134,9 @@ def test_admin_two_week_calendar_highlights_overrides(admin_client, people, make
 
 
 @pytest.mark.django_db
-def test_ical_feed_at_a_secret_url(client, people, make_schedule):
+def test_ical_feed_at_a_secret_url(
+    client: Client, people: dict[str, Any], make_schedule: Any
+) -> None:
     rotation = make_schedule(
         "Platform", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1)
     )
@@ -136,7 +153,9 @@ def test_ical_feed_at_a_secret_url(client, people, make_schedule):
 
 
 @pytest.mark.django_db
-def test_pages_are_shown_on_the_incident_admin_page(admin_client, founder, declare):
+def test_pages_are_shown_on_the_incident_admin_page(
+    admin_client: Client, founder: User, declare: Callable[..., Incident]
+) -> None:
     incident = declare("SEV-1", "Checkout down")
     page = admin_client.get(
         reverse("admin:incidents_incident_change", args=[incident.pk])
@@ -145,7 +164,9 @@ def test_pages_are_shown_on_the_incident_admin_page(admin_client, founder, decla
 
 
 @pytest.mark.django_db
-def test_oncall_changelists_render(admin_client, people, make_schedule):
+def test_oncall_changelists_render(
+    admin_client: Client, people: dict[str, Any], make_schedule: Any
+) -> None:
     make_schedule("Platform", [people["alice"]])
     for name in (
         "schedule",
@@ -163,7 +184,9 @@ def test_oncall_changelists_render(admin_client, people, make_schedule):
 @pytest.mark.parametrize(
     "preset", ["founder-24x7", "follow-the-sun", "rotation-small-team", "s-levels", "ops-platform"]
 )
-def test_presets_load_twice_without_duplicates(load_policy, founder, preset):
+def test_presets_load_twice_without_duplicates(
+    load_policy: Callable[..., PolicyVersion], founder: User, preset: str
+) -> None:
     from incidents.oncall.models import EscalationStep, RotationMember, SeverityEscalation
     from portal.notifications.models import NotificationChannel, NotificationRoute
 
@@ -189,7 +212,13 @@ def test_presets_load_twice_without_duplicates(load_policy, founder, preset):
 
 
 @pytest.mark.django_db
-def test_demo_makes_a_sev1_page_visibly(load_policy, founder, system, capsys, committed):
+def test_demo_makes_a_sev1_page_visibly(
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    system: Actor,
+    capsys: pytest.CaptureFixture[str],
+    committed: Any,
+) -> None:
     from incidents.oncall.demo import load_demo
     from incidents.services import declare_incident
     from portal.notifications.models import OutboxMessage
@@ -206,7 +235,9 @@ def test_demo_makes_a_sev1_page_visibly(load_policy, founder, system, capsys, co
 
 
 @pytest.mark.django_db
-def test_escalation_and_schedule_changelists_are_constant_queries(admin_client, founder, declare):
+def test_escalation_and_schedule_changelists_are_constant_queries(
+    admin_client: Client, founder: User, declare: Callable[..., Incident]
+) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

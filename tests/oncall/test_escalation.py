@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
 
 from incidents.choices import TimelineKind
+from incidents.models import PolicyVersion
 from incidents.oncall.choices import EscalationStatus
 from incidents.oncall.models import Escalation, Page, Rotation, RotationMember
 from incidents.oncall.sweeper import sweep
@@ -19,7 +24,7 @@ from portal.notifications.models import OutboxMessage
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
 
 
-def staff(rotation_name: str, *users) -> None:  # type: ignore[no-untyped-def]
+def staff(rotation_name: str, *users: User) -> None:
     rotation = Rotation.objects.get(name=rotation_name)
     rotation.memberships.all().delete()
     RotationMember.objects.bulk_create(
@@ -28,7 +33,9 @@ def staff(rotation_name: str, *users) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def follow_the_sun(load_policy, people, founder):  # type: ignore[no-untyped-def]
+def follow_the_sun(
+    load_policy: Callable[..., PolicyVersion], people: dict[str, Any], founder: User
+) -> dict[str, Any]:
     load_policy("follow-the-sun")
     staff("follow-the-sun", people["alice"], people["bob"], people["carol"])
     staff("managers", people["emma"])
@@ -41,7 +48,9 @@ def paged() -> list[tuple[int, str]]:
 
 
 @pytest.mark.django_db
-def test_follow_the_sun_pages_step_by_step(follow_the_sun, system, committed):
+def test_follow_the_sun_pages_step_by_step(
+    follow_the_sun: dict[str, Any], system: Actor, committed: Any
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         # Given alice holds the 00:00-08:00 UTC shift of the Platform rotation; when a SEV-2
         # (no affected service) is declared
@@ -86,7 +95,9 @@ def test_follow_the_sun_pages_step_by_step(follow_the_sun, system, committed):
 
 
 @pytest.mark.django_db
-def test_unanswered_chain_repeats_then_finishes(follow_the_sun, system):
+def test_unanswered_chain_repeats_then_finishes(
+    follow_the_sun: dict[str, Any], system: Actor
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
         for _ in range(12):
@@ -99,7 +110,9 @@ def test_unanswered_chain_repeats_then_finishes(follow_the_sun, system):
 
 
 @pytest.mark.django_db
-def test_resolving_stops_the_escalation(follow_the_sun, system, committed):
+def test_resolving_stops_the_escalation(
+    follow_the_sun: dict[str, Any], system: Actor, committed: Any
+) -> None:
     with time_machine.travel(T0, tick=False) as clock:
         with committed():
             incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
@@ -111,7 +124,9 @@ def test_resolving_stops_the_escalation(follow_the_sun, system, committed):
 
 
 @pytest.mark.django_db
-def test_level_without_policy_pages_nobody(follow_the_sun, system, committed):
+def test_level_without_policy_pages_nobody(
+    follow_the_sun: dict[str, Any], system: Actor, committed: Any
+) -> None:
     load = follow_the_sun  # noqa: F841 - the preset maps SEV-1..3 only
     with committed():
         declare_incident(actor=system, title="Typo", severity="SEV-3")
@@ -125,11 +140,16 @@ def test_level_without_policy_pages_nobody(follow_the_sun, system, committed):
 
 
 def ack_path(page: Page) -> str:
-    return re.search(r"https?://[^/]+(/oncall/ack/[^/\s]+/)", page.message.body).group(1)
+    assert page.message is not None
+    found = re.search(r"https?://[^/]+(/oncall/ack/[^/\s]+/)", page.message.body)
+    assert found is not None, page.message.body
+    return found.group(1)
 
 
 @pytest.mark.django_db
-def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, client, committed):
+def test_one_click_ack_link_works_once_without_login(
+    follow_the_sun: dict[str, Any], system: Actor, client: Client, committed: Any
+) -> None:
     with time_machine.travel(T0, tick=False), committed():
         incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
     page = Page.objects.select_related("message").get()
@@ -148,6 +168,7 @@ def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, cli
     incident.refresh_from_db()
     assert incident.acknowledged_at == T0 + datetime.timedelta(minutes=2)
     ack = incident.timeline.get(kind=TimelineKind.ACKNOWLEDGED)
+    assert ack.actor is not None
     assert ack.actor.username == "alice"
     assert Escalation.objects.get().status == EscalationStatus.ACKNOWLEDGED
     # The link is single use
@@ -158,7 +179,9 @@ def test_one_click_ack_link_works_once_without_login(follow_the_sun, system, cli
 
 
 @pytest.mark.django_db
-def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client, committed):
+def test_ack_link_expires_and_rejects_forgeries(
+    follow_the_sun: dict[str, Any], system: Actor, client: Client, committed: Any
+) -> None:
     with time_machine.travel(T0, tick=False), committed():
         incident = declare_incident(actor=system, title="Region down", severity="SEV-2")
     path = ack_path(Page.objects.select_related("message").get())
@@ -173,16 +196,20 @@ def test_ack_link_expires_and_rejects_forgeries(follow_the_sun, system, client, 
 
 
 @pytest.mark.django_db
-def test_raising_the_severity_starts_the_new_levels_escalation(founder, declare, system, committed):
+def test_raising_the_severity_starts_the_new_levels_escalation(
+    founder: User, declare: Any, system: Actor, committed: Any
+) -> None:
     from incidents.services import change_severity
 
     # Given a SEV-3 (founder-24x7: the founder, in #alerts, no @here)
     incident = declare("SEV-3", "Slow exports")
     assert paged() == [(1, "founder")]
-    assert "@here" not in Page.objects.get().message.body
+    assert "@here" not in Page.objects.values_list("message__body", flat=True).get()
     # When it becomes a SEV-1, the SEV-1 chain starts: the founder is paged at once, @here
     with committed():
         change_severity(incident=incident, actor=system, severity="SEV-1", reason="all customers")
     assert paged() == [(1, "founder"), (1, "founder")]
-    assert "<!here>" in Page.objects.order_by("id").last().message.body
+    last_body = Page.objects.order_by("id").values_list("message__body", flat=True).last()
+    assert last_body is not None
+    assert "<!here>" in last_body
     assert Escalation.objects.get().status == EscalationStatus.ACTIVE

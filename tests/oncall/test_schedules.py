@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from pytest_django import DjangoAssertNumQueries
 
+from incidents.models import PolicyVersion
 from incidents.oncall.models import Override
 from incidents.oncall.selectors import who_is_on_call
 
@@ -30,7 +35,9 @@ def on_call(when: str) -> list[tuple[str, str, str, str, str]]:
 
 
 @pytest.mark.django_db
-def test_daily_handoff_stays_at_local_wall_time_across_spring_dst(people, make_schedule):
+def test_daily_handoff_stays_at_local_wall_time_across_spring_dst(
+    people: dict[str, Any], make_schedule: Any
+) -> None:
     # Given a daily rotation in Paris handing off at 09:00 local, across 29 March 2026 (CET -> CEST)
     make_schedule(
         "Paris",
@@ -56,7 +63,9 @@ def test_daily_handoff_stays_at_local_wall_time_across_spring_dst(people, make_s
 
 
 @pytest.mark.django_db
-def test_daily_handoff_across_autumn_dst_gives_a_25_hour_shift(people, make_schedule):
+def test_daily_handoff_across_autumn_dst_gives_a_25_hour_shift(
+    people: dict[str, Any], make_schedule: Any
+) -> None:
     make_schedule(
         "Paris",
         [people["alice"], people["bob"]],
@@ -73,7 +82,7 @@ def test_daily_handoff_across_autumn_dst_gives_a_25_hour_shift(people, make_sche
 
 
 @pytest.mark.django_db
-def test_weekly_and_custom_hour_rotations(people, make_schedule):
+def test_weekly_and_custom_hour_rotations(people: dict[str, Any], make_schedule: Any) -> None:
     make_schedule(
         "Weekly",
         [people["alice"], people["bob"]],
@@ -98,14 +107,16 @@ def test_weekly_and_custom_hour_rotations(people, make_schedule):
 
 
 @pytest.mark.django_db
-def test_nobody_before_the_rotation_starts_or_without_members(people, make_schedule):
+def test_nobody_before_the_rotation_starts_or_without_members(
+    people: dict[str, Any], make_schedule: Any
+) -> None:
     make_schedule("Later", [people["alice"]], start=datetime.date(2026, 5, 1))
     make_schedule("Empty", [], start=datetime.date(2026, 1, 1))
     assert on_call("2026-04-30T12:00Z") == []
 
 
 @pytest.mark.django_db
-def test_override_wins_for_its_window_only(people, make_schedule):
+def test_override_wins_for_its_window_only(people: dict[str, Any], make_schedule: Any) -> None:
     rotation = make_schedule(
         "Primary", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1)
     )
@@ -125,7 +136,7 @@ def test_override_wins_for_its_window_only(people, make_schedule):
 
 
 @pytest.mark.django_db
-def test_layers_are_all_on_call_at_once(people, make_schedule):
+def test_layers_are_all_on_call_at_once(people: dict[str, Any], make_schedule: Any) -> None:
     make_schedule("Team", [people["alice"]], layer="primary", order=1)
     make_schedule("Team", [people["bob"]], layer="secondary", order=2)
     assert [(e[1], e[2]) for e in on_call("2026-03-05T12:00Z")] == [
@@ -135,7 +146,9 @@ def test_layers_are_all_on_call_at_once(people, make_schedule):
 
 
 @pytest.mark.django_db
-def test_founder_24x7_preset_is_a_valid_schedule(founder, load_policy):
+def test_founder_24x7_preset_is_a_valid_schedule(
+    founder: User, load_policy: Callable[..., PolicyVersion]
+) -> None:
     # Given the founder exists before the preset is loaded
     load_policy("founder-24x7")
     entries = who_is_on_call(at("2026-11-23T03:00Z"))
@@ -145,8 +158,8 @@ def test_founder_24x7_preset_is_a_valid_schedule(founder, load_policy):
 
 @pytest.mark.django_db
 def test_who_is_on_call_is_a_constant_number_of_queries(
-    people, make_schedule, django_assert_num_queries
-):
+    people: dict[str, Any], make_schedule: Any, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     make_schedule("A", [people["alice"], people["bob"]])
     with django_assert_num_queries(5):
         who_is_on_call(at("2026-03-05T12:00Z"))

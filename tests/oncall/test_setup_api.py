@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from typing import Any
 
-from incidents.models import Service
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from incidents.models import PolicyVersion, Service
 from incidents.oncall.models import Override, RotationMember
 from portal.audit.models import AuditEntry
 from portal.notifications.models import NotificationChannel
 
 
 @pytest.mark.django_db
-def test_members_and_overrides_through_the_api(api, load_policy, people, founder):
+def test_members_and_overrides_through_the_api(
+    api: APIClient, load_policy: Callable[..., PolicyVersion], people: dict[str, Any], founder: User
+) -> None:
     load_policy("follow-the-sun")
     r = api.post(
         "/api/v1/oncall/members/", {"schedule": "Platform", "username": "alice"}, format="json"
@@ -63,7 +70,14 @@ def test_members_and_overrides_through_the_api(api, load_policy, people, founder
         ("/api/v1/services/", {"name": "Checkout", "owner": "ghost"}, "owner"),
     ],
 )
-def test_bad_setup_input_is_a_400_naming_the_field(api, load_policy, people, path, body, field):
+def test_bad_setup_input_is_a_400_naming_the_field(
+    api: APIClient,
+    load_policy: Callable[..., PolicyVersion],
+    people: dict[str, Any],
+    path: str,
+    body: dict[str, Any],
+    field: str,
+) -> None:
     load_policy("follow-the-sun")
     r = api.post(path, body, format="json")
     assert r.status_code == 400, r.content
@@ -71,7 +85,7 @@ def test_bad_setup_input_is_a_400_naming_the_field(api, load_policy, people, pat
 
 
 @pytest.mark.django_db
-def test_channels_and_services_through_the_api(api, people):
+def test_channels_and_services_through_the_api(api: APIClient, people: dict[str, Any]) -> None:
     r = api.post(
         "/api/v1/channels/", {"name": "Ops log", "kind": "console", "enabled": True}, format="json"
     )
@@ -92,7 +106,9 @@ def test_channels_and_services_through_the_api(api, people):
 
 
 @pytest.mark.django_db
-def test_setup_lists_are_a_constant_number_of_queries(api, load_policy, people):
+def test_setup_lists_are_a_constant_number_of_queries(
+    api: APIClient, load_policy: Callable[..., PolicyVersion], people: dict[str, Any]
+) -> None:
     """Each set-up list costs the same whether it holds one row or several."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

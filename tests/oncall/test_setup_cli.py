@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from pytest_django import Settings
 
-from incidents.models import Service
+from incidents.models import PolicyVersion, Service
 from incidents.oncall.models import Override, Page, RotationMember
+from portal.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
@@ -25,7 +30,7 @@ def run(*args: str) -> str:
 
 
 @pytest.mark.django_db
-def test_loadpolicy_prints_what_is_missing_before_anyone_can_be_paged(founder):
+def test_loadpolicy_prints_what_is_missing_before_anyone_can_be_paged(founder: User) -> None:
     out = run("loadpolicy", "follow-the-sun")
     assert "Before anyone can be paged:" in out
     assert "Rotation 'follow-the-sun' of Platform / primary has no members" in out
@@ -35,7 +40,13 @@ def test_loadpolicy_prints_what_is_missing_before_anyone_can_be_paged(founder):
 
 
 @pytest.mark.django_db
-def test_members_added_from_the_cli_are_paged(load_policy, people, founder, system, committed):
+def test_members_added_from_the_cli_are_paged(
+    load_policy: Callable[..., PolicyVersion],
+    people: dict[str, Any],
+    founder: User,
+    system: Actor,
+    committed: Any,
+) -> None:
     load_policy("follow-the-sun")
     run("oncall", "member", "add", "Platform", "alice")
     run("oncall", "member", "add", "Platform", "bob")
@@ -55,7 +66,9 @@ def test_members_added_from_the_cli_are_paged(load_policy, people, founder, syst
 
 
 @pytest.mark.django_db
-def test_an_override_from_the_cli_wins_and_can_be_removed(load_policy, people, founder):
+def test_an_override_from_the_cli_wins_and_can_be_removed(
+    load_policy: Callable[..., PolicyVersion], people: dict[str, Any], founder: User
+) -> None:
     load_policy("follow-the-sun")
     run("oncall", "member", "add", "Platform", "alice")
     out = run(
@@ -106,7 +119,13 @@ def test_an_override_from_the_cli_wins_and_can_be_removed(load_policy, people, f
         ),
     ],
 )
-def test_bad_setup_input_names_the_field(load_policy, people, founder, args, error):
+def test_bad_setup_input_names_the_field(
+    load_policy: Callable[..., PolicyVersion],
+    people: dict[str, Any],
+    founder: User,
+    args: tuple[str, ...],
+    error: str,
+) -> None:
     load_policy("follow-the-sun")
     with pytest.raises(CommandError) as exc:
         run(*args)
@@ -114,7 +133,9 @@ def test_bad_setup_input_names_the_field(load_policy, people, founder, args, err
 
 
 @pytest.mark.django_db
-def test_channel_set_enable_and_test_send(load_policy, founder):
+def test_channel_set_enable_and_test_send(
+    load_policy: Callable[..., PolicyVersion], founder: User
+) -> None:
     load_policy("founder-24x7")
     run("channel", "set", "Ops log", "--kind", "console", "--enable")
     assert "Test message delivered to Ops log." in run("channel", "test", "Ops log")
@@ -128,7 +149,9 @@ def test_channel_set_enable_and_test_send(load_policy, founder):
 
 
 @pytest.mark.django_db
-def test_routed_messages_to_a_disabled_channel_wait_and_go_once_enabled(load_policy, system):
+def test_routed_messages_to_a_disabled_channel_wait_and_go_once_enabled(
+    load_policy: Callable[..., PolicyVersion], system: Actor
+) -> None:
     from incidents.services import declare_incident
     from portal.notifications.outbox import due_message_ids
     from portal.notifications.services import enqueue_notification
@@ -139,6 +162,7 @@ def test_routed_messages_to_a_disabled_channel_wait_and_go_once_enabled(load_pol
         kind="declared", subject="DB down", body="b", dedupe_key="d", incident=incident
     )
     # Not diverted to the console: it waits for #errors
+    assert message.channel is not None
     assert message.channel.name == "#errors"
     assert message.destination != "console"
     assert message.pk not in due_message_ids()
@@ -147,7 +171,7 @@ def test_routed_messages_to_a_disabled_channel_wait_and_go_once_enabled(load_pol
 
 
 @pytest.mark.django_db
-def test_service_owner_set_from_the_cli(people):
+def test_service_owner_set_from_the_cli(people: dict[str, Any]) -> None:
     run("service", "set", "Checkout", "--owner", "alice")
     assert Service.objects.get(name="Checkout").owner == people["alice"]
     assert run("service", "list") == "Checkout\talice\tpublic\n"
@@ -156,7 +180,9 @@ def test_service_owner_set_from_the_cli(people):
 
 
 @pytest.mark.django_db
-def test_oncall_check_lists_the_hours_with_nobody_on_call(make_schedule, people):
+def test_oncall_check_lists_the_hours_with_nobody_on_call(
+    make_schedule: Any, people: dict[str, Any]
+) -> None:
     # Given a daily rotation that starts on 2026-03-03 09:00 and an empty one
     make_schedule("Platform", [people["alice"]], start=datetime.date(2026, 3, 3))
     make_schedule("Empty", [])
@@ -169,7 +195,9 @@ def test_oncall_check_lists_the_hours_with_nobody_on_call(make_schedule, people)
 
 
 @pytest.mark.django_db
-def test_weekly_coverage_notice_lists_the_gaps(make_schedule, people, settings):
+def test_weekly_coverage_notice_lists_the_gaps(
+    make_schedule: Any, people: dict[str, Any], settings: Settings
+) -> None:
     from incidents.oncall.tasks import SCHEDULES, coverage_notice
 
     make_schedule("Empty", [])

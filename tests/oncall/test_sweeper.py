@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
+from pytest_django import Settings
 
 from incidents.choices import TimelineKind
-from incidents.models import TimelineEntry
+from incidents.models import Incident, TimelineEntry
 from incidents.oncall import sweeper
 from portal.notifications.models import OutboxMessage
 
@@ -16,7 +19,7 @@ T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
 
 
 @pytest.mark.django_db
-def test_the_sweep_pages_and_leaves_missed_deadlines_to_the_incidents_core(declare):
+def test_the_sweep_pages_and_leaves_missed_deadlines_to_the_incidents_core(declare: Any) -> None:
     # Given a SEV-1 past its acknowledge target
     with time_machine.travel(T0, tick=False):
         declare("SEV-1", "Checkout down")
@@ -29,7 +32,9 @@ def test_the_sweep_pages_and_leaves_missed_deadlines_to_the_incidents_core(decla
 
 
 @pytest.mark.django_db
-def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(declare, settings):
+def test_one_sweep_advances_every_due_escalation_even_when_they_page_nobody(
+    declare: Callable[..., Incident], settings: Settings
+) -> None:
     # Issue 11: with 5 due escalations that page nobody and a batch size of 2, one
     # sweep advanced 2 and stopped (the loop compared pages written with the batch size).
     from django.contrib.auth.models import Group

@@ -42,7 +42,9 @@ def test_cli_as_user_creates_user_and_token_audited_as_that_user(founder: Any) -
     [made_token] = _entries(token, "create")
     for entry in (made_user, made_token):
         assert (entry.actor_label, entry.actor_user_id) == ("founder", founder.pk)
+    assert made_token.after is not None
     assert made_token.after["key_hash"] == "[redacted]"
+    assert made_user.after is not None
     assert "password" not in made_user.after
 
 
@@ -56,6 +58,7 @@ def test_cli_without_as_audits_as_cli_and_revoke_records_before_and_after(
     assert (created.actor_label, created.actor_user_id) == ("cli", None)
     assert (revoked.action, revoked.actor_label) == ("update", "cli")
     assert revoked.before == {"revoked_at": None}
+    assert revoked.after is not None
     assert revoked.after["revoked_at"] is not None
 
 
@@ -77,6 +80,7 @@ def test_admin_create_and_revoke_audit_as_the_logged_in_user(
     created, revoked = _entries(token)
     for entry in (created, revoked):
         assert (entry.actor_label, entry.actor_user_id) == (admin_user.username, admin_user.pk)
+    assert revoked.after is not None
     assert revoked.after["revoked_at"] is not None
 
 
@@ -88,6 +92,7 @@ def test_role_of_a_new_token_user_is_granted_and_audited_as_the_actor(founder: A
     assert list(user.groups.values_list("name", flat=True)) == ["Auditors"]
     [grant] = _entries(user, "grant")
     assert (grant.actor_label, grant.actor_user_id) == ("founder", founder.pk)
+    assert grant.after is not None
     assert grant.after["groups"]["objects"] == ["Auditors"]
 
 

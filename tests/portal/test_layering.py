@@ -152,7 +152,7 @@ def allows(entry: tuple[str, str], hit: tuple[str, str]) -> bool:
     return hit[0] == entry[0] and hit[1].startswith(entry[1])
 
 
-def test_no_foundation_module_imports_an_app_or_the_top_floor():
+def test_no_foundation_module_imports_an_app_or_the_top_floor() -> None:
     labels = app_labels()
     found = [
         hit
@@ -165,7 +165,7 @@ def test_no_foundation_module_imports_an_app_or_the_top_floor():
     )
 
 
-def test_every_allowed_exception_is_still_needed():
+def test_every_allowed_exception_is_still_needed() -> None:
     labels = app_labels()
     hits = {hit for path in foundation_files() for hit in violations(path, labels)}
     stale = [
@@ -176,19 +176,19 @@ def test_every_allowed_exception_is_still_needed():
     assert not stale, f"gone already, drop from the allowed lists: {stale}"
 
 
-def test_the_top_floor_list_names_existing_modules():
+def test_the_top_floor_list_names_existing_modules() -> None:
     missing = [entry for entry in TOP_FLOOR if not (ROOT / entry).exists()]
     assert not missing
 
 
-def test_the_readme_layout_names_the_top_floor():
+def test_the_readme_layout_names_the_top_floor() -> None:
     readme = (ROOT / "README.md").read_text()
     layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
 
     assert [entry for entry in TOP_FLOOR if entry not in layout] == []
 
 
-def test_domain_error_is_imported_from_the_foundation_only():
+def test_domain_error_is_imported_from_the_foundation_only() -> None:
     import incidents.exceptions
     from portal.errors import DomainError
 
@@ -196,7 +196,7 @@ def test_domain_error_is_imported_from_the_foundation_only():
     assert not hasattr(incidents.exceptions, "DomainError")
 
 
-def test_the_kernel_modules_are_foundation():
+def test_the_kernel_modules_are_foundation() -> None:
     kernel = {
         "portal/errors.py",
         "portal/actors.py",
@@ -225,14 +225,14 @@ def test_the_kernel_modules_are_foundation():
         ("from .operations_board import operations_board", "portal.operations_board"),
     ],
 )
-def test_the_walk_finds_each_way_up(source, reached):
+def test_the_walk_finds_each_way_up(source: str, reached: str) -> None:
     labels = app_labels()
     names = list(reached_modules(source, "portal"))
     assert reached in names
     assert upward(reached, labels)
 
 
-def test_the_walk_lets_foundation_imports_pass():
+def test_the_walk_lets_foundation_imports_pass() -> None:
     labels = app_labels()
     source = (
         "from portal.errors import DomainError\n"
@@ -242,7 +242,7 @@ def test_the_walk_lets_foundation_imports_pass():
     assert not [n for n in reached_modules(source, "portal") if upward(n, labels)]
 
 
-def test_the_walk_resolves_relative_imports_from_the_file_package():
+def test_the_walk_resolves_relative_imports_from_the_file_package() -> None:
     names = set(reached_modules("from ..demo import load_demo", "portal.management"))
 
     assert "portal.demo" in names

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MAKE = shutil.which("make") or ""
 
 
-def test_check_deploy_prints_no_warning(tmp_path):
+def test_check_deploy_prints_no_warning(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -41,7 +41,7 @@ def test_check_deploy_prints_no_warning(tmp_path):
     assert "System check identified no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "x.example.com"}
     env.pop("SECRET_KEY", None)
     result = subprocess.run(  # noqa: S603
@@ -72,7 +72,7 @@ def run_python(code: str, **environment: str) -> subprocess.CompletedProcess[str
     )
 
 
-def test_settings_refuse_to_load_without_debug_or_a_secret_key():
+def test_settings_refuse_to_load_without_debug_or_a_secret_key() -> None:
     result = run_python("import portal.settings")
 
     assert result.returncode != 0
@@ -80,14 +80,14 @@ def test_settings_refuse_to_load_without_debug_or_a_secret_key():
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY")
 
 
-def test_debug_is_off_unless_asked_for():
+def test_debug_is_off_unless_asked_for() -> None:
     off = run_python("import portal.settings as s; print(s.DEBUG)", SECRET_KEY="k" * 50)
     on = run_python("import portal.settings as s; print(s.DEBUG)", DEBUG="1")
 
     assert (off.stdout.strip(), on.stdout.strip()) == ("False", "True"), off.stderr + on.stderr
 
 
-def test_importing_the_settings_makes_no_folder(tmp_path):
+def test_importing_the_settings_makes_no_folder(tmp_path: Path) -> None:
     var = tmp_path / "var"
     probe = (
         "import os, pathlib\n"
@@ -108,7 +108,7 @@ def test_importing_the_settings_makes_no_folder(tmp_path):
     assert not var.exists()
 
 
-def test_manage_py_makes_the_sqlite_folder(tmp_path):
+def test_manage_py_makes_the_sqlite_folder(tmp_path: Path) -> None:
     folder = tmp_path / "fresh-clone-var"
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "migrate", "--check", "--plan"],
@@ -138,7 +138,9 @@ def test_manage_py_makes_the_sqlite_folder(tmp_path):
         ("DRILL_REMINDER_DAYS", "2", "s.DRILL_REMINDER_DAYS", "2"),
     ],
 )
-def test_a_knob_set_in_the_environment_changes_the_setting(variable, value, expression, expected):
+def test_a_knob_set_in_the_environment_changes_the_setting(
+    variable: str, value: str, expression: str, expected: str
+) -> None:
     result = run_python(
         f"import portal.settings as s; print({expression})", DEBUG="1", **{variable: value}
     )
@@ -150,7 +152,7 @@ def settings_variables() -> set[str]:
     """Every environment variable portal/settings.py reads (`env.int("NAME", …)` and kin)."""
     tree = ast.parse((ROOT / "portal" / "settings.py").read_text())
     return {
-        node.args[0].value
+        str(node.args[0].value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
@@ -161,7 +163,7 @@ def settings_variables() -> set[str]:
     }
 
 
-def test_every_variable_the_settings_read_is_in_the_readme():
+def test_every_variable_the_settings_read_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     configuration = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     first_cells = [
@@ -175,7 +177,7 @@ def test_every_variable_the_settings_read_is_in_the_readme():
     assert not missing, f"not in README's Configuration table: {missing}"
 
 
-def test_no_code_reads_a_setting_with_a_default_of_its_own():
+def test_no_code_reads_a_setting_with_a_default_of_its_own() -> None:
     sources = [
         path
         for folder in ("portal", "incidents", "postmortems", "drills", "bench")
@@ -191,7 +193,7 @@ def test_no_code_reads_a_setting_with_a_default_of_its_own():
     assert not found, "read it as settings.X, defined in portal/settings.py: " + ", ".join(found)
 
 
-def test_make_turns_debug_on_for_its_targets():
+def test_make_turns_debug_on_for_its_targets() -> None:
     assert MAKE, "make is what CI runs"
     result = subprocess.run(  # noqa: S603
         [MAKE, "--no-print-directory", "--eval", 'probe: ; @echo "DEBUG=$$DEBUG"', "probe"],

@@ -65,6 +65,7 @@ def test_copied_timeline_bulk_insert_has_one_create_entry_per_line_with_the_acto
     for line in lines:
         [entry] = _entries(line, "create")
         assert entry.actor_label == "founder"
+        assert entry.after is not None
         assert entry.after["text"] == line.text
     assert [e.actor_label for e in _entries(pm, "create")] == ["founder"]
 
@@ -101,7 +102,9 @@ def test_submit_records_status_and_the_reviewers_it_set(
     services.submit_for_review(postmortem=pm, actor=founder_actor, reviewers=[responder])
     entry = _entries(pm, "update")[-1]
     assert entry.actor_label == "founder"
+    assert entry.before is not None
     assert entry.before["status"] == "draft"
+    assert entry.after is not None
     assert entry.after["status"] == "in_review"
     assert entry.before["reviewers"] == []
     assert entry.after["reviewers"] == [responder.pk]
@@ -114,7 +117,9 @@ def test_publish_and_revision_record_the_state_moves_and_the_revision_row(
     with time_machine.travel(datetime.datetime(2026, 3, 6, 10, tzinfo=UTC), tick=False):
         services.publish_postmortem(postmortem=pm, actor=founder_actor)
     published = _entries(pm, "update")[-1]
+    assert published.before is not None
     assert published.before["status"] == "in_review"
+    assert published.after is not None
     assert published.after["status"] == "published"
     assert published.after["published_by_id"] == founder.pk
     revision = PostMortemRevision.objects.get(postmortem=pm, number=1)
@@ -122,6 +127,8 @@ def test_publish_and_revision_record_the_state_moves_and_the_revision_row(
     services.start_revision(postmortem=pm, actor=Actor.system("ops"), reason="Vendor")
     revised = _entries(pm, "update")[-1]
     assert revised.actor_label == "ops"
+    assert revised.before is not None
+    assert revised.after is not None
     assert (revised.before["revision"], revised.after["revision"]) == (1, 2)
     assert (revised.before["status"], revised.after["status"]) == ("published", "draft")
 
@@ -143,6 +150,7 @@ def test_action_item_create_and_move_carry_the_actor(
     assert (created.action, created.actor_label) == ("create", "founder")
     assert (moved.action, moved.actor_label) == ("update", "linear")
     assert moved.before == {"owner_id": None, "status": "open", "completed_at": None}
+    assert moved.after is not None
     assert moved.after["owner_id"] == founder.pk
     assert moved.after["status"] == "done"
 
@@ -171,6 +179,7 @@ def test_admin_revision_view_audits_as_the_logged_in_user(
     assert response.status_code == 302
     entry = _entries(pm, "update")[-1]
     assert (entry.actor_label, entry.actor_user_id) == ("founder", founder.pk)
+    assert entry.after is not None
     assert entry.after["status"] == "draft"
 
 

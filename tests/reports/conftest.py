@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 import time_machine
 
+from incidents.models import Incident
+
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)  # a Monday
 
 
@@ -19,7 +21,7 @@ def history(declare: Any, system: Any) -> Any:
     """
     from incidents import services
 
-    made = {}
+    made: dict[str, Incident] = {}
     with time_machine.travel(T0, tick=False) as clock:
         sev1 = declare(
             "SEV-1",

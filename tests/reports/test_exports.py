@@ -135,7 +135,7 @@ def test_cli_bad_date_is_one_line_naming_the_field(db: Any) -> None:
         call_command("export", "drills", "--from", "yesterday")
 
 
-def test_project_wide_commands_live_on_the_top_floor():
+def test_project_wide_commands_live_on_the_top_floor() -> None:
     from django.core.management import get_commands
 
     # Every auditor export is the reports app's; every app's schedules, the project's.

@@ -50,7 +50,7 @@ def run_tasks(monkeypatch: Any) -> None:
 
 def sign(
     body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Headers exactly as Slack sends them: v0 HMAC-SHA256 of `v0:{timestamp}:{body}`."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()

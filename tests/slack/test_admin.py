@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
+from incidents.models import PolicyVersion
 from incidents.slack.choices import CallStatus
 from incidents.slack.models import SlackCall, WarRoom
 from portal.actors import Actor
@@ -52,7 +55,9 @@ def add_rows(found: list[Any]) -> None:
         "/admin/tickets/actionitemticket/",
     ],
 )
-def test_changelists_run_a_constant_number_of_queries(client, policy, founder, url):
+def test_changelists_run_a_constant_number_of_queries(
+    client: Client, policy: PolicyVersion, founder: User, url: str
+) -> None:
     client.force_login(founder)
     first = incidents(2)
     add_rows(first)
@@ -68,7 +73,9 @@ def test_changelists_run_a_constant_number_of_queries(client, policy, founder, u
 
 
 @pytest.mark.django_db
-def test_retry_now_puts_a_failed_call_back_in_the_queue(client, policy, founder):
+def test_retry_now_puts_a_failed_call_back_in_the_queue(
+    client: Client, policy: PolicyVersion, founder: User
+) -> None:
     [incident] = incidents(1)
     call = SlackCall.objects.create(
         incident=incident,
@@ -88,7 +95,9 @@ def test_retry_now_puts_a_failed_call_back_in_the_queue(client, policy, founder)
     assert call.next_attempt_at is not None
 
 
-def test_slack_app_page_refuses_a_bad_bot_token_on_its_field(client, policy, founder):
+def test_slack_app_page_refuses_a_bad_bot_token_on_its_field(
+    client: Client, policy: PolicyVersion, founder: User
+) -> None:
     """A refusal of `configure_slack_app` re-renders the form (issue 12), never "added"."""
     from incidents.slack.models import SlackApp
 

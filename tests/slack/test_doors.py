@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_q.models import OrmQ
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from incidents import services
 from incidents.choices import TimelineKind
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, PolicyVersion, TimelineEntry
 from incidents.oncall.models import Page, Rotation, RotationMember
-from incidents.slack.models import SlackCall, SlackIdentity, WarRoom
+from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
 from portal.actors import Actor
 from tests.slack.conftest import block_action_body, sign, slash_body
+from tests.slack.standin import SlackStandIn
 
 
 @pytest.fixture
@@ -60,8 +64,13 @@ def sev1(
 
 @pytest.mark.django_db
 def test_acknowledge_button_acknowledges_as_the_mapped_user_and_the_timeline_says_so(
-    client, sev1, slack, responder, responder_in_slack, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     room = WarRoom.objects.get(incident=sev1)
     body = block_action_body(
         "incident.acknowledge",
@@ -90,8 +99,13 @@ def test_acknowledge_button_acknowledges_as_the_mapped_user_and_the_timeline_say
 
 @pytest.mark.django_db
 def test_resolve_button_resolves_through_the_same_service(
-    client, sev1, slack, responder, responder_in_slack, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     body = block_action_body(
         "incident.resolve", sev1.ref, user_id="U0RESP", response_url=slack.response_url()
     )
@@ -104,8 +118,13 @@ def test_resolve_button_resolves_through_the_same_service(
 
 @pytest.mark.django_db
 def test_update_button_opens_the_modal_and_its_submission_posts_the_update(
-    client, sev1, slack, responder, responder_in_slack, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     body = block_action_body(
         "incident.update", sev1.ref, user_id="U0RESP", response_url=slack.response_url()
     )
@@ -151,8 +170,13 @@ def test_update_button_opens_the_modal_and_its_submission_posts_the_update(
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["unmapped", "unauthorised"])
 def test_unmapped_or_unauthorised_users_get_an_ephemeral_refusal_and_nothing_changes(
-    client, sev1, slack, django_user_model, who, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    django_user_model: type[User],
+    who: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     if who == "unauthorised":
         django_user_model.objects.create_user("viewer", "viewer@example.com", "pw-viewer-1")
         slack.users_by_email["viewer@example.com"] = "U0VIEW"
@@ -171,15 +195,15 @@ def test_unmapped_or_unauthorised_users_get_an_ephemeral_refusal_and_nothing_cha
 
 @pytest.mark.django_db
 def test_slash_open_answers_first_then_declares_opens_the_channel_and_pages_the_rotation(
-    client,
-    load_policy,
-    slack_app,
-    slack,
-    responder,
-    responder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     # Given 003 (follow-the-sun) with the responder on the Platform rotation
     load_policy("follow-the-sun")
     rotation = Rotation.objects.get(layer__schedule__name="Platform")
@@ -225,8 +249,13 @@ def test_slash_open_answers_first_then_declares_opens_the_channel_and_pages_the_
 
 @pytest.mark.django_db
 def test_slash_ack_update_resolve_in_the_war_room_channel(
-    client, sev1, slack, responder, responder_in_slack, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     room = WarRoom.objects.get(incident=sev1)
     for text in (
         "ack",
@@ -251,8 +280,13 @@ def test_slash_ack_update_resolve_in_the_war_room_channel(
 
 @pytest.mark.django_db
 def test_slash_oncall_and_syntax_errors(
-    client, sev1, slack, responder, responder_in_slack, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     body = slash_body("open --sev 2", user_id="U0RESP", response_url=slack.response_url())
     response = post_signed(client, "/slack/commands/", body)
     assert response.status_code == 200
@@ -263,7 +297,7 @@ def test_slash_oncall_and_syntax_errors(
     assert slack.responses[-1]["text"].startswith(("On call now:", "Nobody is on call."))
 
 
-def _bad_requests(body: str) -> list[dict[str, str]]:
+def _bad_requests(body: str) -> list[dict[str, Any]]:
     stale = sign(body, timestamp=int(time.time()) - 6 * 60)
     return [
         sign(body, secret="not-the-signing-secret"),
@@ -277,8 +311,13 @@ def _bad_requests(body: str) -> list[dict[str, str]]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", ["/slack/commands/", "/slack/interactions/", "/slack/events/"])
 def test_bad_signature_gets_401_and_writes_nothing(
-    client, sev1, slack, responder, responder_in_slack, path
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    path: str,
+) -> None:
     if path == "/slack/commands/":
         body = slash_body(
             'open --sev 1 --summary "Forged"', user_id="U0RESP", response_url=slack.response_url()
@@ -318,7 +357,7 @@ def test_bad_signature_gets_401_and_writes_nothing(
 
 
 @pytest.mark.django_db
-def test_events_url_verification_answers_the_challenge(client, slack_app):
+def test_events_url_verification_answers_the_challenge(client: Client, slack_app: SlackApp) -> None:
     body = json.dumps(
         {
             "token": "x",
@@ -348,14 +387,14 @@ def _event(kind: str, **event: Any) -> str:
 
 @pytest.mark.django_db
 def test_pinned_and_marked_messages_land_on_the_timeline_with_author_and_time_once(
-    client,
-    sev1,
-    slack,
-    responder,
-    responder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     room = WarRoom.objects.get(incident=sev1)
     pinned = {
         "type": "message",
@@ -403,13 +442,18 @@ def test_pinned_and_marked_messages_land_on_the_timeline_with_author_and_time_on
         )
     marked = TimelineEntry.objects.get(incident=sev1, message__startswith="From Slack (:memo:)")
     assert marked.message.endswith("Error rate back to 0.1%")
+    assert marked.actor is not None
     assert marked.actor.username == "founder"
 
 
 @pytest.mark.django_db
 def test_a_user_without_a_matching_email_links_once_then_acts_as_themselves(
-    client, sev1, slack, responder, django_capture_on_commit_callbacks
-):
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     responder.groups.add(Group.objects.get(name="Responders"))
     # Given a Slack user whose Slack e-mail is not the portal one
     body = slash_body("link", user_id="U0OTHER", response_url=slack.response_url())

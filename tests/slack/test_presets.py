@@ -4,8 +4,11 @@ get none and keep working without Slack."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from incidents.models import PolicyVersion
 from incidents.slack.models import SlackLevelSetting
 from postmortems.tickets.models import TicketTracker
 from tests.incidents.test_presets import playbook
@@ -17,7 +20,9 @@ def settings_by_level() -> dict[str, SlackLevelSetting]:
     return {s.level_code: s for s in SlackLevelSetting.objects.all()}
 
 
-def test_000_sev1_gets_a_war_room_thread_in_alerts_and_sev2_an_at_here_announcement(load_policy):
+def test_000_sev1_gets_a_war_room_thread_in_alerts_and_sev2_an_at_here_announcement(
+    load_policy: Callable[..., PolicyVersion],
+) -> None:
     text = playbook("founder-24x7")
     assert "SEV-1 only: open a war-room thread in #alerts" in text
     assert "#alerts channel with @here mention for SEV-1/2" in text
@@ -33,7 +38,9 @@ def test_000_sev1_gets_a_war_room_thread_in_alerts_and_sev2_an_at_here_announcem
     assert '"I am on it"' in levels["SEV-1"].announcement
 
 
-def test_001_every_level_gets_a_channel_the_at_here_announcement_and_the_runbooks(load_policy):
+def test_001_every_level_gets_a_channel_the_at_here_announcement_and_the_runbooks(
+    load_policy: Callable[..., PolicyVersion],
+) -> None:
     text = playbook("rotation-small-team")
     load_policy("rotation-small-team")
     levels = settings_by_level()
@@ -48,7 +55,9 @@ def test_001_every_level_gets_a_channel_the_at_here_announcement_and_the_runbook
             assert f"`{runbook}`" in text
 
 
-def test_003_gets_channels_the_pinned_runbook_and_linear_with_the_post_mortem_label(load_policy):
+def test_003_gets_channels_the_pinned_runbook_and_linear_with_the_post_mortem_label(
+    load_policy: Callable[..., PolicyVersion],
+) -> None:
     text = playbook("follow-the-sun")
     assert "It pins the runbook in the channel." in text
     assert 'ticketed in Linear with a "post-mortem" label' in text
@@ -63,7 +72,9 @@ def test_003_gets_channels_the_pinned_runbook_and_linear_with_the_post_mortem_la
 
 
 @pytest.mark.parametrize("preset", ["ops-platform", "s-levels"])
-def test_playbooks_that_do_not_name_slack_get_no_slack_settings(load_policy, preset):
+def test_playbooks_that_do_not_name_slack_get_no_slack_settings(
+    load_policy: Callable[..., PolicyVersion], preset: str
+) -> None:
     load_policy("rotation-small-team")
     load_policy(preset)
     assert not SlackLevelSetting.objects.exists()

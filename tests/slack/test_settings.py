@@ -4,7 +4,8 @@ founders only, audited without the secrets."""
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
+from django.contrib.auth.models import User
+from django.test import Client, override_settings
 
 from incidents.slack.manifest import BOT_SCOPES
 from incidents.slack.models import SlackApp
@@ -17,7 +18,9 @@ from tests.slack.standin import BOT_TOKEN
 
 @pytest.mark.django_db
 @override_settings(PORTAL_BASE_URL="https://incidents.example.com")
-def test_manifest_lists_the_bot_scopes_and_request_urls_from_portal_base_url(client, founder):
+def test_manifest_lists_the_bot_scopes_and_request_urls_from_portal_base_url(
+    client: Client, founder: User
+) -> None:
     client.force_login(founder)
     manifest = client.get("/slack/manifest/?format=json").json()
     assert manifest["oauth_config"]["scopes"]["bot"] == sorted(BOT_SCOPES)
@@ -40,14 +43,14 @@ def test_manifest_lists_the_bot_scopes_and_request_urls_from_portal_base_url(cli
 
 
 @pytest.mark.django_db
-def test_manifest_is_for_staff_only(client):
+def test_manifest_is_for_staff_only(client: Client) -> None:
     assert client.get("/slack/manifest/").status_code == 302
 
 
 @pytest.mark.django_db
 def test_credentials_are_masked_rotatable_by_founders_and_audited_without_secrets(
-    client, founder, responder
-):
+    client: Client, founder: User, responder: User
+) -> None:
     actor = Actor.for_user(founder)
     configure_slack_app(actor=actor, bot_token=BOT_TOKEN, signing_secret="first-secret-0001")
     configure_slack_app(actor=actor, signing_secret="second-secret-0002")
@@ -80,7 +83,9 @@ def test_credentials_are_masked_rotatable_by_founders_and_audited_without_secret
 
 
 @pytest.mark.django_db
-def test_admin_rotates_the_signing_secret_from_the_change_form(client, founder):
+def test_admin_rotates_the_signing_secret_from_the_change_form(
+    client: Client, founder: User
+) -> None:
     configure_slack_app(
         actor=Actor.for_user(founder), bot_token=BOT_TOKEN, signing_secret="first-secret-0001"
     )

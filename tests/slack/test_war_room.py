@@ -5,18 +5,22 @@ blocks an incident and the outbox delivers once when it returns."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from incidents import services
-from incidents.models import TimelineEntry
+from incidents.models import PolicyVersion, TimelineEntry
 from incidents.slack import tasks
 from incidents.slack.choices import CallStatus
-from incidents.slack.models import SlackCall, WarRoom
+from incidents.slack.models import SlackApp, SlackCall, WarRoom
 from portal.actors import Actor
+from tests.slack.standin import SlackStandIn
 
 
 def slack_steps(incident: Any) -> list[str]:
@@ -42,14 +46,14 @@ def declare(actor: Actor, capture: Any, **kwargs: Any) -> Any:
 
 @pytest.mark.django_db
 def test_declare_001_sev1_creates_the_playbook_channel_announces_with_here_and_pins_the_runbook(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    founder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    founder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     # Given the 001 policy (rotation-small-team) and the Slack app installed
     load_policy("rotation-small-team")
     # When a founder declares a SEV-1
@@ -63,9 +67,7 @@ def test_declare_001_sev1_creates_the_playbook_channel_announces_with_here_and_p
     # Then the channel has the playbook's name #incident-YYYY-MM-DD-brief-description
     [created] = slack.called("conversations.create")
     assert created["name"] == f"incident-{day}-api-down"
-    channel_id = slack.channels and next(
-        c["id"] for c in slack.channels.values() if c["name"] == created["name"]
-    )
+    channel_id = next(c["id"] for c in slack.channels.values() if c["name"] == created["name"])
     # and the responders with a Slack identity are invited (the declarer is commander)
     [invite] = slack.called("conversations.invite")
     assert invite == {"channel": channel_id, "users": "U0FOUNDER"}
@@ -99,14 +101,14 @@ def test_declare_001_sev1_creates_the_playbook_channel_announces_with_here_and_p
 
 @pytest.mark.django_db
 def test_closing_the_incident_archives_its_channel(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    founder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    founder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("rotation-small-team")
     actor = Actor.for_user(founder)
     incident = declare(
@@ -133,14 +135,14 @@ def test_closing_the_incident_archives_its_channel(
 
 @pytest.mark.django_db
 def test_status_updates_posted_in_the_portal_appear_in_the_channel(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    founder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    founder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("follow-the-sun")
     actor = Actor.for_user(founder)
     incident = declare(actor, django_capture_on_commit_callbacks, title="EU slow", severity="SEV-2")
@@ -164,14 +166,14 @@ def test_status_updates_posted_in_the_portal_appear_in_the_channel(
 
 @pytest.mark.django_db
 def test_000_sev1_opens_a_war_room_thread_in_alerts_and_closes_it(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    founder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    founder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("founder-24x7")
     actor = Actor.for_user(founder)
     incident = declare(actor, django_capture_on_commit_callbacks, title="DB down", severity="SEV-1")
@@ -200,8 +202,13 @@ def test_000_sev1_opens_a_war_room_thread_in_alerts_and_closes_it(
 
 @pytest.mark.django_db
 def test_000_sev2_announces_in_alerts_with_here_without_a_war_room(
-    load_policy, slack, slack_app, founder, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("founder-24x7")
     incident = declare(
         Actor.for_user(founder),
@@ -221,8 +228,13 @@ def test_000_sev2_announces_in_alerts_with_here_without_a_war_room(
 
 @pytest.mark.django_db
 def test_playbooks_that_do_not_name_slack_never_call_it(
-    load_policy, slack, slack_app, founder, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("s-levels")
     incident = declare(
         Actor.for_user(founder),
@@ -237,8 +249,12 @@ def test_playbooks_that_do_not_name_slack_never_call_it(
 
 @pytest.mark.django_db
 def test_without_the_slack_app_installed_a_001_incident_runs_as_before(
-    load_policy, slack, founder, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    founder: User,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("rotation-small-team")
     incident = declare(
         Actor.for_user(founder),
@@ -253,14 +269,14 @@ def test_without_the_slack_app_installed_a_001_incident_runs_as_before(
 
 @pytest.mark.django_db
 def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_it_returns(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    founder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    founder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("rotation-small-team")
     actor = Actor.for_user(founder)
     t0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
@@ -277,9 +293,11 @@ def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_
         assert incident.status == "investigating"
         assert incident.acknowledged_at is not None
         first = SlackCall.objects.order_by("pk").first()
+        assert first is not None
         assert first.status == CallStatus.PENDING
         assert first.attempts == 1
         assert "URLError" in first.last_error or "Connection refused" in first.last_error
+        assert first.next_attempt_at is not None
         assert first.next_attempt_at > timezone.now()
         # and the later steps wait behind the first (nothing half-done in Slack)
         assert SlackCall.objects.filter(attempts=0).count() == SlackCall.objects.count() - 1
@@ -287,6 +305,7 @@ def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_
         clock.shift(datetime.timedelta(minutes=1))
         tasks.sweep()
         first.refresh_from_db()
+        assert first is not None
         assert first.attempts == 2
         assert first.status == CallStatus.PENDING
         # When Slack comes back and the sweeper runs again (and again)
@@ -306,14 +325,14 @@ def test_slack_down_never_blocks_the_incident_and_the_outbox_delivers_once_when_
 
 @pytest.mark.django_db
 def test_000_sev2_raised_to_sev1_turns_the_alerts_announcement_into_the_war_room_thread(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    founder_in_slack,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    founder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("founder-24x7")
     actor = Actor.for_user(founder)
     incident = declare(
@@ -335,14 +354,14 @@ def test_000_sev2_raised_to_sev1_turns_the_alerts_announcement_into_the_war_room
 
 @pytest.mark.django_db
 def test_later_escalation_pages_reach_slack_once_through_the_sweeper(
-    load_policy,
-    slack,
-    slack_app,
-    founder,
-    responder,
-    run_tasks,
-    django_capture_on_commit_callbacks,
-):
+    load_policy: Callable[..., PolicyVersion],
+    slack: SlackStandIn,
+    slack_app: SlackApp,
+    founder: User,
+    responder: User,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     from incidents.oncall import tasks as oncall_tasks
     from incidents.oncall.models import Rotation, RotationMember
 

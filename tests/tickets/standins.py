@@ -100,7 +100,7 @@ class LinearStandIn(StandIn):
             return 200, {"data": {"users": {"nodes": [{"id": user}] if user else []}}}
         if op == "IssueCreate":
             n = next(self._n)
-            issue = {
+            issue: dict[str, Any] = {
                 "id": f"issue-uuid-{n}",
                 "identifier": f"OPS-{n}",
                 "url": f"https://linear.app/acme/issue/OPS-{n}",

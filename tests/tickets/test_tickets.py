@@ -5,13 +5,17 @@ kept; the item's status follows the ticket's; GitHub Issues works the same way."
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from incidents import services as incident_services
+from incidents.models import PolicyVersion
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from postmortems import services as pm_services
@@ -85,8 +89,13 @@ def publish_pm_with_two_items(founder: Any, responder: Any, capture: Any) -> Any
 
 @pytest.mark.django_db
 def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_with_the_label(
-    load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    linear: LinearStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     # Given the 003 preset (Linear, label "post-mortem") and a Linear API key
     load_policy("follow-the-sun")
     assert (TicketTracker.objects.get().kind, TicketTracker.objects.get().label) == (
@@ -130,8 +139,13 @@ def test_publishing_a_003_postmortem_files_one_linear_ticket_per_action_item_wit
 
 @pytest.mark.django_db
 def test_the_items_status_follows_its_linear_ticket(
-    load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    linear: LinearStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("follow-the-sun")
     configure_tracker(
         actor=Actor.for_user(founder),
@@ -157,8 +171,13 @@ def test_the_items_status_follows_its_linear_ticket(
 
 @pytest.mark.django_db
 def test_a_tracker_failure_is_retried_and_files_the_ticket_once(
-    load_policy, founder, responder, linear, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    linear: LinearStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     import time_machine
 
     load_policy("follow-the-sun")
@@ -181,8 +200,13 @@ def test_a_tracker_failure_is_retried_and_files_the_ticket_once(
 
 @pytest.mark.django_db
 def test_github_issues_get_the_label_the_assignee_and_the_due_date(
-    load_policy, founder, responder, github, run_tasks, django_capture_on_commit_callbacks
-):
+    load_policy: Callable[..., PolicyVersion],
+    founder: User,
+    responder: User,
+    github: GitHubStandIn,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
     load_policy("follow-the-sun")
     configure_tracker(
         actor=Actor.for_user(founder),
@@ -209,7 +233,9 @@ def test_github_issues_get_the_label_the_assignee_and_the_due_date(
 
 
 @pytest.mark.django_db
-def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, responder):
+def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(
+    founder: User, responder: User
+) -> None:
     from portal.errors import DomainError
 
     actor = Actor.for_user(founder)
@@ -231,7 +257,7 @@ def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(founder, 
     assert TicketTracker.objects.get().api_token == "lin_api_secondtoken8888"
 
 
-def test_tracker_page_refuses_a_bad_repository_on_its_field(client, founder):
+def test_tracker_page_refuses_a_bad_repository_on_its_field(client: Client, founder: User) -> None:
     """A refusal of `configure_tracker` re-renders the form (issue 12), never "added"."""
     from postmortems.tickets.models import TicketTracker
 
