@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.standin_timing import STANDIN_POLL_SECONDS
+
 KEY = "read-only-key-123"
 PAGE_CAP = 10  # the stand-ins serve at most 10 items per page
 
@@ -52,7 +54,9 @@ def serve(routes: Routes, expected_auth: str) -> Iterator[tuple[str, list[str]]]
             pass  # keep test output clean; every request is recorded in `seen`
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", seen

@@ -27,6 +27,7 @@ from incidents.services import declare_incident
 from portal.actors import Actor
 from portal.notifications.services import update_channel
 from portal.notifications.tasks import deliver_outbox_message
+from tests.standin_timing import STANDIN_POLL_SECONDS
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
 
@@ -58,7 +59,9 @@ class NtfyStandIn(BaseHTTPRequestHandler):
 def ntfy_server() -> Any:
     NtfyStandIn.published = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), NtfyStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -24,6 +24,7 @@ from portal.notifications import outbox, tasks
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.services import enqueue_notification
+from tests.standin_timing import STANDIN_POLL_SECONDS
 
 T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)
 
@@ -52,7 +53,9 @@ class FlakyHook(http.server.BaseHTTPRequestHandler):
 def flaky_hook() -> Iterator[str]:
     FlakyHook.received, FlakyHook.statuses = [], []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FlakyHook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
+    )
     thread.start()
     yield f"json://127.0.0.1:{server.server_address[1]}/hook"
     server.shutdown()

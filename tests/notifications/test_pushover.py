@@ -39,6 +39,7 @@ from portal.notifications.models import OutboxMessage
 from portal.notifications.services import update_channel
 from portal.notifications.tasks import deliver_outbox_message
 from portal.project.engine import Engine, delivery_cycle
+from tests.standin_timing import STANDIN_POLL_SECONDS
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)
 USER_KEY = "uQiRzpo4DXghDmr9QzzfQu27cmVRsG"
@@ -123,7 +124,9 @@ def pushover(settings: Any) -> Any:
     PushoverStandIn.messages, PushoverStandIn.receipts = [], {}
     PushoverStandIn.cancelled, PushoverStandIn.polls = [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), PushoverStandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
+    )
     thread.start()
     settings.PUSHOVER_API_URL = f"http://127.0.0.1:{server.server_address[1]}"
     settings.PUSHOVER_RECEIPT_POLL_SECONDS = 10

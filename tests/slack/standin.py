@@ -14,6 +14,8 @@ import threading
 import urllib.parse
 from typing import Any
 
+from tests.standin_timing import STANDIN_POLL_SECONDS
+
 BOT_TOKEN = "xoxb-test-123456789012-abcdefabcdef"
 
 
@@ -48,7 +50,9 @@ class SlackStandIn:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
+        ).start()
 
     def stop(self) -> None:
         if self.server is not None:

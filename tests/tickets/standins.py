@@ -11,6 +11,8 @@ import re
 import threading
 from typing import Any
 
+from tests.standin_timing import STANDIN_POLL_SECONDS
+
 
 class StandIn:
     def __init__(self) -> None:
@@ -51,7 +53,9 @@ class StandIn:
                 """Quiet: the recorded requests are asserted instead."""
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
+        ).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
