@@ -181,15 +181,5 @@ def read_integrations() -> list[Item]:
     ]  # fmt: skip
 
 
-def export_configuration() -> dict[str, Any]:
-    """The whole configuration; integration keys and secrets are left out."""
-    from incidents.configuration.sections import SECTIONS
-
-    document: dict[str, Any] = {"version": 1}
-    for section in SECTIONS:
-        document[section.name] = section.read()
-    return document
-
-
 def user_model() -> Any:
     return get_user_model()

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incidents.configuration.errors import ConfigError
+from incidents.configuration.history import history_problems
 from incidents.configuration.policy_writer import keep_taken_hash, version_problems
 from incidents.configuration.references import References, reference_problems
 from incidents.configuration.schema import schema_problems
-from incidents.configuration.sections import SECTIONS, Section
+from incidents.configuration.sections import SECTIONS, Section, export_configuration
 from incidents.configuration.shapes import Item
 from portal.actors import Actor
 from portal.audit.scope import audited_service
@@ -111,12 +112,11 @@ def _references(desired: dict[str, Any], current: dict[str, Any], prune: bool) -
 
 def plan_configuration(document: dict[str, Any], *, prune: bool = False) -> Plan:
     """What applying `document` would change. Raises ConfigError listing every problem."""
-    from incidents.configuration.export import export_configuration
 
     desired = _normalise(document)
     current = export_configuration()
     refs = _references(desired, current, prune)
-    problems = reference_problems(desired, refs)
+    problems = reference_problems(desired, refs) + history_problems(desired["history"], refs)
     changes: list[Change] = []
     for section in SECTIONS:
         existing = {section.key(i): i for i in current[section.name]}

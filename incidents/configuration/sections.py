@@ -47,3 +47,12 @@ SECTIONS: tuple[Section, ...] = (
     Section("history", "historical incident", lambda i: i["source"], shapes.shape_history,
             history.read_history, history.write_history, history.delete_history),
 )  # fmt: skip
+
+
+def export_configuration() -> dict[str, Any]:
+    """The whole configuration, section by section; integration keys and secrets are
+    left out (each section's reader in `export.py` decides what it shows)."""
+    document: dict[str, Any] = {"version": 1}
+    for section in SECTIONS:
+        document[section.name] = section.read()
+    return document

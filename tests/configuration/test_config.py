@@ -19,9 +19,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from incidents.configuration.errors import ConfigError
-from incidents.configuration.export import export_configuration
 from incidents.configuration.plan import Plan, apply_configuration, plan_configuration
 from incidents.configuration.schema import CONFIG_SCHEMA
+from incidents.configuration.sections import export_configuration
 from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.integrations.models import Integration
 from incidents.models import (

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from incidents.configuration.errors import ConfigError
-from incidents.configuration.export import export_configuration
 from incidents.configuration.plan import apply_configuration, plan_configuration
+from incidents.configuration.sections import export_configuration
 from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.models import SeverityLevel
 from incidents.oncall.models import EscalationPolicy, StepTarget

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.configuration.errors import ConfigError
-from incidents.configuration.export import export_configuration
 from incidents.configuration.plan import Plan, apply_configuration, plan_configuration
 from incidents.configuration.schema import CONFIG_SCHEMA
+from incidents.configuration.sections import export_configuration
 from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.integrations.models import Integration
 from incidents.migration.build import INTEGRATION_PATHS
