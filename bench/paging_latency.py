@@ -122,7 +122,8 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         founder = get_user_model().objects.create_superuser("founder", "f@example.com", "x")
         from incidents.integrations.formats import AlertEvent
-        from incidents.integrations.services import create_integration, trigger_alert
+        from incidents.integrations.ingestion import trigger_alert
+        from incidents.integrations.services import create_integration
         from incidents.models import Incident
         from incidents.oncall.models import (
             Escalation,

@@ -10,7 +10,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from incidents import extension_point
         from incidents.extension_point import Extension, IncidentEvent
-        from incidents.integrations import changes, services
+        from incidents.integrations import changes, ingestion
         from incidents.integrations.admin import AlertInline, RecentChangeInline
 
         extension_point.register(
@@ -19,8 +19,8 @@ class IntegrationsConfig(AppConfig):
                 order=20,
                 hooks={
                     IncidentEvent.DECLARED: [changes.link_recent_changes],
-                    IncidentEvent.RESOLVED: [services.close_alerts_of_incident],
-                    IncidentEvent.CANCELLED: [services.close_alerts_of_incident],
+                    IncidentEvent.RESOLVED: [ingestion.close_alerts_of_incident],
+                    IncidentEvent.CANCELLED: [ingestion.close_alerts_of_incident],
                 },
                 incident_inlines=[AlertInline, RecentChangeInline],
             )

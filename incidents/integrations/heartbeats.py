@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from incidents.integrations.choices import AlertAction, IntegrationKind
 from incidents.integrations.formats import AlertEvent
+from incidents.integrations.ingestion import IngestResult, resolve_alert, trigger_alert
 from incidents.integrations.models import Alert, Integration
-from incidents.integrations.services import IngestResult, resolve_alert, trigger_alert
 from portal.audit.scope import audited_service
 
 HEARTBEAT_KEY = "heartbeat-missed"

@@ -3,7 +3,7 @@
 A sender (Prometheus, Sentry, a PagerDuty client, a cron's heartbeat) authenticates
 with its integration key. It has no session, no cookie, no CSRF token, no messages and
 no static files, and its audit actor is the integration, never the request's user
-(`incidents.integrations.services`). Yet each of those middleware ran on every alert:
+(`incidents.integrations.ingestion`). Yet each of those middleware ran on every alert:
 together about 0.2 ms of CPU of the ~1.2 ms a repeated trigger cost in the worker,
 measured in-process on the alert storm (`bench/alert_storm.py`).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidents.integrations import heartbeats, services
+from incidents.integrations import heartbeats, ingestion
 
 SCHEDULES: list[dict[str, Any]] = [
     {
@@ -28,4 +28,4 @@ def sweep_heartbeats() -> int:
 
 def prune_deliveries() -> int:
     """Daily: forget Sentry Request-IDs older than a week (resends come within minutes)."""
-    return services.prune_deliveries()
+    return ingestion.prune_deliveries()

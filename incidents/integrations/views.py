@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonR
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents.exceptions import NoActivePolicy
-from incidents.integrations import changes, heartbeats, services
+from incidents.integrations import changes, heartbeats, ingestion
 from incidents.integrations.choices import AlertAction, IntegrationKind
 from incidents.integrations.formats import (
     SENTRY_RESOURCES,
@@ -140,14 +140,14 @@ def pagerduty_enqueue(request: HttpRequest) -> HttpResponse:
         return _pd_invalid(exc.errors)
     try:
         if event.action == AlertAction.TRIGGER:
-            result = services.trigger_alert(key=key, kind=IntegrationKind.PAGERDUTY, event=event)
+            result = ingestion.trigger_alert(key=key, kind=IntegrationKind.PAGERDUTY, event=event)
             if result is None:
                 return _pd_invalid(["Invalid routing key"])
         else:
             integration = integration_for_key(key, IntegrationKind.PAGERDUTY)
             if integration is None:
                 return _pd_invalid(["Invalid routing key"])
-            services.apply_events(integration=integration, events_=[event])
+            ingestion.apply_events(integration=integration, events_=[event])
     except NoActivePolicy as exc:
         return _unavailable(exc)
     except DomainError as exc:
@@ -205,7 +205,7 @@ def _not_found() -> JsonResponse:
 
 def _apply(integration: Integration, events_: list[Any], request_id: str = "") -> JsonResponse:
     try:
-        results = services.receive_events(
+        results = ingestion.receive_events(
             integration=integration, events_=events_, request_id=request_id
         )
     except NoActivePolicy as exc:

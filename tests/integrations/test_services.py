@@ -7,14 +7,10 @@ from typing import Any
 import pytest
 
 from incidents.integrations.formats import AlertEvent
+from incidents.integrations.ingestion import acknowledge_alert, resolve_alert, trigger_alert
 from incidents.integrations.models import Alert
 from incidents.integrations.routing import choose_severity
-from incidents.integrations.services import (
-    acknowledge_alert,
-    create_integration,
-    resolve_alert,
-    trigger_alert,
-)
+from incidents.integrations.services import create_integration
 from incidents.models import Incident
 from incidents.selectors import incident_list
 from incidents.services import cancel_incident, resolve_incident
