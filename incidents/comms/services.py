@@ -1,4 +1,4 @@
-"""Comms writes: send a message, manage status-page subscribers (SPEC §7).
+"""Comms writes: send a message (SPEC §7). Status-page subscribers: `subscriptions.py`.
 
 Every customer-facing send goes through `send_comms`: it writes the
 `CommsMessage`, queues the emails in the outbox (same transaction), tells the
@@ -16,12 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from incidents import deadlines
@@ -36,6 +33,7 @@ from incidents.comms.placeholders import (
     promised_next_update,
     promises_next_update,
 )
+from incidents.comms.subscriptions import unsubscribe_url
 from incidents.models import Incident
 from incidents.services import record_comms_sent
 from portal.actors import Actor
@@ -52,9 +50,6 @@ from portal.notifications.services import (
 
 logger = logging.getLogger(__name__)
 
-CONFIRM_SALT = "comms.subscribe.confirm"
-UNSUBSCRIBE_SALT = "comms.subscribe.unsubscribe"
-CONFIRM_MAX_AGE = datetime.timedelta(days=7)
 MAX_EXTRA_RECIPIENTS = 50
 
 
@@ -62,20 +57,6 @@ MAX_EXTRA_RECIPIENTS = 50
 class SendResult:
     message: CommsMessage
     created: bool  # False: this idempotency key was already used (a double submit).
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"
-
-
-def confirm_url(subscriber: Subscriber) -> str:
-    token = signing.dumps({"id": subscriber.pk, "e": subscriber.email}, salt=CONFIRM_SALT)
-    return _absolute(reverse("comms:subscribe-confirm", args=[token]))
-
-
-def unsubscribe_url(subscriber: Subscriber) -> str:
-    token = signing.dumps({"id": subscriber.pk, "e": subscriber.email}, salt=UNSUBSCRIBE_SALT)
-    return _absolute(reverse("comms:unsubscribe", args=[token]))
 
 
 def _parse_key(value: Any) -> uuid.UUID:
@@ -369,86 +350,3 @@ def on_status_update(incident: Incident, actor: Actor) -> None:
         data={"status_update": update.pk, "sandbox": sandbox},
     )
     page_cache.invalidate()
-
-
-def _normalise_email(raw: str) -> str:
-    email = (raw or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError("Enter a valid email address.", field="email") from None
-    return email
-
-
-@audited_service
-def subscribe(*, email: str, actor: Actor) -> None:
-    """Ask `email` to confirm its subscription (double opt-in).
-
-    Says nothing about whether the address was known: an active subscriber gets
-    no mail, anyone else gets at most one confirmation email per day.
-    """
-    email = _normalise_email(email)
-    now = timezone.now()
-    subscriber, _ = Subscriber.objects.get_or_create(email=email, defaults={"created_at": now})
-    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-    if subscriber.is_active:
-        return
-    if subscriber.unsubscribed_at is not None:
-        subscriber.unsubscribed_at = None
-        subscriber.confirmed_at = None
-        subscriber.save(update_fields=["unsubscribed_at", "confirmed_at"])
-    name = settings.PORTAL_NAME
-    enqueue_notification(
-        kind="comms_subscribe_confirm",
-        subject=f"Confirm your subscription to {name} status updates",
-        body=(
-            f"Someone (hopefully you) asked to receive status updates at {email}.\n\n"
-            f"Confirm: {confirm_url(subscriber)}\n\nIf it was not you, ignore this email."
-        ),
-        dedupe_key=f"comms:confirm:{subscriber.pk}:{now:%Y-%m-%d}",
-        recipient_email=email,
-        audience="customer",
-        data={"requested_by": actor.label},
-    )
-
-
-def _load(token: str, *, salt: str, max_age: datetime.timedelta | None) -> Subscriber:
-    try:
-        data = signing.loads(token, salt=salt, max_age=max_age)
-    except signing.SignatureExpired:
-        raise DomainError("This link has expired; subscribe again.", field="token") from None
-    except signing.BadSignature:
-        raise DomainError("This link is not valid.", field="token", code="not_found") from None
-    subscriber = (
-        Subscriber.objects.select_for_update()
-        .filter(pk=data.get("id"), email=data.get("e"))
-        .first()
-    )
-    if subscriber is None:
-        raise DomainError("This link is not valid.", field="token", code="not_found")
-    return subscriber
-
-
-@audited_service
-def confirm_subscription(*, token: str, actor: Actor) -> Subscriber:
-    """The confirm link was followed: start mailing public updates."""
-    subscriber = _load(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-    if not subscriber.is_active:
-        subscriber.confirmed_at = timezone.now()
-        subscriber.unsubscribed_at = None
-        subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
-        # Subscribers are customers' PII and stay out of the audit log; the log line
-        # keeps who acted without the address.
-        logger.info("comms: subscriber %s confirmed (%s)", subscriber.pk, actor.label)
-    return subscriber
-
-
-@audited_service
-def unsubscribe(*, token: str, actor: Actor) -> Subscriber:
-    """The unsubscribe link was used: stop at once (idempotent)."""
-    subscriber = _load(token, salt=UNSUBSCRIBE_SALT, max_age=None)
-    if subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = timezone.now()
-        subscriber.save(update_fields=["unsubscribed_at"])
-        logger.info("comms: subscriber %s unsubscribed (%s)", subscriber.pk, actor.label)
-    return subscriber

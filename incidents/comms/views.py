@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents.comms import page_cache, services
+from incidents.comms import page_cache, subscriptions
 from incidents.comms.forms import SubscribeForm
 from incidents.comms.status_page import public_incident, status_snapshot
 from portal.actors import Actor
@@ -153,7 +153,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if form.is_valid():
         try:
-            services.subscribe(email=form.cleaned_data["email"], actor=Actor.system("status page"))
+            subscriptions.subscribe(
+                email=form.cleaned_data["email"], actor=Actor.system("status page")
+            )
         except DomainError as exc:
             form.add_error("email", exc.message)
     if not form.is_valid():
@@ -176,7 +178,7 @@ def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
         # Only a click confirms: mail scanners follow links (GET) but do not submit forms.
         return render(request, "comms/subscribe_confirm.html", _page_context())
     try:
-        services.confirm_subscription(token=token, actor=Actor.system("status page"))
+        subscriptions.confirm_subscription(token=token, actor=Actor.system("status page"))
     except DomainError as exc:
         return render(
             request,
@@ -200,7 +202,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         # A click confirms, so that mail scanners following links do not unsubscribe anyone.
         return render(request, "comms/unsubscribe.html", _page_context())
     try:
-        services.unsubscribe(token=token, actor=Actor.system("status page"))
+        subscriptions.unsubscribe(token=token, actor=Actor.system("status page"))
     except DomainError as exc:
         return render(
             request,

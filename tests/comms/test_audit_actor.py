@@ -9,7 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from incidents.comms import services
+from incidents.comms import services, subscriptions
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
 from incidents.comms.preset_templates import load_preset_templates
 from portal.actors import Actor
@@ -91,10 +91,12 @@ def test_preset_templates_reloaded_record_the_update_with_the_loader(policy: Any
 
 def test_subscribers_stay_out_of_the_audit_log(db: Any, client: Any) -> None:
     actor = Actor.system("status page")
-    services.subscribe(email="alice@customer.test", actor=actor)
+    subscriptions.subscribe(email="alice@customer.test", actor=actor)
     subscriber = Subscriber.objects.get()
-    services.confirm_subscription(token=_token(subscriber, services.CONFIRM_SALT), actor=actor)
-    services.unsubscribe(token=_token(subscriber, services.UNSUBSCRIBE_SALT), actor=actor)
+    subscriptions.confirm_subscription(
+        token=_token(subscriber, subscriptions.CONFIRM_SALT), actor=actor
+    )
+    subscriptions.unsubscribe(token=_token(subscriber, subscriptions.UNSUBSCRIBE_SALT), actor=actor)
     assert not AuditEntry.objects.filter(object_type="comms.subscriber").exists()
     assert not AuditEntry.objects.filter(object_repr__contains="alice@").exists()
 

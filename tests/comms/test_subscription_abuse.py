@@ -43,7 +43,7 @@ def test_one_address_gets_one_confirmation_mail_a_day(policy: Any) -> None:
 
 
 def test_confirmation_link_get_does_not_confirm_post_does(client: Any, policy: Any) -> None:
-    from incidents.comms.services import confirm_url
+    from incidents.comms.subscriptions import confirm_url
 
     client.post("/status/subscribe/", {"email": "d@example.com"})
     subscriber = Subscriber.objects.get(email="d@example.com")
