@@ -4,6 +4,7 @@ and recording every request."""
 
 from __future__ import annotations
 
+import abc
 import http.server
 import itertools
 import json
@@ -14,7 +15,7 @@ from typing import Any
 from tests.standin_timing import STANDIN_POLL_SECONDS
 
 
-class StandIn:
+class StandIn(abc.ABC):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_next = 0
@@ -62,8 +63,9 @@ class StandIn:
         self.server.shutdown()
         self.server.server_close()
 
+    @abc.abstractmethod
     def answer(self, entry: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+        """The vendor's status and JSON body for one recorded request."""
 
 
 class LinearStandIn(StandIn):
