@@ -94,16 +94,10 @@ def record_action(
     at: datetime.datetime | None = None,
 ) -> AuditEntry:
     """`record_entry` for one model row: its type, id and text are read from `obj`."""
-    return record_entry(
-        actor=actor,
-        action=action,
-        object_type=_label(obj),
-        object_id=obj.pk,
-        object_repr=_repr(obj),
-        before=before,
-        after=after,
-        at=at,
-    )
+    entry = _row_entry(actor, action, obj, before=before, after=after, at=at)
+    entry.save(force_insert=True)
+    _seal_after_commit()
+    return entry
 
 
 def record_entries(entries: Sequence[AuditEntry]) -> list[AuditEntry]:
@@ -126,6 +120,28 @@ def _repr(obj: models.Model) -> str:
         return f"{obj._meta.model_name} {obj.pk}"
 
 
+def _row_entry(
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime.datetime | None = None,
+) -> AuditEntry:
+    """An unsaved entry about one model row (type, id and text read from it)."""
+    return _entry(
+        actor=actor,
+        action=action,
+        object_type=_label(obj),
+        object_id=obj.pk,
+        object_repr=_repr(obj),
+        before=before,
+        after=after,
+        at=at,
+    )
+
+
 def prepare_created(
     actor: Actor,
     obj: models.Model,
@@ -133,12 +149,10 @@ def prepare_created(
     fields: Iterable[str] | None = None,
     at: datetime.datetime | None = None,
 ) -> AuditEntry:
-    return _entry(
-        actor=actor,
-        action=AuditAction.CREATE,
-        object_type=_label(obj),
-        object_id=obj.pk,
-        object_repr=_repr(obj),
+    return _row_entry(
+        actor,
+        AuditAction.CREATE,
+        obj,
         after=snapshot(obj, None if fields is None else list(fields)),
         at=at,
     )
@@ -153,12 +167,10 @@ def prepare_changed(
     at: datetime.datetime | None = None,
 ) -> AuditEntry:
     """An update entry with the given (already chosen) values, unsaved: for `record_entries`."""
-    return _entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=_label(obj),
-        object_id=obj.pk,
-        object_repr=_repr(obj),
+    return _row_entry(
+        actor,
+        AuditAction.UPDATE,
+        obj,
         before=before,
         after=after,
         at=at,
@@ -190,12 +202,10 @@ def record_changed(
     changed = sorted(name for name in before if before[name] != after.get(name))
     if not changed and not extra:
         return None
-    return record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type=_label(obj),
-        object_id=obj.pk,
-        object_repr=_repr(obj),
+    return record_action(
+        actor,
+        AuditAction.UPDATE,
+        obj,
         before=redact({name: before[name] for name in changed}) | (extra or {}).get("before", {}),
         after=redact({name: after[name] for name in changed}) | (extra or {}).get("after", {}),
         at=at,
@@ -205,15 +215,7 @@ def record_changed(
 def record_deleted(
     actor: Actor, obj: models.Model, *, at: datetime.datetime | None = None
 ) -> AuditEntry:
-    return record_entry(
-        actor=actor,
-        action=AuditAction.DELETE,
-        object_type=_label(obj),
-        object_id=obj.pk,
-        object_repr=_repr(obj),
-        before=snapshot(obj),
-        at=at,
-    )
+    return record_action(actor, AuditAction.DELETE, obj, before=snapshot(obj), at=at)
 
 
 def record_row_changes(
