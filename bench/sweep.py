@@ -1,4 +1,4 @@
-"""Benchmark: one sweeper pass over 2,000 (baseline), 10,000 and 100,000 incidents.
+"""Benchmark: one pass of the minute tasks over 2,000 (baseline), 10,000 and 100,000 incidents.
 
 5 % of the incidents are open. Each pass has the same due work (100 newly missed
 deadlines, 20 due escalation steps); everything else is either met, in the future or
