@@ -32,6 +32,7 @@ from incidents.oncall.models import (
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_action
+from portal.audit.snapshots import REDACTED
 from portal.model_validation import model_errors
 from portal.notifications.models import NotificationChannel, NotificationRoute
 
@@ -177,6 +178,14 @@ def delete_escalation_policy(key: str, before: Item, actor: Actor, path: str) ->
 # --- channels and routing ----------------------------------------------------------------
 
 
+def _target_redacted(item: Item | None) -> Item | None:
+    """A channel's document shape for the audit log: the target (an apprise URL with
+    the provider's credentials) only as set or not, as `save_channel` records it."""
+    if item is None:
+        return None
+    return {**item, "target": REDACTED if item.get("target") else ""}
+
+
 def write_channel(
     item: Item, before: Item | None, refs: References, actor: Actor, path: str
 ) -> None:
@@ -185,12 +194,12 @@ def write_channel(
     for key in ("kind", "target", "enabled", "description"):
         setattr(channel, key, item[key])
     clean_save(channel, path)
-    audit(actor, channel, before, item)
+    audit(actor, channel, _target_redacted(before), _target_redacted(item))
 
 
 def delete_channel(key: str, before: Item, actor: Actor, path: str) -> None:
     channel = NotificationChannel.objects.get(name=key)
-    audit(actor, channel, before, None)
+    audit(actor, channel, _target_redacted(before), None)
     _delete(channel, path)
 
 

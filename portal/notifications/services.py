@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.audit.services import record_changed, record_created
-from portal.audit.snapshots import snapshot
+from portal.audit.services import prepare_created, record_changed, record_created, record_entries
+from portal.audit.snapshots import REDACTED, snapshot
 from portal.errors import DomainError
 from portal.model_validation import validate_model
 from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
@@ -298,7 +298,9 @@ def save_channel(
     created = channel is None
     if channel is None:
         channel = NotificationChannel(name=name)
-    before = snapshot(channel, list(CHANNEL_ATTS))
+    # The target (an apprise URL) carries the provider's credentials: the audit log
+    # says that it was set or changed, never what it is.
+    before = snapshot(channel, [name for name in CHANNEL_ATTS if name != "target"])
     stored_target = None if created else channel.target
     channel.kind, channel.target, channel.enabled, channel.description = (
         kind,
@@ -309,9 +311,13 @@ def save_channel(
     _check_channel(channel, stored_target=stored_target)
     channel.save()
     if created:
-        record_created(actor, channel)
+        entry = prepare_created(actor, channel)
+        entry.after = {**(entry.after or {}), "target": REDACTED if channel.target else ""}
+        record_entries([entry])
     else:
-        record_changed(actor, channel, before)
+        moved = channel.target != stored_target
+        target_change = {"before": {"target": REDACTED}, "after": {"target": REDACTED}}
+        record_changed(actor, channel, before, extra=target_change if moved else None)
     return channel
 
 

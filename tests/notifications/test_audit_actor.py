@@ -68,3 +68,42 @@ def test_outbox_rows_and_retries_write_no_audit_entry(db: Any, founder: Any) -> 
     retry_message(message=message, actor=Actor.for_user(founder))
     assert OutboxMessage.objects.get(pk=message.pk).status == OutboxStatus.PENDING
     assert not AuditEntry.objects.filter(object_type="notifications.outboxmessage").exists()
+
+
+def test_a_channel_target_never_reaches_the_audit_log(db: Any, founder: Any) -> None:
+    # An apprise URL carries the provider's credentials (a webhook token, a password).
+    actor = Actor.for_user(founder)
+    first = "slack://T000/B000/first-secret-token"
+    second = "slack://T000/B000/second-secret-token"
+    channel = save_channel(name="#ops", kind="slack", target=first, actor=actor)
+    save_channel(name="#ops", kind="slack", target=second, actor=actor)
+    created, edited = _entries(channel)
+    assert created.after is not None
+    assert created.after["target"] == "[redacted]"
+    assert (edited.before, edited.after) == ({"target": "[redacted]"}, {"target": "[redacted]"})
+    for entry in AuditEntry.objects.all():
+        text = f"{entry.before} {entry.after} {entry.object_repr}"
+        assert "secret-token" not in text
+
+
+def test_a_channel_target_applied_from_the_configuration_stays_out_of_the_audit_log(
+    db: Any, founder: Any
+) -> None:
+    from incidents.configuration.writers import write_channel
+    from portal.audit.scope import audited_service
+
+    item = {
+        "name": "#ops",
+        "kind": "slack",
+        "target": "slack://T000/B000/config-secret-token",
+        "enabled": True,
+        "description": "",
+    }
+    # As `manage.py config apply` runs it: inside an audited service.
+    apply = audited_service(write_channel)
+    apply(item, None, None, Actor.for_user(founder), "channels[0]")  # type: ignore[arg-type]
+    channel = NotificationChannel.objects.get(name="#ops")
+    [created] = _entries(channel)
+    assert created.after is not None
+    assert created.after["target"] == "[redacted]"
+    assert "config-secret-token" not in str(created.after)
