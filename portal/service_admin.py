@@ -55,10 +55,18 @@ class ServiceModelAdmin(admin.ModelAdmin):
     # The service names model fields; where the form's field is called otherwise.
     form_field_of_error: dict[str, str] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Checked when the admin module is imported, not on the first save: a page
+        # without its service would otherwise fail only when someone submits it.
+        super().__init_subclass__(**kwargs)
+        if cls.write is ServiceModelAdmin.write:
+            raise TypeError(f"{cls.__name__}: define write(), the service call that saves it.")
+
     def write(self, request: HttpRequest, form: Any, change: bool) -> models.Model:
         """Call the service with `form.cleaned_data` (and `form.instance.pk` on a change);
-        return the row it wrote. A `DomainError` re-renders the form and writes nothing."""
-        raise NotImplementedError(f"{type(self).__name__} must say which service writes it")
+        return the row it wrote. A `DomainError` re-renders the form and writes nothing.
+        Every subclass defines it (`__init_subclass__` refuses one that does not)."""
+        raise TypeError(f"{type(self).__name__} saves through no service.")
 
     def changeform_view(
         self,

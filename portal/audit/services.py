@@ -167,14 +167,7 @@ def prepare_changed(
     at: datetime.datetime | None = None,
 ) -> AuditEntry:
     """An update entry with the given (already chosen) values, unsaved: for `record_entries`."""
-    return _row_entry(
-        actor,
-        AuditAction.UPDATE,
-        obj,
-        before=before,
-        after=after,
-        at=at,
-    )
+    return _row_entry(actor, AuditAction.UPDATE, obj, before=before, after=after, at=at)
 
 
 def record_created(
