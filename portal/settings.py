@@ -310,6 +310,12 @@ else:
 NOTIFY_SENDING_TIMEOUT_SECONDS = env.int("NOTIFY_SENDING_TIMEOUT_SECONDS", default=60)
 # `manage.py engine` cycle: due escalation steps, missed deadlines and outbox retries.
 ENGINE_INTERVAL_SECONDS = env.float("ENGINE_INTERVAL_SECONDS", default=1.0)
+# Where a first trigger's incident is declared (incidents/integrations/opening.py):
+# "engine" (answer 202 once the alert is stored; the paging engine declares it) or
+# "inline" (the request declares it before answering).
+ALERT_OPENING = env.str("ALERT_OPENING", default="engine")
+if ALERT_OPENING not in ("engine", "inline"):
+    raise environ.ImproperlyConfigured("ALERT_OPENING must be 'engine' or 'inline'.")
 # Pushover (channel kind "pushover"): its API base URL (tests point it at a local
 # stand-in), the emergency retry/expire of a page, and how often a receipt is polled
 # (Pushover asks for no more than one poll per receipt every 5 seconds).

@@ -10,3 +10,6 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# Triggers open their incidents before answering, so a test sees the incident at once;
+# tests of the engine as opener say so (tests/integrations/test_opening.py).
+os.environ.setdefault("ALERT_OPENING", "inline")

@@ -6,46 +6,40 @@ The contract and what is audited are described in `incidents.integrations.servic
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, prefetch_related_objects
+from django.db import DatabaseError
+from django.db.models import F
 from django.utils import timezone
 
 from incidents import events
 from incidents.choices import OPEN_STATUSES, TimelineKind
-from incidents.integrations.choices import (
-    DETECTION_SOURCES,
-    AlertAction,
-    AlertStatus,
-    IntegrationKind,
-)
+from incidents.integrations.choices import AlertAction, AlertStatus
 from incidents.integrations.formats import AlertEvent
 from incidents.integrations.models import (
     Alert,
     Integration,
     WebhookDelivery,
 )
-from incidents.integrations.routing import choose_severity
-from incidents.integrations.services import integration_actor
-from incidents.integrations.upsert import count_repeat, upsert_alert
-from incidents.models import Incident
-from incidents.selectors import active_policy_version
-from incidents.services import (
-    acknowledge_incident,
-    declare_incident,
-    mitigate_incident,
-    resolve_incident,
+from incidents.integrations.opening import (
+    OPENING_GRACE,
+    Unopened,
+    announce_unopened,
+    folded,
+    open_incident,
+    opens_in_engine,
+    settle_incident,
+    withdraw_trigger,
 )
+from incidents.integrations.services import integration_actor
+from incidents.integrations.upsert import count_repeat, count_unopened_repeat, upsert_alert
+from incidents.models import Incident
+from incidents.services import acknowledge_incident
 from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.audit.services import (
-    prepare_changed,
-    prepare_created,
-    record_entries,
-)
 from portal.security.storable import bounded_identifier
 
 # Fields of a sender's document that are credentials: never stored with the alert.
@@ -54,7 +48,7 @@ SECRET_FIELDS = ("routing_key",)
 
 @dataclass(frozen=True)
 class IngestResult:
-    outcome: str  # opened | attached | acknowledged | resolved | ignored
+    outcome: str  # opened | opening | attached | acknowledged | resolved | ignored
     dedup_key: str
     alert_id: int | None = None
     incident_id: int | None = None
@@ -67,33 +61,25 @@ def _public_details(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in SECRET_FIELDS}
 
 
-def _folded(count: int) -> bool:
-    """Timeline entries at 1, 10, 100, 1,000… repeats: a storm adds a handful of rows, not thousands."""
-    return count >= 1 and 10 ** round(math.log10(count)) == count
-
-
-def _title(summary: str) -> str:
-    summary = " ".join(summary.split())
-    return summary if len(summary) <= 200 else summary[:199] + "…"
-
-
 def trigger_alert(
     *, key: str, kind: str, event: AlertEvent, at: datetime.datetime | None = None
 ) -> IngestResult | None:
     """Record a trigger for the integration with `key`; None when the key is wrong or disabled.
 
-    A repeat of an open alert is one atomic statement (PostgreSQL; see `count_repeat`),
-    run as it is: wrapping one statement in a transaction would only add a BEGIN and a
-    COMMIT round trip to the hot path of an alert storm, and it writes no audited row.
-    Everything else (the first trigger of a key, a repeat reaching a fold of the
-    timeline, the races) runs in an audited service transaction.
+    A repeat of an open alert is one atomic statement (PostgreSQL; see `count_repeat`,
+    and `count_unopened_repeat` while its incident is being opened), run as it is:
+    wrapping one statement in a transaction would only add a BEGIN and a COMMIT round
+    trip to the hot path of an alert storm, and it writes no audited row. Everything
+    else (the first trigger of a key, a repeat reaching a fold of the timeline, the
+    races) runs in audited service transactions: `opening` says why a first trigger
+    takes two.
     """
     at = at or timezone.now()
     repeat = count_repeat(
         key=key, kind=kind, dedup_key=event.dedup_key, summary=event.summary, at=at
     )
     if repeat is not None and repeat.incident_open:
-        if _folded(repeat.count):
+        if folded(repeat.count):
             _record_fold(
                 incident_id=repeat.incident_id,
                 alert_id=repeat.alert_id,
@@ -103,16 +89,62 @@ def trigger_alert(
                 actor=integration_actor(repeat.integration_name),
             )
         return IngestResult("attached", event.dedup_key, repeat.alert_id, repeat.incident_id)
+    if repeat is None:  # perhaps a repeat of an alert whose incident is being opened
+        unopened_id = count_unopened_repeat(
+            key=key,
+            kind=kind,
+            dedup_key=event.dedup_key,
+            summary=event.summary,
+            at=at,
+            opened_since=at - OPENING_GRACE,
+        )
+        if unopened_id is not None:
+            return IngestResult("attached", event.dedup_key, unopened_id, None)
     stale_alert_id = repeat.alert_id if repeat is not None else None
     return _ingest_trigger(key=key, kind=kind, event=event, at=at, stale_alert_id=stale_alert_id)
 
 
-@audited_service
 def _ingest_trigger(
     *, key: str, kind: str, event: AlertEvent, at: datetime.datetime, stale_alert_id: int | None
 ) -> IngestResult | None:
-    """In a transaction: the upsert inserts the alert and the inserting caller declares the
-    incident before committing, so no one sees an open alert without it."""
+    """A trigger the fast path could not count: one transaction to count it, and a second
+    to open its incident when it is the key's first (`opening` says why two)."""
+    counted = _count_trigger(
+        key=key,
+        kind=kind,
+        event=event,
+        at=at,
+        stale_alert_id=stale_alert_id,
+    )
+    if not isinstance(counted, Unopened):
+        return counted
+    try:
+        incident_id = open_incident(counted, event, at)
+    except Exception:
+        # The sender is told to retry (503) or refused: its trigger must not stay counted.
+        with contextlib.suppress(DatabaseError):  # the database gone: the minute task opens it
+            withdraw_trigger(counted.alert_id)
+        raise
+    if incident_id is None:  # another opener (one taking over) linked it first
+        incident_id = (
+            Alert.objects.filter(pk=counted.alert_id).values_list("incident_id", flat=True).first()
+        )
+        return IngestResult("attached", event.dedup_key, counted.alert_id, incident_id)
+    return IngestResult("opened", event.dedup_key, counted.alert_id, incident_id)
+
+
+@audited_service
+def _count_trigger(
+    *,
+    key: str,
+    kind: str,
+    event: AlertEvent,
+    at: datetime.datetime,
+    stale_alert_id: int | None,
+) -> IngestResult | Unopened | None:
+    """The upsert, in a transaction: a first trigger commits its alert unopened (the
+    caller opens its incident next, or the engine does); a repeat counts on the alert, and on its incident
+    once it has one."""
     if stale_alert_id is not None:  # counted on an alert whose incident has closed meanwhile
         _close_stale(stale_alert_id, at)
     for _attempt in range(3):
@@ -127,12 +159,20 @@ def _ingest_trigger(
         if row is None:
             return None
         if row.inserted:
-            incident = _attach_new_alert(row.alert_id, row.integration_id, event, at)
-            return IngestResult("opened", event.dedup_key, row.alert_id, incident.pk)
+            if opens_in_engine():
+                announce_unopened()  # the engine opens its incident once this commits
+                return IngestResult("opening", event.dedup_key, row.alert_id, None)
+            return Unopened(row.alert_id, row.integration_id)
+        if row.opening:
+            # Its incident is being opened: the opener carries this count over when it
+            # links the alert. Unless the opener died: past the grace, this one opens it.
+            if Alert.objects.filter(pk=row.alert_id, first_seen_at__lt=at - OPENING_GRACE).exists():
+                return Unopened(row.alert_id, row.integration_id)
+            return IngestResult("attached", event.dedup_key, row.alert_id, None)
         if row.incident_id is not None and Incident.objects.filter(
             pk=row.incident_id, status__in=OPEN_STATUSES
         ).update(alert_count=F("alert_count") + 1):
-            if _folded(row.count):
+            if folded(row.count):
                 name = Integration.objects.filter(pk=row.integration_id).values_list(
                     "name", flat=True
                 )[0]
@@ -188,84 +228,6 @@ def _close_stale(alert_id: int, at: datetime.datetime) -> None:
     )
 
 
-def _attach_new_alert(
-    alert_id: int, integration_id: int, event: AlertEvent, at: datetime.datetime
-) -> Incident:
-    """The first trigger of a key: join the key's still-open incident (a flap) or declare one."""
-    integration = (
-        Integration.objects.select_related("service")
-        .prefetch_related("routing_rules")
-        .get(pk=integration_id)
-    )
-    actor = integration_actor(integration.name)
-    previous = (
-        Alert.objects.filter(
-            integration_id=integration_id,
-            dedup_key=event.dedup_key,
-            open_key__isnull=True,
-            incident__status__in=OPEN_STATUSES,
-        )
-        .order_by("-id")
-        .values_list("incident_id", flat=True)
-        .first()
-    )
-    if previous is not None:
-        incident = Incident.objects.get(pk=previous)
-        message = f"Alert fired again from {integration.name}: {event.summary}"
-    else:
-        version = active_policy_version()
-        prefetch_related_objects([version], "levels")  # read once for choosing the severity
-        incident = declare_incident(
-            actor=actor,
-            title=_title(event.summary) or f"Alert from {integration.name}",
-            severity=choose_severity(integration, event, version),
-            summary=f"Opened by integration {integration.name} (alert {event.dedup_key}).",
-            detection_source=DETECTION_SOURCES[IntegrationKind(integration.kind)],
-            services=[integration.service] if integration.service else [],
-            detected_at=at,
-        )
-        message = f"Alert received from {integration.name}: {event.summary}"
-    Incident.objects.filter(pk=incident.pk).update(alert_count=F("alert_count") + 1)
-    Alert.objects.filter(pk=alert_id).update(incident=incident)
-    # The row is ours now (the update locked it): its count is exact, whatever repeats of
-    # the incident's other alerts counted meanwhile. A new incident starts from 0.
-    alert_count = (
-        1
-        if previous is None
-        else Incident.objects.filter(pk=incident.pk).values_list("alert_count", flat=True)[0]
-    )
-    # A new incident's reference is held by this transaction until it commits (every
-    # other declaration waits for it): the rows left to write go in as few statements
-    # as they can, the timeline entry and both audit entries in two.
-    timeline = events.timeline_row(
-        incident,
-        TimelineKind.ALERT,
-        message,
-        actor=actor,
-        at=at,
-        data={
-            "dedup_key": event.dedup_key,
-            "count": 1,
-            "alert": alert_id,
-            "integration": integration.name,
-        },
-    )
-    timeline.save(force_insert=True)
-    record_entries(
-        [
-            prepare_changed(
-                actor,
-                incident,
-                before={"alert_count": alert_count - 1},
-                after={"alert_count": alert_count, "alert": alert_id, "dedup_key": event.dedup_key},
-                at=at,
-            ),
-            prepare_created(actor, timeline, at=at),
-        ]
-    )
-    return incident
-
-
 def _open_alert(integration: Integration, dedup_key: str) -> Alert | None:
     return (
         Alert.objects.select_for_update(of=("self",))
@@ -315,14 +277,7 @@ def resolve_alert(
         at=at,
         data={"dedup_key": dedup_key, "alert": alert.pk, "count": alert.count},
     )
-    if (
-        incident.is_open
-        and not Alert.objects.filter(incident=incident, open_key__isnull=False).exists()
-    ):
-        if integration.auto_resolve:
-            resolve_incident(incident=incident, actor=actor)
-        else:
-            mitigate_incident(incident=incident, actor=actor)
+    settle_incident(incident, integration, actor)
     return IngestResult("resolved", dedup_key, alert.pk, incident.pk)
 
 

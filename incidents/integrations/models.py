@@ -127,6 +127,11 @@ class Alert(models.Model):
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True, help_text="The first event's payload.")
+    opening = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Stored, its incident not declared yet (incidents/integrations/opening.py).",
+    )
 
     class Meta:
         ordering = ("-last_seen_at", "-id")
@@ -135,7 +140,14 @@ class Alert(models.Model):
                 fields=("integration", "open_key"), name="alert_one_open_per_key"
             ),
         ]
-        indexes = [models.Index(fields=("integration", "dedup_key"), name="alert_integration_key")]
+        indexes = [
+            models.Index(fields=("integration", "dedup_key"), name="alert_integration_key"),
+            # Alerts whose incident is being opened: few at any time, read by the
+            # engine's opening loop and the minute task (`open_unopened_alerts`).
+            models.Index(
+                fields=("first_seen_at",), condition=models.Q(opening=True), name="alert_opening"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.integration}: {self.dedup_key}"

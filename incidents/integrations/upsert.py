@@ -39,6 +39,7 @@ class UpsertedAlert:
     incident_id: int | None
     count: int
     inserted: bool
+    opening: bool  # stored, its incident not declared yet
 
 
 def _sql(vendor: str) -> str:
@@ -53,12 +54,12 @@ def _sql(vendor: str) -> str:
     # Only quoted table names are interpolated; every value is a bound parameter.
     return (
         f"INSERT INTO {alert} (integration_id, dedup_key, open_key, status, count, summary, "  # noqa: S608
-        f"first_seen_at, last_seen_at, details) "
-        f"SELECT i.id, %s, %s, %s, 1, %s, %s, %s, {details} FROM {integration} i "
+        f"first_seen_at, last_seen_at, details, opening) "
+        f"SELECT i.id, %s, %s, %s, 1, %s, %s, %s, {details}, %s FROM {integration} i "
         f"WHERE i.key = %s AND i.kind = %s AND i.enabled "
         f"ON CONFLICT (integration_id, open_key) DO UPDATE SET count = {alert}.count + 1, "
         f"last_seen_at = EXCLUDED.last_seen_at, summary = EXCLUDED.summary "
-        f"RETURNING id, integration_id, incident_id, count, {inserted}"
+        f"RETURNING id, integration_id, incident_id, count, {inserted}, opening"
     )
 
 
@@ -120,6 +121,7 @@ def upsert_alert(
         stamp,
         stamp,
         json.dumps(details, default=str),
+        True,  # opening: a new alert's incident is declared next (`opening`)
         key,
         kind,
     ]
@@ -132,6 +134,7 @@ def upsert_alert(
         incident_id=row[2],
         count=row[3],
         inserted=bool(row[4]),
+        opening=bool(row[5]),
     )
 
 
@@ -191,3 +194,63 @@ def count_repeat(
         incident_open=bool(row[3]),
         integration_name=row[4],
     )
+
+
+@dataclass(frozen=True)
+class LinkedAlert:
+    count: int  # every trigger counted on the alert so far, the opening one included
+    still_open: bool  # False when a resolve closed it while its incident was opening
+
+
+def link_alert(*, alert_id: int, incident_id: int) -> LinkedAlert | None:
+    """Give an unopened alert its incident, in the opener's transaction; None when another
+    opener linked it first. The row stays locked until the caller commits, so the count
+    returned is exact: every repeat counted before is carried to the incident, every
+    repeat after waits and then counts on both (`count_repeat`, `upsert_alert`)."""
+    alert = connection.ops.quote_name(Alert._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {alert} SET incident_id = %s, opening = %s WHERE id = %s AND opening "  # noqa: S608 - our table name
+            # open_key itself, not `open_key IS NOT NULL`: SQLite 3.40 returned 1 for
+            # that expression on a NULL open_key (seen here, in the tests).
+            f"RETURNING count, open_key",
+            [incident_id, False, alert_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else LinkedAlert(count=row[0], still_open=row[1] is not None)
+
+
+def _unopened_repeat_sql() -> str:
+    alert = connection.ops.quote_name(Alert._meta.db_table)
+    integration = connection.ops.quote_name(Integration._meta.db_table)
+    return (
+        f"UPDATE {alert} SET count = {alert}.count + 1, last_seen_at = %s, summary = %s "  # noqa: S608 - our table names
+        f"FROM {integration} i WHERE i.key = %s AND i.kind = %s AND i.enabled "
+        f"AND {alert}.integration_id = i.id AND {alert}.open_key = %s "
+        f"AND {alert}.opening AND {alert}.first_seen_at > %s "
+        f"RETURNING {alert}.id"
+    )
+
+
+def count_unopened_repeat(
+    *,
+    key: str,
+    kind: str,
+    dedup_key: str,
+    summary: str,
+    at: datetime.datetime,
+    opened_since: datetime.datetime,
+) -> int | None:
+    """PostgreSQL only: count a repeat of an alert whose incident is being opened (first
+    seen after `opened_since`), in ONE statement; its id, or None.
+
+    The opener's link carries the count to the incident. When the link commits while
+    this statement waits on the row, PostgreSQL re-checks `opening` on the
+    linked row, which no longer matches: nothing is counted here and the caller takes
+    the transactional path, which counts on both (never on the alert alone, too late
+    for the link to carry it)."""
+    if connection.vendor != "postgresql":
+        return None
+    sql = _SQL_CACHE.get("unopened") or _SQL_CACHE.setdefault("unopened", _unopened_repeat_sql())
+    row = _fetch_one(sql, (at, summary, key, kind, dedup_key, opened_since))
+    return None if row is None else int(row[0])

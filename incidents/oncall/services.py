@@ -3,9 +3,12 @@ one-click acknowledge link. Hooks on incident events are registered in apps.py."
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -121,10 +124,34 @@ def start_escalation(incident: Incident, actor: Actor, *, new: bool = False) -> 
         after={"policy": policy.name, "next_step_at": escalation.next_step_at},
     )
     if escalation.next_step_at <= now:
-        # robust: a failure there is logged and left to the engine; the caller's
-        # change has committed and must not be reported as failed.
-        transaction.on_commit(functools.partial(run_first_step, escalation.pk), robust=True)
+        batched = _batched_first_steps.get()
+        if batched is not None:  # the caller pages them together (`first_steps_batched`)
+            transaction.on_commit(functools.partial(batched.append, escalation.pk))
+        else:
+            # robust: a failure there is logged and left to the engine; the caller's
+            # change has committed and must not be reported as failed.
+            transaction.on_commit(functools.partial(run_first_step, escalation.pk), robust=True)
     return escalation
+
+
+_batched_first_steps: ContextVar[list[int] | None] = ContextVar(
+    "oncall_batched_first_steps", default=None
+)
+
+
+@contextlib.contextmanager
+def first_steps_batched() -> Iterator[list[int]]:
+    """Inside, an escalation started due now is not paged after its commit: its id is
+    added to the list yielded, and the caller runs those first steps together with
+    `run_due_escalations(ids=…)` (constant queries per batch). The engine does so after
+    opening a batch of alerts' incidents. An id whose transaction rolled back is not
+    added."""
+    steps: list[int] = []
+    token = _batched_first_steps.set(steps)
+    try:
+        yield steps
+    finally:
+        _batched_first_steps.reset(token)
 
 
 def run_first_step(escalation_id: int) -> None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
@@ -28,6 +30,25 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 HEAD_PK = 1
+
+_deferred: ContextVar[bool] = ContextVar("audit_sealing_deferred", default=False)
+
+
+@contextlib.contextmanager
+def sealing_deferred() -> Iterator[None]:
+    """No on-commit seal for the transactions inside: the caller seals once after them
+    (`seal_pending`), as the engine does after opening a batch of incidents. Each seal
+    locks the chain head and reads the unsealed entries; one per batch instead of one
+    per transaction was 12 % of a declaration's CPU."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+def is_deferred() -> bool:
+    return _deferred.get()
 
 
 def locked_head(*, skip_locked: bool = False) -> AuditChainHead | None:

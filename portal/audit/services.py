@@ -20,7 +20,7 @@ from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.hashing import json_safe
 from portal.audit.models import AuditEntry, LoginAttempt
-from portal.audit.sealing import seal_after_commit
+from portal.audit.sealing import is_deferred, seal_after_commit
 from portal.audit.snapshots import redact, snapshot
 
 
@@ -52,6 +52,8 @@ def _entry(
 
 def _seal_after_commit() -> None:
     """Ask for one seal when the current transaction commits (once per transaction)."""
+    if is_deferred():  # the caller seals after its batch
+        return
     # Each pending callback is (savepoint ids, func, robust).
     if not any(pending[1] is seal_after_commit for pending in connection.run_on_commit):
         transaction.on_commit(seal_after_commit, robust=True)

@@ -155,3 +155,33 @@ def test_verify_walks_thousands_of_entries_quickly(db: Any) -> None:
     assert report.checked == before + 3000
     # It took 4.3 s for 3,156 entries before; a generous bound for noisy machines.
     assert elapsed < 2.0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_sealing_deferred_commits_leave_the_seal_to_the_caller() -> None:
+    from portal.actors import Actor
+    from portal.audit.choices import AuditAction
+    from portal.audit.sealing import sealing_deferred
+    from portal.audit.services import record_entry
+
+    def committed_entry(name: str) -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            record_entry(
+                actor=Actor.system("test"),
+                action=AuditAction.CREATE,
+                object_type="test.note",
+                object_repr=name,
+            )
+
+    # Outside: each commit seals its entries
+    committed_entry("sealed at its commit")
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    # Inside: two commits, nothing sealed until the caller seals once
+    with sealing_deferred():
+        committed_entry("one")
+        committed_entry("two")
+    assert AuditEntry.objects.filter(seq__isnull=True).count() == 2
+    assert seal_pending() == 2
+    assert "0 waiting to be sealed" in _verify()

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from pytest_django import Settings
 
 from incidents.integrations.models import Alert
 from incidents.models import Incident
+from portal.project.engine import opening_cycle
 from tests.integrations.conftest import pd_event
 
 ENQUEUE = "/integrations/pagerduty/v2/enqueue"
@@ -55,11 +57,17 @@ def _hammer(bodies: list[dict]) -> Counter:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_hundred_identical_triggers_open_exactly_one_incident(make_integration: Any) -> None:
-    # Given a PagerDuty integration
+@pytest.mark.parametrize("opening", ["inline", "engine"])
+def test_hundred_identical_triggers_open_exactly_one_incident(
+    make_integration: Any, opening: str, settings: Settings
+) -> None:
+    # Given a PagerDuty integration, its incidents opened by the request or the engine
+    settings.ALERT_OPENING = opening
     pd = make_integration("pagerduty")
     # When 100 identical triggers arrive at once
     statuses = _hammer([pd_event(pd.key, dedup_key="db-down") for _ in range(100)])
+    if opening == "engine":  # its opening loop's next run
+        assert opening_cycle()["opened"] == 1
     # Then all are accepted, one incident is open and it counts 100 alerts
     assert statuses == Counter({202: 100})
     incident = Incident.objects.get()

@@ -1,0 +1,287 @@
+"""Opening the incident of a new alert: the second of a first trigger's two transactions.
+
+A first trigger used to insert its alert and declare its incident in one transaction.
+Every repeat of the key then waited on the uncommitted alert row for the whole
+declaration: in an alert storm (`bench/alert_storm.py`) the 200 declarations took
+10 s of a 26 s run, with the repeats of their keys queued behind them.
+
+Now the first transaction (`ingestion._count_trigger`) commits the alert alone,
+*unopened* (no incident yet), and the second (`open_incident`) declares the incident
+and links the alert last (`upsert.link_alert`). Repeats that arrive meanwhile count on
+the alert without waiting. The link carries their count to the incident under the
+alert's row lock, so every trigger is counted exactly once on both. Folded timeline
+entries (×10, ×100…) that the opening window passed are written by the opener.
+
+An opener that dies between the two transactions (a killed worker) leaves its alert
+unopened: the next trigger of the key after `OPENING_GRACE` takes over, and the
+minute task `open_unopened_alerts` opens what no trigger comes back for. Two openers
+may race; the link is the referee, and the loser's transaction (its declaration and
+its reference number with it) rolls back. An opener that fails (no policy in force,
+the database gone) gives its trigger back (`withdraw_trigger`) and the sender is told
+to retry.
+
+Where the second transaction runs is `settings.ALERT_OPENING`:
+
+- `engine` (the default): the request answers 202 as soon as the alert is committed,
+  and the paging engine (`manage.py engine`, which pages the first step anyway)
+  declares the incident in its own process, woken at the commit
+  (`announce_unopened`, a PostgreSQL NOTIFY; SQLite engines poll every cycle). A
+  declaration costs tens of milliseconds of CPU and queues on the day's reference
+  counter: in an alert storm the requests waiting for it made the p99
+  (`BENCHMARKS.md`), and in the web processes it competed with every repeat for the
+  interpreter. An opening that fails there is logged and tried again next cycle; the
+  sender was already answered.
+- `inline`: the request opens the incident itself and answers with it (the tests,
+  and a door whose caller needs the incident at once).
+
+With `inline`, a trigger inside the caller's transaction (a webhook's batch of
+events, the heartbeat sweep) has both steps in it: they commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F, prefetch_related_objects
+from django.utils import timezone
+
+from incidents import events
+from incidents.choices import OPEN_STATUSES, TimelineKind
+from incidents.integrations.choices import (
+    DETECTION_SOURCES,
+    AlertAction,
+    IntegrationKind,
+)
+from incidents.integrations.formats import AlertEvent
+from incidents.integrations.models import Alert, Integration
+from incidents.integrations.routing import choose_severity
+from incidents.integrations.services import integration_actor
+from incidents.integrations.upsert import link_alert
+from incidents.models import Incident, TimelineEntry
+from incidents.selectors import active_policy_version
+from incidents.services import declare_incident, mitigate_incident, resolve_incident
+from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import prepare_changed, prepare_created, record_entries
+
+logger = logging.getLogger(__name__)
+
+# The engine's opening loop listens here; `announce_unopened` notifies at commit.
+NOTIFY_CHANNEL = "portal_alert_unopened"
+
+# How long an opener may take before a later trigger (or the minute task) opens its
+# alert instead: far above a declaration's tens of milliseconds, far below a page's
+# patience.
+OPENING_GRACE = datetime.timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Unopened:
+    """A committed open alert that has no incident yet, for this caller to open."""
+
+    alert_id: int
+    integration_id: int
+
+
+class _OpenedElsewhere(Exception):
+    """Another opener linked the alert first: this declaration must roll back."""
+
+
+def folded(count: int) -> bool:
+    """Timeline entries at 1, 10, 100, 1,000… repeats: a storm adds a handful of rows, not thousands."""
+    return count >= 1 and 10 ** round(math.log10(count)) == count
+
+
+def alert_title(summary: str) -> str:
+    summary = " ".join(summary.split())
+    return summary if len(summary) <= 200 else summary[:199] + "…"
+
+
+def open_incident(unopened: Unopened, event: AlertEvent, at: datetime.datetime) -> int | None:
+    """Declare (or, for a flap, join) the alert's incident and link it; the incident's id,
+    or None when another opener linked the alert first."""
+    try:
+        return _open(unopened.alert_id, unopened.integration_id, event, at).pk
+    except _OpenedElsewhere:
+        return None
+
+
+@audited_service
+def _open(alert_id: int, integration_id: int, event: AlertEvent, at: datetime.datetime) -> Incident:
+    integration = (
+        Integration.objects.select_related("service")
+        .prefetch_related("routing_rules")
+        .get(pk=integration_id)
+    )
+    actor = integration_actor(integration.name)
+    previous = (
+        Alert.objects.filter(
+            integration_id=integration_id,
+            dedup_key=event.dedup_key,
+            open_key__isnull=True,
+            incident__status__in=OPEN_STATUSES,
+        )
+        .order_by("-id")
+        .values_list("incident_id", flat=True)
+        .first()
+    )
+    if previous is not None:
+        incident = Incident.objects.get(pk=previous)
+        message = f"Alert fired again from {integration.name}: {event.summary}"
+    else:
+        version = active_policy_version()
+        prefetch_related_objects([version], "levels")  # read once for choosing the severity
+        incident = declare_incident(
+            actor=actor,
+            title=alert_title(event.summary) or f"Alert from {integration.name}",
+            severity=choose_severity(integration, event, version),
+            summary=f"Opened by integration {integration.name} (alert {event.dedup_key}).",
+            detection_source=DETECTION_SOURCES[IntegrationKind(integration.kind)],
+            services=[integration.service] if integration.service else [],
+            detected_at=at,
+        )
+        message = f"Alert received from {integration.name}: {event.summary}"
+    # Last, so that repeats of the key never wait on this transaction but for its commit.
+    linked = link_alert(alert_id=alert_id, incident_id=incident.pk)
+    if linked is None:
+        raise _OpenedElsewhere
+    Incident.objects.filter(pk=incident.pk).update(alert_count=F("alert_count") + linked.count)
+    alert_count = (
+        linked.count
+        if previous is None
+        else Incident.objects.filter(pk=incident.pk).values_list("alert_count", flat=True)[0]
+    )
+    data = {"dedup_key": event.dedup_key, "alert": alert_id}
+    timeline = [
+        events.timeline_row(
+            incident,
+            TimelineKind.ALERT,
+            message,
+            actor=actor,
+            at=at,
+            data={**data, "count": 1, "integration": integration.name},
+        ),
+        *(
+            events.timeline_row(
+                incident,
+                TimelineKind.ALERT,
+                f"Alert received ×{count}: {event.summary}",
+                actor=actor,
+                at=at,
+                data={**data, "count": count},
+            )
+            for count in _folds_up_to(linked.count)
+        ),
+    ]
+    TimelineEntry.objects.bulk_create(timeline)
+    record_entries(
+        [
+            prepare_changed(
+                actor,
+                incident,
+                before={"alert_count": alert_count - linked.count},
+                after={"alert_count": alert_count, "alert": alert_id, "dedup_key": event.dedup_key},
+                at=at,
+            ),
+            *(prepare_created(actor, row, at=at) for row in timeline),
+        ]
+    )
+    if not linked.still_open:  # resolved while its incident was being opened
+        settle_incident(incident, integration, actor)
+    return incident
+
+
+def _folds_up_to(count: int) -> list[int]:
+    """The folds past ×1 that `count` triggers reached: 10, 100… up to `count`."""
+    return [10**k for k in range(1, len(str(count))) if 10**k <= count]
+
+
+def settle_incident(incident: Incident, integration: Integration, actor: Actor) -> None:
+    """Once none of its alerts is open, mitigate the incident (resolve it, when the
+    integration auto-resolves). The caller holds the incident's lock or created it."""
+    if (
+        incident.is_open
+        and not Alert.objects.filter(incident=incident, open_key__isnull=False).exists()
+    ):
+        if integration.auto_resolve:
+            resolve_incident(incident=incident, actor=actor)
+        else:
+            mitigate_incident(incident=incident, actor=actor)
+
+
+@audited_service
+def withdraw_trigger(alert_id: int) -> None:
+    """The opener failed and its sender is told to retry: take its trigger back, so that
+    the retry is counted once. Alerts are not audited (ingested data)."""
+    alert = Alert.objects.select_for_update().filter(pk=alert_id, opening=True).first()
+    if alert is None:
+        return
+    if alert.count <= 1:
+        alert.delete()
+    else:  # repeats counted meanwhile keep it; its opening is left to them and the minute task
+        Alert.objects.filter(pk=alert_id).update(count=F("count") - 1)
+
+
+def open_unopened_alerts(
+    *,
+    now: datetime.datetime | None = None,
+    grace: datetime.timedelta = OPENING_GRACE,
+    limit: int = 100,
+) -> int:
+    """Open the incident of every alert unopened for longer than `grace`, oldest first;
+    how many it opened. The engine's opening loop runs it with no grace when it is the
+    opener (`ALERT_OPENING=engine`); the minute task runs it past `OPENING_GRACE` for
+    alerts whose opener died. Safe to run twice at once (the link is the referee).
+
+    An alert whose opening fails (no policy in force…) is logged and tried again on
+    the next run; the others are still opened."""
+    now = now or timezone.now()
+    rows = list(
+        # Resolved ones too: a trigger resolved before its incident was declared
+        # still opens it (and mitigates it at once), as it would have opened inline.
+        Alert.objects.filter(opening=True, first_seen_at__lte=now - grace)
+        .order_by("first_seen_at", "id")
+        .values_list("pk", "integration_id", "dedup_key", "summary", "details")[:limit]
+    )
+    opened = 0
+    for pk, integration_id, dedup_key, summary, details in rows:
+        # The severity hint is not stored: the routing rules still see the document.
+        event = AlertEvent(AlertAction.TRIGGER, dedup_key, summary, "", details or {})
+        try:
+            if open_incident(Unopened(pk, integration_id), event, now) is not None:
+                opened += 1
+        except Exception:
+            logger.exception("opening the incident of alert %s failed; retrying later", pk)
+    return opened
+
+
+def opens_in_engine() -> bool:
+    """Whether a request leaves its first trigger's incident to the engine (`ALERT_OPENING`)."""
+    return settings.ALERT_OPENING == "engine"
+
+
+def announce_unopened() -> None:
+    """Wake the engine's opening loop when the caller's transaction commits: a
+    PostgreSQL NOTIFY, which is transactional. (SQLite engines poll every cycle.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+
+
+def wait_for_unopened(timeout: float) -> None:
+    """The engine's wait between opening runs: until a trigger announces an unopened
+    alert (PostgreSQL LISTEN) or `timeout` seconds pass."""
+    if connection.vendor != "postgresql":
+        time.sleep(timeout)
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute(f"LISTEN {NOTIFY_CHANNEL}")  # again each time: the connection may be new
+    for _notice in raw.notifies(timeout=timeout, stop_after=1):
+        break

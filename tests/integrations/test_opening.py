@@ -1,0 +1,171 @@
+"""A first trigger in two transactions: the alert committed unopened, then its incident
+opened by the request (`inline`) or the engine (`engine`), the link as referee."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pytest_django import Settings
+
+from incidents.choices import TimelineKind
+from incidents.integrations.models import Alert
+from incidents.integrations.opening import OPENING_GRACE, Unopened, open_incident
+from incidents.integrations.opening import open_unopened_alerts as open_unopened
+from incidents.models import Incident, ReferenceCounter
+from incidents.oncall.models import Page
+from portal.audit.models import AuditEntry
+from portal.project.engine import Engine, opening_cycle
+from tests.integrations.conftest import pd_event
+
+ENQUEUE = "/integrations/pagerduty/v2/enqueue"
+
+
+def _alert_counts(incident: Incident) -> list[int]:
+    return sorted(e.data["count"] for e in incident.timeline.filter(kind=TimelineKind.ALERT))
+
+
+@pytest.mark.django_db(transaction=True)  # the engine's chunk pages what has committed
+def test_with_the_engine_as_opener_the_request_stores_the_alert_and_the_engine_opens_it(
+    pd: Any, post: Any, founder: Any, settings: Settings
+) -> None:
+    settings.ALERT_OPENING = "engine"
+    # When a first trigger and 11 repeats arrive before the engine's next cycle
+    for _ in range(12):
+        assert post(ENQUEUE, pd_event(pd.key)).status_code == 202
+    # Then the alert counts them all and has no incident yet
+    alert = Alert.objects.get()
+    assert (alert.count, alert.incident_id, alert.opening) == (12, None, True)
+    assert not Incident.objects.exists()
+    # When the engine's opening loop runs
+    assert opening_cycle() == {"opened": 1, "first_pages": 1}
+    # Then one incident counts the 12 triggers, with the ×1 and ×10 timeline folds
+    incident = Incident.objects.get()
+    alert.refresh_from_db()
+    assert (alert.incident_id, incident.alert_count) == (incident.pk, 12)
+    assert _alert_counts(incident) == [1, 10]
+    # and its first step paged the on-call founder (one run for the engine's chunk)
+    assert list(Page.objects.values_list("user", flat=True)) == [founder.pk]
+    # and the audit names the integration for the declaration, as the timeline does
+    declared = AuditEntry.objects.get(object_type="incidents.incident", action="create")
+    assert declared.actor_label == "integration Grafana"
+    assert incident.timeline.get(kind=TimelineKind.DECLARED).actor_label == "integration Grafana"
+    # and the chunk's audit entries were sealed once, after it (none waits to be sealed)
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    # and a second cycle finds nothing left to open
+    assert opening_cycle()["opened"] == 0
+
+
+@pytest.mark.django_db
+def test_the_minute_task_opens_alerts_left_unopened_past_the_grace_only(
+    pd: Any, post: Any, settings: Settings
+) -> None:
+    settings.ALERT_OPENING = "engine"
+    post(ENQUEUE, pd_event(pd.key, dedup_key="old"))
+    post(ENQUEUE, pd_event(pd.key, dedup_key="fresh"))
+    Alert.objects.filter(dedup_key="old").update(
+        first_seen_at=timezone.now() - OPENING_GRACE - datetime.timedelta(seconds=1)
+    )
+    # The minute task keeps the grace: only the alert whose opener died is opened
+    assert open_unopened() == 1
+    assert Alert.objects.get(dedup_key="old").incident_id is not None
+    assert Alert.objects.get(dedup_key="fresh").incident_id is None
+
+
+@pytest.mark.django_db
+def test_a_trigger_past_the_grace_takes_over_an_alert_whose_opener_died(pd: Any, post: Any) -> None:
+    # Given an alert committed unopened 31 s ago (its opener was killed)
+    Alert.objects.create(
+        integration=pd,
+        dedup_key="disk-full",
+        open_key="disk-full",
+        count=3,
+        opening=True,
+        summary="Disk full on db-1",
+        first_seen_at=timezone.now() - OPENING_GRACE - datetime.timedelta(seconds=1),
+        last_seen_at=timezone.now(),
+    )
+    # When the key triggers again (inline opening)
+    assert post(ENQUEUE, pd_event(pd.key)).status_code == 202
+    # Then this request opened the incident, with every trigger counted once
+    incident = Incident.objects.get()
+    assert (Alert.objects.get().incident_id, incident.alert_count) == (incident.pk, 4)
+
+
+@pytest.mark.django_db
+def test_of_two_openers_the_link_decides_and_the_loser_rolls_back_its_declaration(
+    pd: Any, post: Any, settings: Settings
+) -> None:
+    from incidents.integrations.formats import AlertEvent
+
+    settings.ALERT_OPENING = "engine"
+    post(ENQUEUE, pd_event(pd.key))
+    alert = Alert.objects.get()
+    unopened = Unopened(alert.pk, pd.pk)
+    event = AlertEvent("trigger", "disk-full", "Disk full on db-1")
+    # The first opener links it; the second finds it linked
+    first = open_incident(unopened, event, timezone.now())
+    assert first is not None
+    assert open_incident(unopened, event, timezone.now()) is None
+    # Its declaration rolled back with its reference number: one incident, no gap
+    assert list(Incident.objects.values_list("pk", flat=True)) == [first]
+    assert ReferenceCounter.objects.get().last == 1
+    assert Incident.objects.get().ref.endswith("-01")
+
+
+@pytest.mark.django_db
+def test_an_alert_resolved_while_its_incident_opens_mitigates_it(
+    pd: Any, post: Any, settings: Settings
+) -> None:
+    settings.ALERT_OPENING = "engine"
+    post(ENQUEUE, pd_event(pd.key))
+    # The monitor recovers before the engine's cycle
+    assert post(ENQUEUE, pd_event(pd.key, "resolve")).status_code == 202
+    assert opening_cycle()["opened"] == 1
+    incident = Incident.objects.get()
+    assert (incident.status, incident.mitigated_at is not None) == ("monitoring", True)
+    assert Alert.objects.get().open_key is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_repeat_while_the_incident_opens_is_one_statement(
+    pd: Any, post: Any, settings: Settings
+) -> None:
+    settings.ALERT_OPENING = "engine"
+    post(ENQUEUE, pd_event(pd.key))
+    with CaptureQueriesContext(connection) as queries:
+        assert post(ENQUEUE, pd_event(pd.key)).status_code == 202
+    # The open-alert statement misses; the unopened-alert statement counts it
+    assert len(queries) == 2, [q["sql"][:80] for q in queries]
+    assert Alert.objects.get().count == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_engine_is_woken_by_the_commit_not_its_next_cycle(
+    pd: Any, founder: Any, settings: Settings
+) -> None:
+    settings.ALERT_OPENING = "engine"
+    engine = Engine(every=10.0).start()
+    try:
+        time.sleep(0.5)  # the opening loop has run once and listens
+        started = time.monotonic()
+        response = Client().post(ENQUEUE, data=pd_event(pd.key), content_type="application/json")
+        assert response.status_code == 202
+        while time.monotonic() - started < 5 and not Incident.objects.exists():
+            time.sleep(0.02)
+        waited = time.monotonic() - started
+    finally:
+        engine.stop()
+        connection.close()
+    # Opened well before the loop's 10 s cycle would have come round, and paged
+    assert Incident.objects.count() == 1, waited
+    assert waited < 3, waited
+    assert list(Page.objects.values_list("user", flat=True)) == [founder.pk]
