@@ -274,14 +274,13 @@ def announce_unopened() -> None:
             cursor.execute(f"NOTIFY {NOTIFY_CHANNEL}")
 
 
-def wait_for_unopened(timeout: float) -> None:
+def wait_for_unopened(timeout: float) -> bool:
     """The engine's wait between opening runs: until a trigger announces an unopened
-    alert (PostgreSQL LISTEN) or `timeout` seconds pass."""
+    alert (PostgreSQL LISTEN; True) or `timeout` seconds pass (False)."""
     if connection.vendor != "postgresql":
         time.sleep(timeout)
-        return
+        return False
     connection.ensure_connection()
     raw = connection.connection
     raw.execute(f"LISTEN {NOTIFY_CHANNEL}")  # again each time: the connection may be new
-    for _notice in raw.notifies(timeout=timeout, stop_after=1):
-        break
+    return any(True for _notice in raw.notifies(timeout=timeout, stop_after=1))

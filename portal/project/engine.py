@@ -62,6 +62,7 @@ from portal.notifications import outbox
 logger = logging.getLogger("portal.project.engine")
 
 SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
+STOP_POLL = 0.25  # seconds: the longest a signal-woken loop waits before checking stop()
 
 # Incidents the opening loop declares before it pages their first steps together.
 OPENING_CHUNK = 20
@@ -177,10 +178,14 @@ class Engine:
                     logger.exception("%s cycle failed; retrying next cycle", name)
                 self.cycles[name] += 1
                 pause = max(0.0, self.every - (time.monotonic() - started))
-                if wait is None or self.stopping.is_set():
+                if wait is None:
                     wakeup.wait(pause)
-                else:
-                    wait(self.every)
+                    continue
+                # Woken by its own signal, in short waits so that `stop()` is prompt.
+                deadline = time.monotonic() + self.every
+                while not self.stopping.is_set() and time.monotonic() < deadline:
+                    if wait(min(STOP_POLL, max(0.0, deadline - time.monotonic()))):
+                        break
         finally:
             connection.close()
 
