@@ -5,7 +5,9 @@
 Creates (drops first) the database `portal_bench_storm` (or `STORM_DATABASE`, so that
 runs on a shared server do not drop each other's), migrates it, loads the
 founder-24x7 policy, creates a PagerDuty integration, starts gunicorn with 2 workers
-(gthread, 4 threads each; DEBUG=0, SECURE_SSL_REDIRECT=0) and the paging engine
+(sync, the worker class of the production config `portal/gunicorn.conf.py`; or
+`--worker-class gthread` with `--threads` each; DEBUG=0, SECURE_SSL_REDIRECT=0) and the
+paging engine
 (`manage.py engine`, which declares the incidents of first triggers), and posts N triggers over K
 dedup keys from a load generator on the same machine: wrk (`apt install wrk`, C, with
 bench/lua/storm.lua) when installed, else an asyncio client (raw HTTP/1.1, keep-alive).
@@ -13,7 +15,9 @@ A Python client costs about as much CPU as the server on these 2-core machines, 
 is the default. Then it checks that exactly K
 incidents opened and N alerts were counted, and measures the physical baseline in the
 same run: the raw `INSERT … ON CONFLICT DO UPDATE` rate through psycopg on a scratch
-copy of the alert table, with as many connections as gunicorn has workers.
+copy of the alert table, with as many connections as gunicorn has request threads (the
+most the server can have in flight against the database: 2 for 2 sync workers, 8 for
+2 gthread workers of 4 threads).
 Results go to bench/results/alert_storm.md.
 """
 
@@ -314,6 +318,14 @@ def storm_wrk(
     match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     refused = int(match.group(1)) if match else 0
     statuses = {"2xx": events - refused, "non-2xx": refused} if refused else {"2xx": events}
+    # A request lost on the socket (connect, read, write, timeout) got no answer at all:
+    # a sender retries it; it is reported, not counted as answered.
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if match:
+        lost = sum(int(n) for n in match.groups())
+        statuses["2xx"] -= lost
+        statuses["socket errors (no answer)"] = lost
+        print(out, file=sys.stderr)
     if refused:
         print(out, file=sys.stderr)
     return elapsed, latency("50%"), latency("99%"), statuses
@@ -336,7 +348,9 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
-        "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync)"
+        "--worker-class",
+        default="sync",
+        help="gunicorn worker class: sync (portal/gunicorn.conf.py's, in production) or gthread",
     )
     parser.add_argument(
         "--generator",

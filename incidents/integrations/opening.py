@@ -74,6 +74,7 @@ logger = logging.getLogger(__name__)
 
 # The engine's opening loop listens here; `announce_unopened` notifies at commit.
 NOTIFY_CHANNEL = "portal_alert_unopened"
+SQLITE_POLL = 0.2  # seconds between the engine's looks for unopened alerts on SQLite
 
 # How long an opener may take before a later trigger (or the minute task) opens its
 # alert instead: far above a declaration's tens of milliseconds, far below a page's
@@ -276,10 +277,12 @@ def announce_unopened() -> None:
 
 def wait_for_unopened(timeout: float) -> bool:
     """The engine's wait between opening runs: until a trigger announces an unopened
-    alert (PostgreSQL LISTEN; True) or `timeout` seconds pass (False)."""
+    alert (PostgreSQL LISTEN; True) or `timeout` seconds pass (False). On SQLite, a
+    short poll (True: look now)."""
     if connection.vendor != "postgresql":
-        time.sleep(timeout)
-        return False
+        # No LISTEN on SQLite: look again soon (one query on the `alert_opening` index).
+        time.sleep(min(timeout, SQLITE_POLL))
+        return True
     connection.ensure_connection()
     raw = connection.connection
     raw.execute(f"LISTEN {NOTIFY_CHANNEL}")  # again each time: the connection may be new
