@@ -37,6 +37,7 @@ from incidents.integrations.opening import (
 from incidents.integrations.services import integration_actor
 from incidents.integrations.upsert import count_repeat, count_unopened_repeat, upsert_alert
 from incidents.models import Incident
+from incidents.selectors import active_policy_version
 from incidents.services import acknowledge_incident
 from portal.actors import Actor
 from portal.audit.scope import audited_service
@@ -160,6 +161,9 @@ def _count_trigger(
             return None
         if row.inserted:
             if opens_in_engine():
+                # Refused now (503, the sender retries; the insert rolls back) rather than
+                # stored for an engine that cannot declare it.
+                active_policy_version()
                 announce_unopened()  # the engine opens its incident once this commits
                 return IngestResult("opening", event.dedup_key, row.alert_id, None)
             return Unopened(row.alert_id, row.integration_id)

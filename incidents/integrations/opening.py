@@ -75,6 +75,7 @@ logger = logging.getLogger(__name__)
 # The engine's opening loop listens here; `announce_unopened` notifies at commit.
 NOTIFY_CHANNEL = "portal_alert_unopened"
 SQLITE_POLL = 0.2  # seconds between the engine's looks for unopened alerts on SQLite
+RETRY_FAILED_AFTER = 60  # seconds before this process tries a failed opening again
 
 # How long an opener may take before a later trigger (or the minute task) opens its
 # alert instead: far above a declaration's tens of milliseconds, far below a page's
@@ -252,14 +253,26 @@ def open_unopened_alerts(
     )
     opened = 0
     for pk, integration_id, dedup_key, summary, details in rows:
+        if time.monotonic() < _retry_after.get(pk, 0.0):
+            continue
         # The severity hint is not stored: the routing rules still see the document.
         event = AlertEvent(AlertAction.TRIGGER, dedup_key, summary, "", details or {})
         try:
             if open_incident(Unopened(pk, integration_id), event, now) is not None:
                 opened += 1
         except Exception:
-            logger.exception("opening the incident of alert %s failed; retrying later", pk)
+            # Not again at the next poll (a fifth of a second on SQLite): once a minute.
+            _retry_after[pk] = time.monotonic() + RETRY_FAILED_AFTER
+            logger.exception(
+                "opening the incident of alert %s failed; retrying in %d s", pk, RETRY_FAILED_AFTER
+            )
+        else:
+            _retry_after.pop(pk, None)
     return opened
+
+
+# Alerts whose opening failed in this process, and when to try them again.
+_retry_after: dict[int, float] = {}
 
 
 def opens_in_engine() -> bool:

@@ -169,3 +169,45 @@ def test_the_engine_is_woken_by_the_commit_not_its_next_cycle(
     assert Incident.objects.count() == 1, waited
     assert waited < 3, waited
     assert list(Page.objects.values_list("user", flat=True)) == [founder.pk]
+
+
+@pytest.mark.django_db
+def test_with_the_engine_as_opener_no_policy_in_force_still_answers_503(
+    post: Any, settings: Settings
+) -> None:
+    from incidents.integrations.models import Integration
+
+    settings.ALERT_OPENING = "engine"
+    integration = Integration.objects.create(name="early", kind="pagerduty")
+    response = post(ENQUEUE, pd_event(integration.key))
+    # Refused, so the sender retries; nothing stored for an engine that cannot declare it
+    assert response.status_code == 503
+    assert not Alert.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_opening_that_fails_is_tried_again_a_minute_later_not_every_poll(
+    pd: Any, post: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from incidents.integrations import opening
+    from portal.errors import DomainError
+
+    settings.ALERT_OPENING = "engine"
+    post(ENQUEUE, pd_event(pd.key))
+    calls: list[str] = []
+
+    def failing(**kwargs: Any) -> Incident:
+        calls.append(kwargs["title"])
+        raise DomainError("Severity routing broke.", field="severity")
+
+    monkeypatch.setattr(opening, "declare_incident", failing)
+    monkeypatch.setattr(opening, "_retry_after", {})
+    # The first look fails and is logged; the next polls leave it alone
+    assert opening_cycle()["opened"] == 0
+    assert opening_cycle()["opened"] == 0
+    assert len(calls) == 1
+    assert Alert.objects.get().opening
+    # A minute later it is tried again (and opens, once the cause is gone)
+    monkeypatch.undo()
+    opening._retry_after.clear()
+    assert opening_cycle()["opened"] == 1
