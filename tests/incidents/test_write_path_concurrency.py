@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from pytest_django import Settings
 from rest_framework.test import APIClient
 
 from incidents.integrations.models import Alert
@@ -27,6 +28,7 @@ from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from portal.audit.sealing import seal_pending
 from portal.audit.selectors import verify_chain
+from portal.project.engine import opening_cycle
 from portal.tokens import create_api_token
 
 WRITERS = 16
@@ -190,8 +192,15 @@ def _deadlocks() -> int:
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_new_key_alert_triggers_mixed_in_give_no_5xx(django_user_model: Any) -> None:
+@pytest.mark.parametrize("opening", ["inline", "engine"])
+def test_new_key_alert_triggers_mixed_in_give_no_5xx(
+    django_user_model: Any, opening: str, settings: Settings
+) -> None:
+    # The alerts' incidents declared by the requests, or by the engine's opening loop
+    settings.ALERT_OPENING = opening
     result = _storm(django_user_model, with_alerts=True)
+    if opening == "engine":
+        assert opening_cycle()["opened"] == DECLARERS * ROUNDS
     _check_every_write_landed(result, alerts=DECLARERS * ROUNDS)
     assert (
         Incident.objects.filter(detection_source="monitoring_alert").count() == DECLARERS * ROUNDS
