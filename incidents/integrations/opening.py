@@ -249,16 +249,19 @@ def open_unopened_alerts(
         # still opens it (and mitigates it at once), as it would have opened inline.
         Alert.objects.filter(opening=True, first_seen_at__lte=now - grace)
         .order_by("first_seen_at", "id")
-        .values_list("pk", "integration_id", "dedup_key", "summary", "details")[:limit]
+        .values_list("pk", "integration_id", "dedup_key", "summary", "details", "first_seen_at")[
+            :limit
+        ]
     )
     opened = 0
-    for pk, integration_id, dedup_key, summary, details in rows:
+    for pk, integration_id, dedup_key, summary, details, first_seen_at in rows:
         if time.monotonic() < _retry_after.get(pk, 0.0):
             continue
         # The severity hint is not stored: the routing rules still see the document.
         event = AlertEvent(AlertAction.TRIGGER, dedup_key, summary, "", details or {})
         try:
-            if open_incident(Unopened(pk, integration_id), event, now) is not None:
+            # Detected when the alert arrived, not when the engine got to it.
+            if open_incident(Unopened(pk, integration_id), event, first_seen_at) is not None:
                 opened += 1
         except Exception:
             # Not again at the next poll (a fifth of a second on SQLite): once a minute.

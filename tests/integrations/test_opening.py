@@ -56,6 +56,8 @@ def test_with_the_engine_as_opener_the_request_stores_the_alert_and_the_engine_o
     declared = AuditEntry.objects.get(object_type="incidents.incident", action="create")
     assert declared.actor_label == "integration Grafana"
     assert incident.timeline.get(kind=TimelineKind.DECLARED).actor_label == "integration Grafana"
+    # and it was detected when the alert arrived, not when the engine got to it
+    assert incident.detected_at == alert.first_seen_at
     # and the chunk's audit entries were sealed once, after it (none waits to be sealed)
     assert not AuditEntry.objects.filter(seq__isnull=True).exists()
     # and a second cycle finds nothing left to open
