@@ -19,13 +19,13 @@ from incidents.services.lifecycle import (
     cancel_incident,
     close_incident,
     mitigate_incident,
-    post_status_update,
     record_comms_sent,
     record_postmortem_published,
     reopen_incident,
     resolve_incident,
 )
 from incidents.services.roles import assign_role, assign_roles, relieve_role
+from incidents.services.status_updates import post_status_update
 
 __all__ = [
     "EDITABLE_FIELDS",
