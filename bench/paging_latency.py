@@ -133,8 +133,8 @@ def main() -> None:
         )
         from incidents.policies import load_preset
         from portal.actors import Actor
+        from portal.notifications.channels import update_channel
         from portal.notifications.models import NotificationChannel
-        from portal.notifications.services import update_channel
         from portal.project.engine import Engine
 
         actor = Actor.system("bench")

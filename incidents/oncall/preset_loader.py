@@ -31,8 +31,8 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
 from portal.errors import DomainError
+from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.models import NotificationChannel
-from portal.notifications.services import save_channel, save_notification_route
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 

@@ -10,8 +10,9 @@ from django.http import HttpRequest
 
 from portal.actors import Actor
 from portal.errors import DomainError
+from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
-from portal.notifications.services import retry_message, save_channel, save_notification_route
+from portal.notifications.services import retry_message
 from portal.service_admin import ServiceModelAdmin
 
 

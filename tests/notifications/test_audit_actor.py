@@ -6,14 +6,10 @@ from typing import Any
 
 from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage
-from portal.notifications.services import (
-    enqueue_notification,
-    retry_message,
-    save_channel,
-    save_notification_route,
-)
+from portal.notifications.services import enqueue_notification, retry_message
 
 
 def _entries(obj: Any, action: str | None = None) -> list[AuditEntry]:

@@ -303,7 +303,7 @@ def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows
     from django.apps import apps
 
     from portal.errors import DomainError
-    from portal.notifications.services import update_channel
+    from portal.notifications.channels import update_channel
 
     migration = importlib.import_module(
         "portal.notifications.migrations.0005_disable_retired_teams_connectors"

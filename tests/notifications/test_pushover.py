@@ -35,8 +35,8 @@ from incidents.services import acknowledge_incident, declare_incident
 from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.models import AuditEntry
+from portal.notifications.channels import update_channel
 from portal.notifications.models import OutboxMessage
-from portal.notifications.services import update_channel
 from portal.notifications.tasks import deliver_outbox_message
 from portal.project.engine import Engine, delivery_cycle
 from tests.standin_timing import STANDIN_POLL_SECONDS

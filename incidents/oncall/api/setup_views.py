@@ -20,8 +20,8 @@ from incidents.oncall.models import RotationMember
 from incidents.oncall.selectors import overrides, rotation_members
 from portal.actors import Actor
 from portal.errors import DomainError
+from portal.notifications.channels import send_test_message, update_channel
 from portal.notifications.models import NotificationChannel
-from portal.notifications.services import send_test_message, update_channel
 
 
 def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from django.core.management.base import CommandError, CommandParser
 from portal.actors import Actor
 from portal.command_line import PortalCommand
 from portal.errors import DomainError
+from portal.notifications.channels import send_test_message, update_channel
 from portal.notifications.choices import ChannelKind, OutboxStatus
 from portal.notifications.models import NotificationChannel
-from portal.notifications.services import send_test_message, update_channel
 
 
 class Command(PortalCommand):

@@ -1,0 +1,185 @@
+"""Writes of the notification channels and routes (admin, API, CLI, presets), with
+the rules every write path shares, and the CLI's test message.
+
+A channel's target can carry a provider's credentials: the audit log records that it
+was set or changed, never its value.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from portal.actors import Actor
+from portal.audit.scope import audited_service
+from portal.audit.services import prepare_created, record_changed, record_created, record_entries
+from portal.audit.snapshots import REDACTED, snapshot
+from portal.errors import DomainError
+from portal.model_validation import validate_model
+from portal.notifications.choices import ChannelKind, OutboxStatus
+from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
+from portal.notifications.services import deliver_after_commit, enqueue_notification
+
+CHANNEL_ATTS = ("kind", "target", "enabled", "description")
+
+
+def _check_channel(channel: NotificationChannel, *, stored_target: str | None) -> None:
+    """The rules of every write path (admin, API, CLI, presets); DomainError names the field.
+
+    `stored_target` is the target saved before (None for a new channel): a retired URL
+    already stored (disabled by migration 0005) does not block other edits."""
+    if channel.kind not in ChannelKind.values:
+        raise DomainError(
+            f"Unknown channel kind {channel.kind!r}; one of {', '.join(ChannelKind.values)}.",
+            field="kind",
+        )
+    if channel.target != stored_target and channel.target.lower().startswith("msteams://"):
+        raise DomainError(
+            "Microsoft retired Office 365 connectors (msteams://): create a Power Automate "
+            "workflow and use its apprise workflows:// URL.",
+            field="target",
+        )
+    validate_model(channel)
+
+
+@audited_service
+def save_channel(
+    *,
+    name: str,
+    kind: str,
+    target: str = "",
+    enabled: bool = True,
+    description: str = "",
+    actor: Actor,
+) -> NotificationChannel:
+    """Create or update a channel by name, every field given (presets, demo, the admin)."""
+    channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
+    created = channel is None
+    if channel is None:
+        channel = NotificationChannel(name=name)
+    # The target (an apprise URL) carries the provider's credentials: the audit log
+    # says that it was set or changed, never what it is.
+    before = snapshot(channel, [name for name in CHANNEL_ATTS if name != "target"])
+    stored_target = None if created else channel.target
+    channel.kind, channel.target, channel.enabled, channel.description = (
+        kind,
+        target,
+        enabled,
+        description,
+    )
+    _check_channel(channel, stored_target=stored_target)
+    channel.save()
+    if created:
+        entry = prepare_created(actor, channel)
+        entry.after = {**(entry.after or {}), "target": REDACTED if channel.target else ""}
+        record_entries([entry])
+    else:
+        moved = channel.target != stored_target
+        target_change = {"before": {"target": REDACTED}, "after": {"target": REDACTED}}
+        record_changed(actor, channel, before, extra=target_change if moved else None)
+    return channel
+
+
+@audited_service
+def save_notification_route(
+    *, level_code: str, channel: NotificationChannel, actor: Actor, enabled: bool | None = None
+) -> NotificationRoute:
+    """Route `level_code` (or * for all) to `channel`; idempotent. `enabled` switches an
+    existing rule; left out, a rule someone disabled stays disabled (preset reloads)."""
+    level_code = (level_code or "").strip()
+    if not level_code:
+        raise DomainError("A severity code (or *) is required.", field="level_code")
+    rule, created = NotificationRoute.objects.select_for_update().get_or_create(
+        level_code=level_code,
+        channel=channel,
+        defaults={"enabled": True if enabled is None else enabled},
+    )
+    if created:
+        record_created(actor, rule)
+    elif enabled is not None and enabled != rule.enabled:
+        before = snapshot(rule, ["enabled"], redacted=False)
+        rule.enabled = enabled
+        rule.save(update_fields=["enabled"])
+        record_changed(actor, rule, before)
+    return rule
+
+
+@audited_service
+def update_channel(
+    *,
+    name: str,
+    actor: Actor,
+    kind: str | None = None,
+    target: str | None = None,
+    enabled: bool | None = None,
+    description: str | None = None,
+) -> NotificationChannel:
+    """Create (`kind` needed) or change a channel by name; only the given fields change.
+    Messages already waiting for a disabled channel go out once it is enabled."""
+    from portal.audit.choices import AuditAction
+    from portal.audit.services import record_entry
+
+    channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
+    before = None
+    stored_target = None if channel is None else channel.target
+    if channel is None:
+        if not kind:
+            raise DomainError(f"No channel named {name!r}; give --kind to create it.", field="kind")
+        channel = NotificationChannel(name=name, kind=kind)
+    else:
+        before = {
+            "kind": channel.kind,
+            "enabled": channel.enabled,
+            "has_target": bool(channel.target),
+        }
+    if kind is not None:
+        channel.kind = kind
+    if target is not None:
+        channel.target = target
+    if enabled is not None:
+        channel.enabled = enabled
+    if description is not None:
+        channel.description = description
+    _check_channel(channel, stored_target=stored_target)
+    channel.save()
+    record_entry(
+        actor=actor,
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        object_type=channel._meta.label_lower,
+        object_id=channel.pk,
+        object_repr=str(channel)[:200],
+        before=before,
+        # The target carries the provider's secret: the audit says only whether it is set.
+        after={
+            "kind": channel.kind,
+            "enabled": channel.enabled,
+            "has_target": bool(channel.target),
+        },
+    )
+    if channel.enabled:
+        waiting = list(
+            OutboxMessage.objects.filter(channel=channel, status=OutboxStatus.PENDING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        deliver_after_commit(waiting)
+    return channel
+
+
+def send_test_message(*, channel: NotificationChannel, actor: Actor) -> OutboxMessage:
+    """Write a test message to `channel` and deliver it now, in this process; returns the
+    message with its resulting status and error (the CLI `channel test NAME`)."""
+    from portal.notifications.outbox import deliver_outbox_message
+
+    if not channel.enabled:
+        raise DomainError(f"Channel {channel.name} is disabled; enable it first.", field="enabled")
+    now = timezone.now()
+    [message] = enqueue_notification(
+        kind="test",
+        subject=f"Test from the incident portal ({actor.label})",
+        body=f"A test message to {channel.name}, sent {now:%Y-%m-%d %H:%M:%S}Z.",
+        dedupe_key=f"test:{channel.pk}:{now.isoformat()}",
+        channel=channel,
+    )
+    deliver_outbox_message(message.pk)
+    message.refresh_from_db()
+    return message
