@@ -358,3 +358,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Importing from the on-call tool being replaced (`manage.py migrate_oncall`)
+# A read-only key of that tool, used when `--api-key` is not given (docs/migration.md).
+ONCALL_MIGRATION_API_KEY = env.str("ONCALL_MIGRATION_API_KEY", default="")

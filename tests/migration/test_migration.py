@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from pytest_django import Settings
 
 from incidents.configuration.yaml_io import load_document
 from incidents.integrations.models import Integration
@@ -277,6 +278,27 @@ def test_wrong_key_is_one_clear_error(people: dict[str, User], tmp_path: Path) -
         call_command("migrate_oncall", "pagerduty", "--api-key", "wrong", "--base-url", base,
                      "-o", str(tmp_path / "x.yaml"), stdout=StringIO())  # fmt: skip
     assert not (tmp_path / "x.yaml").exists()
+
+
+@pytest.mark.django_db
+def test_the_key_comes_from_the_setting_when_no_option_gives_it(
+    people: dict[str, User], tmp_path: Path, settings: Settings
+) -> None:
+    from django.core.management.base import CommandError
+
+    routes, data, auth, _ = VENDORS["pagerduty"]
+    target = tmp_path / "x.yaml"
+    with standins.serve(routes(data()), auth) as (base, _seen):
+        # Neither the option nor ONCALL_MIGRATION_API_KEY: one error naming the key
+        settings.ONCALL_MIGRATION_API_KEY = ""
+        with pytest.raises(CommandError, match="api-key"):
+            call_command("migrate_oncall", "pagerduty", "--base-url", base, "-o", str(target),
+                         stdout=StringIO())  # fmt: skip
+        # The setting (read from the environment by settings.py) is used
+        settings.ONCALL_MIGRATION_API_KEY = standins.KEY
+        call_command("migrate_oncall", "pagerduty", "--base-url", base, "-o", str(target),
+                     stdout=StringIO())  # fmt: skip
+    assert target.exists()
 
 
 def test_opsgenie_eu_accounts_use_the_eu_host() -> None:

@@ -5,7 +5,6 @@ on-call tool with a read-only key and write the configuration document that
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,7 @@ class Command(PortalCommand):
         parser.add_argument("--default-severity", default=None, help="Level for unmapped ones.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        api_key = options["api_key"] or os.environ.get("ONCALL_MIGRATION_API_KEY", "")
+        api_key = options["api_key"] or settings.ONCALL_MIGRATION_API_KEY
         if not api_key:
             raise CommandError("api-key: give --api-key or set ONCALL_MIGRATION_API_KEY")
         severity_map = {}
