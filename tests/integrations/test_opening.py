@@ -27,15 +27,20 @@ from tests.integrations.conftest import pd_event
 ENQUEUE = "/integrations/pagerduty/v2/enqueue"
 
 
+@pytest.fixture
+def engine_opens(settings: Settings) -> None:
+    """First triggers leave their incidents to the engine (production's default)."""
+    settings.ALERT_OPENING = "engine"
+
+
 def _alert_counts(incident: Incident) -> list[int]:
     return sorted(e.data["count"] for e in incident.timeline.filter(kind=TimelineKind.ALERT))
 
 
 @pytest.mark.django_db(transaction=True)  # the engine's chunk pages what has committed
 def test_with_the_engine_as_opener_the_request_stores_the_alert_and_the_engine_opens_it(
-    pd: Any, post: Any, founder: Any, settings: Settings
+    pd: Any, post: Any, founder: Any, engine_opens: None
 ) -> None:
-    settings.ALERT_OPENING = "engine"
     # When a first trigger and 11 repeats arrive before the engine's next cycle
     for _ in range(12):
         assert post(ENQUEUE, pd_event(pd.key)).status_code == 202
@@ -66,9 +71,8 @@ def test_with_the_engine_as_opener_the_request_stores_the_alert_and_the_engine_o
 
 @pytest.mark.django_db
 def test_the_minute_task_opens_alerts_left_unopened_past_the_grace_only(
-    pd: Any, post: Any, settings: Settings
+    pd: Any, post: Any, engine_opens: None
 ) -> None:
-    settings.ALERT_OPENING = "engine"
     post(ENQUEUE, pd_event(pd.key, dedup_key="old"))
     post(ENQUEUE, pd_event(pd.key, dedup_key="fresh"))
     Alert.objects.filter(dedup_key="old").update(
@@ -102,11 +106,10 @@ def test_a_trigger_past_the_grace_takes_over_an_alert_whose_opener_died(pd: Any,
 
 @pytest.mark.django_db
 def test_of_two_openers_the_link_decides_and_the_loser_rolls_back_its_declaration(
-    pd: Any, post: Any, settings: Settings
+    pd: Any, post: Any, engine_opens: None
 ) -> None:
     from incidents.integrations.formats import AlertEvent
 
-    settings.ALERT_OPENING = "engine"
     post(ENQUEUE, pd_event(pd.key))
     alert = Alert.objects.get()
     unopened = Unopened(alert.pk, pd.pk)
@@ -123,9 +126,8 @@ def test_of_two_openers_the_link_decides_and_the_loser_rolls_back_its_declaratio
 
 @pytest.mark.django_db
 def test_an_alert_resolved_while_its_incident_opens_mitigates_it(
-    pd: Any, post: Any, settings: Settings
+    pd: Any, post: Any, engine_opens: None
 ) -> None:
-    settings.ALERT_OPENING = "engine"
     post(ENQUEUE, pd_event(pd.key))
     # The monitor recovers before the engine's cycle
     assert post(ENQUEUE, pd_event(pd.key, "resolve")).status_code == 202
@@ -138,9 +140,8 @@ def test_an_alert_resolved_while_its_incident_opens_mitigates_it(
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_repeat_while_the_incident_opens_is_one_statement(
-    pd: Any, post: Any, settings: Settings
+    pd: Any, post: Any, engine_opens: None
 ) -> None:
-    settings.ALERT_OPENING = "engine"
     post(ENQUEUE, pd_event(pd.key))
     with CaptureQueriesContext(connection) as queries:
         assert post(ENQUEUE, pd_event(pd.key)).status_code == 202
@@ -152,9 +153,8 @@ def test_a_repeat_while_the_incident_opens_is_one_statement(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_engine_is_woken_by_the_commit_not_its_next_cycle(
-    pd: Any, founder: Any, settings: Settings
+    pd: Any, founder: Any, engine_opens: None
 ) -> None:
-    settings.ALERT_OPENING = "engine"
     engine = Engine(every=10.0).start()
     try:
         time.sleep(0.5)  # the opening loop has run once and listens
@@ -175,11 +175,10 @@ def test_the_engine_is_woken_by_the_commit_not_its_next_cycle(
 
 @pytest.mark.django_db
 def test_with_the_engine_as_opener_no_policy_in_force_still_answers_503(
-    post: Any, settings: Settings
+    post: Any, engine_opens: None
 ) -> None:
     from incidents.integrations.models import Integration
 
-    settings.ALERT_OPENING = "engine"
     integration = Integration.objects.create(name="early", kind="pagerduty")
     response = post(ENQUEUE, pd_event(integration.key))
     # Refused, so the sender retries; nothing stored for an engine that cannot declare it
@@ -189,12 +188,11 @@ def test_with_the_engine_as_opener_no_policy_in_force_still_answers_503(
 
 @pytest.mark.django_db
 def test_an_opening_that_fails_is_tried_again_a_minute_later_not_every_poll(
-    pd: Any, post: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    pd: Any, post: Any, engine_opens: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from incidents.integrations import opening
     from portal.errors import DomainError
 
-    settings.ALERT_OPENING = "engine"
     post(ENQUEUE, pd_event(pd.key))
     calls: list[str] = []
 
