@@ -221,7 +221,7 @@ def settle_incident(incident: Incident, integration: Integration, actor: Actor) 
 def withdraw_trigger(alert_id: int) -> None:
     """The opener failed and its sender is told to retry: take its trigger back, so that
     the retry is counted once. Alerts are not audited (ingested data)."""
-    alert = Alert.objects.select_for_update().filter(pk=alert_id, opening=True).first()
+    alert = Alert.objects.select_for_update(of=("self",)).filter(pk=alert_id, opening=True).first()
     if alert is None:
         return
     if alert.count <= 1:
@@ -254,8 +254,10 @@ def open_unopened_alerts(
         ]
     )
     opened = 0
+    for pk in [pk for pk, at in _retry_after.items() if at <= time.monotonic()]:
+        del _retry_after[pk]  # due again (or opened meanwhile by another process)
     for pk, integration_id, dedup_key, summary, details, first_seen_at in rows:
-        if time.monotonic() < _retry_after.get(pk, 0.0):
+        if pk in _retry_after:
             continue
         # The severity hint is not stored: the routing rules still see the document.
         event = AlertEvent(AlertAction.TRIGGER, dedup_key, summary, "", details or {})
