@@ -6,7 +6,7 @@ Creates (drops first) the PostgreSQL database `portal_bench_export`, migrates it
 loads the founder-24x7 policy, and inserts the incidents with one
 `INSERT … SELECT generate_series(…)` (10,000 per UTC day, every tenth with a
 service). Then, for each size, a fresh subprocess streams the CSV register of the
-period holding exactly that many incidents (`portal.reports.exporters.stream`, the
+period holding exactly that many incidents (`portal.project.reports.exporters.stream`, the
 code behind the API, admin and CLI) into /dev/null and reports its wall time and
 peak RSS (`ru_maxrss`). A baseline subprocess that exports one day (10,000 rows)
 gives the memory floor of Django itself, measured in the same run.
@@ -66,7 +66,7 @@ def prepare(rows: int) -> float:
 
     from incidents.models import Incident, Service
     from incidents.policies import load_preset
-    from portal.actors import Actor
+    from portal.kernel.actors import Actor
 
     version = load_preset("founder-24x7", actor=Actor.system("bench"))
     level = version.levels.get(rank=2)
@@ -123,8 +123,8 @@ def child(days: int) -> None:
     import resource
 
     django_setup()
-    from portal.reports.exporters import stream
-    from portal.reports.periods import Period
+    from portal.project.reports.exporters import stream
+    from portal.project.reports.periods import Period
 
     period = Period(FIRST_DAY, FIRST_DAY + datetime.timedelta(days=days - 1))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -185,7 +185,7 @@ def main() -> None:
         "",
         f"Setup: {args.rows:,} incidents inserted with one `INSERT … SELECT generate_series` in "
         f"{insert_seconds:.1f} s (10,000 per day; every tenth has a service). Each export runs in a fresh "
-        "subprocess: `portal.reports.exporters.stream('incident-register', 'csv', period)` into /dev/null.",
+        "subprocess: `portal.project.reports.exporters.stream('incident-register', 'csv', period)` into /dev/null.",
         "",
         "| rows exported | time (s) | rows/s | MB written | peak RSS (MB) | RSS over baseline (MB) |",
         "|---:|---:|---:|---:|---:|---:|",

@@ -132,7 +132,7 @@ def main() -> None:
             EscalationStep,
         )
         from incidents.policies import load_preset
-        from portal.actors import Actor
+        from portal.kernel.actors import Actor
         from portal.notifications.channels import update_channel
         from portal.notifications.models import NotificationChannel
         from portal.project.engine import Engine

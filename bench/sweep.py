@@ -110,7 +110,7 @@ def run(label: str) -> list[dict[str, object]]:
     from incidents.oncall.choices import EscalationStatus
     from incidents.oncall.models import Escalation, EscalationPolicy
     from incidents.policies import load_preset
-    from portal.actors import Actor
+    from portal.kernel.actors import Actor
 
     call_command("migrate", verbosity=0)
     get_user_model().objects.create_superuser("founder", "founder@example.com", "bench-pw-1")

@@ -22,9 +22,9 @@ from drills.choices import DrillStage, DrillStatus
 from drills.models import Drill, DrillDraw, DrillGap, Scenario
 from drills.reports import drill_report_html, drill_report_markdown, timing_rows, trend_rows
 from drills.selectors import drill_gaps, drill_list, drill_trend
-from portal.actors import Actor
-from portal.errors import DomainError
-from portal.service_admin import ServiceModelAdmin
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.service_admin import ServiceModelAdmin
 
 SEALED = "🔒 sealed until the drill starts"
 

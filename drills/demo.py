@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drills.scheduling import ensure_next_drill
 from drills.services import seed_scenarios
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 def load_demo(*, actor: Actor) -> None:

@@ -15,7 +15,7 @@ from drills.choices import DrillStatus
 from drills.models import Drill
 from drills.services import plan_drill, seed_scenarios
 from incidents.models import PolicyVersion
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 

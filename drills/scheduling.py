@@ -20,11 +20,11 @@ from drills.choices import DrillStatus
 from drills.models import Drill, DrillGap
 from drills.services import plan_drill
 from incidents.policies import add_quarter
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.services import enqueue_notification
 
 GAP_LOOKBACK_QUARTERS = 8

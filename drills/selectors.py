@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from drills.choices import DrillStatus
 from drills.models import Drill, DrillDraw, DrillGap, Scenario
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 def scenario_list(*, enabled: bool | None = None) -> QuerySet[Scenario]:

@@ -28,12 +28,12 @@ from incidents.choices import OPEN_STATUSES, DetectionSource, Environment, Timel
 from incidents.models import Service, SeverityLevel
 from incidents.selectors import active_policy_version, level_by_code
 from incidents.services import declare_incident, resolve_incident
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_changed, record_created, record_entries
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 # What the drill services move on a drill (attnames), for their audit entries.
 DRILL_ATTS = (

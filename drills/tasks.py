@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drills.scheduling import run_drill_schedule
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 SCHEDULES = [
     {

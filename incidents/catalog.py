@@ -8,11 +8,11 @@ from typing import Any
 from django.utils.text import slugify
 
 from incidents.models import Service
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 @audited_service

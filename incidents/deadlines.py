@@ -1,7 +1,7 @@
 """Deadline arithmetic: the pinned policy's targets turned into due times.
 
 Targets run from the declaration (comms "after resolution" and the post-mortem
-from the resolution). Business-time targets go through `portal.business_time`.
+from the resolution). Business-time targets go through `portal.kernel.business_time`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from incidents.choices import CommsAnchor, DeadlineKind, IncidentStatus
 from incidents.events import rows_updated
 from incidents.models import Deadline, Incident, SeverityLevel
 from incidents.models.policy import as_duration
-from portal.actors import Actor
 from portal.audit.services import prepare_created, record_entries
-from portal.business_time import add_duration
-from portal.durations import DurationKind
+from portal.kernel.actors import Actor
+from portal.kernel.business_time import add_duration
+from portal.kernel.durations import DurationKind
 
 # How a deadline is named in the audit log.
 _DESCRIBED_BY = ("kind", "channel")

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
-from portal.actors import Actor
 from portal.audit.services import (
     prepare_created,
     record_bulk_update,
@@ -22,6 +21,7 @@ from portal.audit.services import (
     record_entries,
 )
 from portal.audit.snapshots import snapshot
+from portal.kernel.actors import Actor
 
 # Bookkeeping the audit log leaves out: denormalised from other rows (the next
 # deadline, the alert counter) or Django's own timestamp.

@@ -1,11 +1,11 @@
-"""The incidents' own domain errors, on the foundation's `DomainError` (portal/errors.py).
+"""The incidents' own domain errors, on the foundation's `DomainError` (portal/kernel/errors.py).
 
 The base is imported as `errors.DomainError`, not by name: this module hands on no
-second path to it (import it from `portal.errors`)."""
+second path to it (import it from `portal.kernel.errors`)."""
 
 from __future__ import annotations
 
-from portal import errors
+from portal.kernel import errors
 
 
 class TransitionNotAllowed(errors.DomainError):

@@ -20,8 +20,8 @@ from incidents.choices import (
 )
 from incidents.models import Incident, PolicyVersion, Service
 from incidents.services import EDITABLE_FIELDS, MILESTONE_FIELDS
-from portal.errors import DomainError
-from portal.service_admin import show_domain_error
+from portal.kernel.errors import DomainError
+from portal.kernel.service_admin import show_domain_error
 
 
 def add_domain_error(form: forms.BaseForm, error: DomainError) -> None:

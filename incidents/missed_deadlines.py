@@ -18,9 +18,9 @@ from django.utils import timezone
 from incidents import events
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.models import Deadline, TimelineEntry
-from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.batches import batch_size, max_batches
+from portal.kernel.actors import Actor
+from portal.kernel.batches import batch_size, max_batches
 from portal.notifications.services import build_messages, enqueue_many, notification_routes
 
 

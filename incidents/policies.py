@@ -27,7 +27,6 @@ from incidents.models import (
     PolicyVersion,
     SeverityLevel,
 )
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import (
@@ -37,8 +36,9 @@ from portal.audit.services import (
     record_created,
 )
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 

@@ -16,14 +16,14 @@ from django.db import transaction
 from incidents.models import Incident, SeverityLevel
 from incidents.selectors import active_policy_version
 from incidents.services import declare_incident
-from portal.actors import Actor
-from portal.audit.security_findings import (
+from portal.access.security_findings import (
     link_findings_to_incident,
     notify_founders_of_findings,
     record_security_findings,
 )
 from portal.audit.selectors import security_incident_of_week, severe_findings_without_incident
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 def security_severity() -> SeverityLevel | None:

@@ -17,7 +17,7 @@ from incidents.models import (
     StatusUpdate,
     TimelineEntry,
 )
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 def active_policy_version() -> PolicyVersion:

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from incidents.missed_deadlines import record_due_misses
 from incidents.security_audit import record_security_audit
-from portal.actors import Actor
 from portal.audit.anomalies import audit_week
 from portal.audit.context import acting_as
+from portal.kernel.actors import Actor
 
 SCHEDULES: list[dict[str, Any]] = [
     {

@@ -1,7 +1,7 @@
 """gunicorn settings for production: `gunicorn -c portal/gunicorn.conf.py`.
 
 Access logs go to stdout with every secret in a URL or header redacted
-(portal.security.access_log). Each value can be overridden on the command line or
+(portal.project.access_log). Each value can be overridden on the command line or
 with GUNICORN_CMD_ARGS; the listed environment variables are read here.
 """
 
@@ -14,7 +14,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = "-"
 errorlog = "-"
-logger_class = "portal.security.access_log.RedactingLogger"
+logger_class = "portal.project.access_log.RedactingLogger"
 # A proxy in front (nginx, Caddy) sets X-Forwarded-For; log the client, not the proxy.
 access_log_format = (
     '%({x-forwarded-for}i)s %(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'

@@ -50,12 +50,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "csp",
     "django_q",
-    # Before "portal": the portal replaces axes' admin of access attempts with its own.
+    # Before "portal.access": the portal replaces axes' admin of access attempts with its own.
     "axes",
-    "portal",
+    "portal.access",
     "portal.notifications",
     "portal.audit",
-    "portal.reports",
+    "portal.project.reports",
     "incidents",
     "incidents.oncall",
     "incidents.integrations",
@@ -71,7 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A NUL in the URL is a 400 naming the parameter, before any lookup (PostgreSQL errors on it).
-    "portal.security.middleware.RefuseUnstorableUrl",
+    "portal.kernel.storable_middleware.RefuseUnstorableUrl",
     # Alert senders (keyed, no session): their endpoints skip the rest of the chain.
     "incidents.integrations.middleware.IngestionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -90,7 +90,7 @@ MIDDLEWARE = [
 
 # --- Login throttling (django-axes): per username and per client address, separately.
 AUTHENTICATION_BACKENDS = [
-    "portal.security.lockouts.RequestLockoutBackend",
+    "portal.access.lockouts.RequestLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -109,7 +109,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     else ["REMOTE_ADDR"]
 )
 
-ROOT_URLCONF = "portal.urls"
+ROOT_URLCONF = "portal.project.urls"
 
 TEMPLATES = [
     {
@@ -219,7 +219,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp): scripts only from the portal itself (no inline
 # script anywhere); inline style attributes are allowed (the admin templates use them).
-# The API docs page adds the Swagger UI CDN for itself only (portal/api/urls.py).
+# The API docs page adds the Swagger UI CDN for itself only (portal/project/api_urls.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -238,20 +238,20 @@ CONTENT_SECURITY_POLICY = {
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.api.authentication.ApiTokenAuthentication",
+        "portal.access.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "portal.api.permissions.IsAuthenticatedTokenScope",
+        "portal.access.api.permissions.IsAuthenticatedTokenScope",
         "portal.audit.permissions.AuditorsReadOnly",
         # Model permissions and the role groups decide, as in the admin.
-        "portal.api.permissions.FollowsModelPermissions",
+        "portal.access.api.permissions.FollowsModelPermissions",
     ],
-    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.kernel.api.pagination.BoundedLimitOffsetPagination",
     "DEFAULT_PARSER_CLASSES": [
-        "portal.api.parsers.StorableJSONParser",
-        "portal.api.parsers.StorableFormParser",
-        "portal.api.parsers.StorableMultiPartParser",
+        "portal.kernel.api.parsers.StorableJSONParser",
+        "portal.kernel.api.parsers.StorableFormParser",
+        "portal.kernel.api.parsers.StorableMultiPartParser",
     ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -259,7 +259,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.exceptions.domain_exception_handler",
+    "EXCEPTION_HANDLER": "portal.kernel.api.exceptions.domain_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portal.api.schema.document_error_responses",
+        "portal.kernel.api.schema.document_error_responses",
     ],
     # One schema enum per choice set that several endpoints share.
     "ENUM_NAME_OVERRIDES": {

@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems import exports, services
 from postmortems.admin_forms import (
     ActionItemInline,

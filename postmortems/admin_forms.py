@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import HttpRequest
 
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 from postmortems.choices import ActionItemStatus
 from postmortems.exceptions import PublishRefused
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems import services
 from postmortems.admin_forms import ActionItemForm
 from postmortems.choices import OPEN_ACTION_STATUSES, ActionItemStatus

@@ -12,8 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from incidents.models import Incident
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems import services
 from postmortems.admin_forms import report_error
 from postmortems.models import PostMortem

@@ -7,7 +7,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from postmortems import services
 from postmortems.models import PostMortem
 

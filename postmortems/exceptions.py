@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 class PublishRefused(DomainError):

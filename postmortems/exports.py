@@ -14,7 +14,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 from postmortems.models import PostMortem
 from postmortems.sections import WRITE_UP
 from postmortems.selectors import included_timeline

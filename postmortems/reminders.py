@@ -10,8 +10,8 @@ import datetime
 
 from django.conf import settings
 
-from portal.actors import Actor
 from portal.audit.scope import audited_service
+from portal.kernel.actors import Actor
 from portal.notifications.services import enqueue_notification
 from postmortems.models import ActionItem
 from postmortems.selectors import PatternReport, action_items_to_remind, founders, pattern_report

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry, RiskReview
 from postmortems.sections import TEXT_SECTIONS

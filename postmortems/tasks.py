@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from postmortems import reminders
 
 SCHEDULES: list[dict[str, Any]] = [

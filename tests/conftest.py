@@ -23,8 +23,8 @@ from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from incidents.models import Incident, PolicyVersion
-from portal.actors import Actor
-from portal.models import ApiToken
+from portal.access.models import ApiToken
+from portal.kernel.actors import Actor
 from tests import session_preset
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -152,7 +152,7 @@ def founder_actor(founder: User) -> Actor:
 @pytest.fixture
 def make_token(db: None) -> Callable[..., tuple[ApiToken, str]]:
     """make_token(user, read_only=False) -> (ApiToken, key)."""
-    from portal.tokens import create_api_token
+    from portal.access.tokens import create_api_token
 
     def _make(user: User, read_only: bool = False) -> tuple[ApiToken, str]:
         return create_api_token(

@@ -29,8 +29,8 @@ from django.db import connection, models, transaction
 from incidents.models import Policy, PolicyVersion
 from incidents.oncall.models import Rotation, RotationMember
 from incidents.oncall.preset_loader import read_oncall_preset, resolve_user
-from portal.actors import Actor
 from portal.audit.triggers import TABLE as AUDIT_TABLE
+from portal.kernel.actors import Actor
 
 PRESET = "founder-24x7"
 AUDIT_TRIGGER = "audit_entry_append_only"

@@ -38,7 +38,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from incidents.models import Service
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "15"))
 CHECKS = [

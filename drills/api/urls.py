@@ -1,4 +1,4 @@
-"""`/api/v1/drills/…` and `/api/v1/scenarios/…` (included by `portal/api/urls.py`)."""
+"""`/api/v1/drills/…` and `/api/v1/scenarios/…` (included by `portal/project/api_urls.py`)."""
 
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import SimpleRouter

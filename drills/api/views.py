@@ -33,8 +33,8 @@ from drills.choices import DrillStatus
 from drills.models import Drill, Scenario
 from drills.reports import drill_report_html, drill_report_markdown
 from drills.selectors import drill_by_id, drill_list, scenario_list
-from portal.actors import Actor
-from portal.api.schema import AUTH_ERRORS, error_responses
+from portal.kernel.actors import Actor
+from portal.kernel.api.schema import AUTH_ERRORS, error_responses
 
 ERRORS = error_responses(
     bad_input={

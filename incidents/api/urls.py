@@ -1,4 +1,4 @@
-"""`/api/v1/incidents/…` and `/api/v1/policy/…` (included by `portal/api/urls.py`)."""
+"""`/api/v1/incidents/…` and `/api/v1/policy/…` (included by `portal/project/api_urls.py`)."""
 
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter

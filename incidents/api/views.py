@@ -47,11 +47,11 @@ from incidents.selectors import (
     incident_timeline,
     policy_version_detail,
 )
-from portal.actors import Actor
-from portal.api.parsers import StorableJSONParser
-from portal.api.permissions import FollowsModelPermissions
-from portal.api.schema import AUTH_ERRORS, error_responses
-from portal.errors import DomainError
+from portal.access.api.permissions import FollowsModelPermissions
+from portal.kernel.actors import Actor
+from portal.kernel.api.parsers import StorableJSONParser
+from portal.kernel.api.schema import AUTH_ERRORS, error_responses
+from portal.kernel.errors import DomainError
 
 ERRORS = error_responses(
     bad_input={"severity": ["Unknown severity 'SEV-9'; this policy has SEV-1, SEV-2."]},

@@ -25,8 +25,8 @@ from incidents.comms.selectors import messages_for_incident, templates_for_incid
 from incidents.comms.services import send_comms
 from incidents.models import Incident
 from incidents.selectors import current_deadlines
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 @admin.register(CommsTemplate)

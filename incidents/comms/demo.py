@@ -6,7 +6,7 @@ import uuid
 
 from incidents.models import Incident, Service
 from incidents.services import declare_incident, resolve_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 DEMO_TITLE = "Checkout payments failing (demo)"
 COMPONENTS = (("Web app", "web-app"), ("API", "api"), ("Payments", "payments"))

@@ -13,10 +13,10 @@ from typing import Any
 
 from incidents.comms.models import CommsTemplate
 from incidents.models import PolicyVersion
-from portal.actors import Actor
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = ("name", "kind", "audience", "severity_codes", "subject", "body", "source")

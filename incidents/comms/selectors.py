@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.models import Incident
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 def template_list(*, filters: dict[str, Any] | None = None) -> QuerySet[CommsTemplate]:

@@ -36,10 +36,10 @@ from incidents.comms.placeholders import (
 from incidents.comms.subscriptions import unsubscribe_url
 from incidents.models import Incident
 from incidents.services import record_comms_sent
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import (
     build_messages,

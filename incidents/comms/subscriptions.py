@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.comms.models import Subscriber
-from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.services import enqueue_notification
 
 logger = logging.getLogger(__name__)

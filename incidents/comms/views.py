@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents.comms import page_cache, subscriptions
 from incidents.comms.forms import SubscribeForm
 from incidents.comms.status_page import public_incident, status_snapshot
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 def _page_context(**extra: Any) -> dict[str, Any]:

@@ -30,9 +30,9 @@ from incidents.integrations.services import (
     create_integration,
     update_integration,
 )
-from portal.actors import Actor
-from portal.errors import DomainError
-from portal.service_admin import ServiceModelAdmin
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.service_admin import ServiceModelAdmin
 
 KEY_PLACEHOLDER = "<key>"
 GRACE_CHOICES = (

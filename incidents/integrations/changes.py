@@ -9,9 +9,9 @@ from django.utils import timezone
 from incidents.integrations.formats import ChangeEventData
 from incidents.integrations.models import ChangeEvent, IncidentChange, Integration
 from incidents.models import Incident
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_entries
+from portal.kernel.actors import Actor
 
 RECENT_CHANGES_WINDOW = datetime.timedelta(hours=24)
 RECENT_CHANGES_SHOWN = 10

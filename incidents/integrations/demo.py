@@ -10,7 +10,7 @@ from django.db import transaction
 from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Integration
 from incidents.integrations.services import create_integration
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 DEMO: list[dict[str, Any]] = [
     {

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incidents.integrations.choices import AlertAction
-from portal.security.storable import bounded_identifier
+from portal.kernel.storable import bounded_identifier
 
 PD_SEVERITIES = ("critical", "error", "warning", "info")
 MAX_DEDUP_KEY = 255

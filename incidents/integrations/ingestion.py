@@ -39,9 +39,9 @@ from incidents.integrations.upsert import count_repeat, count_unopened_repeat, u
 from incidents.models import Incident
 from incidents.selectors import active_policy_version
 from incidents.services import acknowledge_incident
-from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.security.storable import bounded_identifier
+from portal.kernel.actors import Actor
+from portal.kernel.storable import bounded_identifier
 
 # Fields of a sender's document that are credentials: never stored with the alert.
 SECRET_FIELDS = ("routing_key",)

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Integration, new_integration_key
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_action
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 MAX_GRACE = datetime.timedelta(days=30)
 CHANGED = "(changed)"

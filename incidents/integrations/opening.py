@@ -66,9 +66,9 @@ from incidents.integrations.upsert import link_alert
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import active_policy_version
 from incidents.services import declare_incident, mitigate_incident, resolve_incident
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_changed, prepare_created, record_entries
+from portal.kernel.actors import Actor
 
 logger = logging.getLogger(__name__)
 

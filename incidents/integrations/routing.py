@@ -9,7 +9,7 @@ from incidents.integrations.formats import AlertEvent, path_value
 from incidents.integrations.models import AlertRoutingRule, Integration
 from incidents.models import PolicyVersion
 from incidents.selectors import level_by_code
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 # Sender severities mapped to a level rank when neither a rule nor a default decides.
 HINT_RANKS = {"critical": 1, "error": 2, "warning": 3, "info": 4}

@@ -33,7 +33,6 @@ from incidents.integrations.models import (
 )
 from incidents.models import Service
 from incidents.selectors import active_policy_version, level_by_code
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import (
     prepare_created,
@@ -41,8 +40,9 @@ from portal.audit.services import (
     record_entries,
 )
 from portal.audit.snapshots import REDACTED, snapshot
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 
 def integration_actor(name: str) -> Actor:

@@ -34,8 +34,8 @@ from incidents.integrations.formats import (
 )
 from incidents.integrations.models import Integration, WebhookDelivery
 from incidents.integrations.selectors import KEY_HEADER, integration_for_key
-from portal.errors import DomainError
-from portal.security import storable
+from portal.kernel import storable
+from portal.kernel.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from incidents.choices import (
     PolicyStatus,
     RuleOperator,
 )
-from portal.business_time import BusinessCalendar
-from portal.durations import Duration, DurationParseError, parse_duration
+from portal.kernel.business_time import BusinessCalendar
+from portal.kernel.durations import Duration, DurationParseError, parse_duration
 
 
 def validate_duration_text(value: str) -> None:

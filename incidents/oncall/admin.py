@@ -30,8 +30,8 @@ from incidents.oncall.models import (
 )
 from incidents.oncall.roster import add_override, delete_override
 from incidents.oncall.selectors import schedule_calendar
-from portal.actors import Actor
-from portal.service_admin import ServiceModelAdmin
+from portal.kernel.actors import Actor
+from portal.kernel.service_admin import ServiceModelAdmin
 
 
 class LayerInline(admin.TabularInline):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from incidents.oncall.preset_loader import _load_schedule, read_oncall_preset
-from portal.actors import Actor
 from portal.audit.scope import audited_service
+from portal.kernel.actors import Actor
 from portal.notifications.channels import save_channel
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel

@@ -37,10 +37,10 @@ from incidents.oncall.models import (
 )
 from incidents.oncall.selectors import OnCallEntry, who_is_on_call
 from incidents.oncall.targets import describe_targets, target_users
-from portal.actors import Actor
 from portal.audit.hashing import json_safe
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, prepare_row_changes, record_entries
+from portal.kernel.actors import Actor
 from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel, OutboxMessage
 from portal.notifications.services import build_messages, deliver_after_commit, notification_routes

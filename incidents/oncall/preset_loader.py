@@ -26,11 +26,11 @@ from incidents.oncall.models import (
     SeverityEscalation,
     StepTarget,
 )
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_entry
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.models import NotificationChannel
 

@@ -6,23 +6,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Max
 
 from incidents.oncall.models import Layer, Override, Rotation, RotationMember, Schedule
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action, record_entry
-from portal.errors import DomainError
-from portal.model_validation import validate_model
-
-
-def find_user(username: str, *, field: str = "user") -> Any:
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise DomainError(f"No active user named {username!r}.", field=field)
-    return user
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 
 def find_layer(schedule_name: str, layer_name: str | None = None) -> Layer:

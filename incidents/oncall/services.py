@@ -24,12 +24,12 @@ from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
 from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
 from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escalations
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action, record_changed
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidents.oncall.paging import run_due_escalations
-from portal.batches import batch_size, max_batches
+from portal.kernel.batches import batch_size, max_batches
 
 
 def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from incidents.oncall.ical import schedule_ics
 from incidents.oncall.models import Schedule
 from incidents.oncall.services import acknowledge_by_link, page_for_token
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 # The signed, single-use token in the URL is the credential: a phone's push action

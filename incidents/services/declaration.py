@@ -30,10 +30,10 @@ from incidents.services.guards import (
     war_room_channel_name,
 )
 from incidents.services.roles import first_commander_rows
-from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 
 @audited_service

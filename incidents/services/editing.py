@@ -27,12 +27,12 @@ from incidents.services.guards import (
     require_worst_level_for_data_loss,
     war_room_channel_name,
 )
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 
 @audited_service

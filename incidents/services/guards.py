@@ -17,7 +17,7 @@ from incidents.models import (
     Incident,
     SeverityLevel,
 )
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 def lock_incident(incident: Incident) -> Incident:

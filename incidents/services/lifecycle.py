@@ -26,10 +26,10 @@ from incidents.models import (
 )
 from incidents.services.guards import check_transition, lock_incident
 from incidents.services.roles import assign_role_row
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 @audited_service

@@ -18,10 +18,10 @@ from incidents.models import (
     TimelineEntry,
 )
 from incidents.services.guards import lock_incident
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 def assign_role_row(

@@ -13,10 +13,10 @@ from incidents.extension_point import IncidentEvent, run_hooks
 from incidents.models import Incident, StatusUpdate
 from incidents.services.guards import check_transition, lock_incident
 from incidents.services.lifecycle import mark_mitigated, resolve_locked, set_status
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_created
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 @audited_service

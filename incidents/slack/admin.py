@@ -21,9 +21,9 @@ from incidents.slack.models import (
     mask,
 )
 from incidents.slack.services import configure_slack_app, retry_call
-from portal.actors import Actor
-from portal.errors import DomainError
-from portal.service_admin import ServiceModelAdmin
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.service_admin import ServiceModelAdmin
 
 
 class SlackAppForm(forms.ModelForm):

@@ -12,8 +12,8 @@ from incidents.services.guards import lock_incident
 from incidents.slack.identities import portal_user_for
 from incidents.slack.models import SlackApp, WarRoom
 from incidents.slack.operations import message_time, web_client
-from portal.actors import Actor
 from portal.audit.scope import audited_service
+from portal.kernel.actors import Actor
 
 MARK_REACTION = "memo"
 

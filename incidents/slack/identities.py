@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incidents.slack.models import SlackIdentity
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action
+from portal.kernel.actors import Actor
 
 
 @audited_service

@@ -9,8 +9,8 @@ from incidents import services
 from incidents.models import Incident
 from incidents.slack import messages
 from incidents.slack.commands import acting_user, respond
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 
 def _value(state: dict[str, Any], block: str) -> str:

@@ -23,10 +23,10 @@ from incidents.slack import messages
 from incidents.slack.choices import IdentitySource, Operation, WarRoomMode
 from incidents.slack.identities import remember_identity
 from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action
+from portal.kernel.actors import Actor
 
 SLACK_ACTOR = Actor.system("slack")
 

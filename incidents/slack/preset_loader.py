@@ -15,8 +15,8 @@ from typing import Any
 
 from incidents.models import PolicyVersion
 from incidents.slack.models import SlackLevelSetting
-from portal.actors import Actor
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.model_validation import validate_model
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 FIELDS = (

@@ -13,12 +13,12 @@ from django.utils import timezone
 from incidents.slack.choices import CallStatus
 from incidents.slack.models import SlackApp, SlackCall, mask
 from incidents.slack.outbox import deliver_after_commit
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 
 
 def may_configure(user: Any) -> bool:

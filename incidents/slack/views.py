@@ -31,7 +31,7 @@ from incidents.slack.identities import remember_identity
 from incidents.slack.manifest import BOT_SCOPES, build_manifest
 from incidents.slack.models import SlackApp
 from incidents.slack.operations import web_client
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 logger = logging.getLogger("incidents.slack")
 LINK_MAX_AGE = 3600

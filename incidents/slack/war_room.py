@@ -21,9 +21,9 @@ from incidents.slack import messages
 from incidents.slack.choices import Operation, WarRoomMode
 from incidents.slack.models import SlackApp, SlackLevelSetting, WarRoom
 from incidents.slack.outbox import enqueue_call
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_action
+from portal.kernel.actors import Actor
 
 
 def installed_app() -> SlackApp | None:

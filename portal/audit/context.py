@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 _actor: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
 _request: ContextVar[Any] = ContextVar("audit_request", default=None)

@@ -3,7 +3,7 @@
 Wire it as a default next to the token-scope check (both must pass):
 
     REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = [
-        "portal.api.permissions.IsAuthenticatedTokenScope",
+        "portal.access.api.permissions.IsAuthenticatedTokenScope",
         "portal.audit.permissions.AuditorsReadOnly",
     ]
 """

@@ -16,13 +16,13 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.context import current_actor, current_ip
 from portal.audit.hashing import json_safe
 from portal.audit.scope import in_service
 from portal.audit.services import record_entry, record_login_attempt
 from portal.audit.snapshots import redact, snapshot
+from portal.kernel.actors import Actor
 
 AUDITED_APPS = frozenset(
     (

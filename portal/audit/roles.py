@@ -88,8 +88,8 @@ def setup_roles_after_migrate(
 ) -> None:
     from django.apps import apps as global_apps
 
-    from portal.actors import Actor
     from portal.audit.context import acting_as
+    from portal.kernel.actors import Actor
 
     with acting_as(Actor.system("migrate")):
         setup_roles(global_apps, using=using)

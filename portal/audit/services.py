@@ -16,12 +16,12 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.hashing import json_safe
 from portal.audit.models import AuditEntry, LoginAttempt
 from portal.audit.sealing import is_deferred, seal_after_commit
 from portal.audit.snapshots import redact, snapshot
+from portal.kernel.actors import Actor
 
 
 def _entry(

@@ -8,12 +8,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.service_admin import ServiceModelAdmin
 from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.services import retry_message
-from portal.service_admin import ServiceModelAdmin
 
 
 @admin.register(NotificationChannel)

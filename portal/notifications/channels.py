@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_changed, record_created, record_entries
 from portal.audit.snapshots import REDACTED, snapshot
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 from portal.notifications.choices import ChannelKind, OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.services import deliver_after_commit, enqueue_notification

@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from portal.batches import batch_size, max_batches
+from portal.kernel.batches import batch_size, max_batches
 from portal.notifications import delivery
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage

@@ -16,9 +16,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.actors import Actor
 from portal.audit.scope import audited_service
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.choices import Audience, OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 

@@ -56,7 +56,7 @@ from incidents.oncall.paging import run_due_escalations
 from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.services import first_steps_batched
 from portal.audit.sealing import seal_pending, sealing_deferred
-from portal.batches import batch_size, max_batches
+from portal.kernel.batches import batch_size, max_batches
 from portal.notifications import outbox
 
 logger = logging.getLogger("portal.project.engine")

@@ -18,11 +18,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from portal.actors import Actor
-from portal.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
-from portal.api.parsers import StorableJSONParser
-from portal.api.schema import AUTH_ERRORS, error_responses
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.api import schema as _schema_extensions  # noqa: F401 - registers the token scheme
+from portal.kernel.api.parsers import StorableJSONParser
+from portal.kernel.api.schema import AUTH_ERRORS, error_responses
+from portal.kernel.errors import DomainError
 from postmortems import services
 from postmortems.api.serializers import (
     ActionItemCreateSerializer,

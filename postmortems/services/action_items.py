@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from incidents import events
 from incidents.choices import TimelineKind
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems.choices import (
     DEFAULT_ACTION_LABEL,
     OPEN_ACTION_STATUSES,

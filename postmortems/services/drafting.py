@@ -12,7 +12,6 @@ from django.utils import timezone
 from incidents import events
 from incidents.choices import DeadlineKind, IncidentStatus, TimelineKind
 from incidents.models import Deadline, Incident
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import (
     prepare_created,
@@ -21,7 +20,8 @@ from portal.audit.services import (
     record_entries,
 )
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems.models import (
     PostMortem,
     PostMortemTimelineEntry,

@@ -6,11 +6,11 @@ import datetime
 
 from django.utils import timezone
 
-from portal.actors import Actor
 from portal.audit.scope import audited_service
 from portal.audit.services import record_changed, record_created
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems.models import (
     RiskReview,
 )

@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from portal.actors import Actor
-from portal.service_admin import ServiceModelAdmin
+from portal.kernel.actors import Actor
+from portal.kernel.service_admin import ServiceModelAdmin
 from postmortems.tickets.models import ActionItemTicket, TicketTracker, TrackerAccount
 from postmortems.tickets.services import configure_tracker, mask
 

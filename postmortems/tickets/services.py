@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents.models import Incident, PolicyVersion
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import (
@@ -26,8 +25,9 @@ from portal.audit.services import (
     record_entries,
 )
 from portal.audit.snapshots import snapshot
-from portal.errors import DomainError
-from portal.model_validation import validate_model
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import validate_model
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
 from postmortems.services import update_action_item

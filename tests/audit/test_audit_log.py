@@ -12,12 +12,12 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.urls import reverse
 
-from portal.actors import Actor
 from portal.audit import triggers
 from portal.audit.context import acting_as
 from portal.audit.models import AuditEntry, LoginAttempt
 from portal.audit.sealing import seal_pending
 from portal.audit.selectors import entries_for, verify_chain
+from portal.kernel.actors import Actor
 
 
 def test_declaring_and_editing_an_incident_is_recorded_with_actor_and_diff(

@@ -137,8 +137,8 @@ def test_expect_refuses_a_malformed_head(db: Any, bad: str) -> None:
 def test_verify_walks_thousands_of_entries_quickly(db: Any) -> None:
     import time
 
-    from portal.actors import Actor
     from portal.audit.services import _entry, record_entries
+    from portal.kernel.actors import Actor
 
     before = AuditEntry.objects.count()
     record_entries(
@@ -159,10 +159,10 @@ def test_verify_walks_thousands_of_entries_quickly(db: Any) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_inside_sealing_deferred_commits_leave_the_seal_to_the_caller() -> None:
-    from portal.actors import Actor
     from portal.audit.choices import AuditAction
     from portal.audit.sealing import sealing_deferred
     from portal.audit.services import record_entry
+    from portal.kernel.actors import Actor
 
     def committed_entry(name: str) -> None:
         from django.db import transaction

@@ -14,11 +14,11 @@ from django.core.management import call_command
 from incidents.models import Incident
 from incidents.tasks import SCHEDULES as INCIDENT_SCHEDULES
 from incidents.tasks import run_security_audit
-from portal.actors import Actor
 from portal.audit.anomalies import last_complete_week
 from portal.audit.context import acting_as
 from portal.audit.models import LoginAttempt, SecurityFinding
 from portal.audit.tasks import SCHEDULES
+from portal.kernel.actors import Actor
 
 WEEK = datetime.date(2026, 3, 2)
 IN_WEEK = datetime.datetime(2026, 3, 4, 10, 0, tzinfo=datetime.UTC)

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.models import Incident, PolicyVersion
-from portal.models import ApiToken
+from portal.access.models import ApiToken
 
 
 def test_list_templates(api: APIClient, policy: PolicyVersion) -> None:

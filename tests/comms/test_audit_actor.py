@@ -12,9 +12,9 @@ from django.urls import reverse
 from incidents.comms import services, subscriptions
 from incidents.comms.models import CommsMessage, CommsTemplate, Subscriber
 from incidents.comms.preset_templates import load_preset_templates
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from portal.audit.scope import audited_service
+from portal.kernel.actors import Actor
 
 
 def _entries(obj: Any, action: str | None = None) -> list[AuditEntry]:

@@ -12,7 +12,7 @@ from django.db import connection
 
 from incidents.comms.models import CommsMessage
 from incidents.models import Incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 

@@ -10,7 +10,7 @@ import pytest
 from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.comms.placeholders import blank_placeholders, fill, incident_values
 from incidents.services import update_incident_details
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from incidents.comms.demo import DEMO_TITLE, load_demo
 from incidents.comms.models import CommsMessage, Subscriber
 from incidents.comms.tasks import SCHEDULES, purge_unconfirmed_subscribers
 from incidents.models import PolicyVersion
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 def test_demo_loads_once_and_stays_off_the_status_page(

@@ -12,7 +12,7 @@ from incidents.comms.models import CommsTemplate
 from incidents.comms.placeholders import fill, incident_values
 from incidents.comms.selectors import templates_for_incident
 from incidents.models import PolicyVersion
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 def test_founder_preset_brings_the_playbook_status_page_text_verbatim(

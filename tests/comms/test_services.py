@@ -11,8 +11,8 @@ import pytest
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.comms.models import CommsMessage
 from incidents.models import Deadline, Incident, PolicyVersion
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.models import OutboxMessage
 
 

@@ -15,7 +15,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from incidents.models import Incident
 from incidents.services import add_note, cancel_incident, post_status_update, resolve_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 SECRET_STRINGS = (
     "ic-zelda",  # commander username

@@ -18,11 +18,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from incidents.configuration.errors import ConfigError
-from incidents.configuration.plan import Plan, apply_configuration, plan_configuration
-from incidents.configuration.schema import CONFIG_SCHEMA
-from incidents.configuration.sections import export_configuration
-from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.integrations.models import Integration
 from incidents.models import (
     Policy,
@@ -35,9 +30,14 @@ from incidents.oncall.models import (
     SeverityEscalation,
 )
 from incidents.policies import load_preset
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
 from portal.notifications.models import NotificationChannel, NotificationRoute
+from portal.project.configuration.errors import ConfigError
+from portal.project.configuration.plan import Plan, apply_configuration, plan_configuration
+from portal.project.configuration.schema import CONFIG_SCHEMA
+from portal.project.configuration.sections import export_configuration
+from portal.project.configuration.yaml_io import dump_document, load_document
 from tests.configuration.conftest import TEAM_YAML
 from tests.configuration.conftest import wipe_configuration as _wipe_configuration
 

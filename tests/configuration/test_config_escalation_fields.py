@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from incidents.configuration.errors import ConfigError
-from incidents.configuration.plan import apply_configuration, plan_configuration
-from incidents.configuration.sections import export_configuration
-from incidents.configuration.yaml_io import dump_document, load_document
 from incidents.models import SeverityLevel
 from incidents.oncall.models import EscalationPolicy, StepTarget
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import NotificationChannel
+from portal.project.configuration.errors import ConfigError
+from portal.project.configuration.plan import apply_configuration, plan_configuration
+from portal.project.configuration.sections import export_configuration
+from portal.project.configuration.yaml_io import dump_document, load_document
 from tests.configuration.conftest import wipe_configuration
 
 ACTOR = Actor.system("config test")

@@ -6,7 +6,7 @@ import datetime
 
 from drills import services
 from drills.models import Drill
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 def held_drills(count: int, actor: Actor, *, complete: bool = True) -> list[Drill]:

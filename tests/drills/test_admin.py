@@ -9,7 +9,7 @@ from django.test import Client
 
 from drills.choices import DrillStatus
 from drills.models import Drill, DrillGap
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from postmortems.models import ActionItem
 from tests.drills.factories import held_drills
 

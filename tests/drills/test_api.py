@@ -8,7 +8,7 @@ import pytest
 
 from drills.choices import DrillStatus
 from drills.models import Drill, DrillDraw
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from tests.drills.factories import held_drills
 
 

@@ -17,8 +17,8 @@ from drills import services
 from drills.choices import DrillStatus
 from drills.models import Drill, DrillDraw, DrillGap, Scenario
 from drills.tasks import drill_schedule_task
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
 
 UTC = datetime.UTC
 

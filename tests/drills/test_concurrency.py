@@ -11,7 +11,7 @@ from django.db import connection
 
 from drills.models import Drill, DrillGap
 from drills.scheduling import run_drill_schedule
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 

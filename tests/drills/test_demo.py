@@ -6,7 +6,7 @@ from typing import Any
 
 from drills.demo import load_demo
 from drills.models import Drill, Scenario
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 def test_load_demo_twice(policy: Any, system: Actor) -> None:

@@ -14,7 +14,7 @@ from incidents.choices import TimelineKind
 from incidents.comms.models import CommsMessage, Subscriber
 from incidents.comms.services import send_comms
 from incidents.services import post_status_update
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import OutboxMessage
 from portal.notifications.services import enqueue_notification

@@ -10,7 +10,7 @@ import time_machine
 
 from drills import services
 from drills.scheduling import ensure_next_drill, reminder_days
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from drills.choices import DrillStatus
 from drills.models import Drill, DrillGap
 from drills.scheduling import ensure_next_drill, flag_drill_gaps, send_drill_reminders
 from drills.tasks import SCHEDULES, drill_schedule_task
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 

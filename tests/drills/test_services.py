@@ -16,8 +16,8 @@ from drills.choices import DrillStatus
 from drills.models import Drill, DrillDraw, Scenario
 from incidents.choices import DetectionSource, Environment, TimelineKind
 from incidents.services import acknowledge_incident, mitigate_incident, record_comms_sent
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from postmortems.models import ActionItem
 
 NOW = datetime.datetime(2026, 5, 18, 9, 0, tzinfo=datetime.UTC)

@@ -212,7 +212,7 @@ def test_bulk_acknowledge_and_resolve_report_refusals_per_incident(
     admin_client: Any, declare: Any
 ) -> None:
     from incidents.services import record_comms_sent
-    from portal.actors import Actor
+    from portal.kernel.actors import Actor
 
     first = declare("SEV-2", title="First")
     second = declare("SEV-2", title="Second")
@@ -307,7 +307,7 @@ def test_buttons_that_do_not_apply_are_hidden(
 def test_extension_buttons_and_inlines_are_rendered(
     admin_client: Any, declare: Any, monkeypatch: Any
 ) -> None:
-    from incidents.admin_incident import ReadOnlyInline
+    from incidents.admin.incident import ReadOnlyInline
     from incidents.models import StatusUpdate
 
     class ExtraInline(ReadOnlyInline):

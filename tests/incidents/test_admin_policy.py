@@ -11,8 +11,8 @@ from django.urls import reverse
 from incidents.choices import PolicyStatus
 from incidents.models import PolicyVersion, SeverityLevel
 from incidents.policies import copy_to_draft
-from portal.actors import Actor
-from portal.models import ApiToken, hash_token_key
+from portal.access.models import ApiToken, hash_token_key
+from portal.kernel.actors import Actor
 
 
 def test_active_version_is_read_only_with_its_sign_off(admin_client: Any, policy: Any) -> None:

@@ -20,8 +20,8 @@ from incidents.services import (
     relieve_role,
     resolve_incident,
 )
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
 from tests.incidents.admin_pages import view_url
 from tests.incidents.api_paths import incident_url
 

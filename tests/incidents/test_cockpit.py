@@ -11,12 +11,12 @@ from django.contrib import admin
 from django.utils import timezone
 
 from incidents import services
-from incidents.admin_incident import DeadlineInline
+from incidents.admin.incident import DeadlineInline
 from incidents.choices import CommsChannel, DeadlineKind, TimelineKind
 from incidents.cockpit import countdown_words
 from incidents.models import Deadline, StatusUpdate, TimelineEntry
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from tests.incidents.admin_pages import change_url, view_url
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import connection
 from incidents.models import Incident
 from incidents.policies import load_preset
 from incidents.services import declare_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 @pytest.mark.postgres

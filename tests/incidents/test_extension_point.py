@@ -11,7 +11,7 @@ from django.db import transaction
 from incidents import extension_point
 from incidents.extension_point import Extension, IncidentEvent
 from incidents.models import Incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 # The order docs/extending.md documents. Changing it is a decision: update both.
 DOCUMENTED_ORDER = [

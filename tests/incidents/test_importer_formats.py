@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from incidents.importer import read_severity_table
+from portal.project.playbook_import import read_severity_table
 from tests.incidents.importer_documents import targets
 
 # --- GFM tables in every valid form ---------------------------------------------------

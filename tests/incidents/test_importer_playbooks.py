@@ -14,9 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from incidents.choices import PolicyStatus
-from incidents.importer import import_markdown_policy, read_severity_table
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
+from portal.project.playbook_import import import_markdown_policy, read_severity_table
 from tests.incidents.importer_documents import needs_playbooks, playbook, targets
 
 # --- the five playbooks ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from incidents import missed_deadlines, tasks
 from incidents.choices import DeadlineKind, TimelineKind
 from incidents.models import Deadline, Incident, PolicyVersion, TimelineEntry
 from incidents.services import assign_role, cancel_incident, declare_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 T0 = datetime.datetime(2026, 3, 2, 13, 0, tzinfo=datetime.UTC)

@@ -12,7 +12,7 @@ from incidents.policies import (
     copy_to_draft,
     policy_content,
 )
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 pytestmark = pytest.mark.django_db
 ACTOR = Actor.system("publish test")

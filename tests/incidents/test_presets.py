@@ -11,7 +11,7 @@ from django.core.management import call_command
 from incidents.choices import PolicyStatus
 from incidents.models import PolicyVersion, SeverityLevel
 from incidents.policies import preset_names, read_preset
-from portal.durations import parse_duration
+from portal.kernel.durations import parse_duration
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from incidents.models import IncidentRoleAssignment
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from tests.incidents.admin_pages import view_url
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from incidents import services
 from incidents.choices import DeadlineKind, IncidentStatus, TimelineKind
 from incidents.exceptions import TransitionNotAllowed
 from incidents.models import Deadline, Incident, PolicyVersion, TimelineEntry
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -24,12 +24,12 @@ from incidents.integrations.models import Alert
 from incidents.models import Incident, IncidentRoleAssignment, StatusUpdate, TimelineEntry
 from incidents.policies import load_preset
 from incidents.services import declare_incident
-from portal.actors import Actor
+from portal.access.tokens import create_api_token
 from portal.audit.models import AuditEntry
 from portal.audit.sealing import seal_pending
 from portal.audit.selectors import verify_chain
+from portal.kernel.actors import Actor
 from portal.project.engine import opening_cycle
-from portal.tokens import create_api_token
 
 WRITERS = 16
 DECLARERS = 8

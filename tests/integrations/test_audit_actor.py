@@ -24,9 +24,9 @@ from incidents.integrations.heartbeats import sweep_heartbeats
 from incidents.integrations.models import ChangeEvent, IncidentChange
 from incidents.integrations.services import create_integration
 from incidents.models import Incident, TimelineEntry
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from portal.audit.snapshots import REDACTED
+from portal.kernel.actors import Actor
 from tests.integrations.conftest import pd_event, sample
 
 pytestmark = pytest.mark.django_db

@@ -191,7 +191,7 @@ def test_an_opening_that_fails_is_tried_again_a_minute_later_not_every_poll(
     pd: Any, post: Any, engine_opens: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from incidents.integrations import opening
-    from portal.errors import DomainError
+    from portal.kernel.errors import DomainError
 
     post(ENQUEUE, pd_event(pd.key))
     calls: list[str] = []

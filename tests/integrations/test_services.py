@@ -109,7 +109,7 @@ def test_an_unknown_severity_code_in_a_rule_falls_back(make_integration: Any, po
 
 
 def test_create_integration_refuses_bad_input_naming_the_field(policy: Any, system: Any) -> None:
-    from portal.errors import DomainError
+    from portal.kernel.errors import DomainError
 
     cases: list[tuple[dict[str, Any], str]] = [
         ({"name": "", "kind": "pagerduty"}, "name"),

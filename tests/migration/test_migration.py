@@ -21,15 +21,15 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from pytest_django import Settings
 
-from incidents.configuration.yaml_io import load_document
 from incidents.integrations.models import Integration
-from incidents.migration import opsgenie
-from incidents.migration.build import Builder
 from incidents.models import Deadline, Incident, PolicyVersion, Service
 from incidents.oncall.models import EscalationPolicy, Schedule
-from portal.reports.exporters import stream
-from portal.reports.periods import Period
-from portal.reports.selectors import compute_metrics
+from portal.project.configuration.yaml_io import load_document
+from portal.project.reports.exporters import stream
+from portal.project.reports.periods import Period
+from portal.project.reports.selectors import compute_metrics
+from portal.project.vendor_import import opsgenie
+from portal.project.vendor_import.build import Builder
 from tests.migration import fixtures, standins
 
 VENDORS = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
 from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage
@@ -85,8 +85,8 @@ def test_a_channel_target_never_reaches_the_audit_log(db: Any, founder: Any) -> 
 def test_a_channel_target_applied_from_the_configuration_stays_out_of_the_audit_log(
     db: Any, founder: Any
 ) -> None:
-    from incidents.configuration.writers import write_channel
     from portal.audit.scope import audited_service
+    from portal.project.configuration.writers import write_channel
 
     item = {
         "name": "#ops",

@@ -24,7 +24,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 from incidents.models import PolicyVersion
 from incidents.oncall.models import Page
 from incidents.services import declare_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.channels import update_channel
 from portal.notifications.tasks import deliver_outbox_message
 from tests.standin_timing import STANDIN_POLL_SECONDS

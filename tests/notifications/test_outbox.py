@@ -19,7 +19,7 @@ from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries, Settings
 
 from incidents.models import Incident, PolicyVersion
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications import outbox, tasks
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
@@ -257,7 +257,7 @@ def test_the_minute_pass_releases_stuck_sends_and_hands_due_messages_to_a_worker
 
 @pytest.mark.django_db
 def test_bad_input_names_the_field() -> None:
-    from portal.errors import DomainError
+    from portal.kernel.errors import DomainError
 
     with pytest.raises(DomainError) as exc:
         enqueue_notification(
@@ -302,7 +302,7 @@ def test_teams_channels_on_retired_connectors_are_migrated_to_wait_for_workflows
 
     from django.apps import apps
 
-    from portal.errors import DomainError
+    from portal.kernel.errors import DomainError
     from portal.notifications.channels import update_channel
 
     migration = importlib.import_module(

@@ -32,9 +32,9 @@ from incidents.oncall.models import Page
 from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.services import acknowledge_by_receipt
 from incidents.services import acknowledge_incident, declare_incident
-from portal.actors import Actor
 from portal.audit.choices import AuditAction
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
 from portal.notifications.channels import update_channel
 from portal.notifications.models import OutboxMessage
 from portal.notifications.tasks import deliver_outbox_message

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from incidents.models import Incident, PolicyVersion
 from incidents.oncall.models import Override, Schedule
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 UTC = datetime.UTC
 

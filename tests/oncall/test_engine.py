@@ -27,7 +27,7 @@ def _due_escalations(
     """`count` open incidents whose escalation's first step (page `user` by email) falls
     due between `due_from` and `due_from + spread_s`."""
     from incidents.services import declare_incident
-    from portal.actors import Actor
+    from portal.kernel.actors import Actor
 
     template = declare_incident(actor=Actor.system("test"), title="Template", severity="SEV-3")
     policy = EscalationPolicy.objects.create(name="Engine test", repeat=0)
@@ -160,7 +160,7 @@ def test_a_first_step_lost_after_the_commit_is_paged_by_the_engine_once(
 ) -> None:
     from incidents.oncall.services import run_first_step
     from incidents.services import declare_incident
-    from portal.actors import Actor
+    from portal.kernel.actors import Actor
 
     # Given a declaration committed whose process died before its first step ran
     with django_capture_on_commit_callbacks() as after_commit:

@@ -18,7 +18,7 @@ from incidents.oncall.choices import EscalationStatus
 from incidents.oncall.models import Escalation, Page, Rotation, RotationMember
 from incidents.oncall.sweeper import sweep
 from incidents.services import acknowledge_incident, declare_incident, resolve_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)

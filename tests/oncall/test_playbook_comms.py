@@ -22,7 +22,7 @@ from incidents.comms.services import send_comms
 from incidents.deadlines import PROMISED_TARGET
 from incidents.models import Incident
 from incidents.services import declare_incident, post_status_update
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 from portal.project.engine import run_cycle
 

@@ -20,7 +20,7 @@ from incidents.choices import DeadlineKind, TimelineKind
 from incidents.models import PolicyVersion, Service
 from incidents.oncall.models import Escalation, Page, Rotation, RotationMember
 from incidents.services import acknowledge_incident, declare_incident, resolve_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.project.engine import run_cycle
 
 # A Monday, 01:00 UTC: alice holds the first 8-hour follow-the-sun shift of the day.

@@ -17,7 +17,7 @@ from pytest_django import Settings
 
 from incidents.models import PolicyVersion, Service
 from incidents.oncall.models import Override, Page, RotationMember
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 
 T0 = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=datetime.UTC)

@@ -15,8 +15,8 @@ from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from incidents.models import Incident
-from portal.actors import Actor
-from portal.tokens import revoke_api_token
+from portal.access.tokens import revoke_api_token
+from portal.kernel.actors import Actor
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from portal.management.commands.apitoken import Command
-from portal.models import ApiToken
+from portal.access.management.commands.apitoken import Command
+from portal.access.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from portal.actors import Actor
+from portal.access.models import ApiToken
+from portal.access.tokens import grant_token_role
 from portal.audit.models import AuditEntry
-from portal.errors import DomainError
-from portal.models import ApiToken
-from portal.tokens import grant_token_role
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal import business_time
-from portal.business_time import BusinessCalendar, add_duration
-from portal.durations import Duration, DurationKind
+from portal.kernel import business_time
+from portal.kernel.business_time import BusinessCalendar, add_duration
+from portal.kernel.durations import Duration, DurationKind
 
 BERLIN = BusinessCalendar(time_zone="Europe/Berlin")
 NEW_YORK = BusinessCalendar(time_zone="America/New_York")

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from portal.command_line import PortalCommand
+from portal.kernel.command_line import PortalCommand
 
 pytestmark = pytest.mark.django_db
 

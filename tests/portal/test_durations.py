@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.durations import Duration, DurationKind, DurationParseError, parse_duration
+from portal.kernel.durations import Duration, DurationKind, DurationParseError, parse_duration
 
 IMMEDIATE = Duration(DurationKind.IMMEDIATE)
 SAME_DAY = Duration(DurationKind.SAME_DAY)

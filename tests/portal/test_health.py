@@ -8,7 +8,7 @@ import pytest
 from django.db import OperationalError
 from rest_framework.test import APIClient
 
-from portal.api import health
+from portal.project import health
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from incidents.models import Service
-from portal.errors import DomainError
-from portal.model_validation import model_errors, validate_model
+from portal.kernel.errors import DomainError
+from portal.kernel.model_validation import model_errors, validate_model
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Deadline
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import models
 from django.http import HttpRequest
 
-from portal.service_admin import ServiceModelAdmin
+from portal.kernel.service_admin import ServiceModelAdmin
 
 
 def test_an_admin_without_its_service_call_is_refused_when_defined() -> None:

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from incidents.services import declare_incident, resolve_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 UTC = datetime.UTC
 # Thursday 5 March 2026: declared 10:00 UTC, resolved 14:00 UTC.

@@ -13,10 +13,10 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
 from portal.audit.sealing import seal_pending
 from portal.audit.selectors import verify_chain
+from portal.kernel.actors import Actor
 from postmortems import services
 from postmortems.models import ActionItem, PostMortemRevision, PostMortemTimelineEntry, RiskReview
 
@@ -221,7 +221,7 @@ def test_admin_mark_done_action_audits_as_the_user(
 
 
 def test_api_patch_audits_as_the_token(resolved_pm: Any, api: Any, founder: Any) -> None:
-    from portal.models import ApiToken
+    from portal.access.models import ApiToken
 
     response = api.patch(
         f"/api/v1/postmortems/{resolved_pm.incident.ref}/",

@@ -14,7 +14,7 @@ from django.db import connection
 
 from incidents.policies import load_preset
 from incidents.services import declare_incident, resolve_incident
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from portal.notifications.models import OutboxMessage
 from postmortems import reminders, services
 from postmortems.exceptions import PublishRefused

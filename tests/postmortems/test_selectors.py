@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from incidents.models import Service
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 from postmortems import selectors, services
 
 TODAY = datetime.date(2026, 3, 16)

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from incidents.choices import IncidentStatus
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 from postmortems import services
 from postmortems.exceptions import PublishRefused
 from postmortems.models import PostMortemRevision

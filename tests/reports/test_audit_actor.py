@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management import call_command
 
 from portal.audit.models import AuditEntry
-from portal.reports.models import ExportRecord
+from portal.project.reports.models import ExportRecord
 
 
 def test_cli_export_is_recorded_as_cli_without_an_audit_entry(db: Any, tmp_path: Any) -> None:

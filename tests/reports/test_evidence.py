@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from portal.reports.exporters import EXPORTERS
+from portal.project.reports.exporters import EXPORTERS
 
 
 def _pack(tmp_path: Path, name: str) -> Path:

@@ -13,7 +13,7 @@ import time_machine
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from tests.reports.conftest import T0
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from portal.reports.exporters import EXPORTERS
-from portal.reports.models import ExportRecord
+from portal.project.reports.exporters import EXPORTERS
+from portal.project.reports.models import ExportRecord
 
 URL = "/api/v1/exports/{}/?from=2026-03-01&to=2026-03-31&format={}"
 
@@ -140,5 +140,5 @@ def test_project_wide_commands_live_on_the_top_floor() -> None:
 
     # Every auditor export is the reports app's; every app's schedules, the project's.
     commands = get_commands()
-    assert commands["export"] == "portal.reports"
+    assert commands["export"] == "portal.project.reports"
     assert commands["setup_schedules"] == "portal.project"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from portal.reports.periods import Period, period_from
-from portal.reports.selectors import compute_metrics
-from portal.reports.stats import summarise
+from portal.project.reports.periods import Period, period_from
+from portal.project.reports.selectors import compute_metrics
+from portal.project.reports.stats import summarise
 
 MARCH = Period(datetime.date(2026, 3, 1), datetime.date(2026, 3, 31))
 NOW = datetime.datetime(2026, 3, 2, 12, 0, tzinfo=datetime.UTC)
@@ -22,7 +22,7 @@ def test_nearest_rank_percentile_and_median() -> None:
 def test_period_parsing_names_the_bad_field() -> None:
     import pytest
 
-    from portal.errors import DomainError
+    from portal.kernel.errors import DomainError
 
     with pytest.raises(DomainError) as bad:
         period_from("2026-13-01", "2026-03-31")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from incidents.slack.models import SlackApp
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from tests.slack.standin import BOT_TOKEN, SlackStandIn
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

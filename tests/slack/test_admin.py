@@ -16,7 +16,7 @@ from incidents import services
 from incidents.models import PolicyVersion
 from incidents.slack.choices import CallStatus
 from incidents.slack.models import SlackCall, WarRoom
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from postmortems.models import ActionItem
 from postmortems.tickets.models import ActionItemTicket
 

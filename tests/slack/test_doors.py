@@ -22,7 +22,7 @@ from incidents.choices import TimelineKind
 from incidents.models import Incident, PolicyVersion, TimelineEntry
 from incidents.oncall.models import Page, Rotation, RotationMember
 from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from tests.slack.conftest import block_action_body, sign, slash_body
 from tests.slack.standin import SlackStandIn
 

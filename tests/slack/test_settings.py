@@ -10,9 +10,9 @@ from django.test import Client, override_settings
 from incidents.slack.manifest import BOT_SCOPES
 from incidents.slack.models import SlackApp
 from incidents.slack.services import configure_slack_app
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from tests.slack.standin import BOT_TOKEN
 
 

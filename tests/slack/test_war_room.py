@@ -19,7 +19,7 @@ from incidents.models import PolicyVersion, TimelineEntry
 from incidents.slack import tasks
 from incidents.slack.choices import CallStatus
 from incidents.slack.models import SlackApp, SlackCall, WarRoom
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 from tests.slack.standin import SlackStandIn
 
 

@@ -16,8 +16,8 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from incidents import services as incident_services
 from incidents.models import PolicyVersion
-from portal.actors import Actor
 from portal.audit.models import AuditEntry
+from portal.kernel.actors import Actor
 from postmortems import services as pm_services
 from postmortems.tickets import tasks
 from postmortems.tickets.choices import TicketStatus, TrackerKind
@@ -236,7 +236,7 @@ def test_github_issues_get_the_label_the_assignee_and_the_due_date(
 def test_tracker_token_is_stored_masked_in_the_audit_log_and_rotatable(
     founder: User, responder: User
 ) -> None:
-    from portal.errors import DomainError
+    from portal.kernel.errors import DomainError
 
     actor = Actor.for_user(founder)
     configure_tracker(

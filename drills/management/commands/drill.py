@@ -16,9 +16,9 @@ from drills import services
 from drills.scheduling import run_drill_schedule
 from drills.selectors import drill_by_id, drill_list, next_planned_drill
 from incidents.choices import Environment
-from portal.actors import Actor
-from portal.command_line import OneLineErrorParser, PortalCommand
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.command_line import OneLineErrorParser, PortalCommand
+from portal.kernel.errors import DomainError
 
 
 class Command(PortalCommand):

@@ -18,7 +18,7 @@ from incidents.comms.api.serializers import (
 from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.comms.selectors import incident_for_comms, messages_for_incident, template_list
 from incidents.comms.services import send_comms
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 
 class CommsTemplateFilter(filters.FilterSet):

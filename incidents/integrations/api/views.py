@@ -10,7 +10,7 @@ from incidents.integrations import selectors
 from incidents.integrations.api.serializers import AlertSerializer, IntegrationSerializer
 from incidents.integrations.models import Alert, Integration
 from incidents.selectors import incident_by_ref
-from portal.errors import DomainError
+from portal.kernel.errors import DomainError
 
 
 class IntegrationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

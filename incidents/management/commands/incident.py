@@ -14,9 +14,9 @@ from incidents import services
 from incidents.choices import DetectionSource, Environment, IncidentStatus
 from incidents.models import Service
 from incidents.selectors import current_deadlines, incident_by_ref
-from portal.actors import Actor
-from portal.command_line import OneLineErrorParser, PortalCommand
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.command_line import OneLineErrorParser, PortalCommand
+from portal.kernel.errors import DomainError
 
 
 class Command(PortalCommand):

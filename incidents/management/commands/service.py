@@ -13,10 +13,10 @@ from django.core.management.base import CommandError, CommandParser
 
 from incidents.catalog import save_service
 from incidents.models import Service
-from incidents.oncall.roster import find_user
-from portal.actors import Actor
-from portal.command_line import PortalCommand
-from portal.errors import DomainError
+from portal.access.responders import find_user
+from portal.kernel.actors import Actor
+from portal.kernel.command_line import PortalCommand
+from portal.kernel.errors import DomainError
 
 
 class Command(PortalCommand):

@@ -18,8 +18,9 @@ from incidents.oncall import roster
 from incidents.oncall.api import setup_serializers as s
 from incidents.oncall.models import RotationMember
 from incidents.oncall.selectors import overrides, rotation_members
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.access.responders import find_user
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.notifications.channels import send_test_message, update_channel
 from portal.notifications.models import NotificationChannel
 
@@ -49,7 +50,7 @@ class MembersView(APIView):
             rotation=roster.find_rotation(
                 data["schedule"], data.get("layer"), data.get("rotation")
             ),
-            user=roster.find_user(data["username"], field="username"),
+            user=find_user(data["username"], field="username"),
             position=data.get("position"),
             actor=Actor.for_request(request),
         )
@@ -84,7 +85,7 @@ class OverridesView(APIView):
         data = _valid(s.OverrideInputSerializer, request)
         override = roster.add_override(
             layer=roster.find_layer(data["schedule"], data.get("layer")),
-            user=roster.find_user(data["username"], field="username"),
+            user=find_user(data["username"], field="username"),
             start=data["start"],
             end=data["end"],
             reason=data["reason"],
@@ -151,7 +152,7 @@ class ServicesView(APIView):
         owner = data.get("owner")
         service = save_service(
             name=data["name"],
-            owner=roster.find_user(owner, field="owner") if owner else None,
+            owner=find_user(owner, field="owner") if owner else None,
             clear_owner="owner" in data and owner is None,
             public=data.get("public"),
             description=data.get("description"),

@@ -15,10 +15,10 @@ from django.core.management.base import CommandError, CommandParser
 from incidents.integrations import selectors, services
 from incidents.integrations.choices import IntegrationKind
 from incidents.models import Service
-from portal.actors import Actor
-from portal.command_line import OneLineErrorParser, PortalCommand
-from portal.durations import DurationParseError, parse_duration
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.command_line import OneLineErrorParser, PortalCommand
+from portal.kernel.durations import DurationParseError, parse_duration
+from portal.kernel.errors import DomainError
 
 # The service names model fields; the error names the option the user typed.
 OPTION_OF_FIELD = {

@@ -22,9 +22,10 @@ from incidents.oncall import roster
 from incidents.oncall.coverage import coverage_report
 from incidents.oncall.models import RotationMember, Schedule
 from incidents.oncall.selectors import who_is_on_call
-from portal.actors import Actor
-from portal.command_line import PortalCommand
-from portal.errors import DomainError
+from portal.access.responders import find_user
+from portal.kernel.actors import Actor
+from portal.kernel.command_line import PortalCommand
+from portal.kernel.errors import DomainError
 
 
 def _when(value: str, field: str) -> datetime.datetime:
@@ -107,7 +108,7 @@ class Command(PortalCommand):
             return
         if not options.get("username"):
             raise CommandError("username: give the user to add or remove.")
-        user = roster.find_user(options["username"])
+        user = find_user(options["username"])
         if options["verb"] == "add":
             member = roster.add_rotation_member(
                 rotation=rotation, user=user, actor=actor, position=options.get("position")
@@ -130,7 +131,7 @@ class Command(PortalCommand):
             raise CommandError("start: give --start and --end (ISO 8601).")
         override = roster.add_override(
             layer=roster.find_layer(options["target"], options.get("layer")),
-            user=roster.find_user(options["username"]),
+            user=find_user(options["username"]),
             start=_when(options["start"], "start"),
             end=_when(options["end"], "end"),
             reason=options["reason"],

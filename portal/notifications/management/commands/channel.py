@@ -11,9 +11,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from portal.actors import Actor
-from portal.command_line import PortalCommand
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.command_line import PortalCommand
+from portal.kernel.errors import DomainError
 from portal.notifications.channels import send_test_message, update_channel
 from portal.notifications.choices import ChannelKind, OutboxStatus
 from portal.notifications.models import NotificationChannel

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from portal.command_line import PortalCommand
+from portal.kernel.command_line import PortalCommand
 from portal.project.engine import Engine, interval, run_cycle
 
 

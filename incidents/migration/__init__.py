@@ -1,7 +1,0 @@
-"""Migration from PagerDuty, Opsgenie and Grafana OnCall (issue 17, item 3).
-
-Each vendor module reads the vendor's API with a read-only key and returns a
-configuration document (see `incidents.configuration`) plus the list of losses and a
-re-pointing checklist. Nothing is written here: `config plan` shows the migration,
-`config apply` performs it.
-"""

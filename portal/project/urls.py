@@ -1,0 +1,33 @@
+"""URL map: admin, REST API, integration endpoints, public pages."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    # A new responder's invitation link sets their password (Django's own views and
+    # the admin's templates); see portal.access.responders.
+    path(
+        "admin/invitation/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/invitation/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin.site.urls),
+    path("api/", include("portal.project.api_urls")),
+    # Alert ingestion endpoints (SPEC §6); authenticated by the integration key.
+    path("integrations/", include("incidents.integrations.urls")),
+    # Public status page, feed and summary (SPEC §7).
+    path("status/", include("incidents.comms.urls")),
+    # iCal feeds and one-click acknowledge links (secret/signed URLs, no login).
+    path("oncall/", include("incidents.oncall.urls")),
+    # Slack's request URLs (signed by Slack), the manifest and the account link.
+    path("slack/", include("incidents.slack.urls")),
+]
+
+handler404 = "portal.kernel.api.errors.not_found"
+handler500 = "portal.kernel.api.errors.server_error"

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from portal.reports.api.views import ExportView
-
-urlpatterns = [
-    path("exports/<str:name>/", ExportView.as_view(), name="api-export"),
-]

@@ -1,1 +1,0 @@
-"""Hardening that every door shares: storable text, redacted keys, login lockouts."""
