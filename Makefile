@@ -14,7 +14,7 @@ export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 # turn it on (manage.py, mypy's settings import and pytest then need no SECRET_KEY).
 export DEBUG ?= 1
 
-.PHONY: run test venv setup lint typecheck migrations-check pytest bench clean
+.PHONY: run test venv setup lint layers typecheck migrations-check pytest bench clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)" >&2; exit 1; }
@@ -42,6 +42,10 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# The floors (README "Layout"): one import-linter contract in pyproject.toml.
+layers: venv
+	$(VENV)/bin/lint-imports --no-logo
+
 typecheck: venv
 	$(PY) -m mypy .
 
@@ -57,7 +61,7 @@ PYTEST_ARGS ?= $(if $(filter true 1 yes,$(CI)),,-m "not slow")
 pytest: venv
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS)
 
-test: lint typecheck migrations-check pytest
+test: lint layers typecheck migrations-check pytest
 
 bench: venv
 	$(PY) bench/run_all.py

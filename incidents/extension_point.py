@@ -12,6 +12,8 @@ registers it from its `AppConfig.ready()`:
   transaction, after the policy version is in place.
 - `incident_inlines`, `incident_buttons`, `resolve_text`: the incident admin page.
 - `placeholder_values`: values for customer-comms placeholders (`{root_cause}` …).
+- `on_call_now`: who is on call now, as lines another add-on can show (Slack's
+  `/incident oncall`), so that no add-on imports the on-call one.
 
 Extensions run in their explicit `order` (smallest first), never in INSTALLED_APPS
 order; `EXTENSION_ORDER` in docs/extending.md lists the project's and a test pins it.
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import transaction
 
-from portal.actors import Actor
+from portal.kernel.actors import Actor
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import InlineModelAdmin
@@ -65,6 +67,8 @@ ResolveTextProvider = Callable[["Incident"], str]
 # Customer-comms placeholder values an add-on knows (e.g. {"root_cause": "…"});
 # an empty string means "unknown here", so the comms fallback applies.
 PlaceholderProvider = Callable[["Incident"], Mapping[str, str]]
+# Who is on call now, one line per person: "Platform / primary: ana".
+OnCallProvider = Callable[[], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class Extension:
     incident_buttons: Sequence[IncidentButton] = ()
     resolve_text: ResolveTextProvider | None = None
     placeholder_values: PlaceholderProvider | None = None
+    on_call_now: OnCallProvider | None = None
 
     def __post_init__(self) -> None:
         for event in self.hooks:
@@ -164,3 +169,12 @@ def placeholder_values(incident: Incident) -> dict[str, str]:
                 if value and not values.get(name):
                     values[name] = value
     return values
+
+
+def on_call_now() -> list[str] | None:
+    """Who is on call now (lines), from the first extension that knows; None when no
+    installed extension keeps on-call schedules."""
+    for extension in extensions():
+        if extension.on_call_now is not None:
+            return list(extension.on_call_now())
+    return None

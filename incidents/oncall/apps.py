@@ -10,7 +10,7 @@ class OncallConfig(AppConfig):
     def ready(self) -> None:
         from incidents import extension_point
         from incidents.extension_point import Extension, IncidentEvent
-        from incidents.oncall import preset_loader, services
+        from incidents.oncall import preset_loader, selectors, services
         from incidents.oncall.admin import EscalationInline, PageInline
 
         extension_point.register(
@@ -26,5 +26,6 @@ class OncallConfig(AppConfig):
                 },
                 preset_loader=preset_loader.load_oncall_preset,
                 incident_inlines=[EscalationInline, PageInline],
+                on_call_now=selectors.on_call_lines,
             )
         )

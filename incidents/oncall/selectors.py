@@ -237,3 +237,11 @@ def rotation_members(*, schedule: str | None = None) -> QuerySet[RotationMember]
 def overrides() -> QuerySet[Override]:
     """Every override with its layer, schedule and user (one query)."""
     return Override.objects.select_related("layer__schedule", "user").order_by("start", "id")
+
+
+def on_call_lines() -> list[str]:
+    """Who is on call now, one line per person ("Platform / primary: ana"), for other
+    add-ons through the extension point (Slack's `/incident oncall`)."""
+    return [
+        f"{e.schedule.name} / {e.layer.name}: {e.user.get_username()}" for e in who_is_on_call()
+    ]

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from incidents import services
+from incidents import extension_point, services
 from incidents.choices import IncidentStatus
 from incidents.models import Incident
 from incidents.slack.choices import Operation
@@ -24,8 +24,8 @@ from incidents.slack.identities import portal_user_for
 from incidents.slack.models import SlackApp, WarRoom
 from incidents.slack.operations import web_client
 from incidents.slack.outbox import enqueue_call
-from portal.actors import Actor
-from portal.errors import DomainError
+from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 
 LINK_SALT = "slack.link"
 USAGE = (
@@ -164,14 +164,12 @@ def _do(args: argparse.Namespace, payload: dict[str, Any], actor: Actor) -> str:
         )
         return f"{incident.ref} declared ({incident.severity.code}): {incident.title}"
     if args.action == "oncall":
-        from incidents.oncall.selectors import who_is_on_call
-
-        entries = who_is_on_call()
-        if not entries:
+        lines = extension_point.on_call_now()
+        if lines is None:
+            return "No on-call schedules are kept here."
+        if not lines:
             return "Nobody is on call."
-        return "On call now: " + "; ".join(
-            f"{e.schedule.name} / {e.layer.name}: {e.user.get_username()}" for e in entries
-        )
+        return "On call now: " + "; ".join(lines)
     incident = incident_for(args.ref, payload.get("channel_id", ""))
     if args.action == "ack":
         services.acknowledge_incident(incident=incident, actor=actor)

@@ -1,22 +1,24 @@
-"""The layers: the foundation in `portal/` imports no app; the top floor may import them all.
+"""The floors: one import-linter contract (pyproject.toml, `[tool.importlinter]`) says
+which package may import which, directly or indirectly; `make test` runs it
+(`lint-imports`). This module checks what the contract cannot see:
 
-foundation  every module under portal/ but the top floor (errors, actors, durations,
-            business time, the command base, audit, notifications, security, the API
-            base, tokens, responders, the admin site)
-apps        incidents (and its sub-apps), postmortems, drills: on the foundation
-top floor   TOP_FLOOR below: reports, URL roots, the demo, the operations board,
-            settings, and project-wide commands
-
-The walk reads every .py file of the foundation with `ast`: module-level and
-function-level imports, and calls that reach a module or model by a string
-(`importlib.import_module`, `apps.get_model`, `include`, `import_string`, ...) and
-foreign keys to an app's model by its "app_label.Model" string.
-README.md ("Layout") names the same modules.
+- that it fails when an add-on imports another add-on or the core imports an add-on
+  (shown on scratch modules in a copy of the tree);
+- that every module of `incidents/` is named on a floor (a new core module is not
+  silently outside the contract);
+- references by string, which import-linter does not read: `include("app.urls")`,
+  `import_string`, `apps.get_model("label", …)` and foreign keys by `"label.Model"`
+  that reach a higher floor;
+- that README.md's Layout names the same floors.
 """
 
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
+import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,29 +26,11 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parents[2]
-APP_PACKAGES = ("incidents", "postmortems", "drills")
+PACKAGES = ("portal", "incidents", "postmortems", "drills")
 
-# Above every app: each imports (or routes to) every app. Paths relative to the root;
-# a path ending in "/" is a whole package.
-TOP_FLOOR = (
-    "portal/reports/",  # metrics, exports, evidence: the one reader of every app
-    "portal/settings.py",  # INSTALLED_APPS, middleware and schema names of every app
-    "portal/urls.py",  # the URL root
-    "portal/api/urls.py",  # the API root: every app's API routes under /api/v1/
-    "portal/demo.py",  # demo data of every app
-    "portal/management/commands/demo.py",  # its command
-    "portal/operations_board.py",  # the admin home's board: incidents, pages, drills
-    "portal/templatetags/operations_board.py",  # the board's template tag
-    "portal/project/",  # project-wide jobs: every app's schedules
-)
-
-# Foundation modules allowed to reach an app while a move is under way, each with
-# the move named beside it. Empty: every job has its owner (issue 12).
-ALLOWED_UNTIL_MOVED: set[tuple[str, str]] = set()
-
-# Foreign keys from foundation tables to an app's model, kept on purpose: moving the
-# column is a schema change of its own, not a move of code. Listed so that no new one
-# joins them unseen.
+# Foreign keys from a lower floor's table to a higher floor's model, kept on purpose:
+# moving the column is a schema change of its own, not a move of code. Listed so that
+# no new one joins them unseen.
 SCHEMA_LINKS_KEPT = {
     # A security finding links the incident the weekly audit opened for it.
     ("portal/audit/models.py", "incidents.Incident"),
@@ -54,196 +38,236 @@ SCHEMA_LINKS_KEPT = {
     ("portal/notifications/models.py", "incidents.Incident"),
 }
 
-# Calls whose first argument names a module, or a model by "app_label.Model"/"app_label".
 STRING_LOOKUPS = frozenset(
     ("import_module", "__import__", "import_string", "include", "get_model", "get_app_config")
 )
 RELATIONS = frozenset(("ForeignKey", "OneToOneField", "ManyToManyField"))
-COMPUTED = "<computed module name>"
 
 
-def app_labels() -> frozenset[str]:
-    """Package names and app labels of the apps (`oncall` is `incidents.oncall`)."""
-    labels = {
-        config.label
-        for config in apps.get_app_configs()
-        if config.name.split(".")[0] in APP_PACKAGES
-    }
-    return frozenset(labels | set(APP_PACKAGES))
+def contract() -> dict[str, object]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (floors,) = [c for c in config["contracts"] if c["id"] == "floors"]
+    return floors
 
 
-def is_top_floor(relative: str) -> bool:
-    return any(
-        relative.startswith(entry) if entry.endswith("/") else relative == entry
-        for entry in TOP_FLOOR
-    )
+def floors() -> list[list[str]]:
+    """The contract's layers, top first, each a list of module names."""
+    layers = contract()["layers"]
+    assert isinstance(layers, list)
+    return [[m.strip() for m in layer.replace("|", ":").split(":")] for layer in layers]
 
 
-def foundation_files() -> list[Path]:
-    return sorted(
-        path
-        for path in (ROOT / "portal").rglob("*.py")
-        if "migrations" not in path.parts and not is_top_floor(path.relative_to(ROOT).as_posix())
-    )
+def floor_of(module: str) -> int | None:
+    """Index of the floor holding `module` (0 = roof), None when it is on none."""
+    for index, names in enumerate(floors()):
+        if any(module == n or module.startswith(n + ".") for n in names):
+            return index
+    return None
 
 
-def package_of(path: Path) -> str:
-    """The package a file's relative imports start from (its own, for an __init__.py)."""
-    return ".".join(path.relative_to(ROOT).parent.parts)
+def module_of_label(label: str) -> str | None:
+    """The module of an app label ("oncall" -> "incidents.oncall"), or None."""
+    try:
+        return apps.get_app_config(label).name
+    except LookupError:
+        return None
 
 
-def _absolute(node: ast.ImportFrom, package: str) -> str:
-    if not node.level:
-        return node.module or ""
-    base = package.split(".")[: len(package.split(".")) - node.level + 1]
-    return ".".join([*base, node.module] if node.module else base)
-
-
-def _call_name(node: ast.Call) -> str:
-    func = node.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
-
-
-def reached_modules(source: str, package: str) -> Iterator[str]:
-    """Every module or "label.Model" string the source imports or looks up, anywhere in it.
-    `package` is the one relative imports start from."""
+def string_references(source: str) -> Iterator[str]:
+    """Modules and "label.Model" strings reached by string in `source`."""
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node, package)
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Call) and _call_name(node) in STRING_LOOKUPS and node.args:
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in STRING_LOOKUPS and node.args:
             first = node.args[0]
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 yield first.value
-            elif _call_name(node) in ("import_module", "__import__", "import_string"):
-                yield COMPUTED
-        elif isinstance(node, ast.Call) and _call_name(node) in RELATIONS:
+        elif name in RELATIONS:
             targets = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "to")]
             yield from (
                 t.value for t in targets if isinstance(t, ast.Constant) and isinstance(t.value, str)
             )
 
 
-def upward(name: str, labels: frozenset[str]) -> bool:
-    """Whether `name` (a module or "label.Model") is an app or the top floor."""
-    if name == COMPUTED or name.split(".")[0] in labels:
-        return True
-    target = name.replace(".", "/")
-    return is_top_floor(f"{target}.py") or is_top_floor(f"{target}/")
+def target_module(reference: str) -> str | None:
+    """What a string reference points at, as a module name: a model ("label.Model")
+    by the module that defines it, an app label by its app's module."""
+    parts = reference.split(".")
+    if len(parts) == 2:
+        try:
+            return apps.get_model(reference).__module__
+        except (LookupError, ValueError):
+            pass
+    if parts[0] in PACKAGES:
+        return reference
+    return module_of_label(parts[0])
 
 
-def violations(path: Path, labels: frozenset[str]) -> list[tuple[str, str]]:
-    relative = path.relative_to(ROOT).as_posix()
-    names = {n for n in reached_modules(path.read_text(), package_of(path)) if upward(n, labels)}
-    # `from incidents.exceptions import X` reaches both names: report the shorter one.
-    return sorted(
-        (relative, name)
-        for name in names
-        if not any(name.startswith(f"{other}.") for other in names)
-    )
+def source_files() -> Iterator[Path]:
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
 
 
-def allows(entry: tuple[str, str], hit: tuple[str, str]) -> bool:
-    return hit[0] == entry[0] and hit[1].startswith(entry[1])
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def test_no_foundation_module_imports_an_app_or_the_top_floor() -> None:
-    labels = app_labels()
-    found = [
-        hit
-        for path in foundation_files()
-        for hit in violations(path, labels)
-        if not any(allows(entry, hit) for entry in ALLOWED_UNTIL_MOVED | SCHEMA_LINKS_KEPT)
-    ]
-    assert not found, "the foundation reaches above itself:\n" + "\n".join(
+def upward_string_references() -> list[tuple[str, str]]:
+    found = []
+    for path in source_files():
+        own = floor_of(module_name(path))
+        if own is None:
+            continue
+        for reference in set(string_references(path.read_text())):
+            target = target_module(reference)
+            floor = floor_of(target) if target else None
+            if floor is not None and floor < own:
+                found.append((path.relative_to(ROOT).as_posix(), reference))
+    return sorted(found)
+
+
+def test_no_module_reaches_a_higher_floor_by_string() -> None:
+    found = [hit for hit in upward_string_references() if hit not in SCHEMA_LINKS_KEPT]
+
+    assert not found, "a string reaches a higher floor:\n" + "\n".join(
         f"{module}: {name}" for module, name in found
     )
 
 
-def test_every_allowed_exception_is_still_needed() -> None:
-    labels = app_labels()
-    hits = {hit for path in foundation_files() for hit in violations(path, labels)}
-    stale = [
-        entry
-        for entry in sorted(ALLOWED_UNTIL_MOVED | SCHEMA_LINKS_KEPT)
-        if not any(allows(entry, hit) for hit in hits)
-    ]
-    assert not stale, f"gone already, drop from the allowed lists: {stale}"
+def test_every_kept_schema_link_is_still_there() -> None:
+    hits = set(upward_string_references())
+
+    assert sorted(SCHEMA_LINKS_KEPT - hits) == []
 
 
-def test_the_top_floor_list_names_existing_modules() -> None:
-    missing = [entry for entry in TOP_FLOOR if not (ROOT / entry).exists()]
-    assert not missing
+def test_every_module_of_incidents_is_on_a_floor() -> None:
+    children = sorted(
+        path.stem if path.is_file() else path.name
+        for path in (ROOT / "incidents").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path.is_dir() and (path / "__init__.py").exists())
+    )
+
+    assert [c for c in children if floor_of(f"incidents.{c}") is None] == []
 
 
-def test_the_readme_layout_names_the_top_floor() -> None:
+def test_every_module_of_portal_is_on_a_floor_but_the_wiring() -> None:
+    """settings, wsgi and the gunicorn config wire the process; everything else of
+    `portal/` is in a floor's package."""
+    loose = sorted(
+        path.name
+        for path in (ROOT / "portal").iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").exists())
+        and floor_of(f"portal.{path.stem if path.is_file() else path.name}") is None
+    )
+
+    assert loose == ["__init__.py", "gunicorn.conf.py", "settings.py", "wsgi.py"]
+
+
+def test_the_readme_layout_names_every_floor_in_the_contract_order() -> None:
     readme = (ROOT / "README.md").read_text()
     layout = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    positions = []
+    for names in floors():
+        # A floor of one package is named by its folder; the incident core (every
+        # other module of incidents/) by "incidents/".
+        folder = names[0].replace(".", "/") + "/" if len(names) < 5 else "incidents/"
+        assert f"\n{folder} " in layout, folder
+        positions.append(layout.index(f"\n{folder} "))
 
-    assert [entry for entry in TOP_FLOOR if entry not in layout] == []
+    assert positions == sorted(positions)
 
 
-def test_domain_error_is_imported_from_the_foundation_only() -> None:
-    import incidents.exceptions
-    from portal.errors import DomainError
+def _scratch_tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    return tree
 
-    assert issubclass(incidents.exceptions.NoActivePolicy, DomainError)
-    assert not hasattr(incidents.exceptions, "DomainError")
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - fixed argv: the project's own lint-imports
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache", "--no-logo"],
+        cwd=tree,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
-def test_the_kernel_modules_are_foundation() -> None:
-    kernel = {
-        "portal/errors.py",
-        "portal/actors.py",
-        "portal/durations.py",
-        "portal/business_time.py",
-        "portal/command_line.py",
-    }
-    foundation = {path.relative_to(ROOT).as_posix() for path in foundation_files()}
-    assert kernel <= foundation
+@pytest.mark.parametrize(
+    ("scratch", "source", "broken"),
+    [
+        (
+            "incidents/slack/scratch.py",
+            "from incidents.oncall import selectors\n",
+            "incidents.slack is not allowed to import incidents.oncall",
+        ),
+        (
+            "incidents/scratch.py",
+            "from incidents.comms import models\n",
+            "incidents.scratch is not allowed to import incidents.comms",
+        ),
+        (
+            # Indirectly: the core through a kernel module that imports an add-on.
+            "portal/kernel/scratch.py",
+            "import incidents.integrations.models\n",
+            "portal.kernel is not allowed to import incidents",
+        ),
+    ],
+    ids=["add-on imports an add-on", "core imports an add-on", "kernel imports an app"],
+)
+def test_the_contract_fails_on_a_scratch_module(
+    tmp_path: Path, scratch: str, source: str, broken: str
+) -> None:
+    tree = _scratch_tree(tmp_path)
+    (tree / scratch).write_text(source)
+    if scratch == "incidents/scratch.py":
+        # A new core module is named on the core's floor, as the rule above asks.
+        text = (tree / "pyproject.toml").read_text()
+        (tree / "pyproject.toml").write_text(
+            text.replace('"incidents.admin : ', '"incidents.scratch : incidents.admin : ')
+        )
+
+    result = _lint(tree)
+
+    assert result.returncode == 1, result.stdout
+    assert broken in " ".join(result.stdout.split())
+
+
+def test_the_contract_holds_on_the_tree_as_it_is(tmp_path: Path) -> None:
+    result = _lint(_scratch_tree(tmp_path))
+
+    assert result.returncode == 0, result.stdout
+    assert "1 kept, 0 broken" in result.stdout
 
 
 @pytest.mark.parametrize(
     ("source", "reached"),
     [
-        ("from incidents.models import Incident", "incidents.models"),
-        ("def f():\n    from postmortems import services", "postmortems"),
-        ("import drills.selectors", "drills.selectors"),
         ("apps.get_model('oncall', 'Schedule')", "oncall"),
         ("apps.get_model('postmortems.PostMortem')", "postmortems.PostMortem"),
         ("importlib.import_module('incidents.tasks')", "incidents.tasks"),
-        ("importlib.import_module(f'{name}.tasks')", COMPUTED),
         ("path('', include('drills.api.urls'))", "drills.api.urls"),
         ("models.ForeignKey('incidents.Incident', on_delete=CASCADE)", "incidents.Incident"),
         ("models.OneToOneField(to='drills.Drill', on_delete=CASCADE)", "drills.Drill"),
-        ("from portal.reports.selectors import compute_metrics", "portal.reports.selectors"),
-        ("from .operations_board import operations_board", "portal.operations_board"),
     ],
 )
-def test_the_walk_finds_each_way_up(source: str, reached: str) -> None:
-    labels = app_labels()
-    names = list(reached_modules(source, "portal"))
-    assert reached in names
-    assert upward(reached, labels)
+def test_the_string_walk_finds_each_way(source: str, reached: str) -> None:
+    assert reached in set(string_references(source))
 
 
-def test_the_walk_lets_foundation_imports_pass() -> None:
-    labels = app_labels()
-    source = (
-        "from portal.errors import DomainError\n"
-        "from portal.audit.models import AuditEntry\n"
-        "apps.get_model('auth', 'Group')\n"
-    )
-    assert not [n for n in reached_modules(source, "portal") if upward(n, labels)]
-
-
-def test_the_walk_resolves_relative_imports_from_the_file_package() -> None:
-    names = set(reached_modules("from ..demo import load_demo", "portal.management"))
-
-    assert "portal.demo" in names
-    assert upward("portal.demo", app_labels())
+def test_a_label_resolves_to_its_floor() -> None:
+    assert floor_of(target_module("oncall.Schedule") or "") == floor_of("incidents.slack")
+    assert floor_of(target_module("reports.x") or "") == 0
+    assert floor_of("portal.kernel.errors") == len(floors()) - 1
