@@ -13,13 +13,11 @@ from django.contrib.auth import get_user_model
 
 from incidents.choices import (
     OPEN_STATUSES,
-    DetectionSource,
-    Environment,
     IncidentRole,
     IncidentStatus,
 )
+from incidents.fields import BY_NAME, field_names, model_field
 from incidents.models import Incident, PolicyVersion, Service
-from incidents.services import EDITABLE_FIELDS, MILESTONE_FIELDS
 from portal.kernel.errors import DomainError
 from portal.kernel.service_admin import show_domain_error
 
@@ -53,55 +51,85 @@ def level_choices(version: PolicyVersion | None) -> list[tuple[str, str]]:
     return [("", "---------")] + [(lv.code, f"{lv.code} {lv.name}".strip()) for lv in levels]
 
 
+class LinesField(forms.CharField):
+    """A list of strings edited one per line (runbook links), never shown as raw JSON."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            return [str(item).strip() for item in value if str(item).strip()]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return self.to_python(initial or []) != self.to_python(data)
+
+
+def incident_formfield(name: str, **kwargs: Any) -> forms.Field | None:
+    """The form field of catalogue field `name` (incidents/fields.py): the model's own
+    form field, with the catalogue's label and help text; lists of links are edited one
+    per line. Used by the declare form and, through the admin, by the change page."""
+    spec = BY_NAME.get(name)
+    column = model_field(name)
+    if name == "runbook_links":
+        field: forms.Field | None = LinesField(required=False)
+    elif spec is not None and spec.relation:
+        field = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), required=False)
+    else:
+        field = column.formfield(**kwargs)
+    if field is None or spec is None:
+        return field
+    if spec.label:
+        field.label = spec.label
+    if spec.help_text:
+        field.help_text = spec.help_text
+    return field
+
+
 class DeclareIncidentForm(forms.Form):
-    """Declare an incident under the policy in force. Severity choices are its levels."""
+    """Declare an incident under the policy in force. Severity choices are its levels;
+    the other inputs are the catalogue's declared fields (`incidents/fields.py`)."""
 
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(
         required=False,
         help_text="Leave empty and press “Suggest severity” to get one from the facts below.",
     )
-    summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        label="Internal summary",
-        help_text="For the team only: never copied into customer text.",
-    )
-    what_is_broken = forms.CharField(
-        max_length=200,
-        required=False,
-        label="What is broken (for customers)",
-        help_text="In customers' words, e.g. “card payments at checkout”. Fills {what_is_broken}.",
-    )
-    customer_impact = forms.CharField(
-        max_length=300,
-        required=False,
-        label="Customer-facing impact",
-        help_text="What customers experience, e.g. “failed payments”. Fills {impact}.",
-    )
-    environment = forms.ChoiceField(choices=Environment.choices, initial=Environment.PRODUCTION)
-    detection_source = forms.ChoiceField(
-        choices=DetectionSource.choices, initial=DetectionSource.MANUAL
-    )
-    services = forms.ModelMultipleChoiceField(queryset=Service.objects.all(), required=False)
-    customers_affected_pct = forms.DecimalField(
-        label="Customers affected (%)", required=False, min_value=0, max_value=100, decimal_places=2
-    )
-    critical_flow_broken = forms.BooleanField(required=False, label="A critical flow is broken")
-    production_outage = forms.BooleanField(required=False, label="Production outage")
-    data_loss = forms.BooleanField(required=False, label="Confirmed data loss or leak")
-    customer_facing = forms.BooleanField(
-        required=False, initial=True, label="Customer-facing impact"
-    )
     commander = forms.ModelChoiceField(
         queryset=staff_users(), required=False, help_text="Defaults to you."
     )
-    is_drill = forms.BooleanField(required=False, label="This is a drill")
 
     def __init__(self, *args: Any, version: PolicyVersion | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["severity"]).choices = level_choices(version)
         cast(forms.ModelChoiceField, self.fields["commander"]).queryset = staff_users()
+
+
+def _declare_form_fields() -> dict[str, forms.Field]:
+    """Title and severity first, then the catalogue's declared fields in catalogue
+    order, the commander, and whether it is a drill."""
+    own = DeclareIncidentForm.base_fields
+    catalogue = {
+        name: incident_formfield(name)
+        for name in field_names(declared=True)
+        if name not in ("title", "is_drill")
+    }
+    return {
+        "title": own["title"],
+        "severity": own["severity"],
+        **{name: field for name, field in catalogue.items() if field is not None},
+        "commander": own["commander"],
+        "is_drill": cast(forms.Field, incident_formfield("is_drill")),
+    }
+
+
+DeclareIncidentForm.base_fields = _declare_form_fields()
 
 
 class PostUpdateForm(forms.Form):
@@ -206,32 +234,12 @@ class AddResponderForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
 
 
-class LinesField(forms.CharField):
-    """A list of strings edited one per line (runbook links), never shown as raw JSON."""
-
-    widget = forms.Textarea(attrs={"rows": 2})
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return "\n".join(str(item) for item in value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        if isinstance(value, list):
-            return [str(item).strip() for item in value if str(item).strip()]
-        text = super().to_python(value) or ""
-        return [line.strip() for line in text.splitlines() if line.strip()]
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        return self.to_python(initial or []) != self.to_python(data)
-
-
 class IncidentChangeForm(forms.ModelForm):
-    """The incident change page: descriptive fields and milestones. It parses only;
+    """The incident change page: the catalogue's editable fields. It parses only;
     `IncidentAdmin.write` hands the changed fields to `update_incident_details`."""
 
     runbook_links = LinesField(required=False, help_text="One link per line.")
 
     class Meta:
         model = Incident
-        fields = [*EDITABLE_FIELDS, "services", *MILESTONE_FIELDS]
+        fields = field_names(editable=True)

@@ -19,6 +19,8 @@ from django.utils.html import format_html
 from incidents import extension_point, services
 from incidents.admin.incident_views import IncidentFlowViews
 from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label
+from incidents.fields import BY_NAME as FIELDS_BY_NAME
+from incidents.fields import FieldGroup, field_names, in_group
 from incidents.forms import IncidentChangeForm
 from incidents.models import (
     Deadline,
@@ -193,21 +195,19 @@ class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
     # (admin/incidents/incident/change_form.html); add-on inlines (comms sent, pages,
     # alerts, post-mortem) follow them.
     base_inlines: tuple[Any, ...] = ()
+    # The catalogue's fields (incidents/fields.py) in its groups, around what the
+    # services own (reference, severity, status, roles, policy version, counters).
     readonly_fields = (
         "ref",
         "severity",
         "status",
         "commander",
-        "is_drill",
         "policy_version",
         "next_deadline",
         "suggested_severity",
         "declared_by",
-        "declared_at",
-        "resolved_at",
-        "closed_at",
-        "cancelled_at",
         "alert_count",
+        *field_names(editable=False),
     )
     fieldsets = (
         (
@@ -215,68 +215,43 @@ class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
             {
                 "fields": (
                     "ref",
-                    "title",
-                    "public_title",
+                    *in_group(FieldGroup.HEADER),
                     "severity",
                     "status",
                     "commander",
                     "next_deadline",
-                    "is_drill",
                     "policy_version",
                 )
             },
         ),
         (
-            "Description",
+            FieldGroup.DESCRIPTION.value,
+            {"fields": (*in_group(FieldGroup.DESCRIPTION), "alert_count")},
+        ),
+        (FieldGroup.CUSTOMER.value, {"fields": in_group(FieldGroup.CUSTOMER)}),
+        (FieldGroup.FACTS.value, {"fields": (*in_group(FieldGroup.FACTS), "suggested_severity")}),
+        (
+            FieldGroup.MILESTONES.value,
             {
-                "fields": (
-                    "summary",
-                    "environment",
-                    "detection_source",
-                    "services",
-                    "war_room_channel",
-                    "runbook_links",
-                    "alert_count",
+                "fields": tuple(
+                    name
+                    for milestone in in_group(FieldGroup.MILESTONES)
+                    for name in (
+                        (milestone, "declared_by") if milestone == "declared_at" else (milestone,)
+                    )
                 )
-            },
-        ),
-        (
-            "Customer facts (the only source of customer-facing template text)",
-            {"fields": ("what_is_broken", "customer_impact")},
-        ),
-        (
-            "Facts",
-            {
-                "fields": (
-                    "customers_affected_count",
-                    "customers_affected_pct",
-                    "critical_flow_broken",
-                    "production_outage",
-                    "data_loss",
-                    "customer_facing",
-                    "revenue_impact",
-                    "revenue_currency",
-                    "suggested_severity",
-                )
-            },
-        ),
-        (
-            "Milestones (UTC; edits are written on the timeline)",
-            {
-                "fields": (
-                    "impact_started_at",
-                    "detected_at",
-                    "declared_at",
-                    "declared_by",
-                    "acknowledged_at",
-                    "mitigated_at",
-                    "resolved_at",
-                    "closed_at",
-                    "cancelled_at",
-                ),
             },
         ),
     )
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The admin's widgets, with the catalogue's labels and help texts."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        spec = FIELDS_BY_NAME.get(db_field.name)
+        if field is not None and spec is not None:
+            field.label = spec.label or field.label
+            field.help_text = spec.help_text or field.help_text
+        return field
 
     # --- list columns -------------------------------------------------------------
 
@@ -327,7 +302,7 @@ class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
 
     def write(self, request: HttpRequest, form: Any, change: bool) -> Incident:
         """The change page's edits, through `update_incident_details` (on the timeline)."""
-        editable = {*services.EDITABLE_FIELDS, *services.MILESTONE_FIELDS, "services"}
+        editable = set(field_names(editable=True))
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in editable}
         if not changes:
             return form.instance

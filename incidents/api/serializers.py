@@ -15,13 +15,13 @@ from django.urls import NoReverseMatch, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.utils import model_meta
 
 from incidents.choices import (
-    DetectionSource,
-    Environment,
     IncidentRole,
     IncidentStatus,
 )
+from incidents.fields import BY_NAME, field_names
 from incidents.models import Deadline, Incident, Service, StatusUpdate, TimelineEntry
 from incidents.selectors import current_deadlines
 
@@ -99,40 +99,21 @@ class IncidentSerializer(serializers.ModelSerializer):
     deadlines = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The incident's page in the admin.")
 
+    revenue_impact = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+
     class Meta:
         model = Incident
+        # The catalogue's fields (incidents/fields.py) between what the services own.
         fields = (
             "ref",
-            "title",
-            "summary",
-            "public_title",
-            "what_is_broken",
-            "customer_impact",
+            *field_names(),
             "severity",
             "severity_name",
             "status",
-            "environment",
-            "detection_source",
-            "services",
-            "is_drill",
             "commander",
-            "war_room_channel",
-            "runbook_links",
-            "customers_affected_count",
-            "customers_affected_pct",
-            "critical_flow_broken",
-            "production_outage",
-            "data_loss",
-            "customer_facing",
             "alert_count",
-            "impact_started_at",
-            "detected_at",
-            "declared_at",
-            "acknowledged_at",
-            "mitigated_at",
-            "resolved_at",
-            "closed_at",
-            "cancelled_at",
             "policy_version",
             "next_deadline_at",
             "next_deadline_kind",
@@ -230,29 +211,74 @@ class FactsSerializer(serializers.Serializer):
     customer_facing = serializers.BooleanField(required=False, default=True)
 
 
-class IncidentCreateSerializer(FactsSerializer):
-    title = serializers.CharField(max_length=200)
-    severity = serializers.CharField(
-        max_length=20, help_text="A level code of the policy in force (SEV-2) or its rank (2)."
+class _IncidentModelFields(serializers.ModelSerializer):
+    """Builds each catalogue field's API field from the model: its type, length,
+    choices and nullability, so that the catalogue alone decides which fields exist."""
+
+    class Meta:
+        model = Incident
+        fields = field_names()
+
+
+def _list_of_links() -> serializers.Field:
+    return serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False, max_length=20
     )
-    summary = serializers.CharField(
-        required=False, allow_blank=True, max_length=MAX_TEXT, default=""
-    )
-    environment = serializers.ChoiceField(
-        choices=Environment.choices, required=False, default=Environment.PRODUCTION
-    )
-    detection_source = serializers.ChoiceField(
-        choices=DetectionSource.choices, required=False, default=DetectionSource.MANUAL
-    )
-    services = LookupField(
+
+
+# Where the model's own field is not what the API takes.
+INPUT_OVERRIDES: dict[str, Any] = {
+    "customers_affected_pct": lambda: PercentField(required=False, allow_null=True),
+    "runbook_links": _list_of_links,
+    "services": lambda: LookupField(
         many=True,
         slug_field="slug",
         queryset=Service.objects.all(),
         required=False,
         help_text="Slugs of affected services.",
-    )
-    customers_affected_count = serializers.IntegerField(
+    ),
+    "revenue_impact": lambda: serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        coerce_to_string=False,
+    ),
+    "customers_affected_count": lambda: serializers.IntegerField(
         min_value=0, max_value=2_000_000_000, required=False, allow_null=True
+    ),
+}
+
+
+def catalogue_input_fields(names: tuple[str, ...], *, partial: bool) -> dict[str, Any]:
+    """Input fields for the catalogue fields `names`; with `partial` none is required."""
+    builder = _IncidentModelFields()
+    info = model_meta.get_field_info(Incident)
+    fields: dict[str, Any] = {}
+    for name in names:
+        spec = BY_NAME[name]
+        if name in INPUT_OVERRIDES:
+            field = INPUT_OVERRIDES[name]()
+        else:
+            field_class, kwargs = builder.build_field(name, info, Incident, 0)
+            if field_class is serializers.CharField:
+                kwargs.setdefault("max_length", MAX_TEXT)
+            if partial:
+                kwargs["required"] = False
+                kwargs.pop("default", None)
+            if spec.help_text:
+                kwargs["help_text"] = spec.help_text
+            field = field_class(**kwargs)
+        fields[name] = field
+    return fields
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    """Declare: severity and commander, then the catalogue's declared fields."""
+
+    severity = serializers.CharField(
+        max_length=20, help_text="A level code of the policy in force (SEV-2) or its rank (2)."
     )
     commander = LookupField(
         slug_field="username",
@@ -261,12 +287,12 @@ class IncidentCreateSerializer(FactsSerializer):
         allow_null=True,
         help_text="Username; defaults to the token's user.",
     )
-    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
-    detected_at = serializers.DateTimeField(required=False, allow_null=True)
-    runbook_links = serializers.ListField(
-        child=serializers.URLField(max_length=500), required=False, max_length=20
-    )
-    is_drill = serializers.BooleanField(required=False, default=False)
+
+    def get_fields(self) -> dict[str, Any]:
+        return {
+            **catalogue_input_fields(field_names(declared=True), partial=False),
+            **super().get_fields(),
+        }
 
 
 READ_ONLY_VIA_ACTIONS = {
@@ -277,55 +303,10 @@ READ_ONLY_VIA_ACTIONS = {
 
 
 class IncidentUpdateSerializer(serializers.Serializer):
-    """PATCH: descriptive fields and milestones. Severity and status have their own actions."""
+    """PATCH: the catalogue's editable fields. Severity and status have their own actions."""
 
-    title = serializers.CharField(max_length=200, required=False)
-    summary = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)
-    public_title = serializers.CharField(
-        max_length=200,
-        allow_blank=True,
-        required=False,
-        help_text="The title customers see on the status page.",
-    )
-    what_is_broken = serializers.CharField(
-        max_length=200,
-        allow_blank=True,
-        required=False,
-        help_text="For customers: what does not work (fills {what_is_broken}).",
-    )
-    customer_impact = serializers.CharField(
-        max_length=300,
-        allow_blank=True,
-        required=False,
-        help_text="For customers: how they are affected (fills {impact}).",
-    )
-    environment = serializers.ChoiceField(choices=Environment.choices, required=False)
-    detection_source = serializers.ChoiceField(choices=DetectionSource.choices, required=False)
-    customers_affected_count = serializers.IntegerField(
-        min_value=0, max_value=2_000_000_000, required=False, allow_null=True
-    )
-    customers_affected_pct = PercentField(required=False, allow_null=True)
-    critical_flow_broken = serializers.BooleanField(required=False)
-    production_outage = serializers.BooleanField(required=False)
-    data_loss = serializers.BooleanField(required=False)
-    customer_facing = serializers.BooleanField(required=False)
-    revenue_impact = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        coerce_to_string=False,
-    )
-    revenue_currency = serializers.CharField(max_length=3, allow_blank=True, required=False)
-    war_room_channel = serializers.CharField(max_length=80, allow_blank=True, required=False)
-    runbook_links = serializers.ListField(
-        child=serializers.URLField(max_length=500), required=False, max_length=20
-    )
-    impact_started_at = serializers.DateTimeField(required=False, allow_null=True)
-    detected_at = serializers.DateTimeField(required=False, allow_null=True)
-    acknowledged_at = serializers.DateTimeField(required=False, allow_null=True)
-    mitigated_at = serializers.DateTimeField(required=False, allow_null=True)
+    def get_fields(self) -> dict[str, Any]:
+        return catalogue_input_fields(field_names(editable=True), partial=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         data = self.initial_data if isinstance(self.initial_data, dict) else {}

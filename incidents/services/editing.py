@@ -17,6 +17,7 @@ from incidents.choices import (
 )
 from incidents.classification import IncidentFacts, Suggestion, suggest_severity
 from incidents.extension_point import IncidentEvent, run_hooks
+from incidents.fields import field_names
 from incidents.models import (
     Incident,
 )
@@ -100,26 +101,9 @@ def change_severity(*, incident: Incident, actor: Actor, severity: str, reason: 
     return incident
 
 
-EDITABLE_FIELDS = (
-    "title",
-    "public_title",
-    "summary",
-    "what_is_broken",
-    "customer_impact",
-    "environment",
-    "detection_source",
-    "customers_affected_count",
-    "customers_affected_pct",
-    "critical_flow_broken",
-    "production_outage",
-    "data_loss",
-    "customer_facing",
-    "revenue_impact",
-    "revenue_currency",
-    "war_room_channel",
-    "runbook_links",
-)
-MILESTONE_FIELDS = ("impact_started_at", "detected_at", "acknowledged_at", "mitigated_at")
+# What `update_incident_details` changes: the catalogue's editable fields (incidents/fields.py).
+EDITABLE_FIELDS = field_names(editable=True, milestone=False, relation=False)
+MILESTONE_FIELDS = field_names(editable=True, milestone=True)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 

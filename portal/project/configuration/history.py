@@ -8,9 +8,15 @@ count in the MTTA/MTTR metrics and exports like any real incident.
 from __future__ import annotations
 
 import datetime
+import decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
 
 from incidents import events
-from incidents.choices import DetectionSource, IncidentStatus, PolicyStatus, TimelineKind
+from incidents.choices import IncidentStatus, PolicyStatus, TimelineKind
+from incidents.fields import model_field
 from incidents.models import Incident, PolicyVersion, Service
 from incidents.references import allocate_reference
 from portal.kernel.actors import Actor
@@ -46,7 +52,8 @@ def read_history() -> list[Item]:
                 {"source": incident.imported_from, "title": incident.title,
                  "severity": incident.severity.code, "service": services[0] if services else None,
                  "declared_at": incident.declared_at, "acknowledged_at": incident.acknowledged_at,
-                 "resolved_at": incident.resolved_at, "log": log}
+                 "resolved_at": incident.resolved_at, "log": log,
+                 **{name: getattr(incident, name) for name in shapes.HISTORY_DETAILS}}
             )
         )  # fmt: skip
     return out
@@ -54,6 +61,18 @@ def read_history() -> list[Item]:
 
 def _at(text: str | None) -> datetime.datetime | None:
     return None if text is None else datetime.datetime.fromisoformat(text)
+
+
+def _detail(name: str, value: Any) -> Any:
+    """A catalogue value of the document as the model stores it."""
+    field = model_field(name)
+    if value is None and not field.null:
+        return field.get_default()
+    if isinstance(field, models.DateTimeField):
+        return _at(value)
+    if isinstance(field, models.DecimalField) and value is not None:
+        return decimal.Decimal(str(value))
+    return value
 
 
 def history_problems(items: list[Item], refs: References) -> list[str]:
@@ -70,6 +89,13 @@ def history_problems(items: list[Item], refs: References) -> list[str]:
             problems.append(f'history[{i}].service: unknown service "{item["service"]}"')
         if item["resolved_at"] is None:
             problems.append(f"history[{i}].resolved_at: only resolved incidents are history")
+        for name in shapes.HISTORY_DETAILS:
+            try:
+                model_field(name).clean(_detail(name, item[name]), None)
+            except ValidationError as exc:
+                problems.append(f"history[{i}].{name}: {' '.join(exc.messages)}")
+            except (ValueError, decimal.InvalidOperation):
+                problems.append(f"history[{i}].{name}: not a valid value")
     return problems
 
 
@@ -85,12 +111,13 @@ def write_history(
             imported_from=item["source"],
             is_historical=True,
             policy_version=version,
-            detection_source=DetectionSource.MONITORING_ALERT,
         )
     incident.title = item["title"][:200]
+    for name in shapes.HISTORY_DETAILS:
+        setattr(incident, name, _detail(name, item[name]))
     incident.severity = version.levels.get(code=item["severity"])
     incident.status = IncidentStatus.CLOSED
-    incident.declared_at = incident.detected_at = declared
+    incident.declared_at = declared
     incident.acknowledged_at = _at(item["acknowledged_at"])
     incident.resolved_at = incident.closed_at = _at(item["resolved_at"])
     incident.save()

@@ -8,12 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import jsonschema
+from django.db import models
 
 from incidents.choices import CommsAnchor, CommsChannel, PolicyStatus
+from incidents.fields import model_field
 from incidents.integrations.choices import IntegrationKind, MatchOperator
 from incidents.oncall.choices import RotationKind, StepCondition, TargetKind
 from portal.notifications.choices import ChannelKind
 from portal.project.configuration.errors import path_text
+from portal.project.configuration.shapes import HISTORY_DETAILS
 
 SCHEMA_ID = "https://incident-portal.example/schemas/config-v1.json"
 _STR = {"type": "string"}
@@ -271,6 +274,30 @@ _INTEGRATION = _object(
     ("name", "kind"),
 )
 
+
+def _model_field_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of an incident catalogue field, from its model field."""
+    field = model_field(name)
+    schema: dict[str, Any]
+    if isinstance(field, models.BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, models.DateTimeField):
+        return _NULLABLE_DATETIME
+    elif isinstance(field, models.DecimalField):
+        schema = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}]}
+    elif isinstance(field, models.PositiveIntegerField):
+        schema = {"type": "integer", "minimum": 0}
+    elif isinstance(field, models.JSONField):
+        schema = _list(_STR)
+    elif field.choices:
+        schema = {"type": "string", "enum": [value for value, _ in field.choices]}
+    elif isinstance(field, models.CharField):
+        schema = {"type": "string", "maxLength": field.max_length}
+    else:
+        schema = _TEXT
+    return {"anyOf": [schema, {"type": "null"}]} if field.null else schema
+
+
 _HISTORY = _object(
     {
         "source": {
@@ -286,6 +313,7 @@ _HISTORY = _object(
         "acknowledged_at": _NULLABLE_DATETIME,
         "resolved_at": _NULLABLE_DATETIME,
         "log": _list(_object({"at": _DATETIME, "text": _STR}, ("at", "text"))),
+        **{name: _model_field_schema(name) for name in HISTORY_DETAILS},
     },
     ("source", "title", "severity", "declared_at"),
 )

@@ -8,7 +8,13 @@ round trip is exact and a second apply plans nothing.
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import Any
+
+from django.db import models
+
+from incidents.choices import DetectionSource
+from incidents.fields import field_names, model_field
 
 Item = dict[str, Any]
 
@@ -175,7 +181,44 @@ def shape_integration(raw: Item) -> Item:
     return integration
 
 
+# A historical incident carries the incident catalogue's fields (incidents/fields.py):
+# the entry's own keys, then every other catalogue field under its own name.
+HISTORY_OWN_KEYS = (
+    "title",
+    "services",
+    "declared_at",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "cancelled_at",
+)
+HISTORY_DETAILS = tuple(name for name in field_names() if name not in HISTORY_OWN_KEYS)
+
+
+def history_detail_default(name: str) -> Any:
+    """What an entry that leaves `name` out means: the model's default, except that
+    another tool's incidents were detected by its alerts."""
+    if name == "detection_source":
+        return DetectionSource.MONITORING_ALERT.value
+    return model_field(name).get_default()
+
+
+def history_detail_value(name: str, value: Any) -> Any:
+    """A catalogue value as the document holds it: times in UTC ISO text, decimals as
+    text at the column's precision (so a round trip compares equal)."""
+    column = model_field(name)
+    if value is None:
+        return None
+    if isinstance(column, models.DateTimeField):
+        return iso_datetime(value)
+    if isinstance(column, models.DecimalField):
+        places = decimal.Decimal(10) ** -(column.decimal_places or 0)
+        return str(decimal.Decimal(str(value)).quantize(places))
+    return value
+
+
 def shape_history(raw: Item) -> Item:
+    details = {name: raw.get(name, history_detail_default(name)) for name in HISTORY_DETAILS}
     item = _pick(
         raw,
         {"source": "", "title": "", "severity": "", "service": None, "declared_at": "",
@@ -186,4 +229,5 @@ def shape_history(raw: Item) -> Item:
     item["log"] = [
         {"at": iso_datetime(e.get("at")), "text": e.get("text", "")} for e in item["log"]
     ]
+    item.update({name: history_detail_value(name, value) for name, value in details.items()})
     return item

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from drills.models import Drill
+from incidents.fields import field_names
 from incidents.models import Deadline, Incident, PolicyVersion
 from incidents.oncall.models import Schedule
 from incidents.oncall.selectors import shifts_between
@@ -35,37 +36,50 @@ def _seconds(start: Any, end: Any) -> int | None:
     return int((end - start).total_seconds())
 
 
-REGISTER_FIELDS = (
-    "id",
+# The register's columns: reference, title and what the services own, then every other
+# field of the incident catalogue (incidents/fields.py) in its order, then the computed
+# durations.
+_CATALOGUE = tuple(name for name in field_names() if name != "title")
+INCIDENT_REGISTER_COLUMNS = (
     "ref",
     "title",
+    "severity",
+    "severity_rank",
+    "status",
+    *_CATALOGUE,
+    "commander",
+    "policy",
+    "ttd_seconds",
+    "tta_seconds",
+    "ttm_seconds",
+    "ttr_seconds",
+    "alert_count",
+)
+_SCALAR_FIELDS = field_names(relation=False)
+REGISTER_VALUES = (
+    "id",
+    "ref",
     "severity__code",
     "severity__rank",
     "status",
-    "environment",
-    "detection_source",
-    "is_drill",
+    *_SCALAR_FIELDS,
     "commander__username",
     "policy_version__policy__name",
     "policy_version__number",
-    "impact_started_at",
-    "detected_at",
-    "declared_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-    "cancelled_at",
-    "customers_affected_pct",
     "alert_count",
 )
+
+
+def _cell(value: Any) -> Any:
+    """A list (runbook links) as one cell."""
+    return "; ".join(str(v) for v in value) if isinstance(value, list) else value
 
 
 def incident_register(period: Period) -> Iterator[tuple[Any, ...]]:
     qs = (
         Incident.objects.filter(declared_at__gte=period.start, declared_at__lt=period.end)
         .order_by("declared_at", "id")
-        .values_list(*REGISTER_FIELDS)
+        .values_list(*REGISTER_VALUES)
     )
     through = Incident.services.through
     for chunk in chunks(qs.iterator(chunk_size=CHUNK)):
@@ -77,56 +91,23 @@ def incident_register(period: Period) -> Iterator[tuple[Any, ...]]:
         ):
             services.setdefault(incident_id, []).append(name)
         for r in chunk:
-            (
-                pk,
-                ref,
-                title,
-                sev,
-                rank,
-                status,
-                env,
-                source,
-                drill,
-                commander,
-                policy,
-                number,
-                impact,
-                detected,
-                declared,
-                acked,
-                mitigated,
-                resolved,
-                closed,
-                cancelled,
-                pct,
-                alerts,
-            ) = r
+            row = dict(zip(REGISTER_VALUES, r, strict=True))
+            row["services"] = "; ".join(services.get(row["id"], []))
+            declared = row["declared_at"]
             yield (
-                ref,
-                title,
-                sev,
-                rank,
-                status,
-                env,
-                source,
-                drill,
-                "; ".join(services.get(pk, [])),
-                commander or "",
-                f"{policy} v{number}",
-                impact,
-                detected,
-                declared,
-                acked,
-                mitigated,
-                resolved,
-                closed,
-                cancelled,
-                _seconds(impact, detected or declared),
-                _seconds(declared, acked),
-                _seconds(declared, mitigated),
-                _seconds(declared, resolved),
-                pct,
-                alerts,
+                row["ref"],
+                row["title"],
+                row["severity__code"],
+                row["severity__rank"],
+                row["status"],
+                *(_cell(row[name]) for name in _CATALOGUE),
+                row["commander__username"] or "",
+                f"{row['policy_version__policy__name']} v{row['policy_version__number']}",
+                _seconds(row["impact_started_at"], row["detected_at"] or declared),
+                _seconds(declared, row["acknowledged_at"]),
+                _seconds(declared, row["mitigated_at"]),
+                _seconds(declared, row["resolved_at"]),
+                row["alert_count"],
             )
 
 
