@@ -30,6 +30,7 @@ from incidents.integrations.services import (
     create_integration,
     update_integration,
 )
+from incidents.integrations.sources import KeyTravel, source_for
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.kernel.service_admin import ServiceModelAdmin
@@ -216,27 +217,27 @@ class IntegrationAdmin(ServiceModelAdmin):
 
 def _endpoint_text(obj: Integration, *, key: str) -> str:
     base = settings.PORTAL_BASE_URL
-    if obj.kind == "pagerduty":
+    source = source_for(obj.kind)
+    if source is not None and source.key_travels == KeyTravel.BODY:
         return (
             f"{base}{endpoint_path(obj)}  (routing key = the integration key; "
-            f"client base URL {base}/integrations/pagerduty)"
+            f"client base URL {base}/integrations/{source.kind})"
         )
     return base + endpoint_path(obj).replace(obj.key, key)
 
 
 def _header_hint(obj: Integration) -> str:
-    if obj.kind == "alertmanager":
-        return (
-            "Or keep the key out of URLs and logs: post to "
-            f"{reverse('integrations:alertmanager-header')} with "
-            "http_config.authorization.credentials = the key (Authorization: Bearer)."
+    """How to set up the sender, and how to keep the key out of URLs where it can."""
+    source = source_for(obj.kind)
+    if source is None:
+        return ""
+    hint = source.sender_setup
+    if source.parse is not None or source.periodic:
+        hint += (
+            f" Key in a header instead: post to {reverse(f'integrations:{obj.kind}-header')} "
+            f"with Authorization: Bearer <key> or {KEY_HEADER}: <key>."
         )
-    if obj.kind in ("uptime", "sentry", "heartbeat"):
-        return (
-            f"Or keep the key out of URLs and logs: post to "
-            f"{reverse(f'integrations:{obj.kind}-header')} with the header {KEY_HEADER}: <key>."
-        )
-    return ""
+    return hint
 
 
 class AlertInline(admin.TabularInline):

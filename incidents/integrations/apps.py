@@ -10,7 +10,11 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from incidents import extension_point
         from incidents.extension_point import Extension, IncidentEvent
-        from incidents.integrations import changes, ingestion
+        from incidents.integrations import (
+            changes,
+            checks,  # noqa: F401 - registers the checks
+            ingestion,
+        )
         from incidents.integrations.admin import AlertInline, RecentChangeInline
 
         extension_point.register(

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db import transaction
 
-from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Integration
 from incidents.integrations.services import create_integration
 from portal.kernel.actors import Actor
@@ -15,33 +14,33 @@ from portal.kernel.actors import Actor
 DEMO: list[dict[str, Any]] = [
     {
         "name": "Demo Grafana (PagerDuty Events v2)",
-        "kind": IntegrationKind.PAGERDUTY,
+        "kind": "pagerduty",
         "rules": [
             {"path": "payload.severity", "operator": "==", "value": "critical", "severity": "SEV-1"}
         ],
     },
     {
         "name": "Demo Prometheus",
-        "kind": IntegrationKind.ALERTMANAGER,
+        "kind": "alertmanager",
         "rules": [
             {"path": "labels.severity", "operator": "==", "value": "critical", "severity": "SEV-1"}
         ],
     },
     {
         "name": "Demo Sentry",
-        "kind": IntegrationKind.SENTRY,
+        "kind": "sentry",
         "client_secret": "demo-sentry-client-secret",
         "default_severity": "SEV-3",
     },
     {
         "name": "Demo Uptime Kuma",
-        "kind": IntegrationKind.UPTIME,
+        "kind": "uptime",
         "default_severity": "SEV-2",
         "auto_resolve": True,
     },
     {
         "name": "Demo nightly backup heartbeat",
-        "kind": IntegrationKind.HEARTBEAT,
+        "kind": "heartbeat",
         "default_severity": "SEV-3",
         "heartbeat_period": datetime.timedelta(hours=24),
         "heartbeat_grace": datetime.timedelta(hours=1),

@@ -7,10 +7,11 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.integrations.choices import AlertAction, IntegrationKind
+from incidents.integrations.choices import AlertAction
 from incidents.integrations.formats import AlertEvent
 from incidents.integrations.ingestion import IngestResult, resolve_alert, trigger_alert
 from incidents.integrations.models import Alert, Integration
+from incidents.integrations.sources import heartbeat
 from portal.audit.scope import audited_service
 
 HEARTBEAT_KEY = "heartbeat-missed"
@@ -31,7 +32,7 @@ def sweep_heartbeats(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     opened = 0
     candidates = Integration.objects.filter(
-        kind=IntegrationKind.HEARTBEAT, enabled=True, heartbeat_period__isnull=False
+        kind=heartbeat.KIND, enabled=True, heartbeat_period__isnull=False
     ).values_list("pk", flat=True)
     for pk in candidates:
         with transaction.atomic():

@@ -11,8 +11,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Integration, new_integration_key
+from incidents.integrations.sources import source_for
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_action
 from portal.kernel.actors import Actor
@@ -64,9 +64,10 @@ def rotate_integration_key(
 def set_client_secret(*, integration: Integration, actor: Actor, client_secret: str) -> Integration:
     """Replace Sentry's client secret (rotated in Sentry first); the old one is refused at once."""
     client_secret = (client_secret or "").strip()
-    if integration.kind == IntegrationKind.SENTRY and not client_secret:
+    source = source_for(integration.kind)
+    if source is not None and source.needs_client_secret and not client_secret:
         raise DomainError(
-            "Sentry integrations need the client secret to verify signatures.",
+            f"{source.label} integrations need the client secret to verify signatures.",
             field="client_secret",
         )
     if len(client_secret) > 128:

@@ -6,7 +6,8 @@ import secrets
 
 from django.db import models
 
-from incidents.integrations.choices import AlertStatus, IntegrationKind, MatchOperator
+from incidents.integrations import sources
+from incidents.integrations.choices import AlertStatus, MatchOperator
 from incidents.models import Incident, Service
 
 
@@ -19,7 +20,7 @@ class Integration(models.Model):
     """One sender (a Prometheus, a Sentry project, a PagerDuty-speaking tool…) and its key."""
 
     name = models.CharField(max_length=100, unique=True)
-    kind = models.CharField(max_length=15, choices=IntegrationKind.choices)
+    kind = models.CharField(max_length=15, choices=sources.kind_choices)
     key = models.CharField(
         max_length=64,
         unique=True,

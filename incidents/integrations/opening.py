@@ -52,16 +52,13 @@ from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from incidents import events
-from incidents.choices import OPEN_STATUSES, TimelineKind
-from incidents.integrations.choices import (
-    DETECTION_SOURCES,
-    AlertAction,
-    IntegrationKind,
-)
+from incidents.choices import OPEN_STATUSES, DetectionSource, TimelineKind
+from incidents.integrations.choices import AlertAction
 from incidents.integrations.formats import AlertEvent
 from incidents.integrations.models import Alert, Integration
 from incidents.integrations.routing import choose_severity
 from incidents.integrations.services import integration_actor
+from incidents.integrations.sources import source_for
 from incidents.integrations.upsert import link_alert
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import active_policy_version
@@ -93,6 +90,11 @@ class Unopened:
 
 class _OpenedElsewhere(Exception):
     """Another opener linked the alert first: this declaration must roll back."""
+
+
+def _detection_source(kind: str) -> str:
+    source = source_for(kind)
+    return source.detection_source if source is not None else DetectionSource.MONITORING_ALERT
 
 
 def folded(count: int) -> bool:
@@ -144,7 +146,7 @@ def _open(alert_id: int, integration_id: int, event: AlertEvent, at: datetime.da
             title=alert_title(event.summary) or f"Alert from {integration.name}",
             severity=choose_severity(integration, event, version),
             summary=f"Opened by integration {integration.name} (alert {event.dedup_key}).",
-            detection_source=DETECTION_SOURCES[IntegrationKind(integration.kind)],
+            detection_source=_detection_source(integration.kind),
             services=[integration.service] if integration.service else [],
             detected_at=at,
         )

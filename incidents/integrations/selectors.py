@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.integrations.choices import IntegrationKind
 from incidents.integrations.models import Alert, ChangeEvent, Integration
+from incidents.integrations.sources import KeyTravel, source_for
 from incidents.models import Incident
 
 # Senders that can set headers keep the key out of URLs (and so out of access logs):
@@ -40,8 +40,9 @@ def integration_list() -> QuerySet[Integration]:
 
 def endpoint_path(integration: Integration) -> str:
     """Where the sender posts (it contains the key, except for PagerDuty where the key is in the body)."""
-    if integration.kind == IntegrationKind.PAGERDUTY:
-        return reverse("integrations:pagerduty-enqueue")
+    source = source_for(integration.kind)
+    if source is not None and source.key_travels == KeyTravel.BODY:
+        return reverse(f"integrations:{source.routes[0].name}")
     return reverse(f"integrations:{integration.kind}", args=[integration.key])
 
 

@@ -22,15 +22,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from incidents.integrations.choices import (
-    IntegrationKind,
-    MatchOperator,
-)
+from incidents.integrations.choices import MatchOperator
 from incidents.integrations.keys import set_client_secret
 from incidents.integrations.models import (
     AlertRoutingRule,
     Integration,
 )
+from incidents.integrations.sources import kinds, source_for
 from incidents.models import Service
 from incidents.selectors import active_policy_version, level_by_code
 from portal.audit.scope import audited_service
@@ -83,10 +81,9 @@ def _check_integration(integration: Integration) -> None:
         raise DomainError(
             f"An integration named {integration.name!r} exists already.", field="name"
         )
-    if integration.kind not in IntegrationKind.values:
-        raise DomainError(
-            f"Unknown kind; use one of {', '.join(IntegrationKind.values)}.", field="kind"
-        )
+    source = source_for(integration.kind)
+    if source is None:
+        raise DomainError(f"Unknown kind; use one of {', '.join(kinds())}.", field="kind")
     if integration.default_severity:
         try:
             level = level_by_code(active_policy_version(), integration.default_severity)
@@ -94,12 +91,12 @@ def _check_integration(integration: Integration) -> None:
             raise DomainError(exc.message, field="default_severity") from exc
         integration.default_severity = level.code
     # Without it every signed webhook of Sentry is refused with a 401.
-    if integration.kind == IntegrationKind.SENTRY and not integration.client_secret:
+    if source.needs_client_secret and not integration.client_secret:
         raise DomainError(
-            "Sentry integrations need the client secret to verify signatures.",
+            f"{source.label} integrations need the client secret to verify signatures.",
             field="client_secret",
         )
-    if integration.kind == IntegrationKind.HEARTBEAT:
+    if source.periodic:
         period = integration.heartbeat_period
         if period is None or period <= datetime.timedelta(0):
             raise DomainError(

@@ -9,8 +9,6 @@ overloaded answers 503 (Alertmanager retries 5xx but drops on 429).
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -22,18 +20,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from incidents.exceptions import NoActivePolicy
 from incidents.integrations import changes, heartbeats, ingestion
-from incidents.integrations.choices import AlertAction, IntegrationKind
-from incidents.integrations.formats import (
-    SENTRY_RESOURCES,
-    PayloadError,
-    parse_alertmanager,
-    parse_pagerduty_change,
-    parse_pagerduty_event,
-    parse_sentry,
-    parse_uptime,
-)
+from incidents.integrations.choices import AlertAction
+from incidents.integrations.formats import PayloadError, Refused, decode_json
 from incidents.integrations.models import Integration, WebhookDelivery
 from incidents.integrations.selectors import KEY_HEADER, integration_for_key
+from incidents.integrations.sources import AlertSource, WebhookRequest, heartbeat, pagerduty
 from portal.kernel import storable
 from portal.kernel.errors import DomainError
 
@@ -66,12 +57,6 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
     return decorate
 
 
-class Refused(Exception):
-    def __init__(self, status: int, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.status, self.errors = status, errors
-
-
 def _raw_body(request: HttpRequest) -> bytes:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -86,17 +71,6 @@ def _raw_body(request: HttpRequest) -> bytes:
     if len(body) > MAX_BODY_BYTES:
         raise Refused(413, [f"the body is larger than {MAX_BODY_BYTES // 1024} KiB"])
     return body
-
-
-def _json(body: bytes) -> Any:
-    """The decoded body, refused (400 naming the field) when it holds what cannot be stored."""
-    try:
-        document = storable.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(400, ["the body is not valid JSON"]) from None
-    if problems := storable.document_problems(document):
-        raise Refused(400, problems)
-    return document
 
 
 def _unavailable(exc: Exception) -> JsonResponse:
@@ -131,20 +105,20 @@ def _routing_key(body: Any) -> str:
 @endpoint("POST")
 def pagerduty_enqueue(request: HttpRequest) -> HttpResponse:
     try:
-        body = _json(_raw_body(request))
+        body = decode_json(_raw_body(request))
         key = _routing_key(body)
-        event = parse_pagerduty_event(body)
+        event = pagerduty.parse_event(body)
     except Refused as exc:
         return _pd_invalid(exc.errors, exc.status)
     except PayloadError as exc:
         return _pd_invalid(exc.errors)
     try:
         if event.action == AlertAction.TRIGGER:
-            result = ingestion.trigger_alert(key=key, kind=IntegrationKind.PAGERDUTY, event=event)
+            result = ingestion.trigger_alert(key=key, kind=pagerduty.KIND, event=event)
             if result is None:
                 return _pd_invalid(["Invalid routing key"])
         else:
-            integration = integration_for_key(key, IntegrationKind.PAGERDUTY)
+            integration = integration_for_key(key, pagerduty.KIND)
             if integration is None:
                 return _pd_invalid(["Invalid routing key"])
             ingestion.apply_events(integration=integration, events_=[event])
@@ -163,14 +137,14 @@ def pagerduty_enqueue(request: HttpRequest) -> HttpResponse:
 @endpoint("POST")
 def pagerduty_change_enqueue(request: HttpRequest) -> HttpResponse:
     try:
-        body = _json(_raw_body(request))
+        body = decode_json(_raw_body(request))
         key = _routing_key(body)
-        change = parse_pagerduty_change(body)
+        change = pagerduty.parse_change(body)
     except Refused as exc:
         return _pd_invalid(exc.errors, exc.status)
     except PayloadError as exc:
         return _pd_invalid(exc.errors)
-    integration = integration_for_key(key, IntegrationKind.PAGERDUTY)
+    integration = integration_for_key(key, pagerduty.KIND)
     if integration is None:
         return _pd_invalid(["Invalid routing key"])
     try:
@@ -180,7 +154,7 @@ def pagerduty_change_enqueue(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "success", "message": "Change event processed"}, status=202)
 
 
-# --- Keyed webhooks (Alertmanager, Sentry, Uptime Kuma, heartbeats) -----------------------
+# --- Keyed webhooks (every source with a parser, and heartbeats) ---------------------------
 
 
 def _key_of(request: HttpRequest, key: str | None) -> str:
@@ -227,95 +201,53 @@ def _apply(integration: Integration, events_: list[Any], request_id: str = "") -
     )
 
 
-def _receive(
-    request: HttpRequest,
-    key: str | None,
-    kind: str,
-    parse: Callable[[HttpRequest, Integration, bytes], list[Any] | HttpResponse],
-    *,
-    request_id: str = "",
-) -> HttpResponse:
-    """The common path of the keyed webhooks: body, key, parse, then apply.
+def webhook(request: HttpRequest, source: AlertSource, key: str | None = None) -> HttpResponse:
+    """The keyed webhooks of every parsing source: body, key, verify and parse, then apply.
 
-    `parse` may raise Refused/PayloadError or answer early with a response; every
-    refusal is answered before anything is written.
-    """
+    Every refusal is answered before anything is written."""
+    parse = source.parse
+    if parse is None:  # the URLconf routes only parsing sources here
+        return _not_found()
+    request_id = ""
+    if source.delivery_id_header:
+        # Hashed, not cut, when long: two deliveries sharing a prefix stay distinct.
+        request_id = storable.bounded_identifier(
+            request.headers.get(source.delivery_id_header, ""), WebhookDelivery.REQUEST_ID_MAX
+        )
     try:
         body = _raw_body(request)
-        integration = integration_for_key(_key_of(request, key), kind)
+        integration = integration_for_key(_key_of(request, key), source.kind)
         if integration is None:
             return _not_found()
-        parsed = parse(request, integration, body)
+        events_ = parse(
+            WebhookRequest(
+                body=body, headers=request.headers, client_secret=integration.client_secret
+            )
+        )
     except Refused as exc:
         return _refused(exc)
     except PayloadError as exc:
         return JsonResponse({"status": "error", "errors": exc.errors}, status=400)
     except DatabaseError as exc:
         return _unavailable(exc)
-    if isinstance(parsed, HttpResponse):
-        return parsed
-    return _apply(integration, parsed, request_id=request_id)
+    return _apply(integration, events_, request_id=request_id)
 
 
-@endpoint("POST")
-def alertmanager_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    return _receive(
-        request,
-        key,
-        IntegrationKind.ALERTMANAGER,
-        lambda _r, _i, body: parse_alertmanager(_json(body)),
-    )
+def source_view(source: AlertSource) -> Callable[..., HttpResponse]:
+    """The view of one parsing source's URLs (its methods only, CSRF-exempt, key unlogged)."""
 
+    def view(request: HttpRequest, key: str | None = None) -> HttpResponse:
+        return webhook(request, source, key)
 
-def _sentry_signature_ok(integration: Integration, body: bytes, signature: str) -> bool:
-    if not integration.client_secret or not signature:
-        return False
-    expected = hmac.new(integration.client_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
-
-
-def _parse_sentry(
-    request: HttpRequest, integration: Integration, body: bytes
-) -> list[Any] | HttpResponse:
-    if not _sentry_signature_ok(
-        integration, body, request.headers.get("Sentry-Hook-Signature", "")
-    ):
-        raise Refused(401, ["Sentry-Hook-Signature does not match the body and the client secret"])
-    resource = request.headers.get("Sentry-Hook-Resource", "")
-    if not resource:
-        raise Refused(400, ["Sentry-Hook-Resource header is missing"])
-    payload = _json(body)
-    if resource not in SENTRY_RESOURCES:
-        return JsonResponse({"status": "success", "alerts": 0, "ignored": resource})
-    return parse_sentry(resource, payload)
-
-
-@endpoint("POST")
-def sentry_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    return _receive(
-        request,
-        key,
-        IntegrationKind.SENTRY,
-        _parse_sentry,
-        # Hashed, not cut, when long: two deliveries sharing a prefix stay distinct.
-        request_id=storable.bounded_identifier(
-            request.headers.get("Request-ID", ""), WebhookDelivery.REQUEST_ID_MAX
-        ),
-    )
-
-
-@endpoint("POST")
-def uptime_webhook(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    return _receive(
-        request, key, IntegrationKind.UPTIME, lambda _r, _i, body: parse_uptime(_json(body))
-    )
+    view.__name__ = f"{source.kind}_webhook"
+    return endpoint(*source.methods)(view)
 
 
 @endpoint("GET", "POST", "HEAD")
 def heartbeat_ping(request: HttpRequest, key: str | None = None) -> HttpResponse:
     try:
         _raw_body(request)
-        integration = integration_for_key(_key_of(request, key), IntegrationKind.HEARTBEAT)
+        integration = integration_for_key(_key_of(request, key), heartbeat.KIND)
         if integration is None:
             return _not_found()
         result = heartbeats.record_ping(integration=integration)

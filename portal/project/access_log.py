@@ -8,6 +8,7 @@ them; this logger rewrites all of those before any format sees them.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -15,21 +16,31 @@ from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
 
-SECRET_IN_PATH = re.compile(
-    r"(/integrations/(?:alertmanager|sentry|uptime|heartbeat)/"
-    r"|/oncall/ical/"
-    r"|/oncall/ack/"
-    r"|/status/subscribe/confirm/"
-    r"|/status/unsubscribe/)"
-    r"[^/?#\s]+"
+# Secret-bearing URLs that are not alert sources; the alert sources' keyed URLs come from
+# their registry, so a new source is redacted without an edit here.
+OTHER_SECRET_PREFIXES = (
+    "/oncall/ical/",
+    "/oncall/ack/",
+    "/status/subscribe/confirm/",
+    "/status/unsubscribe/",
 )
+
+
+@functools.cache
+def secret_in_path() -> re.Pattern[str]:
+    from incidents.integrations.sources import keyed_url_prefixes
+
+    prefixes = (*keyed_url_prefixes(), *OTHER_SECRET_PREFIXES)
+    return re.compile("(" + "|".join(re.escape(p) for p in prefixes) + r")[^/?#\s]+")
+
+
 SECRET_HEADERS = ("{authorization}i", "{x-integration-key}i", "{cookie}i")
 SECRET_ENVIRON = ("{http_authorization}e", "{http_x_integration_key}e", "{http_cookie}e")
 
 
 def redact_path(text: str) -> str:
     """`/integrations/alertmanager/<key>/` → `/integrations/alertmanager/[redacted]/` (and the like)."""
-    return SECRET_IN_PATH.sub(lambda m: m.group(1) + REDACTED, text)
+    return secret_in_path().sub(lambda m: m.group(1) + REDACTED, text)
 
 
 class RedactingLogger(Logger):

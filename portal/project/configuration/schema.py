@@ -12,7 +12,8 @@ from django.db import models
 
 from incidents.choices import CommsAnchor, CommsChannel, PolicyStatus
 from incidents.fields import model_field
-from incidents.integrations.choices import IntegrationKind, MatchOperator
+from incidents.integrations.choices import MatchOperator
+from incidents.integrations.sources import kinds as integration_kinds
 from incidents.oncall.choices import RotationKind, StepCondition, TargetKind
 from portal.notifications.choices import ChannelKind
 from portal.project.configuration.errors import path_text
@@ -252,7 +253,7 @@ _SERVICE = _object(
 _INTEGRATION = _object(
     {
         "name": {"type": "string", "minLength": 1, "maxLength": 100},
-        "kind": _enum(IntegrationKind),
+        "kind": {"type": "string", "enum": integration_kinds()},
         "service": {"type": ["string", "null"]},
         "default_severity": {"type": "string", "maxLength": 20},
         "auto_resolve": {"type": "boolean"},

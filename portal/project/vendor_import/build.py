@@ -130,12 +130,3 @@ def local_start(value: str, time_zone: str) -> tuple[str, str]:
     """(date, HH:MM) of a vendor start instant in the schedule's zone."""
     local = instant(value, time_zone).astimezone(zoneinfo.ZoneInfo(time_zone))
     return local.date().isoformat(), local.strftime("%H:%M")
-
-
-INTEGRATION_PATHS = {
-    "pagerduty": "/integrations/pagerduty/v2/enqueue (routing_key = <key>)",
-    "alertmanager": "/integrations/alertmanager/<key>/",
-    "sentry": "/integrations/sentry/<key>/",
-    "uptime": "/integrations/uptime/<key>/",
-    "heartbeat": "/integrations/heartbeat/<key>/",
-}

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.integrations import selectors, services
-from incidents.integrations.choices import IntegrationKind
+from incidents.integrations.sources import KeyTravel, kinds, source_for
 from incidents.models import Service
 from portal.kernel.actors import Actor
 from portal.kernel.command_line import OneLineErrorParser, PortalCommand
@@ -43,13 +43,15 @@ def _duration(text: str | None, field: str) -> datetime.timedelta | None:
 
 class Command(PortalCommand):
     help = (
-        "Create and list alert integrations (PagerDuty, Alertmanager, Sentry, uptime, heartbeat)."
+        "Create and list alert integrations (one kind per alert source: "
+        + ", ".join(kinds())
+        + ")."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=OneLineErrorParser)
         create = sub.add_parser("create", help="Create an integration; prints its key last.")
-        create.add_argument("--kind", required=True, choices=IntegrationKind.values)
+        create.add_argument("--kind", required=True, choices=kinds())
         create.add_argument("--name", required=True)
         create.add_argument("--service", help="Service slug or name attached to its incidents.")
         create.add_argument("--severity", default="", help="Default level code (SEV-2…).")
@@ -92,9 +94,10 @@ class Command(PortalCommand):
             raise CommandError(f"{option}: {exc.message}") from None
         base = settings.PORTAL_BASE_URL
         self.stdout.write(f"Created {integration.kind} integration {integration.name!r}.")
-        if integration.kind == IntegrationKind.PAGERDUTY:
+        source = source_for(integration.kind)
+        if source is not None and source.key_travels == KeyTravel.BODY:
             self.stdout.write(
-                f"Events API v2 base URL: {base}/integrations/pagerduty (routing key below)"
+                f"Events API v2 base URL: {base}/integrations/{source.kind} (routing key below)"
             )
         else:
             self.stdout.write(f"Endpoint: {base}{selectors.endpoint_path(integration)}")

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.integrations.models import Integration
+from incidents.integrations.sources import source_for
 from portal.kernel.actors import Actor
 from portal.kernel.command_line import PortalCommand
 from portal.project.configuration.errors import ConfigError
@@ -18,7 +19,6 @@ from portal.project.configuration.plan import Plan, apply_configuration, plan_co
 from portal.project.configuration.schema import CONFIG_SCHEMA
 from portal.project.configuration.sections import export_configuration
 from portal.project.configuration.yaml_io import dump_document, load_document
-from portal.project.vendor_import.build import INTEGRATION_PATHS
 
 
 class Command(PortalCommand):
@@ -79,8 +79,10 @@ class Command(PortalCommand):
         ]
         base = settings.PORTAL_BASE_URL
         for integration in Integration.objects.filter(name__in=names).order_by("name"):
-            path = INTEGRATION_PATHS[integration.kind].replace("<key>", integration.key)
-            self.stdout.write(f"  [ ] re-point senders of {integration.name!r} to {base}{path}")
+            source = source_for(integration.kind)
+            # The system check refuses rows of unknown kinds; say so rather than fail here.
+            where = f"{base}{source.endpoint_text(integration.key)}" if source else "(unknown kind)"
+            self.stdout.write(f"  [ ] re-point senders of {integration.name!r} to {where}")
 
     def _read(self, name: str) -> str:
         if name == "-":

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
+from incidents.integrations.sources import source_for
 from portal.kernel.command_line import PortalCommand
 from portal.project.configuration.yaml_io import dump_document
 from portal.project.vendor_import import grafana_oncall, opsgenie, pagerduty
-from portal.project.vendor_import.build import INTEGRATION_PATHS, Builder, MigrationResult
+from portal.project.vendor_import.build import Builder, MigrationResult
 from portal.project.vendor_import.http import VendorError
 
 VENDORS = ("pagerduty", "opsgenie", "grafana-oncall")
@@ -98,4 +99,6 @@ class Command(PortalCommand):
         self.stdout.write("Re-pointing checklist (each integration's key is printed by apply):")
         base = settings.PORTAL_BASE_URL
         for line, integration in zip(result.checklist, doc["integrations"], strict=True):
-            self.stdout.write(f"  [ ] {line}: {base}{INTEGRATION_PATHS[integration['kind']]}")
+            source = source_for(integration["kind"])
+            where = f"{base}{source.endpoint_text('<key>')}" if source else "(no alert source)"
+            self.stdout.write(f"  [ ] {line}: {where}")
