@@ -1,6 +1,6 @@
 """Issue 22, "one place per alert source": the registry every door reads, walked source by
-source, and Grafana Alerting added as one module with its documented payload (Grafana's
-webhook contact point example)."""
+source, and Grafana Alerting and Datadog added as one module each with their documented
+payloads (Grafana's webhook contact point example; Datadog's Webhooks integration variables)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_every_source_module_is_registered_with_what_the_doors_derive() -> None:
     package = Path(sources.__file__).parent
     modules = sorted(p.stem for p in package.glob("*.py") if p.stem != "__init__")
     assert sorted(sources.kinds()) == modules
-    assert "grafana" in sources.kinds()
+    assert {"grafana", "datadog"} <= set(sources.kinds())
     # The model's choices, the CLI's --kind and the config schema read the same list.
     assert [value for value, _ in Integration._meta.get_field("kind").choices] == sources.kinds()
     from portal.project.configuration.schema import CONFIG_SCHEMA
@@ -50,7 +50,9 @@ def test_every_source_module_is_registered_with_what_the_doors_derive() -> None:
 
 def test_every_keyed_source_is_redacted_from_the_access_log() -> None:
     keyed = [s for s in sources.all_sources() if s.key_travels == sources.KeyTravel.URL_OR_HEADER]
-    assert {"alertmanager", "grafana", "sentry", "uptime", "heartbeat"} <= {s.kind for s in keyed}
+    assert {"alertmanager", "grafana", "datadog", "sentry", "uptime", "heartbeat"} <= {
+        s.kind for s in keyed
+    }
     for source in keyed:
         line = f"GET {source.keyed_url_prefix}{KEY}/?x=1 HTTP/1.1"
         assert KEY not in access_log.redact_path(line), source.kind
@@ -95,7 +97,7 @@ def test_endpoint_path_and_config_apply_name_every_kind(
             assert (
                 endpoint_path(integration) == f"/integrations/{integration.kind}/{integration.key}/"
             )
-    assert "/integrations/grafana/" in printed
+    assert "/integrations/grafana/" in printed and "/integrations/datadog/" in printed
 
 
 # --- Grafana Alerting -------------------------------------------------------------------
@@ -148,6 +150,45 @@ def test_grafana_refuses_alertmanager_version_and_the_reverse(
     # A Grafana key is not an Alertmanager key.
     assert post(f"/integrations/alertmanager/{grafana.key}/", {}).status_code == 404
     assert rows() == before
+
+
+# --- Datadog ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_datadog_triggered_then_recovered(make_integration: Any, post: Any) -> None:
+    datadog = make_integration("datadog", name="Datadog")
+    url = f"/integrations/datadog/{datadog.key}/"
+    response = post(url, sample("datadog_webhook_triggered.json"))
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == [
+        {"dedup_key": "datadog-9bd4ac313a4d1e8fae2482df7b77628", "outcome": "opened"}
+    ]
+    incident = Incident.objects.get()
+    assert incident.title == "[Triggered] [Memory Alert]"
+    assert incident.severity.code == "SEV-1"  # priority P1
+    # A re-notification counts on the same alert; recovery resolves it.
+    post(url, {**sample("datadog_webhook_triggered.json"), "alert_transition": "Renotify"})
+    assert Alert.objects.get().count == 2
+    post(url, sample("datadog_webhook_recovered.json"))
+    assert Alert.objects.get().status == "resolved"
+
+
+@pytest.mark.django_db
+def test_datadog_refusals_name_the_field(make_integration: Any, post: Any) -> None:
+    datadog = make_integration("datadog", name="Datadog")
+    url = f"/integrations/datadog/{datadog.key}/"
+    before = rows()
+    default = post(url, sample("datadog_default_payload.json"))
+    assert default.status_code == 400
+    assert default.json()["errors"][0].startswith("aggreg_key is missing")
+    odd = post(url, {**sample("datadog_webhook_triggered.json"), "alert_transition": "Exploded"})
+    assert odd.status_code == 400
+    assert "alert_transition 'exploded' is not one Datadog documents" in odd.json()["errors"]
+    assert rows() == before
+    # Datadog's `Null` transition carries nothing to apply.
+    null = post(url, {**sample("datadog_webhook_triggered.json"), "alert_transition": "Null"})
+    assert null.status_code == 200 and null.json()["alerts"] == 0
 
 
 # --- The system check -------------------------------------------------------------------

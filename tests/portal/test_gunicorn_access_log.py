@@ -25,7 +25,7 @@ def test_redact_path_covers_every_secret_url() -> None:
 
     # Every alert source whose key may travel in the URL, from their registry (issue 22).
     keyed = [f"{prefix}{KEY}/?x=1" for prefix in keyed_url_prefixes()]
-    assert len(keyed) >= 4
+    assert len(keyed) >= 6
     for path in (
         *keyed,
         f"/oncall/ical/{KEY}.ics",
