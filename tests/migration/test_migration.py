@@ -88,7 +88,8 @@ INTEGRATIONS: dict[str, list[tuple[str, str, str | None]]] = {
         ("Web app: Datadog", "pagerduty", "web-app"),
     ],
     "opsgenie": [("Prometheus", "alertmanager", None)],
-    "grafana-oncall": [("API", "alertmanager", "api"), ("Web app", "alertmanager", "web-app")],
+    # Grafana Alerting posts `"version": "1"`: its own source, not Alertmanager (issue 27).
+    "grafana-oncall": [("API", "alertmanager", "api"), ("Web app", "grafana", "web-app")],
 }
 PREFIX = {
     "pagerduty": "pagerduty:Q",

@@ -21,7 +21,7 @@ from portal.project.vendor_import.build import (
 )
 from portal.project.vendor_import.http import JsonClient
 
-_KINDS = {"alertmanager": "alertmanager", "grafana_alerting": "alertmanager",
+_KINDS = {"alertmanager": "alertmanager", "grafana_alerting": "grafana",
           "sentry": "sentry", "kuma": "uptime"}  # fmt: skip
 
 

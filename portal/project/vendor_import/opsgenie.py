@@ -18,7 +18,8 @@ BASE_URL = "https://api.opsgenie.com"
 EU_BASE_URL = "https://api.eu.opsgenie.com"
 PAGE = 100
 _KINDS = {"prometheus": "alertmanager", "alertmanager": "alertmanager", "sentry": "sentry",
-          "uptimekuma": "uptime", "pagerduty": "pagerduty"}  # fmt: skip
+          "uptimekuma": "uptime", "pagerduty": "pagerduty", "grafana": "grafana",
+          "datadog": "datadog"}  # fmt: skip
 _UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
 
 
