@@ -12,6 +12,11 @@ class OncallConfig(AppConfig):
         from incidents.extension_point import Extension, IncidentEvent
         from incidents.oncall import preset_loader, selectors, services
         from incidents.oncall.admin import EscalationInline, PageInline
+        from incidents.oncall.replies import RECEIVER
+        from portal.notifications import replies
+
+        # Replies to pages (a receipt acknowledged, an SMS code) come back through one door.
+        replies.register(RECEIVER)
 
         extension_point.register(
             Extension(

@@ -17,8 +17,8 @@ from incidents.oncall.models import (
     StepTarget,
 )
 from incidents.oncall.selectors import layer_entries, overrides_between, schedules_with_rotations
-from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel, NotificationRoute
+from portal.notifications.providers import provider_for
 
 HOUR = datetime.timedelta(hours=1)
 
@@ -82,7 +82,8 @@ def coverage_report(start: datetime.datetime, days: int = 14) -> tuple[str, list
 def _undeliverable(channel: NotificationChannel) -> str:
     if not channel.enabled:
         return "disabled"
-    if not channel.target and channel.kind != ChannelKind.CONSOLE:
+    provider = provider_for(channel.kind)
+    if not channel.target and (provider is None or provider.needs_target):
         return "has no target"
     return ""
 

@@ -6,7 +6,6 @@ from incidents.oncall.preset_loader import _load_schedule, read_oncall_preset
 from portal.audit.scope import audited_service
 from portal.kernel.actors import Actor
 from portal.notifications.channels import save_channel
-from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel
 
 
@@ -21,10 +20,10 @@ def load_demo(*, actor: Actor) -> None:
     if alerts is not None and not alerts.target and not alerts.enabled:
         save_channel(
             name="#alerts",
-            kind=ChannelKind.CONSOLE,
+            kind="console",
             target="",
             enabled=True,
-            description="Demo: printed by the worker. Switch to kind Slack with an apprise "
+            description="Demo: printed by the worker. Switch to kind Slack with a provider "
             "slack:// URL to page the real #alerts.",
             actor=actor,
         )

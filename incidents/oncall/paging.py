@@ -41,17 +41,14 @@ from portal.audit.hashing import json_safe
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, prepare_row_changes, record_entries
 from portal.kernel.actors import Actor
-from portal.notifications.choices import ChannelKind
 from portal.notifications.models import NotificationChannel, OutboxMessage
+from portal.notifications.providers import provider_for
 from portal.notifications.services import build_messages, deliver_after_commit, notification_routes
 
 logger = logging.getLogger(__name__)
 ACK_SALT = "oncall.ack"
 # The timeline and the audit log name the engine alike.
 ENGINE_ACTOR = Actor.system("escalation")
-
-# How each channel kind spells "everyone here" (apprise passes the text through).
-HERE_MENTION: dict[str, str] = {ChannelKind.SLACK: "<!here>", ChannelKind.DISCORD: "@here"}
 
 
 def ack_token(page: Page) -> str:
@@ -314,7 +311,10 @@ def _notify_pages(batch: _Batch) -> None:
         round_no = (page.index - page.escalation.base_index) // steps
         mention = ""
         if batch.mention.get(id(page)) and page.channel is not None:
-            mention = HERE_MENTION.get(page.channel.kind, "@here")
+            # Each provider spells "everyone here" its own way, or not at all (issue 23:
+            # Slack's <!here> inside a phone push).
+            provider = provider_for(page.channel.kind)
+            mention = provider.here_mention if provider is not None else ""
         subject, body = _page_text(page.incident, page, round_no, mention)
         built = build_messages(
             kind="page",

@@ -30,7 +30,6 @@ from portal.audit.services import record_action, record_changed
 from portal.audit.snapshots import snapshot
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
-from portal.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 __all__ = ["ack_token", "ack_url", "run_due_escalations"]
@@ -302,66 +301,62 @@ def acknowledge_by_link(*, token: str) -> Page:
 
 
 @audited_service
-def acknowledge_by_receipt(*, message_id: int) -> Page | None:
-    """Pushover says the paged person acknowledged the emergency page: acknowledge the
-    incident as them (the path of the signed link) and the page, exactly once.
+def acknowledge_by_reply(
+    *, message_id: int, via: str, at: datetime.datetime | None = None
+) -> Page | None:
+    """The paged person answered their page through a two-way provider (`via`: the
+    provider's label): acknowledge the incident as them (the path of the signed link) and the page,
+    exactly once: the page's `acknowledged_at`, under its lock, is the "once".
 
-    Lock order as everywhere: the incident, then the outbox row, whose open receipt is
-    the "once" (closed here, in the same transaction). Returns None when the receipt
-    was already handled (another engine) or has no page.
+    Lock order as everywhere: the incident, then the page. Returns None when the message
+    is not a page or the page was acknowledged already.
     """
     from incidents.services import acknowledge_incident
     from incidents.services.guards import lock_incident
 
     page = Page.objects.select_related("incident", "user").filter(message_id=message_id).first()
     if page is None:
-        close_receipt(message_id=message_id)
         return None
     incident = lock_incident(page.incident)
-    message = OutboxMessage.objects.select_for_update(of=("self",)).get(pk=message_id)
-    if message.receipt_check_at is None:
-        return None
-    actor = Actor.for_user(page.user)
-    now = timezone.now()
-    before = snapshot(message, ["receipt_check_at"])
-    message.receipt_check_at = None
-    message.save(update_fields=["receipt_check_at"])
-    record_changed(actor, message, before, at=now)
-    already = incident.acknowledged_at is not None
-    if incident.status in OPEN_STATUSES:
-        acknowledge_incident(incident=incident, actor=actor, at=now)
     page = (
         Page.objects.select_for_update(of=("self",))
         .select_related("incident", "user")
         .get(pk=page.pk)
     )
-    if page.acknowledged_at is None:
-        before = snapshot(page, ["acknowledged_at"])
-        page.acknowledged_at = now
-        page.save(update_fields=["acknowledged_at"])
-        record_changed(actor, page, before, at=now)
+    if page.acknowledged_at is not None:
+        return None
+    actor = Actor.for_user(page.user)
+    now = timezone.now()
+    already = incident.acknowledged_at is not None
+    if incident.status in OPEN_STATUSES:
+        acknowledge_incident(incident=incident, actor=actor, at=now)
+    before = snapshot(page, ["acknowledged_at"])
+    page.acknowledged_at = now
+    page.save(update_fields=["acknowledged_at"])
+    record_changed(actor, page, before, at=now)
     events.record(
         incident,
         TimelineKind.NOTE,
-        f"{page.user.get_username()} acknowledged their page in Pushover"
+        f"{page.user.get_username()} acknowledged their page in {via}"
         + (" (incident already acknowledged)." if already else "."),
         actor=actor,
         at=now,
-        data={"page": page.pk, "pushover_receipt": message.receipt},
+        data={"page": page.pk, "via": via, **({"answered_at": at.isoformat()} if at else {})},
     )
     return page
 
 
-@audited_service
-def close_receipt(*, message_id: int) -> None:
-    """Stop polling a receipt (expired, cancelled, or its page is gone)."""
-    message = OutboxMessage.objects.select_for_update(of=("self",)).filter(pk=message_id).first()
-    if message is None or message.receipt_check_at is None:
-        return
-    before = snapshot(message, ["receipt_check_at"])
-    message.receipt_check_at = None
-    message.save(update_fields=["receipt_check_at"])
-    record_changed(Actor.system("pushover receipts"), message, before)
+def page_still_wanted(*, message_id: int) -> bool:
+    """A page's message is wanted while its page and incident are unacknowledged and open."""
+    page = Page.objects.select_related("incident").filter(message_id=message_id).first()
+    if page is None:
+        return False
+    incident = page.incident
+    return (
+        page.acknowledged_at is None
+        and incident.acknowledged_at is None
+        and incident.status in OPEN_STATUSES
+    )
 
 
 def placeholder_user(username: str) -> Any:

@@ -1,4 +1,4 @@
-"""The minute sweeper: due escalation steps and Pushover receipts (on-call only pages).
+"""The minute sweeper: due escalation steps and providers' follow-ups (replies to pages).
 
 Missed deadlines are the incidents core's (`incidents/missed_deadlines.py`, task
 `incidents.tasks.record_missed_deadlines`); outbox sends and retries are the
@@ -23,7 +23,7 @@ from portal.kernel.batches import batch_size, max_batches
 
 def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:
     """One pass over the due escalation steps (up to SWEEP_MAX_BATCHES batches; whatever
-    is left waits for the next minute) and the due Pushover receipts."""
+    is left waits for the next minute) and the due follow-ups of two-way providers."""
     now = now or timezone.now()
     size, result = batch_size(), {"pages": 0}
     for _ in range(max_batches()):
@@ -32,7 +32,7 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:
         # A full batch of escalations means more may be due, whether or not they paged.
         if run.escalations < size:
             break
-    from incidents.oncall.receipts import poll_receipts  # imports the services: not at load
+    from portal.notifications.follow_up import poll_due  # imports the audit: not at load
 
-    result["receipts"] = sum(poll_receipts(now, limit=size).values())
+    result["follow_ups"] = sum(poll_due(now, limit=size).values())
     return result

@@ -30,7 +30,7 @@ SCHEDULES: list[dict[str, Any]] = [
 
 
 def sweep() -> dict[str, Any]:
-    """Every minute: due escalation steps and Pushover receipts (on-call only pages)."""
+    """Every minute: due escalation steps and providers' follow-ups (replies to pages)."""
     return _sweep()
 
 

@@ -17,8 +17,8 @@ from incidents.oncall.services import acknowledge_by_link, page_for_token
 from portal.kernel.errors import DomainError
 
 
-# The signed, single-use token in the URL is the credential: a phone's push action
-# (ntfy's "Acknowledge" button) POSTs it without a browser session, hence no CSRF check.
+# The signed, single-use token in the URL is the credential: a push notification's
+# "Acknowledge" button POSTs it without a browser session, hence no CSRF check.
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])

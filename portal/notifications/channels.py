@@ -15,8 +15,9 @@ from portal.audit.snapshots import REDACTED, snapshot
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.kernel.model_validation import validate_model
-from portal.notifications.choices import ChannelKind, OutboxStatus
+from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
+from portal.notifications.providers import kinds, provider_for
 from portal.notifications.services import deliver_after_commit, enqueue_notification
 
 CHANNEL_ATTS = ("kind", "target", "enabled", "description")
@@ -27,9 +28,9 @@ def _check_channel(channel: NotificationChannel, *, stored_target: str | None) -
 
     `stored_target` is the target saved before (None for a new channel): a retired URL
     already stored (disabled by migration 0005) does not block other edits."""
-    if channel.kind not in ChannelKind.values:
+    if provider_for(channel.kind) is None:
         raise DomainError(
-            f"Unknown channel kind {channel.kind!r}; one of {', '.join(ChannelKind.values)}.",
+            f"Unknown channel kind {channel.kind!r}; one of {', '.join(kinds())}.",
             field="kind",
         )
     if channel.target != stored_target and channel.target.lower().startswith("msteams://"):

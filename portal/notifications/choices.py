@@ -1,18 +1,7 @@
-"""Choices of the notification outbox."""
+"""Choices of the notification outbox (channel kinds are the providers:
+`portal/notifications/providers/`)."""
 
 from django.db import models
-
-
-class ChannelKind(models.TextChoices):
-    SLACK = "slack", "Slack"
-    DISCORD = "discord", "Discord"
-    MSTEAMS = "msteams", "Microsoft Teams (Power Automate workflows://)"
-    NTFY = "ntfy", "ntfy (push to phones, with an Acknowledge button)"
-    PUSHOVER = "pushover", "Pushover (pages at emergency priority; its receipt acknowledges)"
-    EMAIL = "email", "Email (Django email backend)"
-    WEBHOOK = "webhook", "Generic JSON webhook"
-    SMS = "sms", "SMS (through a provider)"
-    CONSOLE = "console", "Console (worker log)"
 
 
 class OutboxStatus(models.TextChoices):

@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from portal.notifications.choices import Audience, ChannelKind, OutboxStatus
+from portal.notifications import providers
+from portal.notifications.choices import Audience, OutboxStatus
 
 
 class NotificationChannel(models.Model):
-    """Where messages go: an apprise URL (Slack, Discord, Teams, JSON webhook, SMS…),
-    an email address (sent through Django's email backend) or the console."""
+    """Where messages go: a provider's kind (`portal/notifications/providers/`) and its
+    target (an apprise URL, an ntfy topic URL, an e-mail address; blank for the console)."""
 
     name = models.CharField(
         max_length=80, unique=True, help_text="e.g. '#errors' or 'Founder email'."
     )
-    kind = models.CharField(max_length=10, choices=ChannelKind.choices)
+    kind = models.CharField(max_length=10, choices=providers.kind_choices)
     target = models.CharField(
         max_length=500,
         blank=True,
@@ -95,10 +96,10 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
-    # A provider receipt to poll for the recipient's acknowledgement (Pushover's
-    # emergency priority); `receipt_check_at` is the next poll, null once closed.
-    receipt = models.CharField(max_length=64, blank=True)
-    receipt_check_at = models.DateTimeField(null=True, blank=True)
+    # The provider's id for the message (a receipt, a message or call SID); for a
+    # two-way provider `follow_up_at` is when to check it for the reply, null once closed.
+    provider_ref = models.CharField(max_length=64, blank=True)
+    follow_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -113,13 +114,13 @@ class OutboxMessage(models.Model):
                 name="outbox_due",
                 condition=models.Q(status__in=("pending", "sending")),
             ),
-            # The engine's "stuck in sending" check, every cycle.
-            # The engine's receipt poll, every cycle.
+            # The engine's follow-up poll, every cycle.
             models.Index(
-                fields=("receipt_check_at",),
-                name="outbox_receipt_due",
-                condition=models.Q(receipt_check_at__isnull=False),
+                fields=("follow_up_at",),
+                name="outbox_follow_up_due",
+                condition=models.Q(follow_up_at__isnull=False),
             ),
+            # The engine's "stuck in sending" check, every cycle.
             models.Index(
                 fields=("sending_since",),
                 name="outbox_sending",

@@ -30,6 +30,7 @@ from portal.kernel.batches import batch_size, max_batches
 from portal.notifications import delivery
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage
+from portal.notifications.providers import DeliveryError
 
 logger = logging.getLogger("portal.notifications")
 
@@ -43,10 +44,6 @@ def max_attempts() -> int:
 def sending_timeout() -> datetime.timedelta:
     """How long a message may stay "sending" before it is presumed lost with its worker."""
     return datetime.timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT_SECONDS)
-
-
-def receipt_poll_interval() -> datetime.timedelta:
-    return datetime.timedelta(seconds=settings.PUSHOVER_RECEIPT_POLL_SECONDS)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -77,25 +74,26 @@ def deliver_outbox_message(message_id: int) -> str:
             return "skipped"
     message = OutboxMessage.objects.select_related("channel").get(pk=message_id)
     try:
-        receipt = delivery.send(message)
-    except delivery.DeliveryError as exc:
+        provider, _ = delivery.provider_and_target(message)
+        sent = delivery.send(message)
+    except DeliveryError as exc:
         return _record_failure(message, str(exc))
     except Exception as exc:  # noqa: BLE001 - an unexpected failure must not strand the row
         logger.exception("outbox message %s: unexpected error", message_id)
         return _record_failure(message, f"{type(exc).__name__}: {exc}")
     sent_at = timezone.now()
-    # A receipt (Pushover emergency page) is polled by the engine for the acknowledgement.
-    receipt_fields = (
-        {"receipt": receipt[:64], "receipt_check_at": sent_at + receipt_poll_interval()}
-        if receipt
-        else {}
+    # Two-way providers (an emergency push's receipt…) are checked back for the reply.
+    follow_up = (
+        {"provider_ref": sent.ref[:64], "follow_up_at": sent_at + provider.poll_every()}
+        if sent.follow_up and provider.poll is not None
+        else {"provider_ref": sent.ref[:64]}
     )
     OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
         status=OutboxStatus.SENT,
         sent_at=sent_at,
         sending_since=None,
         last_error="",
-        **receipt_fields,
+        **follow_up,
     )
     return str(OutboxStatus.SENT)
 

@@ -5,7 +5,7 @@ It lives on the top floor because it runs four owners' work and owns none of it:
 - integrations: the incidents of alerts committed unopened
   (`incidents.integrations.opening.open_unopened_alerts`);
 - on-call pages: due escalation steps (`incidents.oncall.paging.run_due_escalations`)
-  and Pushover receipts (`incidents.oncall.receipts.poll_receipts`);
+  and two-way providers' follow-ups (`portal.notifications.follow_up.poll_due`);
 - the incidents core records newly missed deadlines
   (`incidents.missed_deadlines.record_missed_deadlines`);
 - notifications deliver the outbox and release sends stuck past their timeout
@@ -20,16 +20,16 @@ connection, every `ENGINE_INTERVAL_SECONDS` (default 1 s):
 - the escalation loop: due escalation steps, newly missed deadlines, messages stuck
   in "sending" past their send timeout (`escalation_cycle`);
 - the delivery loop: due outbox messages (first sends and retries) handed to their
-  provider, and due Pushover receipts polled for an acknowledgement (`delivery_cycle`),
+  provider, and due follow-ups checked for the recipient's reply (`delivery_cycle`),
   so a slow provider never delays an escalation step.
 
 Exactly once with any number of engines (and the minute tasks, kept as a safety
 net): escalations and deadlines are claimed with SELECT … FOR UPDATE SKIP LOCKED on
 PostgreSQL (SQLite serialises writers), outbox messages with a conditional UPDATE
-(pending → sending) that only one claimant wins, receipts likewise. An idle cycle is
+(pending → sending) that only one claimant wins, follow-ups likewise. An idle cycle is
 six indexed queries: unopened alerts (partial index `alert_unopened`), escalations due (partial index `escalation_due`), deadlines due
 (`due_at`), messages stuck in sending (`outbox_sending`), messages due (`outbox_due`)
-and receipts due (`outbox_receipt_due`).
+and follow-ups due (`outbox_follow_up_due`).
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ from incidents.integrations.opening import (
 )
 from incidents.missed_deadlines import record_missed_deadlines
 from incidents.oncall.paging import run_due_escalations
-from incidents.oncall.receipts import poll_receipts
 from incidents.oncall.services import first_steps_batched
 from portal.audit.sealing import seal_pending, sealing_deferred
 from portal.kernel.batches import batch_size, max_batches
 from portal.notifications import outbox
+from portal.notifications.follow_up import poll_due
 
 logger = logging.getLogger("portal.project.engine")
 
@@ -98,9 +98,9 @@ def delivery_cycle(now: datetime.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     ids = outbox.due_message_ids(now, limit=batch_size())
     done = outbox.deliver_outbox_messages(ids) if ids else {}
-    # Pushover receipts of emergency pages: an acknowledgement there acknowledges here.
-    receipts = poll_receipts(now, limit=batch_size())
-    return {**done, **{f"receipt_{k}": v for k, v in receipts.items()}}
+    # Two-way providers (an emergency push's receipt…): a reply there acknowledges here.
+    follow_ups = poll_due(now, limit=batch_size())
+    return {**done, **{f"follow_up_{k}": v for k, v in follow_ups.items()}}
 
 
 def opening_cycle(now: datetime.datetime | None = None) -> dict[str, int]:

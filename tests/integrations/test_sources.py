@@ -30,7 +30,9 @@ def test_every_source_module_is_registered_with_what_the_doors_derive() -> None:
     assert sorted(sources.kinds()) == modules
     assert {"grafana", "datadog"} <= set(sources.kinds())
     # The model's choices, the CLI's --kind and the config schema read the same list.
-    assert [value for value, _ in Integration._meta.get_field("kind").choices] == sources.kinds()
+    assert [
+        value for value, _ in Integration._meta.get_field("kind").choices or ()
+    ] == sources.kinds()
     from portal.project.configuration.schema import CONFIG_SCHEMA
 
     schema_kinds = CONFIG_SCHEMA["properties"]["integrations"]["items"]["properties"]["kind"]
@@ -97,7 +99,8 @@ def test_endpoint_path_and_config_apply_name_every_kind(
             assert (
                 endpoint_path(integration) == f"/integrations/{integration.kind}/{integration.key}/"
             )
-    assert "/integrations/grafana/" in printed and "/integrations/datadog/" in printed
+    assert "/integrations/grafana/" in printed
+    assert "/integrations/datadog/" in printed
 
 
 # --- Grafana Alerting -------------------------------------------------------------------
@@ -188,7 +191,8 @@ def test_datadog_refusals_name_the_field(make_integration: Any, post: Any) -> No
     assert rows() == before
     # Datadog's `Null` transition carries nothing to apply.
     null = post(url, {**sample("datadog_webhook_triggered.json"), "alert_transition": "Null"})
-    assert null.status_code == 200 and null.json()["alerts"] == 0
+    assert null.status_code == 200
+    assert null.json()["alerts"] == 0
 
 
 # --- The system check -------------------------------------------------------------------
@@ -208,7 +212,7 @@ def test_system_check_refuses_a_malformed_source_module(monkeypatch: pytest.Monk
     assert checks.check_source_modules() == []
     bad = dataclasses.replace(sources.source_for("grafana"), kind="Has Space", parse=None)  # type: ignore[type-var]
     monkeypatch.setattr(checks, "all_sources", lambda: [*sources.all_sources(), bad])
-    assert sorted(e.id for e in checks.check_source_modules()) == [
+    assert sorted(str(e.id) for e in checks.check_source_modules()) == [
         "integrations.E002",
         "integrations.E003",
     ]

@@ -29,13 +29,13 @@ from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 from incidents.choices import TimelineKind
 from incidents.models import Incident
 from incidents.oncall.models import Page
-from incidents.oncall.receipts import poll_receipts
-from incidents.oncall.services import acknowledge_by_receipt
+from incidents.oncall.services import acknowledge_by_reply
 from incidents.services import acknowledge_incident, declare_incident
 from portal.audit.choices import AuditAction
 from portal.audit.models import AuditEntry
 from portal.kernel.actors import Actor
 from portal.notifications.channels import update_channel
+from portal.notifications.follow_up import poll_due as poll_receipts
 from portal.notifications.models import OutboxMessage
 from portal.notifications.tasks import deliver_outbox_message
 from portal.project.engine import Engine, delivery_cycle
@@ -183,8 +183,8 @@ def test_a_page_to_pushover_goes_at_emergency_priority_and_keeps_the_receipt(
     assert sent["url_title"] == "Acknowledge"
     # The receipt is kept on the page's outbox message, to be polled.
     [receipt] = pushover.receipts
-    assert page.message.receipt == receipt
-    assert page.message.receipt_check_at == later(10)
+    assert page.message.provider_ref == receipt
+    assert page.message.follow_up_at == later(10)
 
 
 @pytest.mark.django_db
@@ -205,10 +205,10 @@ def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged
     )
     with time_machine.travel(later(22), tick=False):
         done = delivery_cycle()
-        assert done == {"receipt_acknowledged": 1}
+        assert done == {"follow_up_acknowledged": 1}
         # Later cycles, and a second engine handling the same receipt, do nothing more.
         assert delivery_cycle() == {}
-        assert acknowledge_by_receipt(message_id=page.message.pk) is None
+        assert acknowledge_by_reply(message_id=page.message.pk, via="Pushover") is None
     incident.refresh_from_db()
     page.refresh_from_db()
     assert incident.acknowledged_at == later(22)
@@ -216,9 +216,9 @@ def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged
     [acked] = incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED)
     assert acked.message == f"Acknowledged by {page.user.get_username()}: I am on it."
     assert acked.actor_id == page.user.pk
-    [note] = incident.timeline.filter(data__pushover_receipt=receipt)
+    [note] = incident.timeline.filter(data__via="Pushover")
     assert note.message == f"{page.user.get_username()} acknowledged their page in Pushover."
-    assert OutboxMessage.objects.get(pk=page.message.pk).receipt_check_at is None
+    assert OutboxMessage.objects.get(pk=page.message.pk).follow_up_at is None
     assert len(pushover.polls) == 2
     # Audited with the paged person as the actor: the incident, the page, the receipt.
     by_type = dict(
@@ -228,7 +228,8 @@ def test_an_acknowledged_receipt_acknowledges_the_page_and_incident_as_the_paged
     )
     assert by_type["incidents.incident"] == page.user.pk
     assert by_type["oncall.page"] == page.user.pk
-    assert by_type["notifications.outboxmessage"] == page.user.pk
+    # Closing the provider follow-up is the system's bookkeeping, not the person's act.
+    assert by_type["notifications.outboxmessage"] is None
 
 
 @pytest.mark.django_db
@@ -243,7 +244,7 @@ def test_a_page_acknowledged_elsewhere_cancels_the_pushover_retries(
         assert poll_receipts() == {"cancelled": 1}
         assert poll_receipts() == {}
     assert pushover.cancelled == [receipt]
-    assert OutboxMessage.objects.get(pk=page.message.pk).receipt_check_at is None
+    assert OutboxMessage.objects.get(pk=page.message.pk).follow_up_at is None
 
 
 @pytest.mark.django_db
@@ -277,8 +278,8 @@ def test_pushover_refusing_the_page_is_a_failed_attempt_retried(
     assert page.message is not None
     message = OutboxMessage.objects.get(pk=page.message.pk)
     assert "application token is invalid" in message.last_error
-    assert message.receipt == ""
-    assert message.receipt_check_at is None
+    assert message.provider_ref == ""
+    assert message.follow_up_at is None
 
 
 @pytest.mark.postgres
@@ -313,5 +314,5 @@ def test_two_running_engines_acknowledge_a_pushover_receipt_once(
     incident.refresh_from_db()
     assert incident.acknowledged_at is not None
     assert incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED).count() == 1
-    assert incident.timeline.filter(data__pushover_receipt=receipt).count() == 1
-    assert OutboxMessage.objects.get(pk=page.message.pk).receipt_check_at is None
+    assert incident.timeline.filter(data__via="Pushover").count() == 1
+    assert OutboxMessage.objects.get(pk=page.message.pk).follow_up_at is None

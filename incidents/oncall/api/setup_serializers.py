@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from portal.notifications.choices import ChannelKind
+from portal.notifications.providers import kind_choices
 
 
 class MemberInputSerializer(serializers.Serializer):
@@ -45,7 +45,7 @@ class OverrideSerializer(serializers.Serializer):
 
 class ChannelInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=80)
-    kind = serializers.ChoiceField(choices=ChannelKind.choices, required=False)
+    kind = serializers.ChoiceField(choices=kind_choices(), required=False)
     target = serializers.CharField(required=False, allow_blank=True, max_length=500)
     enabled = serializers.BooleanField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)

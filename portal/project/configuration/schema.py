@@ -15,7 +15,7 @@ from incidents.fields import model_field
 from incidents.integrations.choices import MatchOperator
 from incidents.integrations.sources import kinds as integration_kinds
 from incidents.oncall.choices import RotationKind, StepCondition, TargetKind
-from portal.notifications.choices import ChannelKind
+from portal.notifications.providers import kinds as channel_kinds
 from portal.project.configuration.errors import path_text
 from portal.project.configuration.shapes import HISTORY_DETAILS
 
@@ -225,7 +225,7 @@ _ESCALATION = _object(
 _CHANNEL = _object(
     {
         "name": {"type": "string", "minLength": 1, "maxLength": 80},
-        "kind": _enum(ChannelKind),
+        "kind": {"type": "string", "enum": channel_kinds()},
         "target": {"type": "string", "maxLength": 500},
         "enabled": {"type": "boolean"},
         "description": {"type": "string", "maxLength": 200},

@@ -15,8 +15,9 @@ from portal.kernel.actors import Actor
 from portal.kernel.command_line import PortalCommand
 from portal.kernel.errors import DomainError
 from portal.notifications.channels import send_test_message, update_channel
-from portal.notifications.choices import ChannelKind, OutboxStatus
+from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel
+from portal.notifications.providers import kinds
 
 
 class Command(PortalCommand):
@@ -27,7 +28,7 @@ class Command(PortalCommand):
         sub.add_parser("list", help="Every channel, its kind and state.")
         put = sub.add_parser("set", help="Create or change a channel by name.")
         put.add_argument("name")
-        put.add_argument("--kind", choices=ChannelKind.values)
+        put.add_argument("--kind", choices=kinds())
         put.add_argument("--target", help="An apprise URL, or an address for email.")
         state = put.add_mutually_exclusive_group()
         state.add_argument("--enable", dest="enabled", action="store_true", default=None)

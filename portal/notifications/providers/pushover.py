@@ -7,7 +7,8 @@ says `acknowledged`, acknowledges the page as the paged person. Other messages o
 Pushover channel go at normal priority, without a receipt.
 
 A channel's target is apprise's Pushover URL: `pover://USER_KEY@APP_TOKEN` (optionally
-`/DEVICE`). The API's base URL is the `PUSHOVER_API_URL` setting.
+`/DEVICE`). The API's base URL is the `PUSHOVER_API_URL` setting. The receipt is the
+message's `provider_ref`; polling it yields an acknowledged or expired `Reply`.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from portal.notifications.providers import DeliveryError, Provider, Sent
+from portal.notifications.replies import Reply, ReplyKind
+
 EMERGENCY = 2
 NORMAL = 0
 TIMEOUT_SECONDS = 10
 
 
-class PushoverError(Exception):
+class PushoverError(DeliveryError):
     """Pushover refused the request or could not be reached."""
 
 
@@ -141,3 +145,61 @@ def cancel_receipt(app_token: str, receipt: str) -> None:
     except requests.RequestException as exc:
         raise PushoverError(f"Pushover: {type(exc).__name__}") from exc
     _json(response)
+
+
+# --- The provider ----------------------------------------------------------------------
+
+KIND = "pushover"
+LABEL = "Pushover"
+
+
+def _send(message: Any, target: str) -> Sent:
+    """A page at emergency priority (its receipt is followed up for the acknowledgement);
+    anything else at normal priority."""
+    ack = (message.data or {}).get("ack_url", "")
+    receipt = send_message(
+        parse_target(target),
+        title=message.subject,
+        message=message.body,
+        emergency=message.kind == "page",
+        url=ack,
+        url_title="Acknowledge" if ack else "",
+    )
+    return Sent(ref=receipt, follow_up=bool(receipt))
+
+
+def _poll(message: Any, target: str) -> Reply | None:
+    status = receipt_status(parse_target(target).app_token, message.provider_ref)
+    if status.acknowledged:
+        return Reply(ReplyKind.ACKNOWLEDGED, via=LABEL, at=status.acknowledged_at)
+    if status.expired:
+        return Reply(ReplyKind.EXPIRED, via=LABEL)
+    return None
+
+
+def _cancel(message: Any, target: str) -> None:
+    cancel_receipt(parse_target(target).app_token, message.provider_ref)
+
+
+def _check(target: str) -> str:
+    try:
+        parse_target(target)
+    except PushoverError as exc:
+        return str(exc)
+    return ""
+
+
+PROVIDERS = (
+    Provider(
+        kind=KIND,
+        label="Pushover (pages at emergency priority; its receipt acknowledges)",
+        position=50,
+        target_help="pover://USER_KEY@APP_TOKEN[/DEVICE]",
+        send=_send,
+        check=_check,
+        poll=_poll,
+        cancel=_cancel,
+        # Pushover asks for no more than one poll per receipt every 5 seconds.
+        poll_every=lambda: datetime.timedelta(seconds=settings.PUSHOVER_RECEIPT_POLL_SECONDS),
+    ),
+)

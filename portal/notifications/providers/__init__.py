@@ -1,0 +1,88 @@
+"""The notification providers: one module per kind of destination, and their registry.
+
+Each module of this package declares `PROVIDERS = (Provider(...), …)`: the kind (what a
+channel, and a person's contact method, is), its label, how one message is sent, and,
+for two-way providers, how the recipient's reply is fetched (`poll`) or stopped
+(`cancel`). Replies go back through one door, `portal.notifications.replies`, that
+on-call registers (GoAlert's `notification.Receiver`): no provider is named inside
+on-call and the outbox has no provider-shaped column (`provider_ref`/`follow_up_at`
+hold any provider's message id and next check). The channel kinds of the admin, the
+API, the CLI and config-as-code read this registry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from portal.notifications.models import OutboxMessage
+    from portal.notifications.replies import Reply
+
+
+class DeliveryError(Exception):
+    """The provider refused or could not be reached; the message will be retried."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What a provider answered: its id for the message, and whether to check back for a
+    reply (`follow_up`: an emergency page's receipt, a call's outcome)."""
+
+    ref: str = ""
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class Provider:
+    kind: str
+    label: str
+    position: int
+    target_help: str
+    # send(message, target) -> Sent, or raise DeliveryError.
+    send: Callable[[OutboxMessage, str], Sent]
+    # check(target) -> a problem in words, or "" (called when a channel is saved).
+    check: Callable[[str], str] = lambda target: ""
+    # poll(message, target) -> the recipient's Reply, or None while there is none yet.
+    poll: Callable[[OutboxMessage, str], Reply | None] | None = None
+    # cancel(message, target): stop the provider's own retries (acknowledged elsewhere).
+    cancel: Callable[[OutboxMessage, str], None] | None = None
+    poll_every: Callable[[], datetime.timedelta] = lambda: datetime.timedelta(seconds=30)
+    # Channel syntax for "everyone in this room" (Slack's <!here>), "" where there is none.
+    here_mention: str = ""
+    # Sends without a target (console): the channel's target may be blank.
+    needs_target: bool = True
+
+
+def _discover() -> dict[str, Provider]:
+    found: dict[str, Provider] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for provider in getattr(module, "PROVIDERS", ()):
+            if provider.kind in found:
+                raise RuntimeError(f"two providers declare the kind {provider.kind!r}")
+            found[provider.kind] = provider
+    return dict(sorted(found.items(), key=lambda item: (item[1].position, item[0])))
+
+
+@functools.cache
+def registry() -> dict[str, Provider]:
+    return _discover()
+
+
+def provider_for(kind: str) -> Provider | None:
+    return registry().get(kind)
+
+
+def kinds() -> list[str]:
+    return list(registry())
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The channel model's choices (a callable: a new provider needs no migration)."""
+    return [(p.kind, p.label) for p in registry().values()]

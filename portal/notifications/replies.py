@@ -1,0 +1,58 @@
+"""The one door replies come back through (GoAlert's `notification.Receiver`).
+
+A two-way provider (an emergency push's receipt, an SMS reply code, a key pressed on a
+call) turns what the recipient did into a `Reply` about one outbox message and hands it
+to `receive()`. Whoever sent the message for a reason (on-call, for a page) registers a
+`Receiver` at start-up and decides what the reply means; the providers never name
+on-call, and on-call never names a provider.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db import models
+
+
+class ReplyKind(models.TextChoices):
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ESCALATE = "escalate", "Asked to escalate"
+    EXPIRED = "expired", "Expired unanswered"
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str  # ReplyKind
+    via: str  # the provider's label, for the timeline ("Pushover", "SMS via Twilio")
+    at: datetime.datetime | None = None
+    detail: str = ""
+
+
+class Receiver(Protocol):
+    def receive(self, *, message_id: int, reply: Reply) -> bool:
+        """Act on the reply; True when it changed something (it may arrive twice)."""
+        ...
+
+    def still_wanted(self, *, message_id: int) -> bool:
+        """False once the message's reason is gone (the incident acknowledged or closed):
+        the provider's own retries (an emergency push ringing every minute) are cancelled."""
+        ...
+
+
+_receivers: list[Receiver] = []
+
+
+def register(receiver: Receiver) -> None:
+    """Called from an AppConfig.ready(); idempotent."""
+    if receiver not in _receivers:
+        _receivers.append(receiver)
+
+
+def receive(*, message_id: int, reply: Reply) -> bool:
+    return any([r.receive(message_id=message_id, reply=reply) for r in _receivers])
+
+
+def still_wanted(*, message_id: int) -> bool:
+    return any(r.still_wanted(message_id=message_id) for r in _receivers)
