@@ -31,3 +31,31 @@ class EscalationStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Stopped: acknowledged"
     STOPPED = "stopped", "Stopped: resolved or cancelled"
     EXHAUSTED = "exhausted", "Finished: nobody acknowledged"
+
+
+class ContactKind(models.TextChoices):
+    """A person's own way to be reached; each is carried by a notification provider
+    (`CONTACT_PROVIDERS`)."""
+
+    SMS = "sms", "SMS"
+    VOICE = "voice", "Voice call"
+    EMAIL = "email", "Email"
+    NTFY = "ntfy", "ntfy topic (push)"
+    PUSHOVER = "pushover", "Pushover user key (push)"
+
+
+# Which provider kind (portal/notifications/providers/) carries each contact kind.
+CONTACT_PROVIDERS: dict[str, str] = {
+    ContactKind.SMS: "phone_sms",
+    ContactKind.VOICE: "phone_call",
+    ContactKind.EMAIL: "email",
+    ContactKind.NTFY: "ntfy",
+    ContactKind.PUSHOVER: "pushover",
+}
+
+
+class PersonalNotificationStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENT = "sent", "Handed to the provider"
+    STALE = "stale", "Not sent: acknowledged or closed first"
+    UNDELIVERABLE = "undeliverable", "Could not be sent"

@@ -1,7 +1,8 @@
 """Sending one outbox message through its provider (`portal/notifications/providers/`).
 
 A message goes to its channel's provider with the channel's target; a message without a
-channel goes by e-mail to its recipient, or to the console. Called only by the outbox.
+channel goes to its `provider_kind` at its recipient (a person's contact method), else
+by e-mail to its recipient, or to the console. Called only by the outbox.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ def provider_and_target(message: OutboxMessage) -> tuple[Provider, str]:
     channel = message.channel
     if channel is not None:
         kind, target = channel.kind, channel.target
+    elif message.provider_kind:
+        kind, target = message.provider_kind, message.recipient
     elif message.destination == "console":
         kind, target = "console", ""
     else:

@@ -73,7 +73,12 @@ class OutboxMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="messages",
     )
-    recipient = models.CharField(max_length=254, blank=True, help_text="Email address, if any.")
+    recipient = models.CharField(
+        max_length=300, blank=True, help_text="The address without a channel: e-mail, phone…"
+    )
+    # Which provider carries a message that has no channel (a person's own contact
+    # method: "phone_sms", "phone_call"…); blank: e-mail to `recipient`, or the console.
+    provider_kind = models.CharField(max_length=20, blank=True)
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

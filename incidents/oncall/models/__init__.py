@@ -1,5 +1,6 @@
-"""Models of On-call: schedules (SPEC §4) and escalation (pages)."""
+"""Models of On-call: schedules (SPEC §4), escalation (pages) and people's contact methods."""
 
+from incidents.oncall.models.contact import ContactMethod, NotificationRule, PersonalNotification
 from incidents.oncall.models.escalation import (
     Escalation,
     EscalationPolicy,
@@ -11,6 +12,9 @@ from incidents.oncall.models.escalation import (
 from incidents.oncall.models.schedule import Layer, Override, Rotation, RotationMember, Schedule
 
 __all__ = [
+    "ContactMethod",
+    "NotificationRule",
+    "PersonalNotification",
     "Escalation",
     "EscalationPolicy",
     "EscalationStep",
