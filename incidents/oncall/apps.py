@@ -15,7 +15,7 @@ class OncallConfig(AppConfig):
         from incidents.oncall.replies import RECEIVER
         from portal.notifications import replies
 
-        # Replies to pages (a receipt acknowledged, an SMS code) come back through one door.
+        # Replies to pages (a push acknowledged, an SMS code) come back through one door.
         replies.register(RECEIVER)
 
         extension_point.register(

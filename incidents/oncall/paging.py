@@ -27,6 +27,7 @@ from django.utils import timezone
 from incidents import events
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
+from incidents.oncall import personal
 from incidents.oncall.choices import EscalationStatus, StepCondition
 from incidents.oncall.models import (
     Escalation,
@@ -77,6 +78,7 @@ class _Batch:
     mention: dict[int, bool] = field(default_factory=dict)  # id(page) -> @here
     notes: list[TimelineEntry] = field(default_factory=list)
     founders: list[Any] | None = None
+    plans: dict[int, Any] = field(default_factory=dict)  # id(page) -> personal.Plan
 
     def superusers(self) -> list[Any]:
         if self.founders is None:
@@ -287,7 +289,7 @@ def run_due_escalations(
     return EscalationRun(escalations=len(escalations), pages=len(batch.pages))
 
 
-def _page_text(incident: Incident, page: Page, round_no: int, mention: str) -> tuple[str, str]:
+def page_text(incident: Incident, page: Page, round_no: int, mention: str) -> tuple[str, str]:
     drill = "[DRILL] " if incident.is_drill else ""
     subject = f"{drill}PAGE {incident.severity.code} {incident.ref}: {incident.title}"
     again = f" (repeat {round_no})" if round_no else ""
@@ -302,66 +304,145 @@ def _page_text(incident: Incident, page: Page, round_no: int, mention: str) -> t
     return subject, body
 
 
+def _round(page: Page) -> int:
+    steps = len(page.escalation.policy.steps.all()) or 1
+    return (page.index - page.escalation.base_index) // steps
+
+
+def _channel_post(page: Page, batch: _Batch, rules: Any) -> OutboxMessage | None:
+    """The step's broadcast to its channel (with its @here), when the step has one."""
+    if page.channel is None:
+        return None
+    mention = ""
+    if batch.mention.get(id(page)):
+        # Each provider spells "everyone here" its own way, or not at all (issue 23:
+        # Slack's <!here> inside a phone push).
+        provider = provider_for(page.channel.kind)
+        mention = provider.here_mention if provider is not None else ""
+    subject, body = page_text(page.incident, page, _round(page), mention)
+    [message] = build_messages(
+        kind="page",
+        subject=subject,
+        body=body,
+        dedupe_key=f"page:{page.pk}",
+        incident=page.incident,
+        channel=page.channel,
+        rules=rules,
+        now=batch.now,
+        data={
+            "page": page.pk,
+            "user": page.user.get_username(),
+            "ack_url": ack_url(page),
+            **({"mention": mention} if mention else {}),
+        },
+    )
+    return message
+
+
+def _unreachable_fallback(batch: _Batch, unreachable: list[Page]) -> list[Page]:
+    """Pages for the fallback of each escalation whose paged person cannot be reached
+    (no usable contact method, no e-mail, no channel): nobody is left unpaged silently."""
+    extra: list[Page] = []
+    for page in unreachable:
+        esc = page.escalation
+        taken = {p.user_id for p in batch.pages if p.escalation is esc and p.index == page.index}
+        fallback, _ = _fallback_users(esc.policy, batch)
+        for user, why in fallback:
+            if user.pk in taken:
+                continue
+            taken.add(user.pk)
+            extra.append(
+                Page(
+                    incident=page.incident,
+                    escalation=esc,
+                    index=page.index,
+                    step_order=page.step_order,
+                    user=user,
+                    target=f"{why}: {page.user.get_username()} unreachable"[:200],
+                    channel=None,
+                    paged_at=batch.now,
+                )
+            )
+    return extra
+
+
 def _notify_pages(batch: _Batch) -> None:
-    pages = batch.pages
+    """Each page rings its person's own methods by their rules (`personal.py`); the
+    step's channel, when it has one, is a broadcast on top. A person who cannot be
+    reached is said on the incident and the fallback is paged (once)."""
     rules = notification_routes()
-    messages: list[OutboxMessage] = []
-    for page in pages:
-        steps = len(page.escalation.policy.steps.all()) or 1
-        round_no = (page.index - page.escalation.base_index) // steps
-        mention = ""
-        if batch.mention.get(id(page)) and page.channel is not None:
-            # Each provider spells "everyone here" its own way, or not at all (issue 23:
-            # Slack's <!here> inside a phone push).
-            provider = provider_for(page.channel.kind)
-            mention = provider.here_mention if provider is not None else ""
-        subject, body = _page_text(page.incident, page, round_no, mention)
-        built = build_messages(
-            kind="page",
-            subject=subject,
-            body=body,
-            dedupe_key=f"page:{page.pk}",
-            incident=page.incident,
-            channel=page.channel,
-            recipient_user=None if page.channel else page.user,
-            rules=rules,
-            now=batch.now,
-            data={
-                "page": page.pk,
-                "user": page.user.get_username(),
-                "ack_url": ack_url(page),
-                **({"mention": mention} if mention else {}),
-            },
-        )
-        messages.extend(built)
-    OutboxMessage.objects.bulk_create(messages)
-    for page, message in zip(pages, messages, strict=True):
-        page.message = message
-    Page.objects.bulk_update(pages, ["message"])
-    deliver_after_commit([m.pk for m in messages])
+    todo, rounds = list(batch.pages), 0
+    while todo and rounds < 2:
+        rounds += 1
+        plans = personal.plans_for([p.user for p in todo])
+        out = personal.Scheduled()
+        posts: list[OutboxMessage] = []
+        unreachable: list[Page] = []
+        for page in todo:
+            plan = plans[page.user.pk]
+            batch.plans[id(page)] = plan
+            post = _channel_post(page, batch, rules)
+            if post is not None:
+                posts.append(post)
+            if not plan.reachable and rounds == 1:
+                unreachable.append(page)
+            subject, body = page_text(page.incident, page, _round(page), "")
+            first = len(out.messages)
+            personal.schedule_page(page, plan, subject, body, batch.now, out)
+            # The page row points at what went out first: its channel post, else the
+            # person's first notification.
+            page.message = post or (out.messages[first] if len(out.messages) > first else None)
+        OutboxMessage.objects.bulk_create(posts)
+        personal.save_scheduled(out)
+        Page.objects.bulk_update(todo, ["message"])
+        deliver_after_commit([m.pk for m in (*posts, *out.messages)])
+        todo = _unreachable_fallback(batch, unreachable)
+        if todo:
+            Page.objects.bulk_create(todo)
+            batch.pages.extend(todo)
 
 
 def _timeline_rows(batch: _Batch) -> list[TimelineEntry]:
-    """The batch's timeline rows, unsaved (the same fields `incidents.events.record` writes)."""
+    """The batch's timeline rows, unsaved (the same fields `incidents.events.record` writes):
+    per step, who was paged and how each of them is being reached, in words."""
     by_step: dict[tuple[int, int], list[Page]] = defaultdict(list)
     for page in batch.pages:
         by_step[(page.incident.pk, page.index)].append(page)
     rows = list(batch.notes)
     for group in by_step.values():
         first = group[0]
-        names = ", ".join(f"{p.user.get_username()} ({p.target})" for p in group)
-        via = f" via {first.channel.name}" if first.channel else " by email"
+        parts = []
+        for page in group:
+            plan = batch.plans.get(id(page))
+            how = personal.describe(plan) if plan is not None else "no way to reach them"
+            if plan is not None and not plan.reachable:
+                how = "COULD NOT BE REACHED: no verified contact method and no e-mail address"
+            parts.append(f"{page.user.get_username()} ({page.target}): {how}")
+        unreachable = [
+            p.user.get_username()
+            for p in group
+            if id(p) in batch.plans and not batch.plans[id(p)].reachable
+        ]
+        channel = first.channel
+        post = ""
+        if channel is not None:
+            post = (
+                f" Posted to {channel.name}."
+                if channel.enabled
+                else f" {channel.name} is DISABLED: the page was not posted there."
+            )
         rows.append(
             events.timeline_row(
                 first.incident,
                 TimelineKind.PAGED,
-                f"Paged {names}{via} (escalation step {first.step_order}).",
+                f"Paged (escalation step {first.step_order}) " + "; ".join(parts) + "." + post,
                 actor=ENGINE_ACTOR,
                 at=batch.now,
                 data={
                     "pages": [p.pk for p in group],
                     "step": first.step_order,
                     "index": first.index,
+                    **({"unreachable": unreachable} if unreachable else {}),
                 },
             )
         )

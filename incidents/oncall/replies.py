@@ -4,7 +4,11 @@ answer through a two-way provider means for their page. Registered in `OncallCon
 
 from __future__ import annotations
 
-from incidents.oncall.services import acknowledge_by_reply, page_still_wanted
+from incidents.oncall.services import (
+    acknowledge_by_reply,
+    page_still_wanted,
+    page_undeliverable,
+)
 from portal.notifications.replies import Reply, ReplyKind
 
 
@@ -14,10 +18,12 @@ class PageReceiver:
             return (
                 acknowledge_by_reply(message_id=message_id, via=reply.via, at=reply.at) is not None
             )
-        # Expired unanswered: the escalation's own timer moves on; nothing to record here.
+        if reply.kind == ReplyKind.UNDELIVERABLE:
+            return page_undeliverable(message_id=message_id, detail=reply.detail)
+        # Expired unanswered, or asked to escalate: the escalation's own timer moves on.
         return False
 
-    def still_wanted(self, *, message_id: int) -> bool:
+    def still_wanted(self, *, message_id: int) -> bool | None:
         return page_still_wanted(message_id=message_id)
 
 

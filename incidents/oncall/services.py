@@ -24,12 +24,14 @@ from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
 from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
 from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escalations
+from incidents.oncall.personal import bring_forward_next, page_of_message, page_wanted
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action, record_changed
 from portal.audit.snapshots import snapshot
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
+from portal.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 __all__ = ["ack_token", "ack_url", "run_due_escalations"]
@@ -314,7 +316,7 @@ def acknowledge_by_reply(
     from incidents.services import acknowledge_incident
     from incidents.services.guards import lock_incident
 
-    page = Page.objects.select_related("incident", "user").filter(message_id=message_id).first()
+    page = page_of_message(message_id)
     if page is None:
         return None
     incident = lock_incident(page.incident)
@@ -346,17 +348,42 @@ def acknowledge_by_reply(
     return page
 
 
-def page_still_wanted(*, message_id: int) -> bool:
-    """A page's message is wanted while its page and incident are unacknowledged and open."""
-    page = Page.objects.select_related("incident").filter(message_id=message_id).first()
+def page_still_wanted(*, message_id: int) -> bool | None:
+    """A page's message is wanted while its page and incident are unacknowledged and
+    open; None for a message that is not a page's."""
+    page = page_of_message(message_id)
+    return None if page is None else page_wanted(page)
+
+
+@audited_service
+def page_undeliverable(*, message_id: int, detail: str) -> bool:
+    """A page's message could not be delivered: said on the incident at once, in words,
+    and the person's next method tried now. Once per message (its follow-up closed)."""
+    page = page_of_message(message_id)
     if page is None:
         return False
-    incident = page.incident
-    return (
-        page.acknowledged_at is None
-        and incident.acknowledged_at is None
-        and incident.status in OPEN_STATUSES
+    message = OutboxMessage.objects.select_for_update(of=("self",)).get(pk=message_id)
+    if (message.data or {}).get("undeliverable_said"):
+        return False
+    message.data = {**(message.data or {}), "undeliverable_said": True}
+    message.save(update_fields=["data"])
+    now = timezone.now()
+    what = (
+        message.channel.name
+        if message.channel
+        else (f"{message.provider_kind or 'e-mail'} to {page.user.get_username()}")
     )
+    moved = page_wanted(page) and bring_forward_next(page, now=now)
+    events.record(
+        page.incident,
+        TimelineKind.PAGED,
+        f"The page to {page.user.get_username()} could not be delivered ({what}): {detail}"
+        + (" Trying their next contact method now." if moved else ""),
+        actor=Actor.system("delivery"),
+        at=now,
+        data={"page": page.pk, "message": message_id, "undeliverable": True},
+    )
+    return True
 
 
 def placeholder_user(username: str) -> Any:

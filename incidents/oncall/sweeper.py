@@ -32,6 +32,9 @@ def sweep(now: datetime.datetime | None = None) -> dict[str, Any]:
         # A full batch of escalations means more may be due, whether or not they paged.
         if run.escalations < size:
             break
+    from incidents.oncall.personal import send_due_personal_notifications
+
+    result["personal"] = sum(send_due_personal_notifications(now=now, limit=size).values())
     from portal.notifications.follow_up import poll_due  # imports the audit: not at load
 
     result["follow_ups"] = sum(poll_due(now, limit=size).values())

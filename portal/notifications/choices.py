@@ -10,6 +10,7 @@ class OutboxStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up)"
     SANDBOXED = "sandboxed", "Sandboxed (drill, never sent)"
+    CANCELLED = "cancelled", "Not sent: no longer wanted (acknowledged or closed first)"
 
 
 class Audience(models.TextChoices):

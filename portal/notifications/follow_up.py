@@ -74,7 +74,7 @@ def _check_one(message: OutboxMessage, now: datetime.datetime) -> str:
         handled = replies.receive(message_id=message.pk, reply=reply)
         close_follow_up(message_id=message.pk)
         return str(reply.kind) if handled or reply.kind != "acknowledged" else "closed"
-    if not replies.still_wanted(message_id=message.pk):
+    if replies.still_wanted(message_id=message.pk) is False:
         # Acknowledged elsewhere (the link, the admin, another page): stop the phone ringing.
         if provider.cancel is not None:
             try:

@@ -27,10 +27,11 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from portal.kernel.batches import batch_size, max_batches
-from portal.notifications import delivery
+from portal.notifications import delivery, replies
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, OutboxMessage
 from portal.notifications.providers import DeliveryError
+from portal.notifications.replies import Reply, ReplyKind
 
 logger = logging.getLogger("portal.notifications")
 
@@ -73,6 +74,13 @@ def deliver_outbox_message(message_id: int) -> str:
         if not _claim(message_id, now):
             return "skipped"
     message = OutboxMessage.objects.select_related("channel").get(pk=message_id)
+    if replies.still_wanted(message_id=message_id) is False:
+        # Its reason is gone (a page acknowledged, resolved or closed before it went
+        # out): a stale page never reaches a phone.
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.CANCELLED, sending_since=None, next_attempt_at=None
+        )
+        return str(OutboxStatus.CANCELLED)
     try:
         provider, _ = delivery.provider_and_target(message)
         sent = delivery.send(message)
@@ -109,6 +117,18 @@ def _record_failure(message: OutboxMessage, error: str) -> str:
         next_attempt_at=None if gave_up else now + backoff(message.attempts),
     )
     logger.warning("outbox message %s attempt %s failed: %s", message.pk, message.attempts, error)
+    if message.attempts == 1:
+        # Said at the first failure, not after the last retry: whoever sent it (on-call,
+        # for a page) tells the incident and tries another way now.
+        try:
+            provider, _ = delivery.provider_and_target(message)
+            via = provider.label
+        except DeliveryError:
+            via = "its provider"
+        replies.receive(
+            message_id=message.pk,
+            reply=Reply(ReplyKind.UNDELIVERABLE, via=via, detail=error[:200]),
+        )
     return str(status)
 
 

@@ -20,6 +20,9 @@ class ReplyKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     ESCALATE = "escalate", "Asked to escalate"
     EXPIRED = "expired", "Expired unanswered"
+    # Not a person's answer but the provider's: the message could not be delivered
+    # (refused, failed, a disabled channel). The sender may try another way at once.
+    UNDELIVERABLE = "undeliverable", "Could not be delivered"
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,10 @@ class Receiver(Protocol):
         """Act on the reply; True when it changed something (it may arrive twice)."""
         ...
 
-    def still_wanted(self, *, message_id: int) -> bool:
+    def still_wanted(self, *, message_id: int) -> bool | None:
         """False once the message's reason is gone (the incident acknowledged or closed):
-        the provider's own retries (an emergency push ringing every minute) are cancelled."""
+        it is not sent, and a provider's own retries (an emergency push ringing every
+        minute) are cancelled. None: not a message this receiver knows."""
         ...
 
 
@@ -54,5 +58,9 @@ def receive(*, message_id: int, reply: Reply) -> bool:
     return any([r.receive(message_id=message_id, reply=reply) for r in _receivers])
 
 
-def still_wanted(*, message_id: int) -> bool:
-    return any(r.still_wanted(message_id=message_id) for r in _receivers)
+def still_wanted(*, message_id: int) -> bool | None:
+    """False when a receiver says the message's reason is gone; None when none knows it."""
+    answers = [r.still_wanted(message_id=message_id) for r in _receivers]
+    if any(answer is False for answer in answers):
+        return False
+    return True if any(answer for answer in answers) else None

@@ -53,6 +53,7 @@ from incidents.integrations.opening import (
 )
 from incidents.missed_deadlines import record_missed_deadlines
 from incidents.oncall.paging import run_due_escalations
+from incidents.oncall.personal import send_due_personal_notifications
 from incidents.oncall.services import first_steps_batched
 from portal.audit.sealing import seal_pending, sealing_deferred
 from portal.kernel.batches import batch_size, max_batches
@@ -83,6 +84,13 @@ def escalation_cycle(now: datetime.datetime | None = None) -> dict[str, int]:
         result["escalations"] += run.escalations
         result["pages"] += run.pages
         if run.escalations < size:
+            break
+    # The later rules of pages still unanswered (SMS at +1, voice at +3…).
+    result["personal"] = 0
+    for _ in range(max_batches()):
+        sent = sum(send_due_personal_notifications(now=now, limit=size).values())
+        result["personal"] += sent
+        if sent < size:
             break
     for _ in range(max_batches()):
         missed = record_missed_deadlines(now=now, limit=size)

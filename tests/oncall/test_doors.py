@@ -229,7 +229,7 @@ def test_demo_makes_a_sev1_page_visibly(
     load_demo(actor=system)
     with committed():
         declare_incident(actor=system, title="Demo outage", severity="SEV-1")
-    message = OutboxMessage.objects.get(kind="page")
+    message = OutboxMessage.objects.get(kind="page", channel__name="#alerts")
     assert deliver_outbox_message(message.pk) == "sent"
     assert "[notification → #alerts] PAGE SEV-1" in capsys.readouterr().out
 

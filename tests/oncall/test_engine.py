@@ -67,9 +67,9 @@ def test_an_idle_cycle_is_a_few_queries(policy: PolicyVersion) -> None:
         for q in ctx.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
     ]
-    # Unopened alerts, escalations due, deadlines due, stuck sends, messages due,
-    # Pushover receipts due: one query each.
-    assert len(sql) == 6, "\n".join(sql)
+    # Unopened alerts, escalations due, personal notifications due, deadlines due, stuck
+    # sends, messages due, provider follow-ups due: one query each.
+    assert len(sql) == 7, "\n".join(sql)
 
 
 def _wait_for(predicate: Any, seconds: float) -> bool:

@@ -26,7 +26,7 @@ def test_the_sweep_pages_and_leaves_missed_deadlines_to_the_incidents_core(decla
     # When the on-call sweep runs
     result = sweeper.sweep(now=T0 + datetime.timedelta(minutes=16))
     # Then it reports pages only, and no miss is recorded by it
-    assert set(result) == {"pages", "follow_ups"}
+    assert set(result) == {"pages", "personal", "follow_ups"}
     assert not TimelineEntry.objects.filter(kind=TimelineKind.DEADLINE_MISSED).exists()
     assert not OutboxMessage.objects.filter(kind="deadline_missed").exists()
 
