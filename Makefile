@@ -30,9 +30,11 @@ venv: $(STAMP)
 setup: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py createcachetable
+	# The admin first: the preset's rotation member "founder" is the first superuser, so
+	# the founder rotation is not left empty on a first run (issue 23).
+	$(PY) manage.py demo $(if $(filter 1 yes true,$(DEMO)),,--login-only)
 	$(PY) manage.py loadpolicy $(PRESET)
 	$(PY) manage.py setup_schedules
-	$(PY) manage.py demo $(if $(filter 1 yes true,$(DEMO)),,--login-only)
 
 # Web server and django-q2 worker together; Ctrl-C stops both.
 run: setup

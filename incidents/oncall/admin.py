@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,13 +15,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 
+from incidents.oncall.choices import PersonalNotificationStatus
 from incidents.oncall.models import (
+    ContactMethod,
     Escalation,
     EscalationPolicy,
     EscalationStep,
     Layer,
     Override,
     Page,
+    PersonalNotification,
     Rotation,
     RotationMember,
     Schedule,
@@ -204,6 +207,18 @@ class EscalationAdmin(admin.ModelAdmin):
         return False
 
 
+def delivery_words(message: Any) -> str:
+    """A message's state in words: "sent 01:00:02 UTC by Vonage", "pending (2 attempts): …"."""
+    if message.sent_at:
+        carrier = message.provider_ref.split(":", 1)[0] if ":" in message.provider_ref else ""
+        by = f" by {carrier.capitalize()}" if carrier else ""
+        return f"sent {message.sent_at:%b %d %H:%M:%S} UTC{by}"
+    words = message.get_status_display().lower()
+    if message.last_error:
+        return f"{words} ({message.attempts} attempts): {message.last_error[:120]}"
+    return words
+
+
 class PageInline(admin.TabularInline):
     """Pages on the incident page: who, step, channel, sent, delivered, acknowledged."""
 
@@ -222,18 +237,41 @@ class PageInline(admin.TabularInline):
     )
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).select_related("user", "channel", "message")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "channel", "message")
+            .prefetch_related(
+                Prefetch(
+                    "notifications",
+                    PersonalNotification.objects.select_related("contact_method", "message"),
+                )
+            )
+        )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description="delivered")
     def delivered(self, obj: Page) -> str:
-        if obj.message is None:
-            return "-"
-        if obj.message.sent_at:
-            return f"{obj.message.sent_at:%Y-%m-%d %H:%M:%S}Z"
-        return f"{obj.message.get_status_display()} ({obj.message.attempts} attempts)"
+        """Each way the page took, read from the rows that know: the channel post and every
+        personal notification (sent when, by which carrier; or why not)."""
+        lines = []
+        if obj.channel is not None and obj.message is not None and obj.message.channel_id:
+            lines.append(f"{obj.channel.name}: {delivery_words(obj.message)}")
+        for n in obj.notifications.all():  # type: ignore[attr-defined]
+            what = str(n.contact_method) if n.contact_method else "removed method"
+            when = "now" if n.delay_minutes == 0 else f"+{n.delay_minutes} min"
+            if n.message is not None:
+                state = delivery_words(n.message)
+            elif n.status == PersonalNotificationStatus.SCHEDULED:
+                state = f"due {n.due_at:%H:%M:%S} UTC"
+            else:
+                state = n.detail or n.get_status_display()
+            lines.append(f"{what} ({when}): {state}")
+        if not lines and obj.message is not None:
+            lines.append(delivery_words(obj.message))
+        return "; ".join(lines) or "nobody could be reached"
 
 
 class EscalationInline(admin.TabularInline):
@@ -256,3 +294,24 @@ class EscalationInline(admin.TabularInline):
         if not obj.warning:
             return "-"
         return format_html('<strong class="errornote">⚠ {}</strong>', obj.warning)
+
+
+@admin.register(ContactMethod)
+class ContactMethodAdmin(admin.ModelAdmin):
+    """People's contact methods, read-only here: adding and verifying go through the
+    contact-method services (a code is sent to the method and entered back)."""
+
+    list_display = ("user", "kind", "masked", "enabled", "verified_at")
+    list_filter = ("kind", "enabled")
+    search_fields = ("user__username",)
+    fields = readonly_fields = ("user", "kind", "masked", "label", "enabled", "verified_at")
+
+    @admin.display(description="address")
+    def masked(self, obj: ContactMethod) -> str:
+        return obj.masked_address()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -273,3 +273,81 @@ def bring_forward_next(page: Page, *, now: datetime.datetime) -> bool:
         return False
     PersonalNotification.objects.filter(pk=nxt.pk).update(due_at=now)
     return True
+
+
+PHONE_KINDS = ("sms", "voice")
+
+
+def phone_gap(user: Any) -> str:
+    """What is missing before a page would ring `user`'s phone, in one line ("" when nothing)."""
+    usable = ContactMethod.objects.filter(user=user, enabled=True, verified_at__isnull=False)
+    if usable.filter(kind__in=PHONE_KINDS).exists():
+        return ""
+    if usable.exists():
+        return (
+            "A page would reach you, but no phone would ring: add a verified SMS or voice method."
+        )
+    return "A page would not reach you: you have no verified contact method."
+
+
+@transaction.atomic
+def page_me(*, actor: Actor, user: Any, now: datetime.datetime | None = None) -> list[str]:
+    """A test page to `user` through every way their real pages would take, now; returns
+    what was used ("SMS …0001"…). Audited with the actor."""
+    from portal.audit.choices import AuditAction
+    from portal.audit.services import record_action
+
+    now = now or timezone.now()
+    plan = plans_for([user])[user.pk]
+    subject = f"TEST PAGE for {user.get_username()}"
+    body = (
+        f"{user.get_username()}, this is a test page from the incident portal "
+        f"({actor.label}). If your phone rang, paging works. Nothing to acknowledge."
+    )
+    messages: list[OutboxMessage] = []
+    used: list[str] = []
+    stamp = int(now.timestamp())
+    for method, _delay in plan.steps:
+        messages.append(
+            OutboxMessage(
+                kind="test_page",
+                recipient=method.address,
+                recipient_user=user,
+                provider_kind=CONTACT_PROVIDERS[method.kind],
+                audience=Audience.INTERNAL,
+                destination=f"contact:{method.pk}",
+                dedupe_key=f"test_page:{user.pk}:{stamp}",
+                subject=subject,
+                body=body,
+                data={"user": user.get_username(), "contact_method": method.pk},
+                status=OutboxStatus.PENDING,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        used.append(f"{method.get_kind_display()} {method.masked_address()}")
+    if not messages and plan.email:
+        messages += build_messages(
+            kind="test_page",
+            subject=subject,
+            body=body,
+            dedupe_key=f"test_page:{user.pk}:{stamp}",
+            recipient_user=user,
+            now=now,
+        )
+        used.append(describe(plan))
+    OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True)
+    saved = list(
+        OutboxMessage.objects.filter(dedupe_key=f"test_page:{user.pk}:{stamp}").values_list(
+            "pk", flat=True
+        )
+    )
+    record_action(
+        actor,
+        AuditAction.UPDATE,
+        user,
+        before=None,
+        after={"test_page": used},
+    )
+    deliver_after_commit(saved)
+    return used

@@ -7,4 +7,5 @@ app_name = "oncall"
 urlpatterns = [
     path("ack/<str:token>/", views.acknowledge, name="ack"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical"),
+    path("page-me/", views.page_me, name="page-me"),
 ]

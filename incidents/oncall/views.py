@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from incidents.choices import OPEN_STATUSES
+from incidents.oncall import personal
 from incidents.oncall.ical import schedule_ics
 from incidents.oncall.models import Schedule
 from incidents.oncall.services import acknowledge_by_link, page_for_token
+from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 
 
@@ -33,8 +39,18 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         status = 404 if exc.code == "not_found" else 410
         return render(request, "oncall/ack.html", {"error": exc.message}, status=status)
     done = request.method == "POST"
+    incident = page.incident
     return render(
-        request, "oncall/ack.html", {"page": page, "incident": page.incident, "done": done}
+        request,
+        "oncall/ack.html",
+        {
+            "page": page,
+            "incident": incident,
+            "done": done,
+            "open": incident.status in OPEN_STATUSES,
+            "incident_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
+            "has_password": page.user.has_usable_password(),
+        },
     )
 
 
@@ -49,3 +65,17 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="oncall-{schedule.pk}.ics"'
     return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def page_me(request: HttpRequest) -> HttpResponse:
+    """ "Page me now" on the operations board: a test page through the viewer's own methods."""
+    used = personal.page_me(actor=Actor.for_user(request.user), user=request.user)
+    if used:
+        messages.success(request, "Test page sent: " + ", ".join(used) + ".")
+    else:
+        messages.error(
+            request, "Nothing to page: you have no verified contact method and no e-mail."
+        )
+    return redirect("admin:index")

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from drills.demo import load_demo as load_drills_demo
 from incidents import services
@@ -144,7 +145,26 @@ def ensure_login() -> dict[str, Any]:
     if not PolicyVersion.objects.filter(status=PolicyStatus.ACTIVE).exists():
         load_preset("founder-24x7", actor=Actor.system("demo"))
     user, password = ensure_admin()
+    ensure_admin_reachable(user)
     return {"username": user.get_username(), "password": password, "incidents": []}
+
+
+def ensure_admin_reachable(user: Any) -> None:
+    """The first run's founder can be paged at once: a verified e-mail method (the console
+    e-mail backend prints it in the worker's output until EMAIL_URL is set) and a rule
+    at 0 minutes. Their phone is theirs to add (the operations board says so)."""
+    from incidents.oncall.choices import ContactKind
+    from incidents.oncall.models import ContactMethod, NotificationRule
+
+    address = user.email or f"{user.get_username()}@example.com"
+    method, created = ContactMethod.objects.get_or_create(
+        user=user,
+        kind=ContactKind.EMAIL,
+        address=address,
+        defaults={"label": "First-run e-mail", "verified_at": timezone.now()},
+    )
+    if created and not NotificationRule.objects.filter(user=user).exists():
+        NotificationRule.objects.create(user=user, contact_method=method, delay_minutes=0)
 
 
 def load_demo() -> dict[str, Any]:
@@ -155,6 +175,7 @@ def load_demo() -> dict[str, Any]:
     if not PolicyVersion.objects.filter(status=PolicyStatus.ACTIVE).exists():
         load_preset("founder-24x7", actor=Actor.system("demo"))
     user, password = ensure_admin()
+    ensure_admin_reachable(user)
     actor = Actor.for_user(user)
     refs = load_core_demo(actor=actor)
     for load_app_demo in APP_DEMOS:

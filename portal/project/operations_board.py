@@ -19,6 +19,7 @@ from incidents.choices import OPEN_STATUSES, IncidentStatus
 from incidents.cockpit import countdown_words, deadline_kind_label
 from incidents.models import Deadline, Incident
 from incidents.oncall.models import Page
+from incidents.oncall.personal import phone_gap
 from incidents.oncall.selectors import who_is_on_call
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
@@ -44,6 +45,7 @@ class OperationsBoard:
     next_drill: Any = None
     postmortems_due: list[tuple[PostMortem, str, bool]] = field(default_factory=list)
     action_items_due: list[tuple[ActionItem, bool]] = field(default_factory=list)
+    phone_gap: str = ""  # what is missing before a page would ring the viewer's phone
 
 
 def _can(user: Any, perm: str) -> bool:
@@ -87,6 +89,8 @@ def operations_board(user: Any, *, now: datetime.datetime | None = None) -> Oper
         board.overdue = [(d, countdown_words(d.due_at, now)[0]) for d in overdue if d.due_at]
     if _can(user, "oncall.view_schedule"):
         board.on_call = who_is_on_call(now)
+    if user.is_authenticated:
+        board.phone_gap = phone_gap(user)
     if _can(user, "oncall.view_page"):
         board.unacknowledged_pages = list(
             Page.objects.filter(

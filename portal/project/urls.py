@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from portal.project.invitation import InvitationView
+
 urlpatterns = [
-    # A new responder's invitation link sets their password (Django's own views and
-    # the admin's templates); see portal.access.responders.
+    # A new responder's invitation link sets their password on the portal's own page and
+    # lands on their incident; see portal.access.responders and portal.project.invitation.
     path(
         "admin/invitation/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        InvitationView.as_view(),
         name="password_reset_confirm",
     ),
     path(
