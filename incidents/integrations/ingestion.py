@@ -156,6 +156,7 @@ def _count_trigger(
             summary=event.summary,
             details=_public_details(event.document),
             at=at,
+            severity_hint=event.severity_hint,
         )
         if row is None:
             return None

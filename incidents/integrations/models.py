@@ -128,6 +128,9 @@ class Alert(models.Model):
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     details = models.JSONField(default=dict, blank=True, help_text="The first event's payload.")
+    # The sender's own severity (critical, error, warning, info) of the first trigger:
+    # the engine, opening the incident in another process, chooses the level with it.
+    severity_hint = models.CharField(max_length=10, blank=True, default="")
     opening = models.BooleanField(
         default=False,
         editable=False,

@@ -62,7 +62,12 @@ from incidents.integrations.sources import source_for
 from incidents.integrations.upsert import link_alert
 from incidents.models import Incident, TimelineEntry
 from incidents.selectors import active_policy_version
-from incidents.services import declare_incident, mitigate_incident, resolve_incident
+from incidents.services import (
+    acknowledge_incident,
+    declare_incident,
+    mitigate_incident,
+    resolve_incident,
+)
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_changed, prepare_created, record_entries
 from portal.kernel.actors import Actor
@@ -198,6 +203,9 @@ def _open(alert_id: int, integration_id: int, event: AlertEvent, at: datetime.da
     )
     if not linked.still_open:  # resolved while its incident was being opened
         settle_incident(incident, integration, actor)
+    elif linked.acknowledged and incident.is_open and incident.acknowledged_at is None:
+        # Acknowledged by its sender while its incident was being opened.
+        acknowledge_incident(incident=incident, actor=actor)
     return incident
 
 
@@ -251,18 +259,26 @@ def open_unopened_alerts(
         # still opens it (and mitigates it at once), as it would have opened inline.
         Alert.objects.filter(opening=True, first_seen_at__lte=now - grace)
         .order_by("first_seen_at", "id")
-        .values_list("pk", "integration_id", "dedup_key", "summary", "details", "first_seen_at")[
-            :limit
-        ]
+        .values_list(
+            "pk",
+            "integration_id",
+            "dedup_key",
+            "summary",
+            "details",
+            "first_seen_at",
+            "severity_hint",
+            "status",
+        )[:limit]
     )
     opened = 0
     for pk in [pk for pk, at in _retry_after.items() if at <= time.monotonic()]:
         del _retry_after[pk]  # due again (or opened meanwhile by another process)
-    for pk, integration_id, dedup_key, summary, details, first_seen_at in rows:
+    for pk, integration_id, dedup_key, summary, details, first_seen_at, hint, status in rows:
         if pk in _retry_after:
             continue
-        # The severity hint is not stored: the routing rules still see the document.
-        event = AlertEvent(AlertAction.TRIGGER, dedup_key, summary, "", details or {})
+        # The sender's severity travels with the alert: the engine opens the level the
+        # request would have opened inline (issue 24).
+        event = AlertEvent(AlertAction.TRIGGER, dedup_key, summary, hint, details or {})
         try:
             # Detected when the alert arrived, not when the engine got to it.
             if open_incident(Unopened(pk, integration_id), event, first_seen_at) is not None:

@@ -54,8 +54,8 @@ def _sql(vendor: str) -> str:
     # Only quoted table names are interpolated; every value is a bound parameter.
     return (
         f"INSERT INTO {alert} (integration_id, dedup_key, open_key, status, count, summary, "  # noqa: S608
-        f"first_seen_at, last_seen_at, details, opening) "
-        f"SELECT i.id, %s, %s, %s, 1, %s, %s, %s, {details}, %s FROM {integration} i "
+        f"first_seen_at, last_seen_at, details, opening, severity_hint) "
+        f"SELECT i.id, %s, %s, %s, 1, %s, %s, %s, {details}, %s, %s FROM {integration} i "
         f"WHERE i.key = %s AND i.kind = %s AND i.enabled "
         f"ON CONFLICT (integration_id, open_key) DO UPDATE SET count = {alert}.count + 1, "
         f"last_seen_at = EXCLUDED.last_seen_at, summary = EXCLUDED.summary "
@@ -104,6 +104,7 @@ def upsert_alert(
     summary: str,
     details: dict[str, Any],
     at: datetime.datetime,
+    severity_hint: str = "",
 ) -> UpsertedAlert | None:
     """Insert-or-count the open alert of (integration with `key`, `dedup_key`); None for a bad key.
 
@@ -122,6 +123,7 @@ def upsert_alert(
         stamp,
         json.dumps(details, default=str),
         True,  # opening: a new alert's incident is declared next (`opening`)
+        severity_hint[:10],  # the sender's severity, for an opener in another process
         key,
         kind,
     ]
@@ -200,6 +202,9 @@ def count_repeat(
 class LinkedAlert:
     count: int  # every trigger counted on the alert so far, the opening one included
     still_open: bool  # False when a resolve closed it while its incident was opening
+    # True when an acknowledge arrived while its incident was opening (issue 24: the
+    # incident it opens is acknowledged, not paged on).
+    acknowledged: bool = False
 
 
 def link_alert(*, alert_id: int, incident_id: int) -> LinkedAlert | None:
@@ -213,11 +218,17 @@ def link_alert(*, alert_id: int, incident_id: int) -> LinkedAlert | None:
             f"UPDATE {alert} SET incident_id = %s, opening = %s WHERE id = %s AND opening "  # noqa: S608 - our table name
             # open_key itself, not `open_key IS NOT NULL`: SQLite 3.40 returned 1 for
             # that expression on a NULL open_key (seen here, in the tests).
-            f"RETURNING count, open_key",
+            f"RETURNING count, open_key, status",
             [incident_id, False, alert_id],
         )
         row = cursor.fetchone()
-    return None if row is None else LinkedAlert(count=row[0], still_open=row[1] is not None)
+    if row is None:
+        return None
+    return LinkedAlert(
+        count=row[0],
+        still_open=row[1] is not None,
+        acknowledged=row[2] == AlertStatus.ACKNOWLEDGED,
+    )
 
 
 def _unopened_repeat_sql() -> str:

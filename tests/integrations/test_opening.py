@@ -211,3 +211,55 @@ def test_an_opening_that_fails_is_tried_again_a_minute_later_not_every_poll(
     monkeypatch.undo()
     opening._retry_after.clear()
     assert opening_cycle()["opened"] == 1
+
+
+# --- Issue 24: the engine as opener keeps what senders say --------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("sent", "opened"),
+    [("critical", "SEV-1"), ("error", "SEV-2"), ("warning", "SEV-3"), ("info", "SEV-4")],
+)
+def test_the_engine_opens_the_senders_severity(
+    pd: Any, post: Any, founder: Any, engine_opens: None, sent: str, opened: str
+) -> None:
+    """What was seen: PagerDuty critical/error/warning/info all opened SEV-2."""
+    assert post(ENQUEUE, pd_event(pd.key, severity=sent)).status_code == 202
+    assert Alert.objects.get().severity_hint == sent
+    assert opening_cycle()["opened"] == 1
+    assert Incident.objects.get().severity.code == opened
+
+
+@pytest.mark.django_db(transaction=True)
+def test_alertmanager_critical_opens_sev1_with_the_engine(
+    make_integration: Any, post: Any, founder: Any, engine_opens: None
+) -> None:
+    from tests.integrations.conftest import sample
+
+    am = make_integration("alertmanager", name="Prometheus")
+    group = sample("alertmanager_v4_firing.json")
+    for alert in group["alerts"]:
+        alert["labels"]["severity"] = "critical"
+    assert post(f"/integrations/alertmanager/{am.key}/", group).status_code == 200
+    assert opening_cycle()["opened"] == 2
+    assert set(Incident.objects.values_list("severity__code", flat=True)) == {"SEV-1"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_acknowledge_right_after_its_trigger_acknowledges_the_incident_the_engine_opens(
+    pd: Any, post: Any, founder: Any, engine_opens: None
+) -> None:
+    """What was seen: trigger then acknowledge within milliseconds: the incident opened
+    unacknowledged and the responder kept being paged."""
+    assert post(ENQUEUE, pd_event(pd.key)).status_code == 202
+    answer = post(ENQUEUE, pd_event(pd.key, action="acknowledge"))
+    assert answer.json() == {
+        "status": "success",
+        "message": "Event processed",
+        "dedup_key": "disk-full",
+    }
+    assert opening_cycle()["opened"] == 1
+    incident = Incident.objects.get()
+    assert incident.acknowledged_at is not None
+    assert incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED).count() == 1
