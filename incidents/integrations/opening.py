@@ -267,13 +267,12 @@ def open_unopened_alerts(
             "details",
             "first_seen_at",
             "severity_hint",
-            "status",
         )[:limit]
     )
     opened = 0
     for pk in [pk for pk, at in _retry_after.items() if at <= time.monotonic()]:
         del _retry_after[pk]  # due again (or opened meanwhile by another process)
-    for pk, integration_id, dedup_key, summary, details, first_seen_at, hint, status in rows:
+    for pk, integration_id, dedup_key, summary, details, first_seen_at, hint in rows:
         if pk in _retry_after:
             continue
         # The sender's severity travels with the alert: the engine opens the level the
