@@ -195,6 +195,10 @@ SUBSCRIBE_PER_CLIENT_PER_HOUR = env.int("SUBSCRIBE_PER_CLIENT_PER_HOUR", default
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": env.cache_url("THROTTLE_CACHE_URL", default="dbcache://portal_throttle_cache"),
+    # The paging engine's heartbeats, read by /api/health from any process.
+    "engine": env.cache_url(
+        "ENGINE_HEARTBEAT_CACHE_URL", default="dbcache://portal_engine_heartbeat"
+    ),
 }
 
 # --- Email: console by default, SMTP (or anything django-environ knows) by EMAIL_URL.
@@ -310,6 +314,8 @@ else:
 NOTIFY_SENDING_TIMEOUT_SECONDS = env.int("NOTIFY_SENDING_TIMEOUT_SECONDS", default=60)
 # `manage.py engine` cycle: due escalation steps, missed deadlines and outbox retries.
 ENGINE_INTERVAL_SECONDS = env.float("ENGINE_INTERVAL_SECONDS", default=1.0)
+# An engine loop silent longer than this makes /api/health answer 503 and the board say so.
+ENGINE_STALE_SECONDS = env.float("ENGINE_STALE_SECONDS", default=60.0)
 # Where a first trigger's incident is declared (incidents/integrations/opening.py):
 # "engine" (answer 202 once the alert is stored; the paging engine declares it) or
 # "inline" (the request declares it before answering).

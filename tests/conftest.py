@@ -184,3 +184,20 @@ def declare(policy: PolicyVersion, system: Actor) -> Callable[..., Incident]:
         )
 
     return _declare
+
+
+@pytest.fixture
+def engine_alive(db: None) -> Callable[..., None]:
+    """The paging engine's loops have just beaten (what a running `manage.py engine`
+    writes); call it again to beat at another time."""
+    import time
+
+    from portal.project import heartbeats
+
+    def _beat(at: float | None = None) -> None:
+        heartbeats._last_written.clear()
+        for loop in heartbeats.LOOPS:
+            heartbeats.beat(loop, now=time.time() if at is None else at)
+
+    _beat()
+    return _beat

@@ -77,7 +77,12 @@ def served_schema(live_server: Any) -> Any:
 
 @pytest.fixture(params=["read-write", "read-only"])
 def auth_headers(
-    request: Any, transactional_db: Any, policy: Any, founder: Any, make_token: Any
+    request: Any,
+    transactional_db: Any,
+    policy: Any,
+    founder: Any,
+    make_token: Any,
+    engine_alive: Any,
 ) -> dict[str, str]:
     """A write and a read-only token (issue 14), the founder-24x7 policy and a service."""
     Service.objects.create(name="Checkout", slug="checkout")

@@ -30,6 +30,15 @@ PostgreSQL (SQLite serialises writers), outbox messages with a conditional UPDAT
 six indexed queries: unopened alerts (partial index `alert_unopened`), escalations due (partial index `escalation_due`), deadlines due
 (`due_at`), messages stuck in sending (`outbox_sending`), messages due (`outbox_due`)
 and follow-ups due (`outbox_follow_up_due`).
+
+The engine survives its database (issue 24): a cycle or a wait that fails (a
+PostgreSQL restart, a failover, a pooler restart terminating its backends) closes the
+loop's connection, waits a little (doubling up to `MAX_BACKOFF`) and reconnects on the
+next cycle; the LISTEN is issued again on the new connection. Each loop writes a
+heartbeat (`heartbeats.py`) that `/api/health` and the operations board read: an engine
+silent for `ENGINE_STALE_SECONDS` is said, in words. A loop thread that dies anyway
+(a bug outside the cycle) makes `manage.py engine` exit non-zero, so its supervisor
+restarts it rather than leaving a process that pages half.
 """
 
 from __future__ import annotations
@@ -59,10 +68,12 @@ from portal.audit.sealing import seal_pending, sealing_deferred
 from portal.kernel.batches import batch_size, max_batches
 from portal.notifications import outbox
 from portal.notifications.follow_up import poll_due
+from portal.project import heartbeats
 
 logger = logging.getLogger("portal.project.engine")
 
 SWITCH_INTERVAL = 0.0005  # seconds; CPython's default is 0.005
+MAX_BACKOFF = 10.0  # seconds between attempts while the database is unreachable
 STOP_POLL = 0.25  # seconds: the longest a signal-woken loop waits before checking stop()
 
 # Incidents the opening loop declares before it pages their first steps together.
@@ -170,6 +181,7 @@ class Engine:
 
     def _loop(self, name: str, cycle: Any, wait: Any = None) -> None:
         wakeup = self.wakeups[name]
+        backoff = 0.0
         try:
             while not self.stopping.is_set():
                 started = time.monotonic()
@@ -181,9 +193,12 @@ class Engine:
                         logger.info("%s cycle: %s", name, done)
                     if done.get("first_pages"):
                         self.wakeups["delivery"].set()
+                    heartbeats.beat(name)
+                    backoff = 0.0
                 except Exception:  # noqa: BLE001 - one bad cycle must not stop paging
-                    self.errors += 1
-                    logger.exception("%s cycle failed; retrying next cycle", name)
+                    backoff = self._failed(name, "cycle", backoff)
+                    wakeup.wait(backoff)
+                    continue
                 self.cycles[name] += 1
                 pause = max(0.0, self.every - (time.monotonic() - started))
                 if wait is None:
@@ -191,11 +206,32 @@ class Engine:
                     continue
                 # Woken by its own signal, in short waits so that `stop()` is prompt.
                 deadline = time.monotonic() + self.every
-                while not self.stopping.is_set() and time.monotonic() < deadline:
-                    if wait(min(STOP_POLL, max(0.0, deadline - time.monotonic()))):
-                        break
+                try:
+                    while not self.stopping.is_set() and time.monotonic() < deadline:
+                        if wait(min(STOP_POLL, max(0.0, deadline - time.monotonic()))):
+                            break
+                except Exception:  # noqa: BLE001 - the LISTEN connection was dropped
+                    backoff = self._failed(name, "wait", backoff)
+                    wakeup.wait(backoff)
         finally:
             connection.close()
+
+    def _failed(self, name: str, what: str, backoff: float) -> float:
+        """Log, drop the loop's connection (the next cycle reconnects) and back off."""
+        self.errors += 1
+        logger.exception("%s %s failed; reconnecting and retrying", name, what)
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection may fail too
+            logger.debug("closing the %s loop's connection failed", name, exc_info=True)
+        return min(MAX_BACKOFF, max(self.every, backoff * 2 or 0.5))
+
+    def dead_loops(self) -> list[str]:
+        """Loops whose thread ended while the engine was not stopping."""
+        if self.stopping.is_set():
+            return []
+        names = ("opening", "escalation", "delivery")
+        return [n for n, t in zip(names, self.threads, strict=True) if not t.is_alive()]
 
     def start(self) -> Engine:
         # The loops share one interpreter: while the opening loop declares a storm's

@@ -1,4 +1,5 @@
-"""`GET /api/health`: 200 when the database and the task queue answer, else 503."""
+"""`GET /api/health`: 200 when the database and the task queue answer and the paging
+engine's loops have beaten recently, else 503 saying what is down."""
 
 from __future__ import annotations
 
@@ -41,11 +42,33 @@ def check_task_queue() -> dict[str, Any]:
     return {"ok": True, "broker": type(broker).__name__, "queued": queued}
 
 
+def check_engine() -> dict[str, Any]:
+    from portal.project.heartbeats import engine_state
+
+    try:
+        state = engine_state()
+    except Exception as exc:  # noqa: BLE001 - any failure means "unknown, so down"
+        logger.warning("health: engine check failed: %s", type(exc).__name__)
+        return {"ok": False, "error": type(exc).__name__}
+    silent = {k: (None if v is None else round(v, 1)) for k, v in state.silent_for.items()}
+    result: dict[str, Any] = {"ok": state.ok, "silent_seconds": silent}
+    if not state.ok:
+        result["error"] = state.words
+    return result
+
+
 _check_schema = inline_serializer(
     "HealthCheck",
     {
         "ok": serializers.BooleanField(),
-        "error": serializers.CharField(required=False, help_text="The exception's class name."),
+        "error": serializers.CharField(
+            required=False, help_text="The exception's class name, or what is down in words."
+        ),
+        "silent_seconds": serializers.DictField(
+            child=serializers.FloatField(allow_null=True),
+            required=False,
+            help_text="Engine: seconds since each loop's last cycle (null: never).",
+        ),
         "vendor": serializers.CharField(required=False, help_text="Database: sqlite, postgresql."),
         "broker": serializers.CharField(required=False, help_text="Task queue: the broker class."),
         "queued": serializers.IntegerField(required=False, help_text="Task queue: tasks waiting."),
@@ -59,7 +82,8 @@ _health_schema = inline_serializer(
         ),
         "time": serializers.DateTimeField(),
         "checks": inline_serializer(
-            "HealthChecks", {"database": _check_schema, "task_queue": _check_schema}
+            "HealthChecks",
+            {"database": _check_schema, "task_queue": _check_schema, "engine": _check_schema},
         ),
     },
 )
@@ -76,7 +100,11 @@ _health_schema = inline_serializer(
 @authentication_classes([])
 @permission_classes([AllowAny])
 def health(request: Request) -> Response:
-    checks = {"database": check_database(), "task_queue": check_task_queue()}
+    checks = {
+        "database": check_database(),
+        "task_queue": check_task_queue(),
+        "engine": check_engine(),
+    }
     ok = all(c["ok"] for c in checks.values())
     body = {"status": "ok" if ok else "unavailable", "time": timezone.now(), "checks": checks}
     return Response(body, status=200 if ok else 503)

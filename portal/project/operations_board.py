@@ -21,6 +21,7 @@ from incidents.models import Deadline, Incident
 from incidents.oncall.models import Page
 from incidents.oncall.personal import phone_gap
 from incidents.oncall.selectors import who_is_on_call
+from portal.project.heartbeats import engine_state
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
 
@@ -46,6 +47,7 @@ class OperationsBoard:
     postmortems_due: list[tuple[PostMortem, str, bool]] = field(default_factory=list)
     action_items_due: list[tuple[ActionItem, bool]] = field(default_factory=list)
     phone_gap: str = ""  # what is missing before a page would ring the viewer's phone
+    engine_problem: str = ""  # the paging engine silent, in words
 
 
 def _can(user: Any, perm: str) -> bool:
@@ -91,6 +93,7 @@ def operations_board(user: Any, *, now: datetime.datetime | None = None) -> Oper
         board.on_call = who_is_on_call(now)
     if user.is_authenticated:
         board.phone_gap = phone_gap(user)
+        board.engine_problem = engine_state().words
     if _can(user, "oncall.view_page"):
         board.unacknowledged_pages = list(
             Page.objects.filter(

@@ -63,7 +63,7 @@ def test_unknown_paths_under_the_prefix_take_the_usual_chain(client: Any) -> Non
     assert client.post("/integrations/nothing-here").status_code == 404
 
 
-def test_other_paths_are_untouched(client: Any) -> None:
+def test_other_paths_are_untouched(client: Any, engine_alive: Any) -> None:
     # The browser middleware still runs elsewhere (clickjacking header from its middleware)
     response = client.get("/api/health")
     assert response.status_code == 200

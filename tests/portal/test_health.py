@@ -1,4 +1,5 @@
-"""`GET /api/health`: 200 when the database and the task queue answer, 503 when either is down."""
+"""`GET /api/health`: 200 when the database and the task queue answer and the paging engine
+beats, 503 naming what is down."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class _DeadBroker:
         return 0
 
 
-def test_healthy_is_200_without_a_token() -> None:
+def test_healthy_is_200_without_a_token(engine_alive: Any) -> None:
     # Given no credentials at all (load balancers and uptime checks have none)
     response = APIClient().get("/api/health")
     # Then both checks pass and the answer is 200
@@ -47,10 +48,13 @@ def test_healthy_is_200_without_a_token() -> None:
     assert body["checks"]["database"]["vendor"]
     assert body["checks"]["task_queue"]["ok"] is True
     assert body["checks"]["task_queue"]["queued"] >= 0
+    assert body["checks"]["engine"]["ok"] is True
     assert body["time"].endswith("Z")
 
 
-def test_database_down_is_503_naming_the_check(monkeypatch: Any, caplog: Any) -> None:
+def test_database_down_is_503_naming_the_check(
+    monkeypatch: Any, caplog: Any, engine_alive: Any
+) -> None:
     monkeypatch.setattr(health, "connection", _DeadConnection())
     response = APIClient().get("/api/health")
     assert response.status_code == 503
@@ -63,7 +67,7 @@ def test_database_down_is_503_naming_the_check(monkeypatch: Any, caplog: Any) ->
     assert "secret" not in caplog.text
 
 
-def test_task_queue_down_is_503(monkeypatch: Any) -> None:
+def test_task_queue_down_is_503(monkeypatch: Any, engine_alive: Any) -> None:
     monkeypatch.setattr("django_q.brokers.get_broker", lambda *args, **kwargs: _DeadBroker())
     response = APIClient().get("/api/health")
     assert response.status_code == 503
@@ -73,3 +77,23 @@ def test_task_queue_down_is_503(monkeypatch: Any) -> None:
 
 def test_only_get_is_allowed() -> None:
     assert APIClient().post("/api/health").status_code == 405
+
+
+def test_an_engine_that_never_ran_or_went_silent_is_503_in_words(engine_alive: Any) -> None:
+    """What was seen: the engine's opening loop died and /api/health stayed 200."""
+    import time
+
+    from django.core.cache import caches
+
+    engine_alive(time.time() - 120)  # every loop last beat two minutes ago
+    body = APIClient().get("/api/health").json()
+    assert body["status"] == "unavailable"
+    engine = body["checks"]["engine"]
+    assert engine["ok"] is False
+    assert engine["error"].startswith("The paging engine is down: its opening loop is silent for 1")
+    caches["engine"].clear()
+    never = APIClient().get("/api/health")
+    assert never.status_code == 503
+    assert never.json()["checks"]["engine"]["error"] == (
+        "The paging engine has never run: nothing opens alerts or pages."
+    )

@@ -6,6 +6,7 @@ and `qcluster`."""
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -41,6 +42,12 @@ class Command(PortalCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        engine.stopping.wait()
+        while not engine.stopping.wait(1.0):
+            if dead := engine.dead_loops():
+                # Exit non-zero: a supervisor restarts a whole engine; half of one would
+                # look alive while nothing opens alerts or pages (issue 24).
+                engine.stop(timeout=5)
+                self.stderr.write(f"engine: the {', '.join(dead)} loop died; exiting")
+                sys.exit(1)
         engine.stop()
         self.stdout.write(f"Paging engine stopped after {engine.cycles} cycles.")

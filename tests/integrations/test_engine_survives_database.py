@@ -1,0 +1,131 @@
+"""Issue 24, "after the database drops the engine's connections, the engine never opens
+another alert": the real `manage.py engine` process, PostgreSQL terminating its backends
+(what a restart, a failover or a pooler restart does), and the next trigger still opened."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from incidents.integrations.models import Alert
+from portal.project import heartbeats
+from tests.integrations.conftest import pd_event
+
+ROOT = Path(__file__).resolve().parents[2]
+ENQUEUE = "/integrations/pagerduty/v2/enqueue"
+
+
+def _wait(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _opened(dedup_key: str) -> bool:
+    return Alert.objects.filter(dedup_key=dedup_key, incident__isnull=False).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_engine_reconnects_after_its_backends_are_terminated(
+    pd: Any, post: Any, founder: Any, settings: Any
+) -> None:
+    settings.ALERT_OPENING = "engine"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "ALERT_OPENING": "engine",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    engine = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), "engine", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert post(ENQUEUE, pd_event(pd.key, dedup_key="before")).status_code == 202
+        assert _wait(lambda: _opened("before"), 20), "the engine never opened the first alert"
+        # When PostgreSQL terminates every backend of the engine
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            terminated = sum(1 for (ok,) in cursor.fetchall() if ok)
+        assert terminated >= 1
+        # Then a new trigger is still opened, by the same process, within seconds
+        assert post(ENQUEUE, pd_event(pd.key, dedup_key="after")).status_code == 202
+        assert _wait(lambda: _opened("after"), 20), "no incident after the backends were dropped"
+        assert engine.poll() is None, "the engine exited"
+        # And its loops beat again (the health check reads these)
+        heartbeats._last_written.clear()
+        assert _wait(lambda: heartbeats.engine_state().ok, 15)
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        try:
+            engine.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            engine.kill()
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loop_whose_wait_or_cycle_fails_reconnects_and_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The failure seen: `wait_for_unopened` raised OperationalError on a connection the
+    database had dropped and the opening thread died, while the other loops cycled on."""
+    from django.db import OperationalError
+
+    from portal.project import engine as engine_module
+
+    calls = {"cycle": 0, "wait": 0, "closed": 0}
+
+    def cycle() -> dict[str, int]:
+        calls["cycle"] += 1
+        if calls["cycle"] == 2:
+            raise OperationalError("terminating connection due to administrator command")
+        return {}
+
+    def wait(timeout: float) -> bool:
+        calls["wait"] += 1
+        if calls["wait"] == 1:
+            raise OperationalError("consuming input failed: server closed the connection")
+        time.sleep(timeout)
+        return False
+
+    class LoopConnection:
+        """The loop's connection as the engine module sees it: closing is counted."""
+
+        def close(self) -> None:
+            calls["closed"] += 1
+
+    monkeypatch.setattr(engine_module, "MAX_BACKOFF", 0.05)
+    monkeypatch.setattr(engine_module, "connection", LoopConnection())
+    engine = engine_module.Engine(every=0.05)
+    thread = threading.Thread(target=engine._loop, args=("opening", cycle, wait), daemon=True)
+    engine.threads = [thread]
+    thread.start()
+    assert _wait(lambda: calls["cycle"] >= 5, 10), calls
+    assert thread.is_alive()
+    assert engine.errors == 2
+    assert calls["closed"] >= 2  # the broken connection dropped each time
+    engine.stop(timeout=5)
+    assert not thread.is_alive()
