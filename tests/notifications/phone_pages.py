@@ -45,6 +45,7 @@ def page_to_phone(
         assert page.message is not None
         assert deliver_outbox_message(page.message.pk) == "sent"
     page.refresh_from_db()
+    assert page.message_id is not None
     message = OutboxMessage.objects.get(pk=page.message_id)
     return incident, page, message
 
