@@ -17,6 +17,7 @@ No CSRF token (Twilio has none); no session.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ def public_url(request: HttpRequest) -> str:
 
 
 def signed_by_twilio(view: View) -> View:
+    @functools.wraps(view)
     def checked(request: HttpRequest) -> HttpResponse:
         if not twilio_api.signature_valid(
             url=public_url(request),
@@ -55,7 +57,6 @@ def signed_by_twilio(view: View) -> View:
             )
         return view(request)
 
-    checked.__doc__ = view.__doc__
     return csrf_exempt(require_POST(checked))
 
 
