@@ -329,6 +329,19 @@ PUSHOVER_API_URL = env.str("PUSHOVER_API_URL", default="https://api.pushover.net
 PUSHOVER_RETRY_SECONDS = env.int("PUSHOVER_RETRY_SECONDS", default=60)
 PUSHOVER_EXPIRE_SECONDS = env.int("PUSHOVER_EXPIRE_SECONDS", default=3600)
 PUSHOVER_RECEIPT_POLL_SECONDS = env.int("PUSHOVER_RECEIPT_POLL_SECONDS", default=10)
+# Phones (kinds "phone_sms" and "phone_call", docs/notifications.md): Twilio's REST API
+# 2010-04-01 carries SMS and calls; Telnyx's Messaging API v2 carries an SMS when Twilio
+# refuses or cannot be reached. The API URLs are base URLs (tests point them at local
+# stand-ins). Twilio signs its webhooks with the auth token against PORTAL_BASE_URL + path.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/")
+TELNYX_API_KEY = env.str("TELNYX_API_KEY", default="")
+TELNYX_FROM_NUMBER = env.str("TELNYX_FROM_NUMBER", default="")
+TELNYX_API_URL = env.str("TELNYX_API_URL", default="https://api.telnyx.com").rstrip("/")
+# At most this many SMS to one number per minute; past it, one summary SMS.
+PHONE_MAX_PER_MINUTE = env.int("PHONE_MAX_PER_MINUTE", default=5)
 
 # --- Tuning knobs (README "Configuration").
 # Status page: how long a rendered public page is served from the cache.
@@ -362,7 +375,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The carriers' libraries log every request's headers and URL at INFO (ten lines
+        # per SMS); the outbox logs failures itself.
+        "twilio.http_client": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # --- Importing from the on-call tool being replaced (`manage.py migrate_oncall`)

@@ -18,3 +18,21 @@ class Audience(models.TextChoices):
 
     INTERNAL = "internal", "Internal (responders)"
     CUSTOMER = "customer", "Customer"
+
+
+class DeliveryState(models.TextChoices):
+    """What the carrier last said about a message it accepted (its status callbacks),
+    provider-neutral; blank for providers that report nothing after accepting."""
+
+    ACCEPTED = "accepted", "Accepted by the carrier"
+    SENT = "sent", "Sent to the phone network"
+    RINGING = "ringing", "Ringing"
+    DELIVERED = "delivered", "Delivered to the phone"
+    ANSWERED = "answered", "Answered"
+    COMPLETED = "completed", "Call ended"
+    UNDELIVERED = "undelivered", "Not delivered"
+    FAILED = "failed", "Failed at the carrier"
+    BUSY = "busy", "Busy"
+    NO_ANSWER = "no_answer", "Not answered"
+    CANCELED = "canceled", "Canceled"
+    SUMMARISED = "summarised", "Summarised (over the per-number limit)"

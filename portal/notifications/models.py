@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.notifications import providers
-from portal.notifications.choices import Audience, OutboxStatus
+from portal.notifications.choices import Audience, DeliveryState, OutboxStatus
 
 
 class NotificationChannel(models.Model):
@@ -105,6 +105,10 @@ class OutboxMessage(models.Model):
     # two-way provider `follow_up_at` is when to check it for the reply, null once closed.
     provider_ref = models.CharField(max_length=64, blank=True)
     follow_up_at = models.DateTimeField(null=True, blank=True)
+    # What the carrier said after accepting it (status callbacks: delivered, undelivered,
+    # answered…), or "summarised" when the per-number limit folded it into a summary.
+    delivery_state = models.CharField(max_length=12, choices=DeliveryState.choices, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -124,6 +128,18 @@ class OutboxMessage(models.Model):
                 fields=("follow_up_at",),
                 name="outbox_follow_up_due",
                 condition=models.Q(follow_up_at__isnull=False),
+            ),
+            # Carriers' webhooks (delivery status, a call's key pressed) find their message.
+            models.Index(
+                fields=("provider_ref",),
+                name="outbox_provider_ref",
+                condition=~models.Q(provider_ref=""),
+            ),
+            # The per-number SMS limit counts a phone's texts of the last minute.
+            models.Index(
+                fields=("recipient", "sent_at"),
+                name="outbox_recipient_recent",
+                condition=~models.Q(provider_kind=""),
             ),
             # The engine's "stuck in sending" check, every cycle.
             models.Index(

@@ -27,6 +27,8 @@ urlpatterns = [
     path("status/", include("incidents.comms.urls")),
     # iCal feeds and one-click acknowledge links (secret/signed URLs, no login).
     path("oncall/", include("incidents.oncall.urls")),
+    # Carriers' webhooks: SMS replies, keys pressed on calls, delivery status (signed).
+    path("notify/", include("portal.notifications.urls")),
     # Slack's request URLs (signed by Slack), the manifest and the account link.
     path("slack/", include("incidents.slack.urls")),
 ]
