@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('incidents', '0004_publish_on_declare_and_public_title'),
-        ('notifications', '0009_outbox_provider_kind'),
+        ('notifications', '0010_outbox_cancelled'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
