@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from incidents.oncall.services import (
     acknowledge_by_reply,
+    escalate_by_reply,
     page_still_wanted,
     page_undeliverable,
 )
@@ -18,9 +19,11 @@ class PageReceiver:
             return (
                 acknowledge_by_reply(message_id=message_id, via=reply.via, at=reply.at) is not None
             )
+        if reply.kind == ReplyKind.ESCALATE:
+            return escalate_by_reply(message_id=message_id, via=reply.via)
         if reply.kind == ReplyKind.UNDELIVERABLE:
             return page_undeliverable(message_id=message_id, detail=reply.detail)
-        # Expired unanswered, or asked to escalate: the escalation's own timer moves on.
+        # Expired unanswered: the escalation's own timer moves on.
         return False
 
     def still_wanted(self, *, message_id: int) -> bool | None:

@@ -356,6 +356,33 @@ def page_still_wanted(*, message_id: int) -> bool | None:
 
 
 @audited_service
+def escalate_by_reply(*, message_id: int, via: str) -> bool:
+    """The paged person answered "escalate" (an SMS code, a key on a call): their
+    escalation's next step is due now, and the incident says who asked. True when it moved."""
+    page = page_of_message(message_id)
+    if page is None or not page_wanted(page):
+        return False
+    esc = Escalation.objects.select_for_update(of=("self",)).get(pk=page.escalation_id)
+    now = timezone.now()
+    if esc.status != EscalationStatus.ACTIVE or esc.next_step_at is None:
+        return False
+    before = {"next_step_at": esc.next_step_at}
+    esc.next_step_at = min(esc.next_step_at, now)
+    esc.save(update_fields=["next_step_at"])
+    actor = Actor.for_user(page.user)
+    record_action(actor, AuditAction.UPDATE, esc, before=before, after={"next_step_at": now})
+    events.record(
+        page.incident,
+        TimelineKind.PAGED,
+        f"{page.user.get_username()} asked to escalate ({via}): the next escalation step pages now.",
+        actor=actor,
+        at=now,
+        data={"page": page.pk, "via": via, "escalate": True},
+    )
+    return True
+
+
+@audited_service
 def page_undeliverable(*, message_id: int, detail: str) -> bool:
     """A page's message could not be delivered: said on the incident at once, in words,
     and the person's next method tried now. Once per message (its follow-up closed)."""

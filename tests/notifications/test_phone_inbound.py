@@ -93,9 +93,19 @@ def test_the_reply_code_acknowledges_the_page_and_incident_as_the_paged_person_o
 @pytest.mark.django_db
 def test_the_escalate_code_is_answered_and_does_not_acknowledge(paged: Any, client: Client) -> None:
     incident, page, message = paged
-    assert said(reply(client, f"{message.pk}e")) == f"Escalation requested for {incident.ref}."
+    with time_machine.travel(later(30), tick=False):
+        assert said(reply(client, f"{message.pk}e")) == f"Escalation requested for {incident.ref}."
     incident.refresh_from_db()
     assert incident.acknowledged_at is None
+    # The escalation's next step is due now (it was due at the 15-minute repeat).
+    page.escalation.refresh_from_db()
+    assert page.escalation.next_step_at == later(30)
+    note = incident.timeline.get(data__escalate=True)
+    assert note.message == (
+        f"{page.user.get_username()} asked to escalate (SMS (Twilio)): the next escalation "
+        "step pages now."
+    )
+    assert note.actor_id == page.user.pk
 
 
 def _nothing_changed(incident: Any, page: Any) -> None:
