@@ -5,7 +5,13 @@
    step pages the founder in #alerts at once), one every 50 ms. "Handed to the channel"
    is when the channel's HTTP endpoint (a local JSON-webhook stand-in on 127.0.0.1,
    apprise `json://`) receives the message.
-2. Escalation step due → page handed over: 200 escalation steps falling due over 10 s.
+2. Alert received → SMS handed to the provider (issue 23): the same 200 alerts; the
+   founder has a verified SMS contact method (rule at 0 min), so each page also texts
+   their phone through the `phone_sms` provider and the official `twilio` library;
+   "handed to the provider" is when Twilio's stand-in (tests/notifications/standins,
+   built from Twilio's Message resource reference) receives `Messages.json`. The
+   per-phone limit is lifted for the run (PHONE_MAX_PER_MINUTE): one phone gets 200.
+3. Escalation step due → page handed over: 200 escalation steps falling due over 10 s.
 
 The engine (`portal.project.engine.Engine`, two loops, ENGINE_INTERVAL_SECONDS) runs in
 this process, as `manage.py engine` does. Reports p50/p99/max.
@@ -109,9 +115,20 @@ def main() -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # Measured with DEBUG on since the first figures (the settings' default then).
     os.environ.setdefault("DEBUG", "1")
+    # One phone receives every page of the run: no per-phone limit (see the docstring).
+    os.environ["PHONE_MAX_PER_MINUTE"] = "100000"
     import django
 
     django.setup()
+    from django.conf import settings
+
+    from tests.notifications.standins import twilio_standin
+
+    twilio = twilio_standin.RunningTwilio()
+    settings.TWILIO_ACCOUNT_SID = twilio_standin.ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = twilio_standin.AUTH_TOKEN
+    settings.TWILIO_FROM_NUMBER = twilio_standin.FROM_NUMBER
+    settings.TWILIO_API_URL = twilio.url
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.utils import timezone
@@ -120,6 +137,7 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         call_command("migrate", verbosity=0)
+        call_command("createcachetable", verbosity=0)  # as `make setup` does
         founder = get_user_model().objects.create_superuser("founder", "f@example.com", "x")
         from incidents.integrations.formats import AlertEvent
         from incidents.integrations.ingestion import trigger_alert
@@ -146,6 +164,12 @@ def main() -> None:
         integration = create_integration(
             actor=actor, name="bench", kind="pagerduty", default_severity="SEV-1"
         )
+        from incidents.oncall.models import ContactMethod, NotificationRule
+
+        phone = ContactMethod.objects.create(
+            user=founder, kind="sms", address="+15550001000", verified_at=timezone.now()
+        )
+        NotificationRule.objects.create(user=founder, contact_method=phone, delay_minutes=0)
         engine = Engine().start()
         # 1. Alert received -> first page handed to the channel.
         # The incident is declared by the request (ALERT_OPENING=inline) or by the engine
@@ -174,6 +198,19 @@ def main() -> None:
             time.sleep(0.2)
         first_page = [RECEIVED[refs[pk]] - t for pk, t in sent.items() if refs[pk] in RECEIVED]
         missing_first = len(sent) - len(first_page)
+        texted: dict[str, float] = {}
+
+        def _texts() -> int:
+            for received in twilio.received:
+                match = REF.search(received.text)
+                if match and received.kind == "sms":
+                    texted.setdefault(match.group(1), received.at.timestamp())
+            return len(texted)
+
+        while time.time() < deadline and _texts() < len(sent):
+            time.sleep(0.2)
+        first_sms = [texted[refs[pk]] - t for pk, t in sent.items() if refs[pk] in texted]
+        missing_sms = len(sent) - len(first_sms)
         # 2. Escalation step due -> page handed over.
         template = Incident.objects.order_by("pk").first()
         assert template is not None
@@ -213,6 +250,7 @@ def main() -> None:
         missing_lag = len(due) - len(lags)
     finally:
         server.shutdown()
+        twilio.stop()
         drop_database(url)
     lines = [
         f"# Paging latency ({label})",
@@ -224,6 +262,8 @@ def main() -> None:
         "",
         f"- alert received → first page handed to the channel: {summary(first_page)}; "
         f"not delivered within 30 s: {missing_first}",
+        f"- alert received → SMS handed to the provider (Twilio stand-in): "
+        f"{summary(first_sms)}; not texted within 30 s: {missing_sms}",
         f"- escalation step due → page handed over: {summary(lags)}; "
         f"not delivered within 40 s: {missing_lag}",
         "",

@@ -193,12 +193,17 @@ class Engine:
                         logger.info("%s cycle: %s", name, done)
                     if done.get("first_pages"):
                         self.wakeups["delivery"].set()
-                    heartbeats.beat(name)
                     backoff = 0.0
                 except Exception:  # noqa: BLE001 - one bad cycle must not stop paging
                     backoff = self._failed(name, "cycle", backoff)
                     wakeup.wait(backoff)
                     continue
+                try:
+                    heartbeats.beat(name)
+                except Exception:  # noqa: BLE001 - paging never waits on its own heartbeat
+                    # (a missing cache table: `manage.py createcachetable`); the health
+                    # check then says the engine is silent, which is what it can tell.
+                    logger.warning("%s heartbeat not written", name, exc_info=True)
                 self.cycles[name] += 1
                 pause = max(0.0, self.every - (time.monotonic() - started))
                 if wait is None:

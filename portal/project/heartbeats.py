@@ -28,8 +28,8 @@ def beat(loop: str, *, now: float | None = None) -> None:
     now = time.time() if now is None else now
     if now - _last_written.get(loop, 0.0) < HEARTBEAT_EVERY:
         return
+    _last_written[loop] = now  # also when the write fails: tried again in HEARTBEAT_EVERY
     caches["engine"].set(_key(loop), now, timeout=None)
-    _last_written[loop] = now
 
 
 @dataclass(frozen=True)

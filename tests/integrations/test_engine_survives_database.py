@@ -129,3 +129,29 @@ def test_a_loop_whose_wait_or_cycle_fails_reconnects_and_goes_on(
     assert calls["closed"] >= 2  # the broken connection dropped each time
     engine.stop(timeout=5)
     assert not thread.is_alive()
+
+
+def test_a_heartbeat_that_cannot_be_written_never_stops_paging(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen in the benchmark: without its cache table (no `createcachetable`), every
+    cycle counted as failed and backed off: pages waited seconds."""
+    from portal.project import engine as engine_module
+
+    cycles = {"n": 0}
+
+    def cycle() -> dict[str, int]:
+        cycles["n"] += 1
+        return {}
+
+    def broken_beat(loop: str) -> None:
+        raise RuntimeError("no such table: portal_engine_heartbeat")
+
+    monkeypatch.setattr(engine_module.heartbeats, "beat", broken_beat)
+    engine = engine_module.Engine(every=0.02)
+    thread = threading.Thread(target=engine._loop, args=("escalation", cycle), daemon=True)
+    engine.threads = [thread]
+    thread.start()
+    assert _wait(lambda: cycles["n"] >= 10, 5)
+    assert engine.errors == 0
+    engine.stop(timeout=5)
