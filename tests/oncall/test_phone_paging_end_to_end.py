@@ -114,7 +114,7 @@ def test_a_sev1_rings_the_on_call_phone_then_the_next_person_and_an_sms_code_sto
             )
             assert answer.status_code == 202
             # The on-call person's phone gets the SMS within 5 s.
-            assert _wait(lambda: twilio.texts_to(ANA), 5), twilio.received
+            assert _wait(lambda: bool(twilio.texts_to(ANA)), 5), twilio.received
             assert time.monotonic() - sent_at < 5
             incident = Incident.objects.get()
             assert incident.severity.code == "SEV-1"
@@ -128,7 +128,7 @@ def test_a_sev1_rings_the_on_call_phone_then_the_next_person_and_an_sms_code_sto
             assert not twilio.texts_to(BO)
             # After the step's delay (5 min), the next person in the rotation.
             clock.shift(datetime.timedelta(minutes=3))
-            assert _wait(lambda: twilio.texts_to(BO), 5), twilio.received
+            assert _wait(lambda: bool(twilio.texts_to(BO)), 5), twilio.received
             message = OutboxMessage.objects.get(recipient=BO, provider_kind="phone_sms")
             # Bo answers the code by SMS.
             reply = post_signed(
