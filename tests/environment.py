@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("DEBUG", "1")
-# Triggers open their incidents before answering, so a test sees the incident at once;
-# tests of the engine as opener say so (tests/integrations/test_opening.py).
-os.environ.setdefault("ALERT_OPENING", "inline")
+# The suite runs production's default, the engine as opener (ALERT_OPENING=engine): a
+# trigger is stored and answered, and the engine's opening loop declares its incident.
+# Tests that post alerts drive that loop right after each request, as the engine does
+# when the commit wakes it (tests/integrations/conftest.py `post`, `open_now`); the
+# inline mode is tested where it is named (test_concurrency, test_write_path_concurrency).

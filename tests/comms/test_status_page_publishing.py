@@ -14,7 +14,7 @@ from incidents.comms.status_page import public_incidents
 from incidents.models import Incident, SeverityLevel
 from incidents.services import post_status_update, update_incident_details
 from tests.integrations.conftest import make_integration as _make_integration
-from tests.integrations.conftest import sample
+from tests.integrations.conftest import open_now, sample
 
 pytestmark = pytest.mark.django_db
 make_integration = _make_integration  # the integrations' fixture, shared here
@@ -32,6 +32,7 @@ def alert_incident(make_integration: Any, client: Any) -> Incident:
         f"/integrations/alertmanager/{am.key}/", json.dumps(body), content_type="application/json"
     )
     assert response.status_code == 200
+    open_now()  # the engine's opening loop declares the alert's incident
     incident = Incident.objects.get()
     assert incident.environment == "production"
     assert incident.customer_facing

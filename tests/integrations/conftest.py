@@ -51,13 +51,29 @@ def pd(make_integration: Any) -> Any:
     return make_integration("pagerduty", name="Grafana")
 
 
+def open_now() -> int:
+    """What the engine's opening loop does when a trigger's commit wakes it (production's
+    ALERT_OPENING=engine): declare the incidents of the alerts stored unopened, and page
+    their first steps. Returns how many it opened."""
+    from django.conf import settings
+
+    from portal.project.engine import opening_cycle
+
+    if settings.ALERT_OPENING != "engine":
+        return 0
+    return opening_cycle()["opened"]
+
+
 @pytest.fixture
 def post(client: Any) -> Any:
-    """post(url, body_dict_or_bytes, **headers) -> response."""
+    """post(url, body_dict_or_bytes, **headers) -> response; then the engine's opening
+    loop runs, as it does when the request's commit wakes it."""
 
     def _post(url: str, body: Any, **headers: Any) -> Any:
         data = body if isinstance(body, bytes | str) else json.dumps(body)
-        return client.post(url, data=data, content_type="application/json", **headers)
+        response = client.post(url, data=data, content_type="application/json", **headers)
+        open_now()
+        return response
 
     return _post
 

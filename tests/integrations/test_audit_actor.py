@@ -27,7 +27,7 @@ from incidents.models import Incident, TimelineEntry
 from portal.audit.models import AuditEntry
 from portal.audit.snapshots import REDACTED
 from portal.kernel.actors import Actor
-from tests.integrations.conftest import pd_event, sample
+from tests.integrations.conftest import open_now, pd_event, sample
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +160,8 @@ def test_heartbeat_sweep_and_ping_audit_as_the_integration(
         beat = make_integration("heartbeat", name="nightly backup", auto_resolve=True)
     # When the scheduled sweep finds it silent, it opens an incident as the integration
     with time_machine.travel(start + datetime.timedelta(minutes=7), tick=False):
-        written = _written_by(sweep_heartbeats)
+        # The sweep stores the alert; the engine's opening loop declares its incident.
+        written = _written_by(lambda: (sweep_heartbeats(), open_now()))
     incident = Incident.objects.get()
     assert (
         incident.timeline.values_list("actor_label", flat=True).first()

@@ -28,6 +28,16 @@ ENQUEUE = "/integrations/pagerduty/v2/enqueue"
 
 
 @pytest.fixture
+def post(client: Client) -> Any:
+    """Here the tests run the opener themselves: a bare POST, no opening after it."""
+
+    def _post(url: str, body: Any, **headers: Any) -> Any:
+        return client.post(url, data=body, content_type="application/json", **headers)
+
+    return _post
+
+
+@pytest.fixture
 def engine_opens(settings: Settings) -> None:
     """First triggers leave their incidents to the engine (production's default)."""
     settings.ALERT_OPENING = "engine"

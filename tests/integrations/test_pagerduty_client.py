@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents.integrations.models import ChangeEvent
 from incidents.models import Incident
+from tests.integrations.conftest import open_now
 
 
 class PlainHttpEventsClient(pagerduty.EventsApiV2Client):
@@ -52,6 +53,7 @@ def test_pagerduty_client_drives_trigger_acknowledge_resolve(
         "Checkout 5xx above 5%", "lb-1", dedup_key="checkout-5xx", severity="error"
     )
     assert dedup_key == "checkout-5xx"
+    open_now()  # the engine's opening loop, woken by the commit
     incident = Incident.objects.get()
     assert (incident.status, incident.severity.code, incident.alert_count) == (
         "investigating",
@@ -62,6 +64,7 @@ def test_pagerduty_client_drives_trigger_acknowledge_resolve(
 
     # A trigger without a dedup key gets one generated, a repeat counts
     generated = client.trigger("Another alert", "lb-2")
+    open_now()
     assert len(generated) == 32
     client.trigger("Checkout 5xx above 5%", "lb-1", dedup_key="checkout-5xx", severity="error")
     incident.refresh_from_db()

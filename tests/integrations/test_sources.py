@@ -116,7 +116,7 @@ def test_grafana_contact_point_firing_then_resolved(make_integration: Any, post:
     )
     response = post(f"/integrations/grafana/{grafana.key}/", sample("grafana_webhook_firing.json"))
     assert response.status_code == 200, response.content
-    assert [r["outcome"] for r in response.json()["results"]] == ["opened", "opened"]
+    assert [r["outcome"] for r in response.json()["results"]] == ["opening", "opening"]
     assert set(Alert.objects.values_list("dedup_key", flat=True)) == {
         "c6eadffa33fcdf37",
         "bc97ff14869b13e3",
@@ -165,7 +165,7 @@ def test_datadog_triggered_then_recovered(make_integration: Any, post: Any) -> N
     response = post(url, sample("datadog_webhook_triggered.json"))
     assert response.status_code == 200, response.content
     assert response.json()["results"] == [
-        {"dedup_key": "datadog-9bd4ac313a4d1e8fae2482df7b77628", "outcome": "opened"}
+        {"dedup_key": "datadog-9bd4ac313a4d1e8fae2482df7b77628", "outcome": "opening"}
     ]
     incident = Incident.objects.get()
     assert incident.title == "[Triggered] [Memory Alert]"
