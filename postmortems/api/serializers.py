@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from portal.kernel.api.strict import RefuseUnknownFields
+
 from postmortems.choices import ActionItemStatus, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry
 from postmortems.sections import EDITABLE_FIELDS
@@ -126,7 +128,7 @@ class TimelineEditSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, max_length=MAX_TEXT)
 
 
-class PostMortemUpdateSerializer(serializers.Serializer):
+class PostMortemUpdateSerializer(RefuseUnknownFields):
     summary = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     root_cause = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     contributing_causes = serializers.CharField(

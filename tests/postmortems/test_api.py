@@ -109,6 +109,19 @@ def test_get_patch_submit_publish(
     assert api.patch(url, {"root_cause": "x"}, format="json").status_code == 400
 
 
+def test_an_unknown_field_is_refused_naming_it_and_nothing_is_written(
+    resolved_pm: Any, api: Any
+) -> None:
+    """Issue 26: `PATCH` of a post-mortem with an unknown field answered 200 and dropped it."""
+    url = f"/api/v1/postmortems/{resolved_pm.incident.ref}/"
+    response = api.patch(url, {"summary": "kept?", "fixes": "rolled back"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["fixes"]
+    assert response.json()["fixes"][0].startswith("Unknown field; the known ones are:")
+    resolved_pm.refresh_from_db()
+    assert resolved_pm.summary != "kept?"
+
+
 def test_bad_input_names_the_field(resolved_pm: Any, api: Any) -> None:
     url = f"/api/v1/postmortems/{resolved_pm.incident.ref}/"
     assert "customers_affected" in api.patch(url, {"customers_affected": -3}, format="json").json()
