@@ -109,7 +109,8 @@ def pagerduty_enqueue(request: HttpRequest) -> HttpResponse:
         key = _routing_key(body)
         event = pagerduty.parse_event(body)
     except Refused as exc:
-        return _pd_invalid(exc.errors, exc.status)
+        # PagerDuty answers every invalid event, an oversize one included, with 400.
+        return _pd_invalid(exc.errors)
     except PayloadError as exc:
         return _pd_invalid(exc.errors)
     try:
@@ -141,7 +142,7 @@ def pagerduty_change_enqueue(request: HttpRequest) -> HttpResponse:
         key = _routing_key(body)
         change = pagerduty.parse_change(body)
     except Refused as exc:
-        return _pd_invalid(exc.errors, exc.status)
+        return _pd_invalid(exc.errors)
     except PayloadError as exc:
         return _pd_invalid(exc.errors)
     integration = integration_for_key(key, pagerduty.KIND)

@@ -225,10 +225,25 @@ def test_malformed_json_and_oversize_bodies_are_refused(pd: Any, post: Any) -> N
     assert response.status_code == 400
     assert response.json()["errors"] == ["the body is not valid JSON"]
     big = pd_event(pd.key, custom_details={"blob": "x" * (512 * 1024)})
-    assert post(ENQUEUE, big).status_code == 413
+    # Issue 27: PagerDuty documents 400 for an invalid event, an oversize one included.
+    oversize = post(ENQUEUE, big)
+    assert oversize.status_code == 400
+    assert oversize.json()["status"] == "invalid event"
+    assert oversize.json()["errors"] == ["the body is larger than 512 KiB"]
     assert post(CHANGE, b"[1, 2").status_code == 400
     assert post(ENQUEUE, [1, 2]).status_code == 400
     assert rows() == before
+
+
+def test_a_malformed_timestamp_is_an_invalid_event(pd: Any, post: Any) -> None:
+    """Issue 27: a malformed `payload.timestamp` was accepted silently."""
+    before = rows()
+    response = post(ENQUEUE, pd_event(pd.key, timestamp="yesterday at noon"))
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["payload.timestamp must be an ISO 8601 date-time"]
+    assert rows() == before
+    good = post(ENQUEUE, pd_event(pd.key, timestamp="2026-03-02T01:00:00.000+0000"))
+    assert good.status_code == 202
 
 
 def test_only_post_is_allowed(pd: Any, client: Any) -> None:

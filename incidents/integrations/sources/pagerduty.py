@@ -50,6 +50,10 @@ def parse_event(body: Any) -> AlertEvent:
         severity = formats.clean_text(payload.get("severity"))
         if severity not in formats.SEVERITY_HINTS:
             errors.append("payload.severity must be one of critical, error, warning, info")
+        stamp = payload.get("timestamp")
+        if stamp is not None and formats.parse_timestamp(stamp) is None:
+            # PagerDuty documents an ISO 8601 timestamp and refuses others as invalid.
+            errors.append("payload.timestamp must be an ISO 8601 date-time")
     if errors:
         raise PayloadError(errors)
     return AlertEvent(
