@@ -371,3 +371,39 @@ def test_a_failure_while_writing_rolls_back_everything(team: dict[str, Any]) -> 
         "primary",
         "secondary",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n"
+                for i in range(9)
+            ),
+            "expand to more than 200,000 values",
+        ),
+        ("version: 1\nschedules: " + "[" * 10_000 + "]" * 10_000 + "\n", "nested deeper than 64"),
+        ("version: 1\nnote: '" + "x" * (6 * 1024 * 1024) + "'\n", "larger than 5 MB"),
+    ],
+    ids=["billion-laughs", "deep-nesting", "oversize"],
+)
+@pytest.mark.django_db
+def test_a_hostile_document_gets_one_clear_error_fast_and_nothing_written(
+    text: str, problem: str, tmp_path: Path
+) -> None:
+    """Issue 27: config apply ran to a MemoryError (3.7 GB) or a RecursionError."""
+    import time
+
+    source = tmp_path / "hostile.yaml"
+    source.write_text(text)
+    before = Integration.objects.count()
+    err = StringIO()
+    started = time.monotonic()
+    with pytest.raises(CommandError) as refused:
+        call_command("config", "apply", str(source), stdout=StringIO(), stderr=err)
+    assert time.monotonic() - started < 2
+    assert "nothing was written" in str(refused.value)
+    assert problem in err.getvalue(), err.getvalue()
+    assert Integration.objects.count() == before
