@@ -99,7 +99,9 @@ def _ensure(incident: Incident, actor: Actor) -> PostMortem:
         incident=incident,
         defaults={
             "due_at": _postmortem_due_at(incident),
-            "author": actor.user or incident.commander,
+            # The incident commander drafts it (playbook 003: "drafted by the IC"); whoever
+            # resolved only when the incident had no commander.
+            "author": incident.commander or actor.user,
             "summary": incident.summary,
             "customers_affected": incident.customers_affected_count,
             "revenue_impact": incident.revenue_impact,
