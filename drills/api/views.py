@@ -34,6 +34,7 @@ from drills.models import Drill, Scenario
 from drills.reports import drill_report_html, drill_report_markdown
 from drills.selectors import drill_by_id, drill_list, scenario_list
 from portal.kernel.actors import Actor
+from portal.kernel.api.parsers import StorableJSONParser
 from portal.kernel.api.schema import AUTH_ERRORS, error_responses
 
 ERRORS = error_responses(
@@ -76,6 +77,8 @@ def _present(drill: Drill, request: Request, *, code: int = status.HTTP_200_OK) 
     ),
 )
 class DrillViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    # JSON only: one request content type per write, so generated clients import (issue 27).
+    parser_classes = [StorableJSONParser]
     serializer_class = DrillSerializer
     queryset = Drill.objects.none()
 

@@ -19,6 +19,7 @@ from incidents.comms.models import CommsMessage, CommsTemplate
 from incidents.comms.selectors import incident_for_comms, messages_for_incident, template_list
 from incidents.comms.services import send_comms
 from portal.kernel.actors import Actor
+from portal.kernel.api.parsers import StorableJSONParser
 
 
 class CommsTemplateFilter(filters.FilterSet):
@@ -41,6 +42,8 @@ class CommsTemplateViewSet(
 
 class IncidentCommsView(generics.GenericAPIView):
     serializer_class = CommsMessageSerializer
+    # JSON only: one request content type per write, so generated clients import (issue 27).
+    parser_classes = [StorableJSONParser]
     # Reading needs view_commsmessage; sending (POST) add_commsmessage.
     permission_model = CommsMessage
     filter_backends: list[Any] = []
