@@ -285,6 +285,7 @@ SPECTACULAR_SETTINGS = {
         "EnvironmentEnum": "incidents.choices.Environment",
         "DrillStatusEnum": "drills.choices.DrillStatus",
         "CommsTemplateKindEnum": "incidents.comms.choices.TemplateKind",
+        "ContactKindEnum": "incidents.oncall.choices.ContactKind",
     },
 }
 

@@ -19,7 +19,10 @@ RETRY_AFTER_SECONDS = "30"
 
 def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        code = status.HTTP_404_NOT_FOUND if exc.code == "not_found" else status.HTTP_400_BAD_REQUEST
+        code = {
+            "not_found": status.HTTP_404_NOT_FOUND,
+            "forbidden": status.HTTP_403_FORBIDDEN,
+        }.get(exc.code or "", status.HTTP_400_BAD_REQUEST)
         return Response(exc.as_dict(), status=code)
     if isinstance(exc, OperationalError | InterfaceError):
         # Not the client's fault and not a bug: tell it to come back, as ingestion does.
