@@ -201,6 +201,9 @@ CACHES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="incidents@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Reply-To of customer email (status updates, comms): customer templates say "reply to
+# this email", so replies must reach a person. Blank: replies go to DEFAULT_FROM_EMAIL.
+CUSTOMER_REPLY_TO = env.str("CUSTOMER_REPLY_TO", default="")
 
 # --- Security: strict by default in production (DEBUG=0), each switch overridable.
 SECURE_PROXY_SSL_HEADER = (

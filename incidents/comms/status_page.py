@@ -17,13 +17,13 @@ from django.utils import timezone
 from incidents.choices import (
     OPEN_STATUSES,
     CommsChannel,
-    DetectionSource,
     Environment,
     IncidentStatus,
 )
 from incidents.comms import page_cache
 from incidents.comms.choices import MessageState
 from incidents.comms.models import CommsMessage
+from incidents.comms.public_titles import ALERT_SOURCES, public_title, title_of
 from incidents.models import Incident, Service, StatusUpdate
 
 HISTORY_DAYS = 90
@@ -58,14 +58,6 @@ def component_status_for_rank(rank: int | None) -> str:
     )
 
 
-# Incidents opened by a monitor carry its raw alert text: never published on their own.
-ALERT_SOURCES = (
-    DetectionSource.MONITORING_ALERT,
-    DetectionSource.UPTIME_CHECK,
-    DetectionSource.ERROR_TRACKER,
-)
-
-
 def public_incidents() -> QuerySet[Incident]:
     """Incidents customers may see: real (not a drill, not demo data, not history imported
     from another tool), production, customer-facing, not cancelled, published.
@@ -90,17 +82,6 @@ def public_incidents() -> QuerySet[Incident]:
         .filter(published)
         .exclude(status=IncidentStatus.CANCELLED)
     )
-
-
-def _title_of(public: str, source: str, title: str) -> str:
-    if public:
-        return public
-    return "Service disruption" if source in ALERT_SOURCES else title
-
-
-def public_title(incident: Incident) -> str:
-    """The customer-facing title; an alert's raw text is never shown."""
-    return _title_of(incident.public_title, incident.detection_source, incident.title)
 
 
 def _with_public_parts(qs: QuerySet[Incident]) -> QuerySet[Incident]:
@@ -245,7 +226,7 @@ def _build_snapshot() -> dict[str, Any]:
     ]
     for row in past:
         row["impact"] = impact_for_rank(row.pop("severity__rank"))
-        row["title"] = _title_of(row.pop("public_title"), row.pop("detection_source"), row["title"])
+        row["title"] = title_of(row.pop("public_title"), row.pop("detection_source"), row["title"])
     return {
         "updated_at": now,
         "components": components,

@@ -10,10 +10,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import apprise
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 
 from portal.notifications import pushover
 from portal.notifications.choices import ChannelKind
+from portal.notifications.email_headers import email_headers, reply_to
 from portal.notifications.models import OutboxMessage
 
 logger = logging.getLogger("portal.notifications")
@@ -33,13 +34,14 @@ def _send_console(message: OutboxMessage) -> None:
 
 def _send_email(message: OutboxMessage, address: str) -> None:
     try:
-        send_mail(
+        EmailMessage(
             message.subject,
             message.body,
             settings.DEFAULT_FROM_EMAIL,
             [address],
-            fail_silently=False,
-        )
+            headers=email_headers(message),
+            reply_to=reply_to(message),
+        ).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - any backend error is a failed attempt
         raise DeliveryError(f"email: {type(exc).__name__}: {exc}") from exc
 
