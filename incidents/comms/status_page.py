@@ -84,7 +84,7 @@ def public_incidents() -> QuerySet[Incident]:
     )
 
 
-def _with_public_parts(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+def with_public_parts(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.select_related("severity").prefetch_related(
         Prefetch(
             "services",
@@ -109,8 +109,8 @@ def _update(kind: str, pk: int, status: str, body: str, at: datetime.datetime) -
     return {"id": f"{kind}{pk}", "status": status, "status_label": label, "body": body, "at": at}
 
 
-def _incident_dict(incident: Incident) -> dict[str, Any]:
-    # Filled by `_with_public_parts` (Prefetch to_attr).
+def incident_data(incident: Incident) -> dict[str, Any]:
+    # Filled by `with_public_parts` (Prefetch to_attr).
     messages: list[CommsMessage] = getattr(incident, "public_messages", [])
     status_updates: list[StatusUpdate] = getattr(incident, "public_updates", [])
     services: list[Service] = getattr(incident, "public_services", [])
@@ -180,8 +180,8 @@ def _build_snapshot() -> dict[str, Any]:
         .values("id", "name", "slug", "description")
     ]
     open_incidents = [
-        _incident_dict(i)
-        for i in _with_public_parts(
+        incident_data(i)
+        for i in with_public_parts(
             public_incidents().filter(status__in=OPEN_STATUSES).order_by("-declared_at", "-id")
         )
     ]
@@ -250,8 +250,8 @@ def status_snapshot() -> dict[str, Any]:
 
 
 def _build_incident(ref: str) -> dict[str, Any]:
-    incident = _with_public_parts(public_incidents().filter(ref=ref)).first()
-    return {} if incident is None else _incident_dict(incident)
+    incident = with_public_parts(public_incidents().filter(ref=ref)).first()
+    return {} if incident is None else incident_data(incident)
 
 
 def public_incident(ref: str) -> dict[str, Any] | None:
