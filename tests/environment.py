@@ -13,3 +13,6 @@ os.environ.setdefault("DEBUG", "1")
 # Triggers open their incidents before answering, so a test sees the incident at once;
 # tests of the engine as opener say so (tests/integrations/test_opening.py).
 os.environ.setdefault("ALERT_OPENING", "inline")
+# The status pages' cache in the test process (each pytest-xdist worker its own), not
+# the file cache under var/ that workers would share.
+os.environ.setdefault("STATUS_CACHE_URL", "locmemcache://status-pages")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents.comms import statuspage_v2, subscriptions
 from incidents.comms.forms import SubscribeForm
+from incidents.comms.rendered_pages import rendered_cache
 from incidents.comms.status_page import public_incident, status_snapshot
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
@@ -23,6 +24,7 @@ def _page_context(**extra: Any) -> dict[str, Any]:
     return {"portal_name": settings.PORTAL_NAME, **extra}
 
 
+@rendered_cache
 @require_GET
 def status(request: HttpRequest) -> HttpResponse:
     return render(
@@ -30,6 +32,7 @@ def status(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rendered_cache
 @require_GET
 def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
     incident = public_incident(ref)
@@ -44,6 +47,7 @@ def _json(data: dict[str, Any]) -> JsonResponse:
     return response
 
 
+@rendered_cache
 @require_GET
 def summary_json(request: HttpRequest) -> JsonResponse:
     """Statuspage v2's `summary.json` plus `banner` (the in-product banner)."""
@@ -62,6 +66,7 @@ def summary_json(request: HttpRequest) -> JsonResponse:
     )
 
 
+@rendered_cache
 @require_GET
 def statuspage_api(request: HttpRequest, name: str) -> JsonResponse:
     """`/status/api/v2/<name>` in Statuspage's documented shape (statuspage_v2)."""
@@ -90,6 +95,11 @@ def _client_over_limit(request: HttpRequest) -> bool:
     return count > limit
 
 
+# No CSRF token: the status page is one cached rendering for everyone, so it cannot
+# carry a per-visitor token. A forged subscription only sends a confirmation mail
+# (at most one per address a day), which anyone can ask for directly; per-client
+# throttling below still applies.
+@csrf_exempt
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     if _client_over_limit(request):
