@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # Alert senders (keyed, no session): their endpoints skip the rest of the chain.
     "incidents.integrations.middleware.IngestionMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The public status pages' rendered answers, before sessions/CSRF/auth (no query per hit).
+    "incidents.comms.rendered_pages.RenderedPageCache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -192,6 +194,10 @@ STORAGES = {
 SUBSCRIBE_PER_CLIENT_PER_HOUR = env.int("SUBSCRIBE_PER_CLIENT_PER_HOUR", default=5)
 # Throttle counters must be shared by all web workers: the database cache by default
 # (`manage.py createcachetable`, run by `make setup`), any Django cache URL by THROTTLE_CACHE_URL.
+# The public status pages' data and rendered answers, shared by every process (the
+# publishing one bumps their generation): a file cache under var/ by default (no
+# database query per hit), any Django cache URL by STATUS_CACHE_URL (e.g.
+# redis://127.0.0.1:6379/1 with the `redis` package installed).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": env.cache_url("THROTTLE_CACHE_URL", default="dbcache://portal_throttle_cache"),
@@ -199,12 +205,19 @@ CACHES = {
     "engine": env.cache_url(
         "ENGINE_HEARTBEAT_CACHE_URL", default="dbcache://portal_engine_heartbeat"
     ),
+    # The public status pages, rendered once for every process (incidents/comms).
+    "status": env.cache_url(
+        "STATUS_CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'status-cache'}"
+    ),
 }
 
 # --- Email: console by default, SMTP (or anything django-environ knows) by EMAIL_URL.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="incidents@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Reply-To of customer email (status updates, comms): customer templates say "reply to
+# this email", so replies must reach a person. Blank: replies go to DEFAULT_FROM_EMAIL.
+CUSTOMER_REPLY_TO = env.str("CUSTOMER_REPLY_TO", default="")
 
 # --- Security: strict by default in production (DEBUG=0), each switch overridable.
 SECURE_PROXY_SSL_HEADER = (
@@ -347,6 +360,10 @@ PHONE_MAX_PER_MINUTE = env.int("PHONE_MAX_PER_MINUTE", default=5)
 # --- Tuning knobs (README "Configuration").
 # Status page: how long a rendered public page is served from the cache.
 STATUS_PAGE_CACHE_SECONDS = env.int("STATUS_PAGE_CACHE_SECONDS", default=30)
+# What the public pages tell browsers, proxies and CDNs: keep a copy this many seconds,
+# and serve it this many more while fetching a fresh one (stale-while-revalidate).
+STATUS_PAGE_MAX_AGE = env.int("STATUS_PAGE_MAX_AGE", default=10)
+STATUS_PAGE_STALE_SECONDS = env.int("STATUS_PAGE_STALE_SECONDS", default=30)
 # Outbox: attempts before a message is given up (it then shows as failed in the admin).
 NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
 # Sweeper and paging engine: rows claimed per batch, and batches per kind per run.

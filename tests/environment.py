@@ -15,3 +15,6 @@ os.environ.setdefault("DEBUG", "1")
 # Tests that post alerts drive that loop right after each request, as the engine does
 # when the commit wakes it (tests/integrations/conftest.py `post`, `open_now`); the
 # inline mode is tested where it is named (test_concurrency, test_write_path_concurrency).
+# The status pages' cache in the test process (each pytest-xdist worker its own), not
+# the file cache under var/ that workers would share.
+os.environ.setdefault("STATUS_CACHE_URL", "locmemcache://status-pages")

@@ -1,8 +1,11 @@
-"""The public pages' cache: short TTL, dropped whenever comms or incidents change.
+"""The public pages' cache: their data and their rendered answers, dropped whenever
+comms or incidents change, else expired after STATUS_PAGE_CACHE_SECONDS (default 30).
 
-Keys carry a generation number; `invalidate()` bumps it at once and again after
-the commit, so no reader keeps data from before the change for the TTL. Settings:
-`STATUS_PAGE_CACHE_SECONDS` (default 30).
+It lives in the `status` cache (STATUS_CACHE_URL; a file cache under var/ by default)
+so that every web worker, the task worker and the admin share it: the service that
+publishes bumps the generation number, and every process reads the new one at once.
+Keys carry the generation; `invalidate()` bumps it at once and again after the commit,
+so no reader keeps data from before the change.
 """
 
 from __future__ import annotations
@@ -11,18 +14,24 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 
 T = TypeVar("T")
 _GENERATION_KEY = "comms:status:generation"
 
 
+def store() -> BaseCache:
+    return caches["status"]
+
+
 def ttl() -> int:
     return settings.STATUS_PAGE_CACHE_SECONDS
 
 
-def _generation() -> int:
+def generation() -> int:
+    cache = store()
     value = cache.get(_GENERATION_KEY)
     if value is None:
         cache.add(_GENERATION_KEY, 1, timeout=None)
@@ -31,6 +40,7 @@ def _generation() -> int:
 
 
 def _bump() -> None:
+    cache = store()
     try:
         cache.incr(_GENERATION_KEY)
     except ValueError:
@@ -44,12 +54,20 @@ def invalidate() -> None:
     transaction.on_commit(_bump)
 
 
+def get(name: str) -> Any:
+    return store().get(f"comms:status:{generation()}:{name}")
+
+
+def set(name: str, value: Any, *, generation: int) -> None:  # noqa: A001 - the cache verb
+    store().set(f"comms:status:{generation}:{name}", value, timeout=ttl())
+
+
 def cached(name: str, build: Callable[[], T]) -> T:
-    key = f"comms:status:{_generation()}:{name}"
-    value: Any = cache.get(key)
+    current = generation()
+    value: Any = store().get(f"comms:status:{current}:{name}")
     if value is None:
         value = build()
-        cache.set(key, value, timeout=ttl())
+        set(name, value, generation=current)
     return value
 
 

@@ -15,6 +15,7 @@ import string
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from incidents.comms.public_titles import public_title
 from incidents.deadlines import due_after
 from incidents.extension_point import placeholder_values
 from incidents.models import Incident
@@ -183,7 +184,8 @@ def incident_values(
         "ref": incident.ref,
         "severity": incident.severity.code,
         "severity_name": incident.severity.name or incident.severity.code,
-        "title": incident.title,
+        # Customers read the public title (the one the status page shows), never the internal one.
+        "title": incident.title if internal else public_title(incident),
         "status": incident.get_status_display(),
         "environment": incident.environment,
         "start_time": start.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

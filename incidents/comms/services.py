@@ -33,6 +33,7 @@ from incidents.comms.placeholders import (
     promised_next_update,
     promises_next_update,
 )
+from incidents.comms.public_titles import public_title
 from incidents.comms.subscriptions import unsubscribe_url
 from incidents.models import Incident
 from incidents.services import record_comms_sent
@@ -40,6 +41,7 @@ from portal.audit.scope import audited_service
 from portal.audit.services import record_created
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
+from portal.notifications.email_headers import LIST_UNSUBSCRIBE_KEY
 from portal.notifications.models import NotificationChannel
 from portal.notifications.services import (
     build_messages,
@@ -106,9 +108,8 @@ def _mail_subscribers(
     for subscriber in Subscriber.objects.filter(
         confirmed_at__isnull=False, unsubscribed_at__isnull=True
     ).order_by("pk"):
-        footer = (
-            f"\n\n--\nYou subscribed to status updates. Unsubscribe: {unsubscribe_url(subscriber)}"
-        )
+        unsubscribe = unsubscribe_url(subscriber)
+        footer = f"\n\n--\nYou subscribed to status updates. Unsubscribe: {unsubscribe}"
         rows += build_messages(
             kind="comms_customer",
             subject=subject,
@@ -118,7 +119,8 @@ def _mail_subscribers(
             severity=incident.severity,
             recipient_email=subscriber.email,
             audience="customer",
-            data=data,
+            # RFC 8058 one-click: the same link answers a POST without cookies.
+            data={**data, LIST_UNSUBSCRIBE_KEY: unsubscribe},
             now=now,
         )
     enqueue_many(rows)
@@ -134,13 +136,13 @@ def _deliver(message: CommsMessage) -> int:
         )
         return _mail_subscribers(
             incident,
-            subject=f"[{label}] {incident.title}",
+            subject=f"[{label}] {public_title(incident)}",
             body=message.body,
             dedupe_prefix=f"comms:{message.pk}",
             data={"comms_message": message.pk},
         )
     if message.channel == CommsChannel.EMAIL:
-        subject = message.subject or f"Service update: {incident.title}"
+        subject = message.subject or f"Service update: {public_title(incident)}"
         count = _mail_subscribers(
             incident,
             subject=subject,
@@ -335,7 +337,7 @@ def on_status_update(incident: Incident, actor: Actor) -> None:
     if not sandbox and is_public_incident(incident):
         _mail_subscribers(
             incident,
-            subject=f"[{update.get_status_display()}] {incident.title}",
+            subject=f"[{update.get_status_display()}] {public_title(incident)}",
             body=update.message,
             dedupe_prefix=f"comms:status-update:{update.pk}",
             data={"status_update": update.pk},

@@ -17,13 +17,13 @@ from django.utils import timezone
 from incidents.choices import (
     OPEN_STATUSES,
     CommsChannel,
-    DetectionSource,
     Environment,
     IncidentStatus,
 )
 from incidents.comms import page_cache
 from incidents.comms.choices import MessageState
 from incidents.comms.models import CommsMessage
+from incidents.comms.public_titles import ALERT_SOURCES, public_title, title_of
 from incidents.models import Incident, Service, StatusUpdate
 
 HISTORY_DAYS = 90
@@ -58,14 +58,6 @@ def component_status_for_rank(rank: int | None) -> str:
     )
 
 
-# Incidents opened by a monitor carry its raw alert text: never published on their own.
-ALERT_SOURCES = (
-    DetectionSource.MONITORING_ALERT,
-    DetectionSource.UPTIME_CHECK,
-    DetectionSource.ERROR_TRACKER,
-)
-
-
 def public_incidents() -> QuerySet[Incident]:
     """Incidents customers may see: real (not a drill, not demo data, not history imported
     from another tool), production, customer-facing, not cancelled, published.
@@ -92,18 +84,7 @@ def public_incidents() -> QuerySet[Incident]:
     )
 
 
-def _title_of(public: str, source: str, title: str) -> str:
-    if public:
-        return public
-    return "Service disruption" if source in ALERT_SOURCES else title
-
-
-def public_title(incident: Incident) -> str:
-    """The customer-facing title; an alert's raw text is never shown."""
-    return _title_of(incident.public_title, incident.detection_source, incident.title)
-
-
-def _with_public_parts(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+def with_public_parts(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.select_related("severity").prefetch_related(
         Prefetch(
             "services",
@@ -128,8 +109,8 @@ def _update(kind: str, pk: int, status: str, body: str, at: datetime.datetime) -
     return {"id": f"{kind}{pk}", "status": status, "status_label": label, "body": body, "at": at}
 
 
-def _incident_dict(incident: Incident) -> dict[str, Any]:
-    # Filled by `_with_public_parts` (Prefetch to_attr).
+def incident_data(incident: Incident) -> dict[str, Any]:
+    # Filled by `with_public_parts` (Prefetch to_attr).
     messages: list[CommsMessage] = getattr(incident, "public_messages", [])
     status_updates: list[StatusUpdate] = getattr(incident, "public_updates", [])
     services: list[Service] = getattr(incident, "public_services", [])
@@ -199,8 +180,8 @@ def _build_snapshot() -> dict[str, Any]:
         .values("id", "name", "slug", "description")
     ]
     open_incidents = [
-        _incident_dict(i)
-        for i in _with_public_parts(
+        incident_data(i)
+        for i in with_public_parts(
             public_incidents().filter(status__in=OPEN_STATUSES).order_by("-declared_at", "-id")
         )
     ]
@@ -245,7 +226,7 @@ def _build_snapshot() -> dict[str, Any]:
     ]
     for row in past:
         row["impact"] = impact_for_rank(row.pop("severity__rank"))
-        row["title"] = _title_of(row.pop("public_title"), row.pop("detection_source"), row["title"])
+        row["title"] = title_of(row.pop("public_title"), row.pop("detection_source"), row["title"])
     return {
         "updated_at": now,
         "components": components,
@@ -269,8 +250,8 @@ def status_snapshot() -> dict[str, Any]:
 
 
 def _build_incident(ref: str) -> dict[str, Any]:
-    incident = _with_public_parts(public_incidents().filter(ref=ref)).first()
-    return {} if incident is None else _incident_dict(incident)
+    incident = with_public_parts(public_incidents().filter(ref=ref)).first()
+    return {} if incident is None else incident_data(incident)
 
 
 def public_incident(ref: str) -> dict[str, Any] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from typing import Any
 
@@ -10,12 +9,12 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents.comms import page_cache, subscriptions
+from incidents.comms import statuspage_v2, subscriptions
 from incidents.comms.forms import SubscribeForm
+from incidents.comms.rendered_pages import rendered_cache
 from incidents.comms.status_page import public_incident, status_snapshot
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
@@ -25,6 +24,7 @@ def _page_context(**extra: Any) -> dict[str, Any]:
     return {"portal_name": settings.PORTAL_NAME, **extra}
 
 
+@rendered_cache
 @require_GET
 def status(request: HttpRequest) -> HttpResponse:
     return render(
@@ -32,6 +32,7 @@ def status(request: HttpRequest) -> HttpResponse:
     )
 
 
+@rendered_cache
 @require_GET
 def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
     incident = public_incident(ref)
@@ -40,78 +41,36 @@ def incident_page(request: HttpRequest, ref: str) -> HttpResponse:
     return render(request, "comms/incident.html", _page_context(incident=incident))
 
 
-def _iso(value: datetime.datetime | None) -> str | None:
-    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if value else None
+def _json(data: dict[str, Any]) -> JsonResponse:
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"  # Public data, read by widgets and products.
+    return response
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
-    base = settings.PORTAL_BASE_URL
-    return f"{base}{path}" if base else request.build_absolute_uri(path)
-
-
+@rendered_cache
 @require_GET
 def summary_json(request: HttpRequest) -> JsonResponse:
-    """Shaped like Atlassian Statuspage's `/api/v2/summary.json`, plus `banner`."""
-    snap = status_snapshot()
-    incidents = [
+    """Statuspage v2's `summary.json` plus `banner` (the in-product banner)."""
+    banner = statuspage_v2.documents()["banner"]
+    return _json(
         {
-            "id": i["ref"],
-            "name": i["title"],
-            "status": i["status"],
-            "impact": i["impact"],
-            "created_at": _iso(i["declared_at"]),
-            "updated_at": _iso(i["updated_at"]),
-            "started_at": _iso(i["started_at"]),
-            "resolved_at": _iso(i["resolved_at"]),
-            "shortlink": _absolute(request, reverse("comms:incident", args=[i["ref"]])),
-            "components": [c["slug"] for c in i["components"]],
-            "incident_updates": [
-                {
-                    "id": u["id"],
-                    "status": u["status"],
-                    "body": u["body"],
-                    "created_at": _iso(u["at"]),
-                    "display_at": _iso(u["at"]),
-                }
-                for u in i["updates"]
-            ],
+            **statuspage_v2.summary(),
+            "banner": None
+            if banner is None
+            else {
+                "text": banner["text"],
+                "incident": banner["incident"],
+                "updated_at": statuspage_v2.iso(banner["updated_at"]),
+            },
         }
-        for i in snap["open_incidents"]
-    ]
-    banner = snap["banner"]
-    data = {
-        "page": {
-            "id": "status",
-            "name": settings.PORTAL_NAME,
-            "url": _absolute(request, reverse("comms:status")),
-            "time_zone": "Etc/UTC",
-            "updated_at": _iso(snap["updated_at"]),
-        },
-        "components": [
-            {
-                "id": c["slug"],
-                "name": c["name"],
-                "description": c["description"] or None,
-                "status": c["status"],
-                "position": n + 1,
-            }
-            for n, c in enumerate(snap["components"])
-        ],
-        "incidents": incidents,
-        "scheduled_maintenances": [],
-        "status": snap["status"],
-        "banner": None
-        if banner is None
-        else {
-            "text": banner["text"],
-            "incident": banner["incident"],
-            "updated_at": _iso(banner["updated_at"]),
-        },
-    }
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"  # Public data, polled by the product's front end.
-    patch_cache_control(response, public=True, max_age=page_cache.ttl())
-    return response
+    )
+
+
+@rendered_cache
+@require_GET
+def statuspage_api(request: HttpRequest, name: str) -> JsonResponse:
+    """`/status/api/v2/<name>` in Statuspage's documented shape (statuspage_v2)."""
+    return _json(statuspage_v2.document(name))
 
 
 SUBSCRIBE_WINDOW_SECONDS = 3600
@@ -136,6 +95,11 @@ def _client_over_limit(request: HttpRequest) -> bool:
     return count > limit
 
 
+# No CSRF token: the status page is one cached rendering for everyone, so it cannot
+# carry a per-visitor token. A forged subscription only sends a confirmation mail
+# (at most one per address a day), which anyone can ask for directly; per-client
+# throttling below still applies.
+@csrf_exempt
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     if _client_over_limit(request):
@@ -196,6 +160,9 @@ def subscribe_confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+# No CSRF token: mail providers POST "List-Unsubscribe=One-Click" here without cookies
+# (RFC 8058 §3.2); the signed token in the URL is the authorisation.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":

@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from portal.kernel.api.strict import RefuseUnknownFields
-
 from postmortems.choices import ActionItemStatus, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry
 from postmortems.sections import EDITABLE_FIELDS

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
 def test_status_page_shows_open_incident_and_its_update(
     live_server: Any, policy: Any, system: Any
 ) -> None:
-    from django.core.cache import cache
+    from django.core.cache import caches
     from playwright.sync_api import expect, sync_playwright
 
     from incidents.comms.services import send_comms
@@ -32,7 +32,7 @@ def test_status_page_shows_open_incident_and_its_update(
     from incidents.services import declare_incident
 
     # Given an open SEV-2 on the API with a public status-page post
-    cache.clear()
+    caches["status"].clear()
     api = Service.objects.create(name="API", slug="api", public=True)
     Service.objects.create(name="Web app", slug="web-app", public=True)
     incident = declare_incident(

@@ -6,14 +6,14 @@ import uuid
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Any:
-    cache.clear()
+    caches["status"].clear()
     yield
-    cache.clear()
+    caches["status"].clear()
 
 
 @pytest.fixture

@@ -1,0 +1,136 @@
+"""Issue 27, "The status page buckles when customers arrive": public pages answered from
+a rendered cache, with the HTTP caching headers a CDN or proxy needs (RFC 9111
+Cache-Control, RFC 5861 stale-while-revalidate, RFC 9110 §13 conditional requests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from incidents.models import Incident
+
+PUBLIC_URLS = (
+    "/status/",
+    "/status/feed/",
+    "/status/summary.json",
+    "/status/api/v2/summary.json",
+    "/status/api/v2/status.json",
+    "/status/api/v2/components.json",
+    "/status/api/v2/incidents.json",
+    "/status/api/v2/incidents/unresolved.json",
+    "/status/api/v2/scheduled-maintenances.json",
+    "/status/api/v2/scheduled-maintenances/upcoming.json",
+    "/status/api/v2/scheduled-maintenances/active.json",
+)
+
+
+@pytest.fixture
+def incident(declare: Callable[..., Incident], send: Any, components: Any) -> Incident:
+    incident = declare("SEV-2", title="Checkout errors", services=[components["api"]])
+    send(incident, "status_page", body="We're investigating checkout errors.")
+    return incident
+
+
+def _urls(incident: Incident) -> list[str]:
+    return [*PUBLIC_URLS, f"/status/incidents/{incident.ref}/"]
+
+
+def test_cached_answers_take_no_query_and_carry_caching_headers(
+    incident: Incident, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = Client()
+    for url in _urls(incident):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        cache_control = {p.strip() for p in first["Cache-Control"].split(",")}
+        assert {"public", "max-age=10", "stale-while-revalidate=30"} <= cache_control, url
+        assert first["ETag"].startswith('"'), url
+        assert "Last-Modified" in first, url
+        assert not first.cookies, url
+        # Served from the rendered cache: no database query at all, same bytes
+        with django_assert_num_queries(0):
+            again = client.get(url)
+        assert again.status_code == 200
+        assert again.content == first.content, url
+        assert again["ETag"] == first["ETag"]
+        assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_conditional_requests_get_304(
+    incident: Incident, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = Client()
+    for url in _urls(incident):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            by_etag = client.get(url, headers={"If-None-Match": first["ETag"]})
+            by_date = client.get(url, headers={"If-Modified-Since": first["Last-Modified"]})
+        for response in (by_etag, by_date):
+            assert response.status_code == 304, url
+            assert response.content == b""
+            assert response["ETag"] == first["ETag"]
+            assert "public" in response["Cache-Control"]
+        other = client.get(url, headers={"If-None-Match": '"something-else"'})
+        assert other.status_code == 200
+
+
+def test_head_answers_the_headers_without_a_body(incident: Incident) -> None:
+    client = Client()
+    get = client.get("/status/")
+    head = client.head("/status/")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+
+
+def test_publishing_invalidates_every_public_page(incident: Incident, send: Any) -> None:
+    client = Client()
+    before = {url: client.get(url) for url in _urls(incident)}
+    # When the team publishes an update
+    send(
+        incident,
+        "status_page",
+        body="FIX-DEPLOYED: checkout recovering.",
+        announced_status="monitoring",
+    )
+    # Then each page is rendered again: new ETag, the new update in it, old ETag → 200
+    for url, old in before.items():
+        new = client.get(url, headers={"If-None-Match": old["ETag"]})
+        assert new.status_code == 200, url
+        assert new["ETag"] != old["ETag"], url
+        if "scheduled-maintenances" not in url and not url.endswith(
+            ("status.json", "components.json")
+        ):
+            assert b"FIX-DEPLOYED" in new.content, url
+
+
+def test_an_incident_change_invalidates_too(incident: Incident, system: Any) -> None:
+    from incidents.services import resolve_incident
+
+    client = Client()
+    old = client.get("/status/api/v2/incidents/unresolved.json")
+    assert incident.ref in old.json()["incidents"][0]["id"]
+    resolve_incident(incident=incident, actor=system, reason="fixed")
+    assert client.get("/status/api/v2/incidents/unresolved.json").json()["incidents"] == []
+
+
+def test_only_successful_answers_are_stored(db: None) -> None:
+    client = Client()
+    for _ in range(2):
+        missing = client.get("/status/incidents/INC-19990101-01/")
+        assert missing.status_code == 404
+        assert "ETag" not in missing
+
+
+def test_subscribe_form_works_from_the_shared_cached_page(db: None) -> None:
+    # The cached page carries no per-visitor CSRF token; the form still posts.
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/status/").content.decode()
+    assert "csrfmiddlewaretoken" not in page
+    response = browser.post("/status/subscribe/", {"email": "ann@customer.test"})
+    assert response.status_code == 200
+    assert "Check your inbox" in response.content.decode()
