@@ -323,6 +323,10 @@ PUSHOVER_API_URL = env.str("PUSHOVER_API_URL", default="https://api.pushover.net
 PUSHOVER_RETRY_SECONDS = env.int("PUSHOVER_RETRY_SECONDS", default=60)
 PUSHOVER_EXPIRE_SECONDS = env.int("PUSHOVER_EXPIRE_SECONDS", default=3600)
 PUSHOVER_RECEIPT_POLL_SECONDS = env.int("PUSHOVER_RECEIPT_POLL_SECONDS", default=10)
+# A channel's test send (API, `manage.py channel test`) refuses a target whose server is
+# on this machine or a private network (it would report how that server answers) unless
+# this is on: for a chat server on the private network, or local stand-ins.
+CHANNEL_TEST_PRIVATE_TARGETS = env.bool("CHANNEL_TEST_PRIVATE_TARGETS", default=False)
 
 # --- Tuning knobs (README "Configuration").
 # Status page: how long a rendered public page is served from the cache.
