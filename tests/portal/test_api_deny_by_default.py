@@ -49,7 +49,7 @@ def _kwargs(pattern: URLPattern) -> list[str]:
 def api_writes() -> list[tuple[str, str, Any, str | None]]:
     """(method, url, view class, viewset action) of every write the API answers under
     /api/v1/."""
-    found = []
+    found: list[tuple[str, str, Any, str | None]] = []
     for route, pattern in _patterns(get_resolver().url_patterns):
         if not route.startswith("api/v1/") or "format" in _kwargs(pattern):
             continue

@@ -37,6 +37,11 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+def _channel_context(request: Request) -> dict[str, Any]:
+    """Targets are shown whole only to those who may change them (as in the admin)."""
+    return {"show_target": request.user.has_perm("notifications.change_notificationchannel")}
+
+
 class MembersView(APIView):
     permission_model = RotationMember
     parser_classes = [JSONParser]
@@ -121,7 +126,7 @@ class ChannelsView(APIView):
     @extend_schema(summary="Notification channels", responses=s.ChannelSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = NotificationChannel.objects.order_by("name")
-        return Response(s.ChannelSerializer(qs, many=True).data)
+        return Response(s.ChannelSerializer(qs, many=True, context=_channel_context(request)).data)
 
     @extend_schema(
         summary="Create or change a channel by name (only the given fields change)",
@@ -131,7 +136,7 @@ class ChannelsView(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(s.ChannelInputSerializer, request)
         channel = update_channel(actor=Actor.for_request(request), **data)
-        return Response(s.ChannelSerializer(channel).data)
+        return Response(s.ChannelSerializer(channel, context=_channel_context(request)).data)
 
 
 class ChannelTestView(APIView):
