@@ -355,3 +355,36 @@ def test_the_audit_of_a_channel_change_says_which_part_of_the_url_changed(
         assert "secret-token" not in text
         assert "hijack" not in text
         assert "other-secret" not in text
+
+
+# The admin's add pages of the same rows: who may open them (and so write) is who may
+# write through the API.
+ADMIN_ADD_PAGES = {
+    "/admin/notifications/notificationchannel/add/": {"founder"},
+    "/admin/notifications/notificationroute/add/": {"founder"},
+    "/admin/oncall/override/add/": {"founder"},
+    "/admin/oncall/rotationmember/add/": {"founder"},
+    "/admin/incidents/service/add/": {"founder", "responder"},
+}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_admin_grants_what_the_api_grants(
+    who: str, setup_rows: dict[str, Any], django_user_model: Any
+) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(person(who, django_user_model))
+    for url, allowed in ADMIN_ADD_PAGES.items():
+        status = client.get(url).status_code
+        if "rotationmember" in url:
+            # Members are edited inline on their rotation: its change page
+            rotation = RotationMember.objects.get(pk=setup_rows["member"]).rotation_id
+            page = client.get(f"/admin/oncall/rotation/{rotation}/change/")
+            can_edit = (
+                page.status_code == 200 and 'name="memberships-0-user"' in page.content.decode()
+            )
+            assert can_edit == (who in allowed), (who, url)
+            continue
+        assert (status == 200) == (who in allowed), (who, url, status)
