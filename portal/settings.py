@@ -356,6 +356,10 @@ TELNYX_FROM_NUMBER = env.str("TELNYX_FROM_NUMBER", default="")
 TELNYX_API_URL = env.str("TELNYX_API_URL", default="https://api.telnyx.com").rstrip("/")
 # At most this many SMS to one number per minute; past it, one summary SMS.
 PHONE_MAX_PER_MINUTE = env.int("PHONE_MAX_PER_MINUTE", default=5)
+# A channel's test send (API, `manage.py channel test`) refuses a target whose server is
+# on this machine or a private network (it would report how that server answers) unless
+# this is on: for a chat server on the private network, or local stand-ins.
+CHANNEL_TEST_PRIVATE_TARGETS = env.bool("CHANNEL_TEST_PRIVATE_TARGETS", default=False)
 
 # --- Tuning knobs (README "Configuration").
 # Status page: how long a rendered public page is served from the cache.

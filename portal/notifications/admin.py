@@ -14,16 +14,30 @@ from portal.kernel.service_admin import ServiceModelAdmin
 from portal.notifications.channels import save_channel, save_notification_route
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.services import retry_message
+from portal.notifications.targets import masked
 
 
 @admin.register(NotificationChannel)
 class NotificationChannelAdmin(ServiceModelAdmin):
-    """Add and change write through `save_channel`: the rules and the audit of the CLI and API."""
+    """Add and change write through `save_channel`: the rules and the audit of the CLI and API.
+
+    Who may view but not change a channel (Responders, Auditors) sees its target masked:
+    it carries the provider's secret (a Slack webhook token). Add, change and delete
+    follow the model permissions, which only Founders hold (portal.audit.roles)."""
 
     list_display = ("name", "kind", "enabled", "description")
     list_filter = ("kind", "enabled")
     search_fields = ("name", "description")
     fields = ("name", "kind", "target", "enabled", "description")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return tuple("masked_target" if name == "target" else name for name in self.fields)
+        return self.fields
+
+    @admin.display(description="target")
+    def masked_target(self, obj: NotificationChannel) -> str:
+        return masked(obj.kind, obj.target) or "-"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Presets, the CLI (`channel NAME`) and the API find a channel by its name.

@@ -1,17 +1,21 @@
 """Writes of the notification channels and routes (admin, API, CLI, presets), with
 the rules every write path shares, and the CLI's test message.
 
-A channel's target can carry a provider's credentials: the audit log records that it
-was set or changed, never its value.
+A channel's target can carry a provider's credentials: the audit log records it
+masked with a fingerprint, and which of its parts a change moved (scheme, host,
+secret), never its value (portal.notifications.targets).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.utils import timezone
 
 from portal.audit.scope import audited_service
 from portal.audit.services import prepare_created, record_changed, record_created, record_entries
-from portal.audit.snapshots import REDACTED, snapshot
+from portal.audit.snapshots import snapshot
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.kernel.model_validation import validate_model
@@ -19,8 +23,27 @@ from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
 from portal.notifications.providers import kinds, provider_for
 from portal.notifications.services import deliver_after_commit, enqueue_notification
+from portal.notifications.targets import changed_parts, described, internal_address
 
 CHANNEL_ATTS = ("kind", "target", "enabled", "description")
+
+
+def target_audit(
+    before: tuple[str, str] | None, after: tuple[str, str]
+) -> dict[str, dict[str, Any]] | None:
+    """The audit entry's lines about a target moving from `before` to `after` ((kind,
+    target) pairs; None before for a new channel), or None when it did not move.
+
+    Before and after show the target masked with its fingerprint; `target_changed`
+    lists the parts that moved (scheme, host, secret). Never the target itself."""
+    if before is None:
+        return {"before": {}, "after": {"target": described(*after)}}
+    if before[1] == after[1]:
+        return None
+    return {
+        "before": {"target": described(*before)},
+        "after": {"target": described(*after), "target_changed": changed_parts(before, after)},
+    }
 
 
 def _check_channel(channel: NotificationChannel, *, stored_target: str | None) -> None:
@@ -58,9 +81,10 @@ def save_channel(
     if channel is None:
         channel = NotificationChannel(name=name)
     # The target (an apprise URL) carries the provider's credentials: the audit log
-    # says that it was set or changed, never what it is.
+    # says what part of it changed, never what it is (`target_audit`).
     before = snapshot(channel, [name for name in CHANNEL_ATTS if name != "target"])
     stored_target = None if created else channel.target
+    stored = None if created else (channel.kind, channel.target)
     channel.kind, channel.target, channel.enabled, channel.description = (
         kind,
         target,
@@ -69,14 +93,13 @@ def save_channel(
     )
     _check_channel(channel, stored_target=stored_target)
     channel.save()
+    target_lines = target_audit(stored, (channel.kind, channel.target))
     if created:
         entry = prepare_created(actor, channel)
-        entry.after = {**(entry.after or {}), "target": REDACTED if channel.target else ""}
+        entry.after = {**(entry.after or {}), **(target_lines or {}).get("after", {})}
         record_entries([entry])
     else:
-        moved = channel.target != stored_target
-        target_change = {"before": {"target": REDACTED}, "after": {"target": REDACTED}}
-        record_changed(actor, channel, before, extra=target_change if moved else None)
+        record_changed(actor, channel, before, extra=target_lines)
     return channel
 
 
@@ -116,22 +139,16 @@ def update_channel(
 ) -> NotificationChannel:
     """Create (`kind` needed) or change a channel by name; only the given fields change.
     Messages already waiting for a disabled channel go out once it is enabled."""
-    from portal.audit.choices import AuditAction
-    from portal.audit.services import record_entry
-
     channel = NotificationChannel.objects.select_for_update().filter(name=name).first()
-    before = None
     stored_target = None if channel is None else channel.target
+    stored = None if channel is None else (channel.kind, channel.target)
     if channel is None:
         if not kind:
             raise DomainError(f"No channel named {name!r}; give --kind to create it.", field="kind")
         channel = NotificationChannel(name=name, kind=kind)
+        before = None
     else:
-        before = {
-            "kind": channel.kind,
-            "enabled": channel.enabled,
-            "has_target": bool(channel.target),
-        }
+        before = snapshot(channel, [name for name in CHANNEL_ATTS if name != "target"])
     if kind is not None:
         channel.kind = kind
     if target is not None:
@@ -142,20 +159,14 @@ def update_channel(
         channel.description = description
     _check_channel(channel, stored_target=stored_target)
     channel.save()
-    record_entry(
-        actor=actor,
-        action=AuditAction.UPDATE if before else AuditAction.CREATE,
-        object_type=channel._meta.label_lower,
-        object_id=channel.pk,
-        object_repr=str(channel)[:200],
-        before=before,
-        # The target carries the provider's secret: the audit says only whether it is set.
-        after={
-            "kind": channel.kind,
-            "enabled": channel.enabled,
-            "has_target": bool(channel.target),
-        },
-    )
+    # The target carries the provider's secret: the audit says which part of it moved.
+    target_lines = target_audit(stored, (channel.kind, channel.target))
+    if before is None:
+        entry = prepare_created(actor, channel)
+        entry.after = {**(entry.after or {}), **(target_lines or {}).get("after", {})}
+        record_entries([entry])
+    else:
+        record_changed(actor, channel, before, extra=target_lines)
     if channel.enabled:
         waiting = list(
             OutboxMessage.objects.filter(channel=channel, status=OutboxStatus.PENDING)
@@ -168,11 +179,23 @@ def update_channel(
 
 def send_test_message(*, channel: NotificationChannel, actor: Actor) -> OutboxMessage:
     """Write a test message to `channel` and deliver it now, in this process; returns the
-    message with its resulting status and error (the CLI `channel test NAME`)."""
+    message with its resulting status and error (the API, the CLI `channel test NAME`).
+
+    Refused (DomainError on `target`) when the channel's server is on this machine or a
+    private network, unless `CHANNEL_TEST_PRIVATE_TARGETS` allows it: a test send
+    reports how the server answered, which would map the portal's own network."""
     from portal.notifications.outbox import deliver_outbox_message
 
     if not channel.enabled:
         raise DomainError(f"Channel {channel.name} is disabled; enable it first.", field="enabled")
+    if not settings.CHANNEL_TEST_PRIVATE_TARGETS:
+        address = internal_address(channel.kind, channel.target)
+        if address is not None:
+            raise DomainError(
+                f"Channel {channel.name} points at an internal address ({address}); a test "
+                "send goes only to public servers unless CHANNEL_TEST_PRIVATE_TARGETS is on.",
+                field="target",
+            )
     now = timezone.now()
     [message] = enqueue_notification(
         kind="test",

@@ -134,9 +134,10 @@ def test_bad_setup_input_names_the_field(
 
 @pytest.mark.django_db
 def test_channel_set_enable_and_test_send(
-    load_policy: Callable[..., PolicyVersion], founder: User
+    load_policy: Callable[..., PolicyVersion], founder: User, settings: Settings
 ) -> None:
     load_policy("founder-24x7")
+    settings.CHANNEL_TEST_PRIVATE_TARGETS = True  # the refusing server is on 127.0.0.1
     run("channel", "set", "Ops log", "--kind", "console", "--enable")
     assert "Test message delivered to Ops log." in run("channel", "test", "Ops log")
     assert OutboxMessage.objects.get(kind="test").status == "sent"

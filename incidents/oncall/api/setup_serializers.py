@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from portal.notifications.models import NotificationChannel
 from portal.notifications.providers import kind_choices
+from portal.notifications.targets import masked
 
 
 class MemberInputSerializer(serializers.Serializer):
@@ -52,15 +54,24 @@ class ChannelInputSerializer(serializers.Serializer):
 
 
 class ChannelSerializer(serializers.Serializer):
+    """A channel; its target (it carries the provider's secret) whole only for those who
+    may change it (context `show_target`), masked for everyone else."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
     kind = serializers.CharField()
     enabled = serializers.BooleanField()
     has_target = serializers.SerializerMethodField()
+    target = serializers.SerializerMethodField(
+        help_text="The apprise URL or address; masked unless you may change the channel."
+    )
     description = serializers.CharField()
 
-    def get_has_target(self, obj: object) -> bool:
-        return bool(getattr(obj, "target", ""))
+    def get_has_target(self, obj: NotificationChannel) -> bool:
+        return bool(obj.target)
+
+    def get_target(self, obj: NotificationChannel) -> str:
+        return obj.target if self.context.get("show_target") else masked(obj.kind, obj.target)
 
 
 class ChannelTestSerializer(serializers.Serializer):

@@ -1,5 +1,11 @@
 """Set-up API (no admin needed): rotation members, overrides, channels with a test
-send, services with owners. Doors only: parse, call the services, present."""
+send, services with owners. Doors only: parse, call the services, present.
+
+Each view names the model whose Django permissions guard it, as the admin's pages of
+the same rows do (portal.access.api.permissions): on-call and channels are the
+Founders' (Responders and Auditors read them), services follow the incidents app.
+Create-or-change by name needs both add and change.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from incidents.catalog import save_service
 from incidents.models import Service
 from incidents.oncall import roster
 from incidents.oncall.api import setup_serializers as s
-from incidents.oncall.models import RotationMember
+from incidents.oncall.models import Override, RotationMember
 from incidents.oncall.selectors import overrides, rotation_members
 from portal.access.responders import find_user
 from portal.kernel.actors import Actor
@@ -31,7 +37,13 @@ def _valid(serializer_class: Any, request: Request) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+def _channel_context(request: Request) -> dict[str, Any]:
+    """Targets are shown whole only to those who may change them (as in the admin)."""
+    return {"show_target": request.user.has_perm("notifications.change_notificationchannel")}
+
+
 class MembersView(APIView):
+    permission_model = RotationMember
     parser_classes = [JSONParser]
 
     @extend_schema(summary="Rotation members", responses=s.MemberSerializer(many=True))
@@ -58,6 +70,8 @@ class MembersView(APIView):
 
 
 class MemberDetailView(APIView):
+    permission_model = RotationMember
+
     @extend_schema(summary="Remove a person from a rotation", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         member = RotationMember.objects.select_related("rotation", "user").filter(pk=pk).first()
@@ -70,6 +84,7 @@ class MemberDetailView(APIView):
 
 
 class OverridesView(APIView):
+    permission_model = Override
     parser_classes = [JSONParser]
 
     @extend_schema(summary="Overrides", responses=s.OverrideSerializer(many=True))
@@ -95,6 +110,8 @@ class OverridesView(APIView):
 
 
 class OverrideDetailView(APIView):
+    permission_model = Override
+
     @extend_schema(summary="Remove an override", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         roster.delete_override(override_id=pk, actor=Actor.for_request(request))
@@ -102,12 +119,14 @@ class OverrideDetailView(APIView):
 
 
 class ChannelsView(APIView):
+    permission_model = NotificationChannel
+    permission_verbs = {"POST": ("add", "change")}
     parser_classes = [JSONParser]
 
     @extend_schema(summary="Notification channels", responses=s.ChannelSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = NotificationChannel.objects.order_by("name")
-        return Response(s.ChannelSerializer(qs, many=True).data)
+        return Response(s.ChannelSerializer(qs, many=True, context=_channel_context(request)).data)
 
     @extend_schema(
         summary="Create or change a channel by name (only the given fields change)",
@@ -117,10 +136,15 @@ class ChannelsView(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(s.ChannelInputSerializer, request)
         channel = update_channel(actor=Actor.for_request(request), **data)
-        return Response(s.ChannelSerializer(channel).data)
+        return Response(s.ChannelSerializer(channel, context=_channel_context(request)).data)
 
 
 class ChannelTestView(APIView):
+    # The server posts to the channel's target: only those who may set that target
+    # (who see it whole) may make it send, and learn how the provider answered.
+    permission_model = NotificationChannel
+    permission_verbs = {"POST": "change"}
+
     @extend_schema(
         summary="Send a test message to a channel now",
         request=None,
@@ -135,6 +159,8 @@ class ChannelTestView(APIView):
 
 
 class ServicesView(APIView):
+    permission_model = Service
+    permission_verbs = {"POST": ("add", "change")}
     parser_classes = [JSONParser]
 
     @extend_schema(summary="Services and their owners", responses=s.ServiceSerializer(many=True))

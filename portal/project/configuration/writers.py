@@ -28,10 +28,10 @@ from incidents.oncall.models import (
 )
 from portal.audit.choices import AuditAction
 from portal.audit.services import record_action
-from portal.audit.snapshots import REDACTED
 from portal.kernel.actors import Actor
 from portal.kernel.model_validation import model_errors
 from portal.notifications.models import NotificationChannel, NotificationRoute
+from portal.notifications.targets import described
 from portal.project.configuration.errors import ConfigError
 from portal.project.configuration.references import References
 from portal.project.configuration.shapes import Item
@@ -180,10 +180,10 @@ def delete_escalation_policy(key: str, before: Item, actor: Actor, path: str) ->
 
 def _target_redacted(item: Item | None) -> Item | None:
     """A channel's document shape for the audit log: the target (an apprise URL with
-    the provider's credentials) only as set or not, as `save_channel` records it."""
+    the provider's credentials) masked with a fingerprint, as `save_channel` records it."""
     if item is None:
         return None
-    return {**item, "target": REDACTED if item.get("target") else ""}
+    return {**item, "target": described(item.get("kind", ""), item.get("target") or "")}
 
 
 def write_channel(

@@ -7,7 +7,6 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import permissions
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -17,13 +16,6 @@ from portal.kernel.actors import Actor
 from portal.project.reports import exporters
 from portal.project.reports.periods import period_from
 from portal.project.reports.services import record_export
-
-
-class CanExport(permissions.BasePermission):
-    message = "Exports need the reports.export permission (Auditors, Founders)."
-
-    def has_permission(self, request: Any, view: Any) -> bool:
-        return bool(request.user and request.user.has_perm("reports.export"))
 
 
 def streamed(name: str, fmt: str, period: Any) -> StreamingHttpResponse:
@@ -47,9 +39,9 @@ class FileNegotiation(BaseContentNegotiation):
 
 
 class ExportView(APIView):
-    permission_classes = [*APIView.permission_classes, CanExport]
-    # No model: the export permission (CanExport) decides.
-    permission_model = None
+    # No model: the export permission decides (portal.access.api.permissions).
+    permission_required = "reports.export"
+    permission_message = "Exports need the reports.export permission (Auditors, Founders)."
     renderer_classes = [JSONRenderer]
     content_negotiation_class = FileNegotiation
 
