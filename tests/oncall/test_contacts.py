@@ -196,11 +196,14 @@ def test_the_api_lets_a_person_manage_their_own_and_nobody_elses(
     assert rules.status_code == 200
     assert mine.post(f"/api/v1/contact-methods/{pk}/test/", {}, format="json").status_code == 200
     # Another responder neither sees nor changes it.
+    responder.groups.add(Group.objects.get_or_create(name=RESPONDERS)[0])
     other = token_client(responder)
     assert other.get(f"/api/v1/contact-methods/{pk}/").status_code == 404
     assert other.get("/api/v1/contact-methods/?user=ana").status_code == 403
     assert other.delete(f"/api/v1/contact-methods/{pk}/").status_code == 404
-    # A read-only token and an auditor may not write.
+    # A staff user with no group reaches nothing; a read-only token and an auditor may not write.
+    loner = django_user_model.objects.create_user("loner", is_staff=True)
+    assert token_client(loner).get("/api/v1/contact-methods/").status_code == 403
     assert (
         token_client(ana, read_only=True)
         .post("/api/v1/contact-methods/", {"kind": "sms", "address": "+15551230002"}, format="json")

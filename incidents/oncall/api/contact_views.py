@@ -30,6 +30,7 @@ from portal.kernel.errors import DomainError
 
 USER = OpenApiParameter("user", OpenApiTypes.STR, description="Username (founders: anyone's).")
 ACTIONS = ("verify", "resend", "test", "enable", "disable")
+SELF_SERVICE = "oncall.view_contactmethod"
 
 
 class ContactMethodSerializer(serializers.ModelSerializer):
@@ -84,7 +85,9 @@ def _method(request: Request, pk: int) -> ContactMethod:
 
 class ContactMethodsView(APIView):
     parser_classes = [StorableJSONParser]
-    permission_model = None  # the contact services decide who may (see the module)
+    # Any role that sees on-call (Founders, Responders; Auditors read-only) may manage
+    # their own methods; the contact services decide whose (see the module).
+    permission_required = SELF_SERVICE
 
     @extend_schema(
         summary="A person's contact methods", parameters=[USER],
@@ -115,7 +118,7 @@ class ContactMethodsView(APIView):
 
 
 class ContactMethodDetailView(APIView):
-    permission_model = None
+    permission_required = SELF_SERVICE
 
     @extend_schema(summary="A contact method", responses=ContactMethodSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -131,7 +134,7 @@ class ContactMethodDetailView(APIView):
 
 class ContactMethodActionView(APIView):
     parser_classes = [StorableJSONParser]
-    permission_model = None
+    permission_required = SELF_SERVICE
 
     @extend_schema(
         summary="verify (with its code), resend the code, send a test page, enable, disable",
@@ -162,7 +165,7 @@ class ContactMethodActionView(APIView):
 
 class NotificationRulesView(APIView):
     parser_classes = [StorableJSONParser]
-    permission_model = None
+    permission_required = SELF_SERVICE
 
     @extend_schema(
         summary="A person's notification rules", parameters=[USER],

@@ -63,7 +63,7 @@ class ChannelSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     has_target = serializers.SerializerMethodField()
     target = serializers.SerializerMethodField(
-        help_text="The apprise URL or address; masked unless you may change the channel."
+        help_text="The provider URL or address; masked unless you may change the channel."
     )
     description = serializers.CharField()
 
