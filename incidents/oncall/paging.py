@@ -17,16 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db.models import Prefetch, prefetch_related_objects
-from django.urls import reverse
 from django.utils import timezone
 
 from incidents import events
 from incidents.choices import TimelineKind
-from incidents.models import Incident, TimelineEntry
+from incidents.models import TimelineEntry
 from incidents.oncall import personal
 from incidents.oncall.choices import EscalationStatus, StepCondition
 from incidents.oncall.models import (
@@ -36,6 +33,7 @@ from incidents.oncall.models import (
     Page,
     StepTarget,
 )
+from incidents.oncall.page_words import ack_url, page_text
 from incidents.oncall.selectors import OnCallEntry, who_is_on_call
 from incidents.oncall.targets import describe_targets, target_users
 from portal.audit.hashing import json_safe
@@ -47,17 +45,8 @@ from portal.notifications.providers import provider_for
 from portal.notifications.services import build_messages, deliver_after_commit, notification_routes
 
 logger = logging.getLogger(__name__)
-ACK_SALT = "oncall.ack"
 # The timeline and the audit log name the engine alike.
 ENGINE_ACTOR = Actor.system("escalation")
-
-
-def ack_token(page: Page) -> str:
-    return signing.dumps({"page": page.pk}, salt=ACK_SALT)
-
-
-def ack_url(page: Page) -> str:
-    return settings.PORTAL_BASE_URL + reverse("oncall:ack", args=[ack_token(page)])
 
 
 @dataclass
@@ -287,21 +276,6 @@ def run_due_escalations(
         ]
     )
     return EscalationRun(escalations=len(escalations), pages=len(batch.pages))
-
-
-def page_text(incident: Incident, page: Page, round_no: int, mention: str) -> tuple[str, str]:
-    drill = "[DRILL] " if incident.is_drill else ""
-    subject = f"{drill}PAGE {incident.severity.code} {incident.ref}: {incident.title}"
-    again = f" (repeat {round_no})" if round_no else ""
-    body = (
-        f"{mention + ' ' if mention else ''}"
-        f"{page.user.get_username()}, you are paged{again} for {incident.ref} "
-        f"({incident.severity.code}, {incident.get_status_display()}): {incident.title}\n"
-        f"Why you: {page.target} (escalation step {page.step_order}).\n"
-        f"Acknowledge (one click, no login): {ack_url(page)}\n"
-        f"Incident: {settings.PORTAL_BASE_URL}{reverse('admin:incidents_incident_change', args=[incident.pk])}"
-    )
-    return subject, body
 
 
 def _round(page: Page) -> int:

@@ -29,6 +29,7 @@ from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.models import TimelineEntry
 from incidents.oncall.choices import CONTACT_PROVIDERS, PersonalNotificationStatus
 from incidents.oncall.models import ContactMethod, NotificationRule, Page, PersonalNotification
+from incidents.oncall.page_words import ack_url, page_text
 from portal.kernel.actors import Actor
 from portal.notifications.choices import Audience, OutboxStatus
 from portal.notifications.models import OutboxMessage
@@ -107,8 +108,6 @@ def personal_message(
 ) -> OutboxMessage:
     """The outbox row of one personal notification (a person's contact method, or their
     e-mail when `method` is None)."""
-    from incidents.oncall.paging import ack_url
-
     data = {"page": page.pk, "user": page.user.get_username(), "ack_url": ack_url(page)}
     if method is None:
         [message] = build_messages(
@@ -186,8 +185,6 @@ def send_due_personal_notifications(
     """The later rules of pages still unanswered: sent, or marked "not sent" when the page
     or its incident was acknowledged, resolved or closed first. Safe to run concurrently
     (rows claimed with SKIP LOCKED); constant statements per batch."""
-    from incidents.oncall.paging import page_text
-
     now = now or timezone.now()
     counts = {"sent": 0, "stale": 0, "undeliverable": 0}
     with transaction.atomic():

@@ -23,7 +23,8 @@ from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
 from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
-from incidents.oncall.paging import ACK_SALT, ack_token, ack_url, run_due_escalations
+from incidents.oncall.page_words import ACK_SALT, ack_token, ack_url
+from incidents.oncall.paging import run_due_escalations
 from incidents.oncall.personal import bring_forward_next, page_of_message, page_wanted
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service

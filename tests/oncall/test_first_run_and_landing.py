@@ -95,7 +95,7 @@ def paged_responder(
 def test_the_acknowledged_page_links_to_the_incident_and_says_how_to_sign_in(
     client: Client, paged_responder: Any
 ) -> None:
-    from incidents.oncall.paging import ack_url
+    from incidents.oncall.page_words import ack_url
 
     incident, page, _ = paged_responder
     url = ack_url(page).split("://", 1)[1].split("/", 1)[1]
@@ -110,7 +110,7 @@ def test_a_page_of_a_resolved_incident_offers_no_acknowledge_button(
     client: Client, paged_responder: Any, founder: User
 ) -> None:
     """What was seen: opening a stale page showed "I am on it — acknowledge", then 410."""
-    from incidents.oncall.paging import ack_url
+    from incidents.oncall.page_words import ack_url
 
     incident, page, _ = paged_responder
     resolve_incident(

@@ -18,11 +18,13 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from portal.notifications.models import OutboxMessage
-    from portal.notifications.replies import Reply
+from portal.notifications.replies import Reply
+
+# The outbox row a provider sends (`portal.notifications.models.OutboxMessage`), typed
+# loosely here: the models read this registry for their choices.
+OutboxMessage = Any
 
 
 class DeliveryError(Exception):
