@@ -258,7 +258,7 @@ class PageInline(admin.TabularInline):
         lines = []
         if obj.channel is not None and obj.message is not None and obj.message.channel_id:
             lines.append(f"{obj.channel.name}: {delivery_words(obj.message)}")
-        for n in obj.notifications.all():  # type: ignore[attr-defined]
+        for n in obj.notifications.all():
             what = str(n.contact_method) if n.contact_method else "removed method"
             when = "now" if n.delay_minutes == 0 else f"+{n.delay_minutes} min"
             if n.message is not None:
