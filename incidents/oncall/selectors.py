@@ -11,6 +11,13 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from incidents.oncall.models import Layer, Override, Page, Rotation, RotationMember, Schedule
+from portal.kernel.errors import DomainError
+
+# The times "who is on call" answers for: from the epoch to two years ahead. Beyond it
+# a shift's end passes `datetime.max` (`?at=9999-12-31T23:59:59Z` was a 500), and no
+# team plans its rota further.
+EARLIEST_ASKABLE = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MAX_DAYS_AHEAD = 2 * 366
 
 UTC = datetime.UTC
 
@@ -126,7 +133,12 @@ def who_is_on_call(
 ) -> list[OnCallEntry]:
     """Everyone on call at `at` (default now) in every schedule and layer: one call,
     five queries whatever the number of schedules. Overrides win over rotations."""
-    at = (at or timezone.now()).astimezone(UTC)
+    now = timezone.now()
+    at = (at or now).astimezone(UTC)
+    if not EARLIEST_ASKABLE <= at <= now + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise DomainError(
+            f"must be between 1970-01-01 and {MAX_DAYS_AHEAD} days from now.", field="at"
+        )
     loaded = schedules_with_rotations(schedules)
     layers = [layer for s in loaded for layer in s.layers.all()]
     overrides = overrides_between(

@@ -256,3 +256,15 @@ def test_escalation_and_schedule_changelists_are_constant_queries(
         declare("SEV-2", f"More {i}")
         Schedule.objects.create(name=f"Extra {i}")
     assert [count(u) for u in urls] == small
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])
+def test_api_oncall_at_the_ends_of_the_calendar_is_400_naming_at(
+    api: APIClient, people: dict[str, Any], make_schedule: Any, when: str
+) -> None:
+    """Issue 24: `?at=9999-12-31T23:59:59Z` answered 500 (a shift end past `datetime.max`)."""
+    make_schedule("Platform", [people["alice"], people["bob"]], start=datetime.date(2026, 3, 1))
+    response = api.get("/api/v1/oncall/", {"at": when})
+    assert response.status_code == 400, response.content
+    assert "at" in response.json()

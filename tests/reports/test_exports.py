@@ -142,3 +142,27 @@ def test_project_wide_commands_live_on_the_top_floor() -> None:
     commands = get_commands()
     assert commands["export"] == "portal.project.reports"
     assert commands["setup_schedules"] == "portal.project"
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTERS))
+def test_a_period_to_the_end_of_the_calendar_is_refused_naming_the_field(
+    api: Any, history: Any, name: str
+) -> None:
+    """Issue 24: 0001-01-01 to 9999-12-31 broke the register mid-stream (the day after
+    9999-12-31 does not exist); a period the portal cannot hold is a 400 on `to`."""
+    response = api.get(f"/api/v1/exports/{name}/?from=0001-01-01&to=9999-12-31&format=csv")
+    assert response.status_code == 400, response
+    assert "to" in response.json(), response.json()
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTERS))
+def test_a_long_export_streams_to_its_end(api: Any, history: Any, name: str) -> None:
+    """From the first day the portal accepts to the last, every register ends cleanly."""
+    import datetime
+
+    last = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
+    response = api.get(f"/api/v1/exports/{name}/?from=1970-01-01&to={last}&format=csv")
+    assert response.status_code == 200, response.content
+    body = _body(response).decode()
+    assert body.endswith("\n")
+    assert next(csv.reader(io.StringIO(body))) == list(EXPORTERS[name].columns)

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 from portal.kernel.errors import DomainError
 
+# How far ahead a period may reach: the on-call register plans that far at most, and
+# the day after `date.max` does not exist (9999-12-31 broke a register mid-stream).
+MAX_DAYS_AHEAD = 2 * 366
+
 
 @dataclass(frozen=True)
 class Period:
@@ -43,6 +47,11 @@ def period_from(
     today = today or datetime.datetime.now(datetime.UTC).date()
     last_day = parse_day(last, "to") or today
     first_day = parse_day(first, "from") or last_day - datetime.timedelta(days=89)
+    if last_day > today + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise DomainError(
+            f"must be at most {MAX_DAYS_AHEAD} days after today ({today.isoformat()}).",
+            field="to",
+        )
     if first_day > last_day:
         raise DomainError("must not be after 'to'.", field="from")
     return Period(first_day, last_day)
