@@ -100,6 +100,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # 0: locked until a founder unlocks it in the admin; N: also unlocked after N hours.
 _lockout_hours = env.int("LOGIN_LOCKOUT_HOURS", default=0)
 AXES_COOLOFF_TIME = _lockout_hours or None
+# One lockout notice (audit entry + founders' message) per locked address or username
+# per this many minutes (issue 24: a flood made 60 of each in a second).
+LOGIN_LOCKOUT_NOTICE_MINUTES = env.int("LOGIN_LOCKOUT_NOTICE_MINUTES", default=15)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = None
 AXES_VERBOSE = False

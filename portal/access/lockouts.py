@@ -4,20 +4,25 @@ Axes counts failed logins per username and per client address; past
 AXES_FAILURE_LIMIT it refuses that username or address, even with the right
 password, until a founder unlocks it in the admin (or the optional cool-off ends).
 Each lockout and each unlock is written to the audit log, and each lockout is sent
-to every founder through the notifications outbox.
+to every founder through the notifications outbox: once per locked address or username
+per LOGIN_LOCKOUT_NOTICE_MINUTES, because a flood from one address with a new username
+per attempt is one attack, not thirty pieces of news for the founders.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from portal.audit.choices import AuditAction
+from portal.audit.models import AuditEntry
 from portal.audit.roles import active_founders
 from portal.audit.services import record_entry
 from portal.kernel.actors import Actor
@@ -45,6 +50,8 @@ def record_lockout(*, username: str, ip_address: str) -> None:
 
     now = timezone.now()
     who = username or "(no username)"
+    if _already_told(username=username, ip_address=ip_address, now=now):
+        return
     record_entry(
         actor=Actor.system("login throttle"),
         action=AuditAction.CREATE,
@@ -66,6 +73,28 @@ def record_lockout(*, username: str, ip_address: str) -> None:
             recipient_user=founder,
             data={"username": username, "ip_address": ip_address},
         )
+
+
+def _already_told(*, username: str, ip_address: str, now: Any) -> bool:
+    """A lockout of this address or username was announced within the interval and no
+    founder has unlocked it since (a lock after an unlock is news again)."""
+    since = now - datetime.timedelta(minutes=settings.LOGIN_LOCKOUT_NOTICE_MINUTES)
+    locked, unlocked = Q(), Q()
+    if ip_address:
+        locked |= Q(after__ip_address=ip_address)
+        unlocked |= Q(before__ip_address=ip_address)
+    if username:
+        locked |= Q(after__username=username)
+        unlocked |= Q(before__username=username)
+    if not locked:
+        return False
+    entries = AuditEntry.objects.filter(object_type="axes.lockout", at__gte=since)
+    last_told = (
+        entries.filter(locked, action=AuditAction.CREATE).order_by("-id").values("id").first()
+    )
+    if last_told is None:
+        return False
+    return not entries.filter(unlocked, action=AuditAction.DELETE, id__gt=last_told["id"]).exists()
 
 
 @transaction.atomic

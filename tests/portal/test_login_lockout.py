@@ -94,3 +94,38 @@ def test_responder_cannot_unlock(client: Any, victim: Any, responder: Any) -> No
         },
     )
     assert AccessAttempt.objects.exists()
+
+
+def test_a_lockout_flood_is_one_notice_per_locked_address(client: Any, founder: Any) -> None:
+    """Issue 24: 30 logins with 30 random usernames from a locked address made 60 lockout
+    notifications and 60 audit entries; one locked address is one notice per interval."""
+    for attempt in range(30):
+        _login(client, f"nobody-{attempt}", "wrong")
+    locked = AuditEntry.objects.filter(object_type="axes.lockout", action="create")
+    assert locked.count() == 1, list(locked.values_list("object_repr", flat=True))
+    assert OutboxMessage.objects.filter(kind="login_lockout").count() == 1  # one founder
+    # Another address locked is news again
+    for attempt in range(8):
+        _login(Client(), f"other-{attempt}", "wrong", address="198.51.100.9")
+    assert locked.count() == 2
+
+
+def test_a_locked_name_tried_from_many_addresses_is_one_notice(
+    client: Any, victim: Any, founder: Any
+) -> None:
+    for attempt in range(20):
+        _login(Client(), "victim", "wrong", address=f"198.51.100.{attempt + 1}")
+    locked = AuditEntry.objects.filter(object_type="axes.lockout", action="create")
+    assert locked.count() == 1, list(locked.values_list("object_repr", flat=True))
+
+
+def test_a_lock_after_a_founders_unlock_is_news_again(client: Any, founder: Any) -> None:
+    from portal.access.lockouts import unlock_logins
+    from portal.kernel.actors import Actor
+
+    for attempt in range(6):
+        _login(client, f"nobody-{attempt}", "wrong")
+    unlock_logins(attempts=AccessAttempt.objects.all(), actor=Actor.system("test"))
+    for attempt in range(6):
+        _login(client, f"again-{attempt}", "wrong")
+    assert AuditEntry.objects.filter(object_type="axes.lockout", action="create").count() == 2
