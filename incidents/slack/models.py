@@ -159,3 +159,17 @@ class SlackCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_operation_display()} ({self.status})"
+
+
+class SlackRequestSeen(models.Model):
+    """A Slack request already acted on, kept for Slack's 5-minute signature window.
+
+    A signed request is valid for five minutes and Slack retries events (new signature,
+    same `event_id`): without this a replayed `/incident open` opened five incidents.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -31,6 +31,7 @@ from incidents.slack.identities import remember_identity
 from incidents.slack.manifest import BOT_SCOPES, build_manifest
 from incidents.slack.models import SlackApp
 from incidents.slack.operations import web_client
+from incidents.slack.replays import first_time, request_key
 from portal.kernel.actors import Actor
 
 logger = logging.getLogger("incidents.slack")
@@ -79,6 +80,10 @@ def slash_command(request: HttpRequest) -> HttpResponse:
         parse(payload.get("text", ""))
     except CommandSyntaxError as exc:
         return JsonResponse({"response_type": "ephemeral", "text": f"{exc}. {USAGE}"})
+    if not first_time(request_key(request)):
+        return JsonResponse(
+            {"response_type": "ephemeral", "text": "This request was already handled."}
+        )
     queue("incidents.slack.tasks.handle_command", payload)
     return JsonResponse(
         {"response_type": "ephemeral", "text": f"On it: /incident {payload.get('text', '')}"}
@@ -97,6 +102,8 @@ def interactions(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "payload: not JSON"}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": "payload: not an object"}, status=400)
+    if not first_time(request_key(request)):
+        return HttpResponse(status=200)  # a replayed click or submission acts once
     actions = payload.get("actions") or []
     if actions and actions[0].get("action_id") == messages.UPDATE_ACTION:
         # trigger_id lives 3 seconds: the modal is opened now, its submission is checked.
@@ -128,6 +135,8 @@ def events(request: HttpRequest) -> HttpResponse:
     if payload.get("type") == "url_verification":
         return JsonResponse({"challenge": payload.get("challenge", "")})
     if payload.get("type") == "event_callback":
+        if not first_time(request_key(request, str(payload.get("event_id") or ""))):
+            return HttpResponse(status=200)  # Slack's retry of an event already queued
         queue("incidents.slack.tasks.handle_event", payload)
     return HttpResponse(status=200)
 

@@ -480,3 +480,76 @@ def test_a_user_without_a_matching_email_links_once_then_acts_as_themselves(
     # A tampered link links nobody
     client.force_login(responder)
     assert "invalid or expired" in client.get(path[:-3] + "xx/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_replayed_slash_command_acts_once(
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 24: one signed `/incident open` replayed five times within Slack's 5-minute
+    window opened five incidents. The same signed request is one request."""
+    load_policy("founder-24x7")
+    body = slash_body(
+        'open --sev 3 --summary "Search slow"', user_id="U0RESP", response_url=slack.response_url()
+    )
+    headers = sign(body)
+    answers = []
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(
+                client.generic(
+                    "POST",
+                    "/slack/commands/",
+                    body,
+                    content_type="application/x-www-form-urlencoded",
+                    **headers,
+                )
+            )
+    assert [a.status_code for a in answers] == [200] * 5
+    assert Incident.objects.filter(title="Search slow").count() == 1
+    assert "already" in answers[-1].json()["text"]
+
+
+@pytest.mark.django_db
+def test_an_event_slack_retries_with_a_new_signature_acts_once(
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Slack retries an event with `X-Slack-Retry-Num`, a new timestamp and signature but
+    the same `event_id`: it is recorded once."""
+    room = WarRoom.objects.get(incident=sev1)
+    message = {"type": "message", "user": "U0RESP", "text": "Rolled back.", "ts": "1790000123.9"}
+    body = _event(
+        "pin_added",
+        user="U0RESP",
+        channel_id=room.channel_id,
+        item={"type": "message", "channel": room.channel_id, "message": message},
+        event_ts="1790000200.000100",
+    )
+    now = int(time.time())
+    for retry, stamp in enumerate((now - 20, now - 10, now)):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.generic(
+                "POST",
+                "/slack/events/",
+                body,
+                content_type="application/json",
+                **sign(body, timestamp=stamp),
+                **({"HTTP_X_SLACK_RETRY_NUM": str(retry)} if retry else {}),
+            )
+        assert response.status_code == 200
+    assert (
+        TimelineEntry.objects.filter(incident=sev1, message__startswith="From Slack").count() == 1
+    )
