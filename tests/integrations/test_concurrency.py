@@ -15,7 +15,7 @@ from pytest_django import Settings
 from incidents.integrations.models import Alert
 from incidents.models import Incident
 from portal.project.engine import opening_cycle
-from tests.integrations.conftest import pd_event
+from tests.integrations.conftest import open_now, pd_event
 
 ENQUEUE = "/integrations/pagerduty/v2/enqueue"
 
@@ -102,6 +102,8 @@ def test_storm_over_several_keys_with_resolves_settles_consistently(make_integra
     bodies = [pd_event(pd.key, dedup_key=f"k{n % 5}") for n in range(40)]
     bodies += [pd_event(pd.key, "resolve", dedup_key=f"k{n}") for n in range(5)]
     statuses = _hammer(bodies)
+    while open_now():  # the engine opens what the storm left unopened (the default mode)
+        pass
     # Then nothing failed, at most one alert per key is open, and every trigger is counted once
     assert statuses == Counter({202: 45})
     for n in range(5):

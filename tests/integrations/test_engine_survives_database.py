@@ -4,6 +4,7 @@ another alert": the real `manage.py engine` process, PostgreSQL terminating its 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -38,11 +39,24 @@ def _opened(dedup_key: str) -> bool:
     return Alert.objects.filter(dedup_key=dedup_key, incident__isnull=False).exists()
 
 
+def _engine_backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_engine_reconnects_after_its_backends_are_terminated(
-    pd: Any, post: Any, founder: Any, settings: Any
+    pd: Any, client: Any, founder: Any, settings: Any
 ) -> None:
+    def post(url: str, body: Any) -> Any:
+        # Straight to the door: the engine process, not this test, must open the alert.
+        return client.post(url, data=json.dumps(body), content_type="application/json")
+
     settings.ALERT_OPENING = "engine"
     db = connection.settings_dict
     env = {
@@ -61,8 +75,9 @@ def test_the_engine_reconnects_after_its_backends_are_terminated(
     )
     try:
         assert post(ENQUEUE, pd_event(pd.key, dedup_key="before")).status_code == 202
-        assert _wait(lambda: _opened("before"), 20), "the engine never opened the first alert"
+        assert _wait(lambda: _opened("before"), 60), "the engine never opened the first alert"
         # When PostgreSQL terminates every backend of the engine
+        assert _wait(lambda: _engine_backends() >= 1, 20)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
