@@ -333,6 +333,9 @@ NOTIFY_SENDING_TIMEOUT_SECONDS = env.int("NOTIFY_SENDING_TIMEOUT_SECONDS", defau
 ENGINE_INTERVAL_SECONDS = env.float("ENGINE_INTERVAL_SECONDS", default=1.0)
 # An engine loop silent longer than this makes /api/health answer 503 and the board say so.
 ENGINE_STALE_SECONDS = env.float("ENGINE_STALE_SECONDS", default=60.0)
+# Due work (an unopened alert, an escalation step, a notification, an outbox message)
+# older than this makes /api/health answer 503: a loop can beat and still fall behind.
+PAGER_LAG_SECONDS = env.float("PAGER_LAG_SECONDS", default=60.0)
 # Where a first trigger's incident is declared (incidents/integrations/opening.py):
 # "engine" (answer 202 once the alert is stored; the paging engine declares it) or
 # "inline" (the request declares it before answering).

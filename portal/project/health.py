@@ -1,5 +1,6 @@
-"""`GET /api/health`: 200 when the database and the task queue answer and the paging
-engine's loops have beaten recently, else 503 saying what is down."""
+"""`GET /api/health`: 200 when the database and the task queue answer, the paging
+engine's loops have beaten recently and its due work is not late, else 503 saying what
+is down or late."""
 
 from __future__ import annotations
 
@@ -44,16 +45,25 @@ def check_task_queue() -> dict[str, Any]:
 
 def check_engine() -> dict[str, Any]:
     from portal.project.heartbeats import engine_state
+    from portal.project.pager_watch import due_lag
 
     try:
         state = engine_state()
+        lag = due_lag()
     except Exception as exc:  # noqa: BLE001 - any failure means "unknown, so down"
         logger.warning("health: engine check failed: %s", type(exc).__name__)
         return {"ok": False, "error": type(exc).__name__}
     silent = {k: (None if v is None else round(v, 1)) for k, v in state.silent_for.items()}
-    result: dict[str, Any] = {"ok": state.ok, "silent_seconds": silent}
-    if not state.ok:
-        result["error"] = state.words
+    late = lag.words
+    result: dict[str, Any] = {
+        "ok": state.ok and not late,
+        "silent_seconds": silent,
+        "lag_seconds": {k: (None if v is None else round(v, 1)) for k, v in lag.seconds.items()},
+    }
+    if not result["ok"]:
+        result["error"] = " ".join(
+            w for w in (state.words, f"The pager is late: {late}." if late else "") if w
+        )
     return result
 
 
@@ -68,6 +78,14 @@ _check_schema = inline_serializer(
             child=serializers.FloatField(allow_null=True),
             required=False,
             help_text="Engine: seconds since each loop's last cycle (null: never).",
+        ),
+        "lag_seconds": serializers.DictField(
+            child=serializers.FloatField(allow_null=True),
+            required=False,
+            help_text=(
+                "Engine: age of the oldest due item per kind (opening, escalation, "
+                "personal, delivery; null: nothing due). Past PAGER_LAG_SECONDS: 503."
+            ),
         ),
         "vendor": serializers.CharField(required=False, help_text="Database: sqlite, postgresql."),
         "broker": serializers.CharField(required=False, help_text="Task queue: the broker class."),

@@ -22,6 +22,7 @@ from incidents.oncall.models import Page
 from incidents.oncall.personal import phone_gap
 from incidents.oncall.selectors import who_is_on_call
 from portal.project.heartbeats import engine_state
+from portal.project.pager_watch import due_lag
 from postmortems.choices import OPEN_ACTION_STATUSES, PostMortemStatus
 from postmortems.models import ActionItem, PostMortem
 
@@ -93,7 +94,10 @@ def operations_board(user: Any, *, now: datetime.datetime | None = None) -> Oper
         board.on_call = who_is_on_call(now)
     if user.is_authenticated:
         board.phone_gap = phone_gap(user)
-        board.engine_problem = engine_state().words
+        late = due_lag(now).words
+        board.engine_problem = " ".join(
+            w for w in (engine_state().words, f"The pager is late: {late}." if late else "") if w
+        )
     if _can(user, "oncall.view_page"):
         board.unacknowledged_pages = list(
             Page.objects.filter(

@@ -97,3 +97,54 @@ def test_an_engine_that_never_ran_or_went_silent_is_503_in_words(engine_alive: A
     assert never.json()["checks"]["engine"]["error"] == (
         "The paging engine has never run: nothing opens alerts or pages."
     )
+
+
+def test_due_work_past_its_threshold_is_503_naming_the_late_kind(
+    engine_alive: Any, policy: Any, system: Any
+) -> None:
+    """Issue 24, "health that knows the pager": loops can beat and still fall behind; the
+    oldest due item per kind is reported, and past PAGER_LAG_SECONDS it is a 503."""
+    import datetime
+
+    from django.utils import timezone
+
+    from incidents.integrations.models import Alert
+    from portal.notifications.models import OutboxMessage
+
+    body = APIClient().get("/api/health").json()
+    assert body["checks"]["engine"]["lag_seconds"] == {
+        "opening": None,
+        "escalation": None,
+        "personal": None,
+        "delivery": None,
+    }
+    # Given an alert stored unopened five minutes ago, and a message due as long
+    from incidents.integrations.services import create_integration
+
+    pd = create_integration(actor=system, name="pd", kind="pagerduty")
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    Alert.objects.create(
+        integration=pd,
+        dedup_key="stuck",
+        summary="Disk full",
+        first_seen_at=long_ago,
+        last_seen_at=long_ago,
+        opening=True,
+    )
+    OutboxMessage.objects.create(
+        kind="page",
+        subject="You are paged",
+        body="x",
+        destination="a@example.com",
+        dedupe_key="late-1",
+        next_attempt_at=long_ago,
+        created_at=long_ago,
+    )
+    response = APIClient().get("/api/health")
+    assert response.status_code == 503
+    engine = response.json()["checks"]["engine"]
+    assert engine["lag_seconds"]["opening"] == pytest.approx(300, abs=5)
+    assert engine["error"] == (
+        "The pager is late: an alert waits to be opened for 300 s; "
+        "a message waits to be delivered for 300 s."
+    )

@@ -56,3 +56,21 @@ def test_admin_home_query_count_is_constant(client: Any, founder: Any, declare: 
     with CaptureQueriesContext(connection) as many:
         assert client.get("/admin/").status_code == 200
     assert len(many) == len(few), "\n".join(q["sql"][:160] for q in many.captured_queries)
+
+
+def test_admin_home_says_when_the_pager_is_late(
+    client: Any, founder: Any, engine_alive: Any, declare: Any
+) -> None:
+    """Issue 24: the board shows founders the engine's state in one line, lag included."""
+    from incidents.oncall.models import Escalation
+
+    client.force_login(founder)
+    incident = declare("SEV-1", title="Checkout down", actor=Actor.for_user(founder))
+    page = client.get("/admin/").content.decode()
+    assert 'id="board-engine"' not in page
+    Escalation.objects.filter(incident=incident).update(
+        status="active", next_step_at=timezone.now() - datetime.timedelta(minutes=3)
+    )
+    page = client.get("/admin/").content.decode()
+    assert 'id="board-engine"' in page
+    assert "The pager is late: an escalation step waits to page for 180 s." in page
