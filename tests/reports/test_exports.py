@@ -160,7 +160,7 @@ def test_a_long_export_streams_to_its_end(api: Any, history: Any, name: str) -> 
     """From the first day the portal accepts to the last, every register ends cleanly."""
     import datetime
 
-    last = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
+    last = (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=365)).isoformat()
     response = api.get(f"/api/v1/exports/{name}/?from=1970-01-01&to={last}&format=csv")
     assert response.status_code == 200, response.content
     body = _body(response).decode()
