@@ -4,6 +4,7 @@ Every variable is documented in README.md ("Configuration"). Behaviour switches 
 variables, never by per-stage settings files.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -336,6 +337,22 @@ ENGINE_STALE_SECONDS = env.float("ENGINE_STALE_SECONDS", default=60.0)
 # Due work (an unopened alert, an escalation step, a notification, an outbox message)
 # older than this makes /api/health answer 503: a loop can beat and still fall behind.
 PAGER_LAG_SECONDS = env.float("PAGER_LAG_SECONDS", default=60.0)
+
+# The dead man's switch: the engine GETs this URL every DEADMAN_EVERY_SECONDS while the
+# pager is healthy, so an outside monitor alarms when the pings stop.
+DEADMAN_URL = env.str("DEADMAN_URL", default="")
+DEADMAN_EVERY_SECONDS = env.float("DEADMAN_EVERY_SECONDS", default=60.0)
+
+# --- /metrics (Prometheus): a bearer token, or the scraper's address in the allow-list.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(net.strip(), strict=False)
+        for net in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+        if net.strip()
+    ]
+except ValueError as exc:
+    raise environ.ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
 # Where a first trigger's incident is declared (incidents/integrations/opening.py):
 # "engine" (answer 202 once the alert is stored; the paging engine declares it) or
 # "inline" (the request declares it before answering).

@@ -169,6 +169,9 @@ class Engine:
         self.cycles = {"opening": 0, "escalation": 0, "delivery": 0}
         self.wakeups = {name: threading.Event() for name in self.cycles}
         self.errors = 0
+        self.switch: threading.Thread | None = None
+        if settings.DEADMAN_URL:
+            self.switch = threading.Thread(target=self._dead_mans_switch, daemon=True)
         self.threads = [
             threading.Thread(
                 target=self._loop,
@@ -221,6 +224,22 @@ class Engine:
         finally:
             connection.close()
 
+    def _dead_mans_switch(self) -> None:
+        """Ping DEADMAN_URL every DEADMAN_EVERY_SECONDS while the pager is healthy."""
+        from portal.project.dead_mans_switch import ping_if_healthy
+
+        try:
+            while not self.stopping.is_set():
+                close_old_connections()
+                try:
+                    ping_if_healthy()
+                except Exception:  # noqa: BLE001 - a database blip: no ping, try again
+                    logger.warning("dead man's switch check failed", exc_info=True)
+                    connection.close()
+                self.stopping.wait(settings.DEADMAN_EVERY_SECONDS)
+        finally:
+            connection.close()
+
     def _failed(self, name: str, what: str, backoff: float) -> float:
         """Log, drop the loop's connection (the next cycle reconnects) and back off."""
         self.errors += 1
@@ -236,7 +255,10 @@ class Engine:
         if self.stopping.is_set():
             return []
         names = ("opening", "escalation", "delivery")
-        return [n for n, t in zip(names, self.threads, strict=True) if not t.is_alive()]
+        dead = [n for n, t in zip(names, self.threads, strict=True) if not t.is_alive()]
+        if self.switch is not None and not self.switch.is_alive():
+            dead.append("dead man's switch")
+        return dead
 
     def start(self) -> Engine:
         # The loops share one interpreter: while the opening loop declares a storm's
@@ -245,11 +267,13 @@ class Engine:
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         for thread in self.threads:
             thread.start()
+        if self.switch is not None:
+            self.switch.start()
         return self
 
     def stop(self, timeout: float = 30) -> None:
         self.stopping.set()
         for wakeup in self.wakeups.values():
             wakeup.set()
-        for thread in self.threads:
+        for thread in [*self.threads, *([self.switch] if self.switch else [])]:
             thread.join(timeout)

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from portal.project.invitation import InvitationView
+from portal.project.metrics import metrics
 
 urlpatterns = [
     # A new responder's invitation link sets their password on the portal's own page and
@@ -31,6 +32,8 @@ urlpatterns = [
     path("notify/", include("portal.notifications.urls")),
     # Slack's request URLs (signed by Slack), the manifest and the account link.
     path("slack/", include("incidents.slack.urls")),
+    # Prometheus scrapes here (token or allow-listed address; portal.project.metrics).
+    path("metrics", metrics, name="metrics"),
 ]
 
 handler404 = "portal.kernel.api.errors.not_found"

@@ -539,6 +539,10 @@ def test_an_event_slack_retries_with_a_new_signature_acts_once(
         event_ts="1790000200.000100",
     )
     now = int(time.time())
+
+    def retried(retry: int) -> dict[str, Any]:
+        return {"HTTP_X_SLACK_RETRY_NUM": str(retry)} if retry else {}
+
     for retry, stamp in enumerate((now - 20, now - 10, now)):
         with django_capture_on_commit_callbacks(execute=True):
             response = client.generic(
@@ -547,7 +551,7 @@ def test_an_event_slack_retries_with_a_new_signature_acts_once(
                 body,
                 content_type="application/json",
                 **sign(body, timestamp=stamp),
-                **({"HTTP_X_SLACK_RETRY_NUM": str(retry)} if retry else {}),
+                **retried(retry),
             )
         assert response.status_code == 200
     assert (
