@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.html import format_html
 
 from incidents.oncall.choices import PersonalNotificationStatus
+from incidents.oncall.coverage_admin import CoverageKeptInline, FoundersDeleteAdmin
 from incidents.oncall.models import (
     Escalation,
     EscalationPolicy,
@@ -33,6 +35,7 @@ from incidents.oncall.models import (
 from incidents.oncall.roster import add_override, delete_override
 from incidents.oncall.selectors import schedule_calendar
 from portal.kernel.actors import Actor
+from portal.kernel.errors import DomainError
 from portal.kernel.service_admin import ServiceModelAdmin
 
 
@@ -41,7 +44,7 @@ class LayerInline(admin.TabularInline):
     extra = 0
 
 
-class OverrideInline(admin.TabularInline):
+class OverrideInline(CoverageKeptInline):
     model = Override
     extra = 0
     autocomplete_fields = ("user",)
@@ -52,7 +55,7 @@ class OverrideInline(admin.TabularInline):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(admin.ModelAdmin):
+class ScheduleAdmin(FoundersDeleteAdmin):
     list_display = ("name", "time_zone", "calendar_link", "ical_link")
     search_fields = ("name",)
     inlines = (LayerInline,)
@@ -97,21 +100,21 @@ class ScheduleAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/oncall/schedule_calendar.html", context)
 
 
-class RotationMemberInline(admin.TabularInline):
+class RotationMemberInline(CoverageKeptInline):
     model = RotationMember
     extra = 1
     autocomplete_fields = ("user",)
 
 
 @admin.register(Rotation)
-class RotationAdmin(admin.ModelAdmin):
+class RotationAdmin(FoundersDeleteAdmin):
     list_display = ("__str__", "layer", "kind", "shift_hours", "start_date", "handoff_time")
     list_select_related = ("layer__schedule",)
     inlines = (RotationMemberInline,)
 
 
 @admin.register(Layer)
-class LayerAdmin(admin.ModelAdmin):
+class LayerAdmin(FoundersDeleteAdmin):
     list_display = ("schedule", "name", "order")
     list_select_related = ("schedule",)
     search_fields = ("name", "schedule__name")
@@ -141,13 +144,44 @@ class OverrideAdmin(ServiceModelAdmin):
             actor=Actor.for_request(request),
         )
 
-    def delete_model(self, request: HttpRequest, obj: Override) -> None:
-        delete_override(override_id=obj.pk, actor=Actor.for_request(request))
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The service decides (own overrides, coverage kept); a refusal is shown, not a 500."""
+        if request.method == "POST" and object_id.isdigit():
+            try:
+                with transaction.atomic():
+                    delete_override(override_id=int(object_id), actor=Actor.for_request(request))
+            except DomainError as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+                return redirect("admin:oncall_override_change", object_id)
+            self.message_user(request, "The override was deleted.", messages.SUCCESS)
+            return redirect("admin:oncall_override_changelist")
+        return super().delete_view(request, object_id, extra_context)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Override]) -> None:
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Delete selected overrides", permissions=["delete"])
+    def delete_overrides(self, request: HttpRequest, queryset: QuerySet[Override]) -> None:
         actor = Actor.for_request(request)
+        done = 0
         for override_id in queryset.order_by("pk").values_list("pk", flat=True):
-            delete_override(override_id=override_id, actor=actor)
+            try:
+                with transaction.atomic():
+                    delete_override(override_id=override_id, actor=actor)
+            except DomainError as refusal:
+                self.message_user(
+                    request, f"Override {override_id}: {refusal.message}", messages.ERROR
+                )
+                continue
+            done += 1
+        if done:
+            self.message_user(request, f"Deleted {done} override(s).", messages.SUCCESS)
+
+    actions = ("delete_overrides",)
 
 
 class EscalationStepInline(admin.TabularInline):

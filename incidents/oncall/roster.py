@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Max
 
+from incidents.oncall.coverage_guard import coverage_kept
 from incidents.oncall.models import Layer, Override, Rotation, RotationMember, Schedule
 from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
@@ -41,6 +42,17 @@ def find_rotation(
             f"{layer} has no rotation {rotation_name or '(any)'!r}.", field="rotation"
         )
     return rotation
+
+
+def _own_or_permitted(actor: Actor, user: Any, permission: str, *, field: str) -> None:
+    """Responders manage their own overrides; anyone else's needs the permission."""
+    if actor.user is None or actor.user.has_perm(permission) or actor.user.pk == user.pk:
+        return
+    raise DomainError(
+        f"You may only add or remove your own overrides ({permission} is a founder's).",
+        field=field,
+        code="forbidden",
+    )
 
 
 @audited_service
@@ -91,7 +103,8 @@ def remove_rotation_member(*, rotation: Rotation, user: Any, actor: Actor) -> No
         raise DomainError(f"{user.get_username()} is not in {rotation}.", field="user")
     before = {"rotation": rotation.pk, "user": user.get_username(), "position": member.position}
     member_id = member.pk
-    member.delete()
+    with coverage_kept(actor, field="user"):
+        member.delete()
     record_entry(
         actor=actor,
         action=AuditAction.DELETE,
@@ -112,7 +125,10 @@ def add_override(
     actor: Actor,
     reason: str = "",
 ) -> Override:
-    """`user` takes the layer's shift from `start` to `end` (the newest override wins)."""
+    """`user` takes the layer's shift from `start` to `end` (the newest override wins).
+
+    Whoever may not add overrides (Responders) may still take a shift themselves."""
+    _own_or_permitted(actor, user, "oncall.add_override", field="username")
     override = Override(layer=layer, user=user, start=start, end=end, reason=reason[:200])
     validate_model(override)
     override.save()
@@ -130,9 +146,11 @@ def delete_override(*, override_id: int, actor: Actor) -> None:
     override = Override.objects.select_for_update(of=("self",)).filter(pk=override_id).first()
     if override is None:
         raise DomainError(f"No override {override_id}.", field="id")
+    _own_or_permitted(actor, override.user, "oncall.delete_override", field="id")
     before = {"layer": override.layer_id, "user": override.user_id, "start": override.start}
     text = str(override)
-    override.delete()
+    with coverage_kept(actor, field="id"):
+        override.delete()
     record_entry(
         actor=actor,
         action=AuditAction.DELETE,

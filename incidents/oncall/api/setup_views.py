@@ -85,6 +85,9 @@ class MemberDetailView(APIView):
 
 class OverridesView(APIView):
     permission_model = Override
+    # Responders take shifts themselves: the door lets whoever sees overrides ask, and
+    # `roster.add_override` refuses anyone else's override without `add_override`.
+    permission_verbs = {"POST": "view"}
     parser_classes = [JSONParser]
 
     @extend_schema(summary="Overrides", responses=s.OverrideSerializer(many=True))
@@ -111,6 +114,7 @@ class OverridesView(APIView):
 
 class OverrideDetailView(APIView):
     permission_model = Override
+    permission_verbs = {"DELETE": "view"}  # one's own; see OverridesView
 
     @extend_schema(summary="Remove an override", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
