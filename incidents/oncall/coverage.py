@@ -17,6 +17,7 @@ from incidents.oncall.models import (
     StepTarget,
 )
 from incidents.oncall.selectors import layer_entries, overrides_between, schedules_with_rotations
+from portal.kernel.command_line import manage_py
 from portal.notifications.models import NotificationChannel, NotificationRoute
 from portal.notifications.providers import provider_for
 
@@ -97,8 +98,8 @@ def setup_missing(level_codes: list[str] | None = None) -> list[str]:
                 if not rotation.memberships.all():
                     problems.append(
                         f"Rotation '{rotation.name or rotation.pk}' of {schedule.name} / "
-                        f"{layer.name} has no members: manage.py oncall member add "
-                        f"'{schedule.name}' USERNAME"
+                        f"{layer.name} has no members: "
+                        + manage_py(f"oncall member add '{schedule.name}' USERNAME")
                     )
     steps = EscalationStep.objects.filter(policy__levels__isnull=False).values_list(
         "channel_id", flat=True
@@ -114,7 +115,7 @@ def setup_missing(level_codes: list[str] | None = None) -> list[str]:
         if why := _undeliverable(channel):
             problems.append(
                 f"Channel {channel.name} {why}: its messages and pages wait (pending) until "
-                f"manage.py channel set '{channel.name}' --target URL --enable"
+                + manage_py(f"channel set '{channel.name}' --target URL --enable")
             )
     if level_codes is not None:
         mapped = set(SeverityEscalation.objects.values_list("level_code", flat=True))

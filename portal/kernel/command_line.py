@@ -52,3 +52,29 @@ class PortalCommand(BaseCommand):
         if user is None:
             raise CommandError(f"--as: no active user {username!r}", returncode=2)
         return Actor.for_user(user)
+
+
+def manage_py(arguments: str) -> str:
+    """A `manage.py` command line the reader can paste as it is, in this deployment.
+
+    Hints printed by the portal ("…: manage.py oncall member add …") failed as pasted on a
+    fresh `make run`: the project's interpreter is `.venv/bin/python` and `make` sets
+    `DEBUG=1`, neither of which a new shell has. So the hint names the interpreter this
+    process runs (relative to the project when it lives there) and DEBUG when it is on.
+    """
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(settings.BASE_DIR))
+    except ValueError:
+        shown = (
+            "python"
+            if python.name.startswith("python") and "venv" not in str(python)
+            else str(python)
+        )
+    debug = "DEBUG=1 " if os.environ.get("DEBUG", "").lower() in ("1", "true", "yes", "on") else ""
+    return f"{debug}{shown} manage.py {arguments}"
