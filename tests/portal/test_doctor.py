@@ -53,7 +53,7 @@ def test_from_the_preset_to_a_reachable_person(
     assert " manage.py oncall member add" in out
     assert "nobody on call" in out  # the next 14 days, hour by hour
     # Given the founder on the rotation, the engine beating and the task schedules
-    rotation = Rotation.objects.order_by("id").first()
+    rotation = Rotation.objects.order_by("id")[0]
     add_rotation_member(rotation=rotation, user=founder, actor=Actor.system("test"))
     call_command("setup_schedules", stdout=io.StringIO())
     _last_written.clear()
