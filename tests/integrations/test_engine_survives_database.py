@@ -39,6 +39,16 @@ def _opened(dedup_key: str) -> bool:
     return Alert.objects.filter(dedup_key=dedup_key, incident__isnull=False).exists()
 
 
+def _named_backends(name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [name],
+        )
+        return int(cursor.fetchone()[0])
+
+
 def _engine_backends() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -170,3 +180,96 @@ def test_a_heartbeat_that_cannot_be_written_never_stops_paging(
     assert _wait(lambda: cycles["n"] >= 10, 5)
     assert engine.errors == 0
     engine.stop(timeout=5)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_storm_through_terminated_connections_opens_every_alert_once(
+    pd: Any, founder: Any, settings: Any
+) -> None:
+    """Issue 24, must show: the engine's connections terminated during a storm of new
+    keys → every accepted alert is an incident within 10 s of the connections returning,
+    each paged once."""
+    from django.test import Client
+
+    from incidents.oncall.models import Page
+
+    settings.ALERT_OPENING = "engine"
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "ALERT_OPENING": "engine",
+        # Named, so that only the engine's backends are terminated, not the senders'.
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+            "?application_name=portal-engine"
+        ),
+    }
+    engine = subprocess.Popen(  # noqa: S603 - our own manage.py
+        [sys.executable, str(ROOT / "manage.py"), "engine", "--interval", "0.2"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def sender(worker: int) -> None:
+        client = Client()
+        try:
+            for n in range(10):
+                key = f"storm-{worker}-{n}"
+                body = json.dumps(pd_event(pd.key, dedup_key=key))
+                response = client.post(ENQUEUE, data=body, content_type="application/json")
+                if response.status_code == 202:
+                    with lock:
+                        accepted.append(key)
+                time.sleep(0.05)
+        finally:
+            connection.close()
+
+    try:
+        assert _wait(lambda: _named_backends("portal-engine") >= 2, 60), "no engine connected"
+        senders = [threading.Thread(target=sender, args=(w,)) for w in range(4)]
+        for thread in senders:
+            thread.start()
+        # Mid-storm, PostgreSQL terminates every backend but this test's and the senders'
+        assert _wait(lambda: len(accepted) >= 12, 30)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = 'portal-engine'"
+            )
+            terminated = sum(1 for (ok,) in cursor.fetchall() if ok)
+        assert terminated >= 1
+        for thread in senders:
+            thread.join(60)
+        assert len(accepted) == 40
+        # Then every accepted alert has its incident within 10 s, paged once
+        assert _wait(lambda: all(_opened(key) for key in accepted), 10), [
+            key for key in accepted if not _opened(key)
+        ]
+        assert engine.poll() is None, "the engine exited"
+        alerts = Alert.objects.filter(dedup_key__in=accepted)
+        assert alerts.count() == 40
+        assert alerts.values("incident").distinct().count() == 40
+        incidents = [a.incident_id for a in alerts]
+        assert _wait(lambda: Page.objects.filter(incident_id__in=incidents).count() >= 40, 15)
+        for incident_id in incidents:
+            pages = list(
+                Page.objects.filter(incident_id=incident_id).values_list(
+                    "user", "escalation", "step_order"
+                )
+            )
+            assert pages, incident_id
+            assert len(pages) == len(set(pages)), (incident_id, pages)
+    finally:
+        engine.send_signal(signal.SIGTERM)
+        try:
+            engine.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            engine.kill()
+        connection.close()
