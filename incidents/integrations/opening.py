@@ -47,7 +47,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
@@ -282,6 +282,11 @@ def open_unopened_alerts(
             # Detected when the alert arrived, not when the engine got to it.
             if open_incident(Unopened(pk, integration_id), event, first_seen_at) is not None:
                 opened += 1
+        except (OperationalError, InterfaceError):
+            # The connection failed, not the alert (a restart, a failover, terminated
+            # backends): the engine's loop reconnects and opens it within a second.
+            # Held for a minute like a bad alert, it opened 60 s late in a storm.
+            raise
         except Exception:
             # Not again at the next poll (a fifth of a second on SQLite): once a minute.
             _retry_after[pk] = time.monotonic() + RETRY_FAILED_AFTER
