@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.project.playbook_import.codes import MAX_CODE, MAX_NAME, is_code, match_code
+from portal.project.playbook_import.codes import (
+    MAX_CODE,
+    MAX_NAME,
+    code_number,
+    is_code,
+    match_code,
+)
 from portal.project.playbook_import.columns import DURATION_FIELDS, TEXT_FIELDS
 from portal.project.playbook_import.comms import read_comms
 from portal.project.playbook_import.prose_durations import (
@@ -44,7 +50,13 @@ def read_entries(entries: list[Entry]) -> Reading:
                 continue
             if fact.label in ignored:
                 continue
-            if fact.concept is None:
+            if fact.concept is None and _names_targets(fact.label, entries):
+                taken[f"targets {fact.label}"] = fact.label
+                reading.notes.append(
+                    f"line {fact.label_line}: {_kind(fact)} {fact.label!r} read as targets: "
+                    "each of its cells names the targets it sets"
+                )
+            elif fact.concept is None:
                 ignored.add(fact.label)
                 if fact.label:
                     reading.problems.append(
@@ -64,6 +76,18 @@ def read_entries(entries: list[Entry]) -> Reading:
         if level is not None:
             reading.levels.append(level)
     return reading
+
+
+def _names_targets(label: str, entries: list[Entry]) -> bool:
+    """Every non-empty cell of the column or row is read as named targets."""
+    texts = [
+        f.text
+        for e in entries
+        for f in e.facts
+        if f.label == label and f.origin in ("column", "row")
+    ]
+    texts = [t for t in texts if t]
+    return bool(texts) and all((found := read_targets(t))[0] and not found[1] for t in texts)
 
 
 def _kind(fact: Fact) -> str:
@@ -113,6 +137,8 @@ def _read_fact(level: Level, fact: Fact, name: str, reading: Reading) -> str:
     if not fact.text:
         return name
     concept = fact.concept
+    if concept is None and fact.origin in ("column", "row") and fact.label:
+        concept = "targets"  # a column of unknown name whose cells name targets
     if concept is None and fact.origin == "prose":
         concept = _sentence_target(fact.text) if "definition" in level else "definition"
         if concept is None and read_duration(fact.text).problem == "no duration in it":
@@ -155,6 +181,8 @@ def _code_and_name(code: str, name: str, line: int, reading: Reading) -> tuple[s
     """ "Priority 1 (P1)": both are codes. The shorter is the code, and the note says so."""
     if not name or not is_code(name) or not is_code(code):
         return code, name
+    if code_number(name) != code_number(code):
+        return code, name  # two schemes ("SEV-1", "P0"): the code stays as written
     if len(name) < len(code):
         reading.notes.append(
             f"line {line}: {code!r} and {name!r} are both level codes: took {name!r} as "

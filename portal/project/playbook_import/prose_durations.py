@@ -137,8 +137,8 @@ def _mentions(lowered: str) -> tuple[list[_Mention], list[str], list[str]]:
             if word == "immediately" or not following.isalpha() or following in _IMMEDIATE_NOUNS:
                 found.append(_Mention(Duration(DurationKind.IMMEDIATE), word))
             else:
-                end = tokens[min(index + 2, len(tokens) - 1)][2]
-                refused.append(lowered[tokens[index][1] : end])
+                end = lowered.find(" ", tokens[index + 1][1])
+                refused.append(lowered[tokens[index][1] : end if end > 0 else len(lowered)])
         index += 1
     return found, refused, mixed
 
@@ -191,7 +191,8 @@ def read_duration(cell: str) -> DurationReading:
         except DurationParseError:
             pass
         else:
-            return DurationReading(text if len(text) <= MAX_STORED else str(whole))
+            stored = text.rstrip(". ")  # "Respond within 30 minutes." keeps no full stop
+            return DurationReading(stored if len(stored) <= MAX_STORED else str(whole))
     lowered = text.lower()
     found, refused, mixed = _mentions(lowered)
     if mixed:

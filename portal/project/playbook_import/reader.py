@@ -55,10 +55,11 @@ def read_severity_table(text: str) -> ImportResult:
     result = ImportResult(notes=list(notes))
     found = find_candidates(parse_document(lines))
     scored = [s for c in found.candidates if (s := _score(c)) is not None]
+    read = {id(s.candidate) for s in scored}
     rejected = found.rejected + [
         Rejected(c.form, c.line, c.heading, "too few levels with a code were read")
         for c in found.candidates
-        if not any(s.candidate is c for s in scored)
+        if id(c) not in read
     ]
     if not scored:
         result.problems.append(_nothing_found(rejected))
@@ -70,7 +71,7 @@ def read_severity_table(text: str) -> ImportResult:
     result.levels = chosen.reading.levels
     problems = chosen.candidate.problems + chosen.reading.problems
     result.problems += sorted(problems, key=_line_of)
-    result.notes += chosen.reading.notes
+    result.notes += chosen.candidate.notes + chosen.reading.notes
     _rank(result)
     return result
 

@@ -49,6 +49,7 @@ class Candidate:
     heading: str
     entries: list[Entry]
     problems: list[str] = field(default_factory=list)  # columns or rows not read
+    notes: list[str] = field(default_factory=list)  # how the shape was read
     uncoded: int = 0  # rows, items or columns without a code
     # A lone level is read only from a table whose code column says what it holds.
     min_levels: int = 2
@@ -180,11 +181,32 @@ def _by_rows(
     table: Node, heading: str, header: list[Node], body: list[list[Node]], column: int
 ) -> Candidate:
     candidate = Candidate(_form(table), table.line, heading, [], min_levels=1)
+    labels = [cell.text for cell in header]
+    concepts: dict[int, str | None] = {i: concept_of(label) for i, label in enumerate(labels)}
+    twin = _twin_code_column(body, column)
+    if twin is not None:
+        # "Priority 1" and "P1" in two columns: one level, written twice. The shorter
+        # spelling is the code, the other its name, and the note says so.
+        if sum(len(r[twin].text) for r in body) < sum(len(r[column].text) for r in body):
+            column, twin = twin, column
+        concepts[twin] = "name"
+        candidate.notes.append(
+            f"line {header[column].line}: columns {labels[column]!r} and {labels[twin]!r} "
+            f"both hold level codes with the same numbers: took {labels[column]!r} "
+            f"({body[0][column].text!r}) as the code and {labels[twin]!r} as the name"
+        )
     for source_row in table.children[: len(body) + 1]:
         candidate.problems += [
             f"line {source_row.line}: cell {extra!r} beyond the header not read"
             for extra in _extra(source_row)
         ]
+        cells = sum(c.colspan for c in source_row.children if c.kind == "cell")
+        missing = source_row.missing or (0 if table.markdown else len(header) - cells)
+        if missing > 0 and source_row is not table.children[0]:
+            candidate.notes.append(
+                f"line {source_row.line}: the row has {len(header) - missing} of "
+                f"{len(header)} cells; the last {missing} read as empty"
+            )
     for row in body:
         code = row[column]
         if not code.text:
@@ -197,14 +219,33 @@ def _by_rows(
         entry = Entry(code.line, code.text)
         for index, cell in enumerate(row):
             if index != column and index < len(header):
-                label = header[index].text
                 entry.facts.append(
                     Fact(
-                        cell.line, label, concept_of(label), cell.text, "column", header[index].line
+                        cell.line,
+                        labels[index],
+                        concepts[index],
+                        cell.text,
+                        "column",
+                        header[index].line,
                     )
                 )
         candidate.entries.append(entry)
     return candidate
+
+
+def _twin_code_column(body: list[list[Node]], column: int) -> int | None:
+    """Another column whose every code has the number of this column's code in its row."""
+    numbers = [match_code(row[column].text) for row in body]
+    for index in range(len(body[0]) if body else 0):
+        if index == column:
+            continue
+        twins = [match_code(row[index].text) if index < len(row) else None for row in body]
+        if all(
+            a is not None and b is not None and a.number == b.number and not b.rest
+            for a, b in zip(numbers, twins, strict=True)
+        ):
+            return index
+    return None
 
 
 def _extra(row: Node) -> list[str]:

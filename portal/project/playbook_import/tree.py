@@ -29,6 +29,7 @@ class Node:
     colspan: int = 1
     rowspan: int = 1
     markdown: bool = False  # written in Markdown rather than HTML
+    missing: int = 0  # a Markdown row's cells fewer than its header's
 
 
 _SKIPPED = frozenset(
@@ -78,6 +79,7 @@ def _mark_extra_cells(blocks: list[Node], texts: dict[int, str]) -> None:
             continue
         for row in block.children:
             raw = split_row(texts.get(row.line, ""))
+            row.missing = max(0, len(row.children) - len(raw))
             row.children += [
                 Node("extra", row.line, text.strip(" *_`")) for text in raw[len(row.children) :]
             ]
