@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-PLAYBOOKS = Path(__file__).resolve().parents[3] / "shared" / "playbooks"
+# ../shared/playbooks beside the repository, or beside the folder of its worktrees.
+PLAYBOOKS = next(
+    (
+        parent / "shared" / "playbooks"
+        for parent in Path(__file__).resolve().parents[2:5]
+        if (parent / "shared" / "playbooks").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "playbooks",
+)
 needs_playbooks = pytest.mark.skipif(
     not PLAYBOOKS.exists(), reason="../shared/playbooks not beside the repository"
 )

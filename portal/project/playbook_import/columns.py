@@ -1,35 +1,31 @@
-"""What a table column holds, from its header words; and what a level code looks like."""
+"""What a column header or a "Label:" names, from its words."""
 
 from __future__ import annotations
 
-import re
-
-# Checked in this order: the first concept whose words appear in the header wins, so
+# Checked in this order: the first concept whose words appear in the label wins, so
 # "MTTA target" is an acknowledge target and "Customer impact" a definition.
-COLUMN_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("examples", frozenset({"example", "examples", "e.g"})),
+CONCEPT_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("examples", frozenset({"example", "examples", "e.g", "eg"})),
     (
         "ack_target",
         frozenset(
-            {
-                "mtta",
-                "ack",
-                "acknowledge",
-                "acknowledgement",
-                "response",
-                "respond",
-                "reaction",
-                "tta",
-            }
+            {"mtta", "ack", "acknowledge", "acknowledged", "acknowledgement", "acknowledgment"}
+            | {"response", "respond", "reaction", "tta", "engage", "engagement"}
         ),
     ),
     ("mitigate_target", frozenset({"mitigate", "mitigation", "mttm", "workaround", "ttm"})),
     (
         "resolve_target",
-        frozenset({"mttr", "resolve", "resolution", "fix", "restore", "recovery", "ttr"}),
+        frozenset(
+            {"mttr", "resolve", "resolved", "resolution", "fix", "restore", "restoration"}
+            | {"recovery", "recover", "ttr"}
+        ),
     ),
     ("update_cadence", frozenset({"update", "updates", "cadence", "frequency"})),
-    ("postmortem_due", frozenset({"postmortem", "post-mortem", "rca", "retrospective"})),
+    (
+        "postmortem_due",
+        frozenset({"postmortem", "post-mortem", "rca", "retrospective", "retro", "pir"}),
+    ),
     (
         "who_is_paged",
         frozenset(
@@ -39,18 +35,9 @@ COLUMN_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "definition",
         frozenset(
-            {
-                "definition",
-                "description",
-                "impact",
-                "meaning",
-                "criteria",
-                "condition",
-                "conditions",
-                "symptoms",
-                "scope",
-                "summary",
-            }
+            {"definition", "defined", "description", "impact", "meaning", "criteria"}
+            | {"condition", "conditions", "symptoms", "scope", "summary", "when", "trigger"}
+            | {"triggers", "characteristics", "situation", "means"}
         ),
     ),
     (
@@ -60,9 +47,11 @@ COLUMN_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
         ),
     ),
     ("name", frozenset({"name", "title", "label"})),
-    ("targets", frozenset({"target", "targets", "sla", "slo", "slas", "times"})),
+    ("targets", frozenset({"target", "targets", "sla", "slo", "slas", "slos", "times", "time"})),
 )
-CODE_HEADER_WORDS = frozenset({"sev", "severity", "level", "priority", "code", "tier", "p"})
+CODE_HEADER_WORDS = frozenset(
+    {"sev", "severity", "level", "priority", "code", "tier", "p", "prio", "class"}
+)
 DURATION_FIELDS = (
     "ack_target",
     "mitigate_target",
@@ -70,36 +59,34 @@ DURATION_FIELDS = (
     "update_cadence",
     "postmortem_due",
 )
-TEXT_LIMITS = {"code": 20, "name": 60}
-
-_CODE = (
-    r"(?:sev(?:erity)?|s|p|pri(?:ority)?|prio|level|lvl|l|tier|incident level)"
-    r"\s*[-_ ]?\s*\d{1,2}"
-)
-NUMBERED_CODE = re.compile(rf"^(?P<code>{_CODE})$", re.IGNORECASE)
-# "SEV-1 (Critical)", "SEV-1 – Critical", "S1: Critical", "SEV1: Prod outage. Target: …"
-CODE_WITH_TEXT = re.compile(
-    rf"^(?P<code>{_CODE})(?![\w])\s*(?:\((?P<paren>[^)]{{1,60}})\))?\s*(?:[:—–-]\s*|\s+)?(?P<rest>.*)$",
-    re.IGNORECASE,
-)
+TEXT_FIELDS = ("definition", "examples", "who_is_paged")
 
 
-def header_words(header: str) -> set[str]:
-    return set(re.findall(r"[a-z][a-z-]*(?:\.g)?", header.lower()))
+def label_words(label: str) -> set[str]:
+    """Lower-case words; "post-mortem" and "e.g." are kept as one word, and split too."""
+    words: set[str] = set()
+    current: list[str] = []
+    for char in label.lower() + " ":
+        if char.isalpha() or (char in "-." and current):
+            current.append(char)
+        elif current:
+            word = "".join(current).strip("-.")
+            words.add(word)
+            words.update(part for part in word.replace(".", "-").split("-") if part)
+            current = []
+    words.discard("")
+    if "e.g" in label.lower():
+        words.add("e.g")
+    return words
 
 
-def column_concept(header: str) -> str | None:
-    words = header_words(header)
-    for concept, keys in COLUMN_WORDS:
+def concept_of(label: str) -> str | None:
+    words = label_words(label)
+    for concept, keys in CONCEPT_WORDS:
         if words & keys:
             return concept
     return None
 
 
 def names_code(header: str) -> bool:
-    return bool(header_words(header) & CODE_HEADER_WORDS)
-
-
-def code_number(code: str) -> int | None:
-    match = re.search(r"(\d+)$", code)
-    return int(match[1]) if match and NUMBERED_CODE.match(code) else None
+    return bool(label_words(header) & CODE_HEADER_WORDS)

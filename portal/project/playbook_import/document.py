@@ -1,14 +1,16 @@
-"""The input as numbered lines, and Markdown inline clean-up.
+"""The input as numbered lines, ready for the Markdown parser.
 
 Teams paste playbooks in many shapes: Markdown, a rendered page saved from a URL,
 or a diff with line numbers ("18+| SEV-1 | …", as code review tools show a new
-file). `document_lines` gives the lines the readers should look at, each with its
-line number in the input, so every finding points at the line the user sees.
+file). `document_lines` gives the lines the parser should see, each with its line
+number in the input, so every finding points at the line the user sees.
+
+Every pattern here is anchored and has bounded or single quantifiers: a line is
+matched once, never re-scanned, so the time is linear in the document.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 
@@ -19,78 +21,105 @@ class Line:
     text: str
 
 
-_NUMBERED_DIFF = re.compile(r"^\s*(?P<number>\d+)(?P<mark>[+\- ])(?P<text>.*)$")
-_HUNK = re.compile(r"^@@ .* @@")
-_FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
+_NUMBERED_DIFF = re.compile(r"[ \t]{0,8}(?P<number>\d{1,7})(?P<mark>[+\- ])")
+_FENCE_CHARS = ("```", "~~~")
+_DELIMITER_CHARS = frozenset("|-: \t")
 
 
 def document_lines(text: str) -> tuple[list[Line], list[str]]:
-    """The lines to read (fenced code blanked) and notes on how the input was read."""
+    """The lines to parse and notes on how the input was read."""
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     notes: list[str] = []
     lines = [Line(i, t) for i, t in enumerate(raw, start=1)]
-    numbered = [m for t in raw if (m := _NUMBERED_DIFF.match(t)) and m["mark"] == "+"]
-    non_blank = [t for t in raw if t.strip()]
-    if len(numbered) >= 3 and len(numbered) * 2 >= len(non_blank):
+    numbered = [_numbered(t) for t in raw]
+    added = sum(1 for n in numbered if n is not None and n[0] == "+")
+    non_blank = sum(1 for t in raw if t.strip())
+    if added >= 3 and added * 2 >= non_blank:
         notes.append("read as a diff with line numbers: added lines kept, the rest dropped")
         lines = [
-            Line(line.number, m["text"])
-            for line in lines
-            if (m := _NUMBERED_DIFF.match(line.text)) and m["mark"] == "+"
+            Line(line.number, n[1])
+            for line, n in zip(lines, numbered, strict=True)
+            if n is not None and n[0] == "+"
         ]
-    elif any(_HUNK.match(t) for t in raw):
+    elif any(t.startswith("@@ ") and t.count("@@") >= 2 for t in raw):
         notes.append("read as a unified diff: added and context lines kept")
         kept: list[Line] = []
         in_hunk = False
         for line in lines:
-            if _HUNK.match(line.text):
+            if line.text.startswith("@@ "):
                 in_hunk = True
             elif in_hunk and line.text.startswith(("+", " ")):
                 kept.append(Line(line.number, line.text[1:]))
             elif in_hunk and line.text == "":
                 kept.append(line)
         lines = kept
-    return _blank_fenced_code(lines), notes
+    return lines, notes
 
 
-def _blank_fenced_code(lines: list[Line]) -> list[Line]:
-    # Tables and lists shown as code samples are examples, not the policy.
-    out: list[Line] = []
-    fence = ""
+def _numbered(text: str) -> tuple[str, str] | None:
+    match = _NUMBERED_DIFF.match(text)
+    return (match["mark"], text[match.end() :]) if match else None
+
+
+def looks_like_html(lines: list[Line]) -> bool:
+    """A saved web page (read as HTML), as opposed to Markdown that may hold some HTML."""
     for line in lines:
-        match = _FENCE.match(line.text)
+        start = line.text.lstrip().lower()
+        if start:
+            return start.startswith(("<!doctype", "<html", "<?xml", "<head", "<body"))
+    return False
+
+
+def prepare_markdown(lines: list[Line]) -> list[Line]:
+    """Lines adjusted where pasted playbooks and CommonMark disagree.
+
+    - YAML front matter is dropped: its closing `---` would turn it into a heading.
+    - A line without a pipe ends a GFM table (GFM would read it as a one-cell row):
+      pasted documents often lack the blank line after a table, and that line is
+      never a severity level. A blank line is put before it.
+    - Blank lines inside a raw HTML `<table>` are dropped: CommonMark ends an HTML
+      block at a blank line and would read the rest of the table as Markdown.
+    The line numbers stay those of the input.
+    """
+    out: list[Line] = []
+    start = 0
+    if lines and lines[0].text.strip() == "---":
+        for index in range(1, min(len(lines), 200)):
+            if lines[index].text.strip() in ("---", "..."):
+                start = index + 1
+                break
+    fence = ""
+    in_gfm_table = False
+    html_tables = 0
+    for index in range(start, len(lines)):
+        line = lines[index]
+        stripped = line.text.strip()
         if fence:
-            if match and match["fence"][0] == fence[0] and len(match["fence"]) >= len(fence):
-                fence = ""
-            out.append(Line(line.number, ""))
-        elif match:
-            fence = match["fence"]
-            out.append(Line(line.number, ""))
-        else:
+            fence = "" if stripped.startswith(fence) else fence
             out.append(line)
+            continue
+        if stripped.startswith(_FENCE_CHARS):
+            fence = stripped[:3]
+            in_gfm_table = False
+            out.append(line)
+            continue
+        lowered = stripped.lower()
+        html_tables = max(0, html_tables + lowered.count("<table") - lowered.count("</table"))
+        if not stripped:
+            in_gfm_table = False
+            if html_tables:
+                continue
+        elif in_gfm_table and "|" not in stripped:
+            out.append(Line(line.number, ""))
+            in_gfm_table = False
+        elif (
+            "|" in stripped and index + 1 < len(lines) and _is_delimiter_row(lines[index + 1].text)
+        ):
+            in_gfm_table = True
+        out.append(line)
     return out
 
 
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_STRONG = re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1")
-_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
-def clean_inline(text: str) -> str:
-    """Cell or item text without Markdown emphasis, code spans, links or HTML tags."""
-    text = _BR.sub(" ", text)
-    text = _TAG.sub("", text)
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _CODE_SPAN.sub(lambda m: m[2].strip(), text)
-    for _ in range(2):  # nested emphasis: ***x*** or **_x_**
-        text = _STRONG.sub(r"\2", text)
-        text = _EMPHASIS.sub(r"\2", text)
-    text = _ESCAPE.sub(r"\1", text)
-    text = html.unescape(text)
-    return " ".join(text.split())
+def _is_delimiter_row(text: str) -> bool:
+    stripped = text.strip().lstrip(">").strip()
+    return "-" in stripped and "|" in stripped and set(stripped) <= _DELIMITER_CHARS

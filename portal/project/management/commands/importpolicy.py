@@ -19,8 +19,8 @@ from portal.project.playbook_import import import_markdown_policy
 
 class Command(PortalCommand):
     help = (
-        "Import the severity levels of a playbook (Markdown or HTML tables, or bulleted "
-        "lists) as a draft policy version, and report everything that was not read."
+        "Import the severity levels of a playbook (tables, headings or lists, in Markdown "
+        "or HTML) as a draft policy version, and report everything that was not read."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

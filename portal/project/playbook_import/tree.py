@@ -1,0 +1,296 @@
+"""The document as a tree of blocks: headings, paragraphs, lists, tables.
+
+Markdown is parsed by markdown-it-py (CommonMark with GFM tables) and rendered to
+HTML; that HTML, HTML blocks inside the Markdown, or a saved web page, is parsed by
+lxml (libxml2). Both parsers are linear in their input, and neither is a regular
+expression, so emphasis left open, runs of `#` or of backticks cost no more than
+ordinary text. Every block keeps the line number it has in the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+from markdown_it import MarkdownIt
+
+from portal.project.playbook_import.document import Line, looks_like_html, prepare_markdown
+
+
+@dataclass
+class Node:
+    kind: str  # heading | paragraph | list | item | table | row | cell
+    line: int
+    text: str = ""  # inline text; lines inside it are <br>, list items or paragraphs
+    level: int = 0  # a heading's depth
+    children: list[Node] = field(default_factory=list)
+    header: bool = False  # a <th> cell
+    colspan: int = 1
+    rowspan: int = 1
+    markdown: bool = False  # written in Markdown rather than HTML
+    missing: int = 0  # a Markdown row's cells fewer than its header's
+
+
+_SKIPPED = frozenset(
+    {"script", "style", "head", "title", "template", "noscript", "svg", "pre", "nav", "aside"}
+    | {"footer", "form", "button", "select", "textarea", "iframe", "object"}
+)
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BREAKS = frozenset(
+    {"br", "p", "div", "li", "tr", "ul", "ol", "table", "blockquote", "dd", "dt", "section"}
+    | set(_HEADINGS)
+)
+_MAX_DEPTH = 64  # deeper block nesting is read as text: no recursion limit to reach
+_MARKER = "L:"
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def parse_document(lines: list[Line]) -> list[Node]:
+    """The document's blocks in order; containers (div, section, quote) are flattened."""
+    numbers = [line.number for line in lines] or [1]
+    if looks_like_html(lines):
+        markup = "\n".join(line.text for line in lines)
+    else:
+        lines = prepare_markdown(lines)
+        numbers = [line.number for line in lines] or [1]
+        markup = "<html><body>\n" + _render_markdown("\n".join(line.text for line in lines))
+    try:
+        root = lxml.html.document_fromstring(
+            markup.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8")
+        )
+    except etree.ParserError:  # nothing but blanks or comments
+        return []
+    _number_elements(root, numbers)
+    body = root.find("body")
+    blocks = _blocks(body if body is not None else root, 0)
+    _mark_extra_cells(blocks, {line.number: line.text for line in lines})
+    return blocks
+
+
+def _mark_extra_cells(blocks: list[Node], texts: dict[int, str]) -> None:
+    """GFM drops cells beyond the header's; they are kept as "extra" to be reported."""
+    pending = list(blocks)
+    while pending:
+        block = pending.pop()
+        pending += block.children
+        if block.kind != "table" or not block.markdown:
+            continue
+        for row in block.children:
+            raw = split_row(texts.get(row.line, ""))
+            row.missing = max(0, len(row.children) - len(raw))
+            row.children += [
+                Node("extra", row.line, text.strip(" *_`")) for text in raw[len(row.children) :]
+            ]
+
+
+def split_row(text: str) -> list[str]:
+    """A GFM row's raw cells: quote marks and outer pipes dropped, `\\|` does not split."""
+    row = text.strip().lstrip(">").strip()
+    cells: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in row:
+        if char == "|" and not escaped:
+            cells.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+        escaped = char == "\\" and not escaped
+    cells.append("".join(current).strip())
+    if row.startswith("|"):
+        cells = cells[1:]
+    if row.endswith("|") and not row.endswith("\\|") and cells:
+        cells = cells[:-1]
+    return cells
+
+
+def _render_markdown(text: str) -> str:
+    tokens = _MARKDOWN.parse(text)
+    row_line = 0
+    for token in tokens:
+        if token.map is not None and token.nesting == 1:
+            token.attrSet("data-line", str(token.map[0]))
+            if token.type == "tr_open":
+                row_line = token.map[0]
+        elif token.type in ("th_open", "td_open"):
+            token.attrSet("data-line", str(row_line))
+        elif token.type == "html_block" and token.map is not None:
+            # The HTML parser counts lines in the rendered page; this marker ties
+            # them back to the line the block starts on in the input.
+            token.content = f"<!--{_MARKER}{token.map[0]}-->{token.content}"
+    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
+
+
+def _number_elements(root: etree._Element, numbers: list[int]) -> None:
+    """Each element's input line as `data-src`: from Markdown's map, or a marker's offset."""
+    last = len(numbers) - 1
+    md_index: int | None = None
+    marker: tuple[int, int] = (0, 1)  # (input index, rendered line) of the last HTML block
+    for element in root.iter():
+        if isinstance(element, etree._Comment):
+            text = element.text or ""
+            if text.startswith(_MARKER) and text[len(_MARKER) :].isdigit():
+                marker, md_index = (int(text[len(_MARKER) :]), element.sourceline or 1), None
+            continue
+        if not isinstance(element.tag, str):
+            continue
+        source = element.get("data-line")
+        if source is not None and source.isdigit():
+            md_index = int(source)
+            index = md_index
+        elif md_index is not None:
+            index = md_index  # inline HTML inside a Markdown block: that block's line
+        else:
+            index = marker[0] + (element.sourceline or 1) - marker[1]
+        element.set("data-src", str(numbers[max(0, min(index, last))]))
+
+
+def _line(element: etree._Element) -> int:
+    value = element.get("data-src") or "1"
+    return int(value) if value.isdigit() else 1
+
+
+def _tag(element: etree._Element) -> str:
+    return element.tag.lower() if isinstance(element.tag, str) else ""
+
+
+def _blocks(container: etree._Element, depth: int) -> list[Node]:
+    out: list[Node] = []
+    inline: list[str] = [container.text or ""]
+    inline_line = _line(container)
+
+    def flush() -> None:
+        text = _clean("".join(inline))
+        if text:
+            out.append(Node("paragraph", inline_line, text))
+        inline.clear()
+
+    for child in container:
+        tag = _tag(child)
+        if tag in _SKIPPED or not tag:
+            inline.append(child.tail or "")
+            continue
+        if tag == "br":
+            inline.append("\n" + (child.tail or ""))
+            continue
+        if tag in _BLOCK_READERS or tag in _CONTAINERS:
+            flush()
+            if tag in _CONTAINERS and depth < _MAX_DEPTH:
+                out += _blocks(child, depth + 1)
+            elif tag in _CONTAINERS:
+                out.append(Node("paragraph", _line(child), _inline_text(child)))
+            else:
+                out += _BLOCK_READERS[tag](child, depth)
+            inline_line = _line(child)
+            inline.append(child.tail or "")
+        else:
+            if not "".join(inline).strip():
+                inline_line = _line(child)
+            inline.append(_inline_text(child, clean=False) + (child.tail or ""))
+    flush()
+    return [node for node in out if node.text or node.children]
+
+
+def _heading(element: etree._Element, _depth: int) -> list[Node]:
+    text = _inline_text(element).replace("\n", " ").rstrip("¶ ")
+    return [Node("heading", _line(element), text, level=_HEADINGS[_tag(element)])]
+
+
+def _paragraph(element: etree._Element, _depth: int) -> list[Node]:
+    return [Node("paragraph", _line(element), _inline_text(element))]
+
+
+def _list(element: etree._Element, depth: int) -> list[Node]:
+    node = Node("list", _line(element), markdown=element.get("data-line") is not None)
+    for child in element:
+        if _tag(child) != "li":
+            continue
+        item = Node("item", _line(child))
+        blocks = _blocks(child, depth + 1) if depth < _MAX_DEPTH else []
+        if blocks and blocks[0].kind == "paragraph":
+            item.text = blocks.pop(0).text
+        item.children = blocks
+        if item.text or item.children:
+            node.children.append(item)
+    return [node] if node.children else []
+
+
+def _table(element: etree._Element, _depth: int) -> list[Node]:
+    node = Node("table", _line(element), markdown=element.get("data-line") is not None)
+    rows = [
+        row
+        for row in element.iter("tr")
+        # Rows of a table nested in a cell belong to that table, not to this one.
+        if next(row.iterancestors("table"), None) is element
+    ]
+    for row in rows:
+        cells = Node("row", _line(row))
+        for cell in row:
+            if _tag(cell) not in ("td", "th"):
+                continue
+            cells.children.append(
+                Node(
+                    "cell",
+                    _line(cell),
+                    _inline_text(cell),
+                    header=_tag(cell) == "th",
+                    colspan=_span(cell.get("colspan")),
+                    rowspan=_span(cell.get("rowspan")),
+                )
+            )
+        if cells.children:
+            node.children.append(cells)
+    if node.children:
+        node.line = node.children[0].line  # a table is where its header row is
+    return [node] if node.children else []
+
+
+def _span(value: str | None) -> int:
+    return min(int(value), 50) if value and value.isdigit() and int(value) > 0 else 1
+
+
+_BLOCK_READERS = {
+    **dict.fromkeys(_HEADINGS, _heading),
+    "p": _paragraph,
+    "dt": _paragraph,
+    "dd": _paragraph,
+    "ul": _list,
+    "ol": _list,
+    "table": _table,
+}
+_CONTAINERS = frozenset(
+    {"div", "section", "article", "main", "body", "blockquote", "details", "header", "dl"}
+    | {"center", "figure", "html"}
+)
+
+
+def _inline_text(element: etree._Element, *, clean: bool = True) -> str:
+    """The element's text; a line break where a <br>, item, paragraph or row ends."""
+    parts: list[str] = []
+    skipping = 0
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        tag = _tag(node)
+        if event == "start":
+            if tag in _SKIPPED or not tag:
+                skipping += 1
+            elif not skipping:
+                if tag in _BREAKS:
+                    parts.append("\n")
+                parts.append(node.text or "")
+        else:
+            if tag in _SKIPPED or not tag:
+                skipping -= 1
+            elif not skipping and tag in _BREAKS:
+                parts.append("\n")
+            if node is not element and not skipping:
+                parts.append(node.tail or "")
+    text = "".join(parts)
+    return _clean(text) if clean else text
+
+
+def _clean(text: str) -> str:
+    """Spaces collapsed within each line; blank lines dropped."""
+    lines = (" ".join(part.split()) for part in text.split("\n"))
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,86 @@
+"""Pathological documents read as fast as ordinary ones (issue 26, item 6).
+
+Small Markdown documents with runs of `#` or spaces in headings, emphasis left open,
+nested tags or backticks took 64–204 s, or were killed at 300 s: the line regexes
+backtracked. Each is now timed against an ordinary document of the same size (a
+ratio, so a slow machine does not fail it) and under an absolute cap of 2 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from portal.project.playbook_import import read_severity_table
+
+SIZE = 40_000  # characters: larger than the documents that took minutes
+CAP_SECONDS = 2.0
+MAX_RATIO = 25  # over an ordinary document of the same size
+
+_ORDINARY_BLOCK = (
+    "## Severity levels\n\n| Sev | Definition | Ack |\n|---|---|---|\n"
+    "| SEV-1 | **Outage** of `api`, see [runbook](https://x) | 15 min |\n"
+    "| SEV-2 | _Degraded_ service | 1 hr |\n\nSome prose with *emphasis* and a list:\n\n"
+    "- first item\n- second item\n\n"
+)
+
+
+def _sized(unit: str, size: int = SIZE) -> str:
+    return unit * (size // len(unit) + 1)
+
+
+PATHOLOGICAL = {
+    "run of #": "| Sev | Ack |\n|-|-|\n| P1 | 5 min |\n| P2 | 1 hr |\n" + _sized("#") + " x\n",
+    "spaces in a heading": "# " + _sized(" ") + "x" + _sized(" ") + "#\n",
+    "# and spaces": "# " + _sized("# ") + "x\n",
+    "unclosed strong": "| Sev | Ack |\n|-|-|\n| P1 " + _sized("**a ") + "| 5 min |\n",
+    "unclosed emphasis": "- P1 " + _sized("_a ") + "\n- P2 x\n",
+    "stars": _sized("*a **a ") + "\n",
+    "nested tags": _sized("<b") + "\n",
+    "nested closed tags": _sized("<div><b>") + "\n",
+    "backticks": "| Sev | Ack |\n|-|-|\n| P1 " + _sized("`") + " | 5 min |\n",
+    "backtick runs": "- P1 " + _sized("`a``") + "\n",
+    "brackets": _sized("[a](") + "\n",
+    "unclosed comments": _sized("<!--") + "\n",
+    "spaces in a cell": "| Sev | Ack |\n|-|-|\n| P1 |" + _sized(" ") + "x |\n| P2 | 1 hr |\n",
+    "numbers in a cell": "| Sev | Ack |\n|-|-|\n| P1 | " + _sized("1 - ") + " |\n| P2 | 1 h |\n",
+    "a wide table": "|a" * 400 + "|\n" + "|-" * 400 + "|\n" + ("| P1 " * 400 + "|\n") * 20,
+}
+
+
+def _seconds(text: str) -> float:
+    start = time.perf_counter()
+    read_severity_table(text)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("name", list(PATHOLOGICAL))
+def test_a_pathological_document_is_as_fast_as_an_ordinary_one(name: str) -> None:
+    document = PATHOLOGICAL[name]
+    ordinary = _sized(_ORDINARY_BLOCK, len(document))
+    baseline = min(_seconds(ordinary) for _ in range(2))
+    elapsed = _seconds(document)
+    assert elapsed < CAP_SECONDS, f"{name}: {elapsed:.2f}s"
+    assert elapsed < max(MAX_RATIO * baseline, 0.05), f"{name}: {elapsed:.3f}s vs {baseline:.3f}s"
+
+
+def test_a_saved_page_with_a_long_unclosed_tag_or_comment_is_fast() -> None:
+    page = "<!DOCTYPE html><html><body><table><tr><td>P1" + _sized("<td a='") + "</body>"
+    assert _seconds(page) < CAP_SECONDS
+    page = "<!DOCTYPE html><html><body>" + _sized("</") + _sized("<!-") + "</body>"
+    assert _seconds(page) < CAP_SECONDS
+
+
+@pytest.mark.slow
+def test_a_5_mb_document_is_read_in_time_linear_in_its_size() -> None:
+    # Table-dense on purpose (a severity table every 300 characters): the worst case
+    # for candidates. About 4 s per MB here, most of it markdown-it's parse.
+    small = _seconds(_sized(_ORDINARY_BLOCK, 500_000))
+    document = _sized(_ORDINARY_BLOCK, 5_000_000)
+    start = time.perf_counter()
+    result = read_severity_table(document)
+    elapsed = time.perf_counter() - start
+    assert [lv["code"] for lv in result.levels] == ["SEV-1", "SEV-2"]
+    assert elapsed < 2 * 10 * small, f"{elapsed:.1f}s for 5 MB, {small:.1f}s for 0.5 MB"
+    assert elapsed < 60, f"{elapsed:.1f}s"
