@@ -63,8 +63,10 @@ INCIDENT_FIELDS: tuple[IncidentField, ...] = (
     IncidentField(
         "public_title",
         FieldGroup.HEADER,
-        declared=False,
-        help_text="The title customers see on the status page.",
+        help_text=(
+            "The title customers see on the status page and in e-mail. Blank: derived from "
+            "“What is broken”, else “Service disruption”; never the internal title."
+        ),
     ),
     IncidentField("is_drill", FieldGroup.HEADER, editable=False, label="This is a drill"),
     IncidentField(

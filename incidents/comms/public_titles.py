@@ -1,6 +1,8 @@
 """The customer-facing title of an incident: one rule for the status page, its API,
-the feed and every customer email (never the internal title when a public one is set,
-never an alert's raw text)."""
+the feed and every customer email. Never the internal title, never an alert's raw text:
+the public title a person wrote, else one derived from the customer facts ("What is
+broken", in customers' words), else a plain "Service disruption". Seen: 003's SEV-1
+"Data breach suspected" and 000's SEV-4 "Typo on pricing page" on the public page."""
 
 from __future__ import annotations
 
@@ -16,12 +18,18 @@ ALERT_SOURCES = (
 )
 
 
-def title_of(public: str, source: str, title: str) -> str:
-    if public:
-        return public
-    return "Service disruption" if source in ALERT_SOURCES else title
+GENERIC_TITLE = "Service disruption"
+
+
+def title_of(public: str, what_is_broken: str = "") -> str:
+    if public.strip():
+        return public.strip()
+    broken = what_is_broken.strip()
+    if broken:
+        return f"Problems with {broken}"
+    return GENERIC_TITLE
 
 
 def public_title(incident: Any) -> str:
-    """The customer-facing title; an alert's raw text is never shown."""
-    return title_of(incident.public_title, incident.detection_source, incident.title)
+    """The customer-facing title; the internal title and an alert's text never are."""
+    return title_of(incident.public_title, incident.what_is_broken)

@@ -218,7 +218,7 @@ def _build_snapshot() -> dict[str, Any]:
             "ref",
             "title",
             "public_title",
-            "detection_source",
+            "what_is_broken",
             "declared_at",
             "resolved_at",
             "severity__rank",
@@ -226,7 +226,7 @@ def _build_snapshot() -> dict[str, Any]:
     ]
     for row in past:
         row["impact"] = impact_for_rank(row.pop("severity__rank"))
-        row["title"] = title_of(row.pop("public_title"), row.pop("detection_source"), row["title"])
+        row["title"] = title_of(row.pop("public_title"), row.pop("what_is_broken"))
     return {
         "updated_at": now,
         "components": components,

@@ -60,6 +60,7 @@ def declare_incident(
     what_is_broken: str = "",
     customer_impact: str = "",
     is_demo: bool = False,
+    public_title: str = "",
 ) -> Incident:
     """Open an incident under the policy in force, with its reference and deadlines.
 
@@ -111,6 +112,7 @@ def declare_incident(
         what_is_broken=(what_is_broken or "").strip(),
         customer_impact=(customer_impact or "").strip(),
         is_demo=is_demo,
+        public_title=(public_title or "").strip(),
     )
     if level.war_room_required:
         incident.war_room_channel = war_room_channel_name(now, title)

@@ -36,7 +36,11 @@ def test_status_page_shows_open_incident_and_its_update(
     api = Service.objects.create(name="API", slug="api", public=True)
     Service.objects.create(name="Web app", slug="web-app", public=True)
     incident = declare_incident(
-        actor=system, title="Checkout errors", severity="SEV-2", services=[api]
+        actor=system,
+        title="Checkout errors",
+        public_title="Checkout errors",
+        severity="SEV-2",
+        services=[api],
     )
     send_comms(
         incident=incident,

@@ -85,7 +85,7 @@ def test_public_status_page_update_is_mailed_to_subscribers(
     declare: Callable[..., Incident], send: Any, subscriber: Any
 ) -> None:
     subscriber("a@customer.test")
-    incident = declare("SEV-2", title="Login slow")
+    incident = declare("SEV-2", title="Login slow", public_title="Login slow")
     send(incident, "status_page", body="Investigating slow logins.")
     row = OutboxMessage.objects.get(audience="customer")
     assert row.subject == "[Investigating] Login slow"
@@ -173,7 +173,7 @@ def test_public_status_update_is_a_status_page_post(
 
     # Given a SEV-1 and a confirmed subscriber
     subscriber("a@customer.test")
-    incident = declare("SEV-1", title="API down")
+    incident = declare("SEV-1", title="API down", public_title="API down")
     # When an internal update is posted, nothing goes out and the deadline stays open
     post_status_update(
         incident=incident, actor=system, status="investigating", message="internal only"

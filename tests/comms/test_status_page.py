@@ -42,6 +42,7 @@ def world(
     public = declare(
         "SEV-2",
         title="Checkout errors",
+        public_title="Checkout errors",
         commander=commander,
         services=[components["api"], components["internal"]],
     )
@@ -137,7 +138,7 @@ def test_summary_is_shaped_like_statuspage(world: dict[str, Incident], send: Any
 def test_all_clear_when_nothing_is_open(
     declare: Callable[..., Incident], send: Any, system: Actor
 ) -> None:
-    incident = declare("SEV-1", title="Old outage")
+    incident = declare("SEV-1", title="Old outage", public_title="Old outage")
     send(incident, "banner", body="Old banner")
     resolve_incident(incident=incident, actor=system)
     data = Client().get("/status/summary.json").json()
@@ -151,7 +152,7 @@ def test_all_clear_when_nothing_is_open(
 
 
 def test_cache_is_dropped_when_comms_are_sent(declare: Callable[..., Incident], send: Any) -> None:
-    incident = declare("SEV-2", title="Search slow")
+    incident = declare("SEV-2", title="Search slow", public_title="Search slow")
     assert "Search slow" in Client().get("/status/").content.decode()
     send(incident, "status_page", body="Looking into slow search.")
     assert "Looking into slow search." in Client().get("/status/").content.decode()
@@ -161,7 +162,7 @@ def test_history_bar_marks_the_day_of_an_incident(
     declare: Callable[..., Incident], components: Any
 ) -> None:
     with time_machine.travel(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC), tick=False):
-        declare("SEV-1", title="API down", services=[components["api"]])
+        declare("SEV-1", title="API down", public_title="API down", services=[components["api"]])
     with time_machine.travel(datetime.datetime(2026, 3, 5, 10, 0, tzinfo=datetime.UTC), tick=False):
         from incidents.comms.status_page import status_snapshot
 

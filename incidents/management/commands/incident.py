@@ -57,6 +57,20 @@ class Command(PortalCommand):
             help="Affected service slug (repeatable).",
         )
         open_.add_argument("--data-loss", action="store_true", help="Confirmed data loss or leak.")
+        public = open_.add_mutually_exclusive_group()
+        public.add_argument(
+            "--public-title",
+            default="",
+            help="The title customers see (status page, e-mail); never the internal title.",
+        )
+        public.add_argument(
+            "--internal",
+            action="store_true",
+            help="No customer impact: never on the public status page.",
+        )
+        open_.add_argument(
+            "--what-is-broken", default="", help="In customers' words, e.g. 'card payments'."
+        )
 
         for name, text in (
             ("ack", "Acknowledge: I am on it."),
@@ -125,6 +139,9 @@ class Command(PortalCommand):
                 detection_source=options["detection_source"],
                 services=found,
                 data_loss=options["data_loss"],
+                public_title=options["public_title"],
+                customer_facing=not options["internal"],
+                what_is_broken=options["what_is_broken"],
             )
             self.stdout.write(incident.ref)
             self._print(incident)
