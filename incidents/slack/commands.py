@@ -29,7 +29,7 @@ from portal.kernel.errors import DomainError
 
 LINK_SALT = "slack.link"
 USAGE = (
-    'Usage: /incident open --sev 2 --summary "…" | ack [REF] | '
+    'Usage: /incident open --sev 2 --summary "…" [--public-title "…" | --internal] | ack [REF] | '
     'update [REF] --status identified --message "…" | resolve [REF] | oncall | link'
 )
 UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -51,6 +51,9 @@ def _parser() -> _Parser:
     open_.add_argument("--sev", "--severity", dest="severity", required=True)
     open_.add_argument("--summary", required=True)
     open_.add_argument("--title")
+    public = open_.add_mutually_exclusive_group()
+    public.add_argument("--public-title", dest="public_title", default="")
+    public.add_argument("--internal", action="store_true")
     for name in ("ack", "resolve"):
         p = sub.add_parser(name, add_help=False)
         p.add_argument("ref", nargs="?")
@@ -161,6 +164,8 @@ def _do(args: argparse.Namespace, payload: dict[str, Any], actor: Actor) -> str:
             title=(args.title or (summary.splitlines()[0] if summary else ""))[:200],
             severity=args.severity,
             summary=summary,
+            public_title=args.public_title,
+            customer_facing=not args.internal,
         )
         return f"{incident.ref} declared ({incident.severity.code}): {incident.title}"
     if args.action == "oncall":

@@ -557,3 +557,28 @@ def test_an_event_slack_retries_with_a_new_signature_acts_once(
     assert (
         TimelineEntry.objects.filter(incident=sev1, message__startswith="From Slack").count() == 1
     )
+
+
+@pytest.mark.django_db
+def test_slash_open_takes_a_public_title_or_internal(
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 26: a public title is asked for in every door, Slack's too."""
+    load_policy("founder-24x7")
+    for text in (
+        'open --sev 1 --summary "pg lag on api-db-2" --public-title "Checkout unavailable"',
+        'open --sev 1 --summary "Data breach suspected" --internal',
+    ):
+        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_signed(client, "/slack/commands/", body).status_code == 200
+    public = Incident.objects.get(title="pg lag on api-db-2")
+    assert public.public_title == "Checkout unavailable"
+    assert Incident.objects.get(title="Data breach suspected").customer_facing is False
