@@ -178,6 +178,10 @@ def build_version(
     sign_off = data.get("sign_off", {})
     if sign_off.get("last_validated_on"):
         version.last_validated_on = datetime.date.fromisoformat(sign_off["last_validated_on"])
+    if sign_off.get("approved_on"):
+        stated = f"The playbook states its sign-off: {sign_off.get('approver_name') or 'someone'}"
+        stated += f" on {sign_off['approved_on']}."
+        version.notes = f"{version.notes} {stated}".strip()
     _clean_save(version, "calendar", actor)
     levels: dict[str, SeverityLevel] = {}
     for raw in data.get("levels", []):
@@ -245,14 +249,20 @@ def activate_policy_version(
     approver_name: str = "",
     approved_at: datetime.datetime | None = None,
     next_review_on: datetime.date | None = None,
+    approve: bool = True,
 ) -> PolicyVersion:
     """Sign off `version` and put it in force; the previous active version retires.
 
     The content hash is taken now; the version is read-only from here on. The next
-    review defaults to one quarter after approval.
+    review defaults to one quarter after approval. With `approve=False` (a preset just
+    loaded) it is in force but awaits a founder's sign-off: an approver and a date are a
+    person's act, never invented by a loader. Activating an active version that awaits
+    sign-off signs it off.
     """
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == PolicyStatus.ACTIVE:
+        if approve and version.approved_at is None:
+            return _sign_off(version, actor, approver_name, approved_at, next_review_on)
         return version
     if version.status == PolicyStatus.RETIRED:
         raise DomainError(
@@ -279,13 +289,40 @@ def activate_policy_version(
     )
     before = snapshot(version, _SIGN_OFF_FIELDS, redacted=False)
     version.status = PolicyStatus.ACTIVE
+    version.content_hash = content_hash(version)
+    version.activated_at = now
+    if approve:
+        version.approved_by = actor.user
+        version.approver_name = approver_name or actor.label
+        version.approved_at = approved_at or now
+        version.next_review_on = next_review_on or add_quarter(version.approved_at.date())
+    else:
+        version.next_review_on = next_review_on
+    version.save()
+    record_changed(actor, version, before, at=now)
+    return version
+
+
+def _sign_off(
+    version: PolicyVersion,
+    actor: Actor,
+    approver_name: str,
+    approved_at: datetime.datetime | None,
+    next_review_on: datetime.date | None,
+) -> PolicyVersion:
+    """A founder signs off the version in force (it was loaded awaiting approval)."""
+    if actor.user is None:
+        raise DomainError(
+            "Sign-off is a person's act: approve as a founder (admin, or --as USER).",
+            field="approved_by",
+        )
+    now = timezone.now()
+    before = snapshot(version, _SIGN_OFF_FIELDS, redacted=False)
     version.approved_by = actor.user
     version.approver_name = approver_name or actor.label
     version.approved_at = approved_at or now
-    version.content_hash = content_hash(version)
     version.next_review_on = next_review_on or add_quarter(version.approved_at.date())
-    version.activated_at = now
-    version.save()
+    version.save(update_fields=["approved_by", "approver_name", "approved_at", "next_review_on"])
     record_changed(actor, version, before, at=now)
     return version
 
@@ -322,19 +359,14 @@ def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVers
     # Loaders must be idempotent: loading the same preset again may reuse `version`.
     load_preset_parts(version, name, actor)
     if activate:
+        # In force at once (incidents need a policy), awaiting a founder's sign-off: the
+        # playbook's own sign-off, where it states one (000), is kept as what it says,
+        # not as an approval by the portal (which showed approver "loadpolicy").
         sign_off = data.get("sign_off", {})
-        approved_at = None
-        if sign_off.get("approved_on"):
-            approved_at = datetime.datetime.combine(
-                datetime.date.fromisoformat(sign_off["approved_on"]),
-                datetime.time(12, 0),
-                tzinfo=datetime.UTC,
-            )
         version = activate_policy_version(
             version=version,
             actor=actor,
-            approver_name=sign_off.get("approver_name", ""),
-            approved_at=approved_at,
+            approve=False,
             next_review_on=datetime.date.fromisoformat(sign_off["next_review_on"])
             if sign_off.get("next_review_on")
             else None,

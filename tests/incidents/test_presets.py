@@ -106,9 +106,13 @@ def test_founder_24x7_matches_its_severity_table() -> None:
     sev1 = {c.channel: c.deadline for c in loaded["SEV-1"].comms_requirements.all()}
     assert sev1 == {"status_page": "60 min", "email": "60 min"}
     version = loaded["SEV-1"].version
-    assert version.approved_at is not None
+    # Issue 26: in force but awaiting a founder's sign-off; the playbook's own sign-off
+    # (Founder (Lakshmi), 2026-02-18) is kept as what the playbook states, and its review date
+    assert version.approved_at is None
+    assert version.approved_by is None
+    assert version.approver_name == ""
+    assert "The playbook states its sign-off: Founder (Lakshmi) on 2026-02-18." in version.notes
     assert version.next_review_on is not None
-    assert version.approved_at.date().isoformat() == "2026-02-18"
     assert version.next_review_on.isoformat() == "2026-05-18"
     assert len(version.content_hash) == 64
 

@@ -7,9 +7,9 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from incidents.oncall.coverage import setup_missing
-from incidents.policies import load_preset, preset_names
+from incidents.policies import activate_policy_version, load_preset, preset_names
 from portal.kernel.actors import Actor
-from portal.kernel.command_line import PortalCommand
+from portal.kernel.command_line import PortalCommand, manage_py
 from portal.kernel.errors import DomainError
 
 
@@ -22,6 +22,12 @@ class Command(PortalCommand):
             "--list", action="store_true", help="Print the preset names, one a line."
         )
         parser.add_argument("--no-activate", action="store_true", help="Load as a draft only.")
+        parser.add_argument(
+            "--approve",
+            action="store_true",
+            help="Sign it off as the person named by --as (a founder); audited.",
+        )
+        self.add_actor_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
@@ -38,8 +44,24 @@ class Command(PortalCommand):
             )
         except DomainError as exc:
             raise CommandError(f"{exc.field or 'name'}: {exc.message}") from None
+        if options["approve"]:
+            if not options.get("as_user"):
+                raise CommandError("--approve: sign-off is a person's act; add --as FOUNDER.")
+            try:
+                version = activate_policy_version(version=version, actor=self.actor_from(options))
+            except DomainError as exc:
+                raise CommandError(f"{exc.field or 'approve'}: {exc.message}") from None
         codes = list(version.levels.order_by("rank").values_list("code", flat=True))
         self.stdout.write(f"{version} — levels {', '.join(codes)}")
+        if version.approved_at is None and version.status == "active":
+            self.stdout.write(
+                "Awaiting a founder's sign-off: admin → Policy versions → “Sign off and "
+                "activate”, or " + manage_py(f"loadpolicy {options['name']} --approve --as FOUNDER")
+            )
+        elif version.approved_at is not None:
+            self.stdout.write(
+                f"Signed off by {version.approver_name} on {version.approved_at:%Y-%m-%d}."
+            )
         missing = setup_missing(codes)
         if missing:
             self.stdout.write("Before anyone can be paged:")
