@@ -1,7 +1,11 @@
 """Issue 15, "Must show": a SEV-1 run from the cockpit in a real browser, at laptop and
 phone widths: declare → acknowledge → update → comms → resolve with its closing duties →
 post-mortem publish. Every page fits its viewport (no sideways scroll); screenshots
-go to var/screenshots/ (kept by CI as artefacts); clicks and seconds are printed."""
+go to var/screenshots/ (kept by CI as artefacts); clicks and seconds are printed.
+
+Issue 25: the cockpit's countdowns tick (the page's clock is moved on, as a responder
+would wait), and no page of the flow logs a Content-Security-Policy violation (a
+refused inline script left "due in 14 min" frozen)."""
 
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
 
 
 class Flow:
-    """The page plus a click counter and the per-page width check."""
+    """The page plus a click counter, the per-page width check and the console's CSP reports."""
 
     def __init__(self, page: Any, name: str, width: int) -> None:
         self.page = page
@@ -42,6 +46,14 @@ class Flow:
         self.width = width
         self.clicks = 0
         self.shots: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        # Chromium reports a CSP refusal ("Refused to execute inline script because it
+        # violates the following Content Security Policy directive…") as a console error.
+        if "Content Security Policy" in message.text:
+            self.console_errors.append(f"{self.page.url}: {message.text}")
 
     def click(self, selector: str) -> None:
         self.clicks += 1
@@ -89,6 +101,8 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     page = context.new_page()
     page.set_default_timeout(20_000)
     flow = Flow(page, device, width)
+    # A clock the test can move on: "wait two minutes" without waiting two minutes.
+    page.clock.install()
     base = live_server.url
 
     # Log in (not timed: the responder is usually logged in already)
@@ -115,6 +129,15 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     expect(page.locator("#cockpit-status")).to_have_text("Investigating")
     expect(page.locator("#cockpit-deadlines")).to_contain_text("due in")
     flow.check_width("cockpit-declared")
+
+    # Two minutes later, without a reload, the countdowns and the elapsed time moved on
+    countdown = page.locator(".countdown[data-due]").first
+    before = countdown.inner_text()
+    elapsed_before = page.locator("#cockpit-elapsed").inner_text()
+    page.clock.run_for("02:30")
+    expect(countdown).not_to_have_text(before)
+    expect(page.locator("#cockpit-elapsed")).not_to_have_text(elapsed_before)
+    assert re.fullmatch(r"due in \d+ min|missed \d+ min ago", countdown.inner_text())
 
     # Acknowledge: one click from the cockpit
     flow.click("#incident-acknowledge")
@@ -216,6 +239,7 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     page.goto(f"{base}/admin/postmortems/postmortem/{pm.pk}/change/")
     expect(page.locator("#export-pdf")).to_be_visible()
     flow.check_width("postmortem-published")
+    assert not flow.console_errors, "\n".join(flow.console_errors)
     print(
         f"\nSEV-1 flow at {width}x{height}: {flow.clicks} clicks, {elapsed:.1f} s "
         f"(declare → publish); screenshots: {', '.join(flow.shots)}"
