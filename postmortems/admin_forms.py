@@ -113,6 +113,12 @@ class ActionItemInline(admin.TabularInline):
     autocomplete_fields = ("owner",)
     extra = 1
     can_delete = False
+    # Small boxes that grow with the column: the default 40×10 textareas pushed Due date
+    # and Status behind a sideways scroll at 1366 px (issue 25).
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})},
+        models.URLField: {"widget": forms.URLInput(attrs={"size": 16})},
+    }
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 0 if obj is not None and obj.is_published else 1

@@ -35,6 +35,37 @@ WIDEST = """(width) => { const edge = e => e.getBoundingClientRect().right +
   .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(edge(e)) + '/' +
     e.scrollWidth + '>' + e.clientWidth); }"""
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+# Tables cut off by a scrolling box with nothing on screen saying there is more (issue
+# 25): a table fits its box, or the box scrolls and shows a `.scroll-hint`.
+CLIPPED_TABLES = """() => Array.from(document.querySelectorAll('#content table'))
+  .filter(t => t.offsetParent !== null).map(t => {
+    let box = null;
+    for (let e = t.parentElement; e && e !== document.body; e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible') { box = e; break; } }
+    const r = t.getBoundingClientRect();
+    const edge = box ? box.getBoundingClientRect().right : window.innerWidth;
+    if (r.right <= edge + 1) return null;
+    const hint = box && box.parentElement.querySelector(':scope > .scroll-hint');
+    if (box && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX) && hint &&
+        hint.offsetParent !== null) return null;
+    return (t.closest('[id]') || {}).id + ': table ' + Math.round(r.width) + ' px in a ' +
+      Math.round(edge - (box ? box.getBoundingClientRect().left : 0)) + ' px box, no hint';
+  }).filter(Boolean)"""
+# Cells narrower than their longest word (overflow-wrap: anywhere let a column shrink
+# to one character: "A l e r t" down the page).
+NARROW_CELLS = """() => { const c = document.createElement('canvas').getContext('2d');
+  return Array.from(document.querySelectorAll('#content table td, #content table th'))
+  .filter(td => td.offsetParent !== null && td.innerText.trim()).map(cell => {
+    // An inline row's title is a paragraph laid over the row, not its zero-width cell.
+    const td = cell.classList.contains('original') ? cell.querySelector('p') || cell : cell;
+    const s = getComputedStyle(td);
+    c.font = s.fontWeight + ' ' + s.fontSize + ' ' + s.fontFamily;
+    const words = td.innerText.split(/\\s+/).filter(Boolean);
+    const longest = words.reduce((a, w) => c.measureText(w).width > c.measureText(a).width ? w : a, '');
+    const inner = td.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    const need = c.measureText(longest).width;
+    return inner + 1 < need ? cell.className + ': "' + longest + '" needs ' + Math.ceil(need) +
+      ' px, has ' + Math.floor(inner) : null; }).filter(Boolean); }"""
 
 
 class Flow:
@@ -47,6 +78,7 @@ class Flow:
         self.clicks = 0
         self.shots: list[str] = []
         self.console_errors: list[str] = []
+        self.problems: list[str] = []
         page.on("console", self._console)
 
     def _console(self, message: Any) -> None:
@@ -66,6 +98,8 @@ class Flow:
         path = SCREENSHOTS / f"cockpit-{self.name}-{len(self.shots) + 1:02d}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path.name)
+        # Collected, not raised: every page gets its screenshot before the test fails.
+        self.problems += [f"{step}: {p}" for p in self.page.evaluate(CLIPPED_TABLES)]
         if scroll != self.width:
             wide = self.page.evaluate(WIDEST, self.width)
             raise AssertionError(f"{step}: page is {scroll} px wide at {self.width} px: {wide}")
@@ -239,6 +273,32 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     page.goto(f"{base}/admin/postmortems/postmortem/{pm.pk}/change/")
     expect(page.locator("#export-pdf")).to_be_visible()
     flow.check_width("postmortem-published")
+    # Issue 25: the export buttons sit beside or under the heading, never over it; every
+    # cell is wider than its longest word; nothing hides behind an inner sideways scroll
+    # on a laptop.
+    tools = page.locator("#export-pdf").locator("xpath=ancestor::ul").bounding_box()
+    heading = page.locator("#content h2").first.bounding_box()
+    assert tools
+    assert heading
+    assert (
+        tools["y"] >= heading["y"] + heading["height"] - 1
+        or heading["y"] >= tools["y"] + tools["height"] - 1
+        or tools["x"]
+        >= heading["x"]
+        + page.evaluate(
+            "() => { const r = document.createRange();"
+            " r.selectNodeContents(document.querySelector('#content h2'));"
+            " return r.getBoundingClientRect().width; }"
+        )
+    ), f"export buttons {tools} over the heading {heading}"
+    flow.problems += [f"postmortem-published: {p}" for p in page.evaluate(NARROW_CELLS)]
+    if device == "laptop":
+        inner = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.inline-group'))"
+            ".filter(g => g.scrollWidth > g.clientWidth + 1).map(g => g.id)"
+        )
+        flow.problems += [f"postmortem-published: {g} scrolls sideways" for g in inner]
+    assert not flow.problems, "\n".join(flow.problems)
     assert not flow.console_errors, "\n".join(flow.console_errors)
     print(
         f"\nSEV-1 flow at {width}x{height}: {flow.clicks} clicks, {elapsed:.1f} s "
