@@ -97,3 +97,13 @@ def test_responders_see_the_dashboard_but_cannot_export(
     assert client.get(reverse(DASHBOARD)).status_code == 200
     assert client.get(reverse("admin:reports_exports")).status_code == 403
     assert client.get(reverse("admin:reports_evidence"), MARCH).status_code == 403
+
+
+def test_the_dashboard_links_to_the_definitions_it_names(client: Any, founder: Any) -> None:
+    """Issue 25: "Definitions: docs/reports.md" was plain text on the page."""
+    client.force_login(founder)
+    page = client.get("/admin/reports/exportrecord/dashboard/").content.decode()
+    assert 'href="/admin/reports/exportrecord/definitions/"' in page
+    definitions = client.get("/admin/reports/exportrecord/definitions/")
+    assert definitions.status_code == 200
+    assert "Target compliance" in definitions.content.decode()

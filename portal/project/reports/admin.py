@@ -9,9 +9,10 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -117,6 +118,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("dashboard/", wrap(self.dashboard_view), name="reports_dashboard"),
+            path("definitions/", wrap(self.definitions_view), name="reports_definitions"),
             path("exports/", wrap(self.exports_view), name="reports_exports"),
             path("evidence/", wrap(self.evidence_view), name="reports_evidence"),
             *super().get_urls(),
@@ -145,6 +147,21 @@ class ExportRecordAdmin(admin.ModelAdmin):
             period = form.cleaned_data["period"]
             context.update(dashboard_context(compute_metrics(period)), period=period)
         return self._page(request, "admin/reports/dashboard.html", "Dashboard", **context)
+
+    def definitions_view(self, request: HttpRequest) -> HttpResponse:
+        """docs/reports.md, where the dashboard's figures are defined, as its text: the
+        dashboard named the file, which a reader of the page could not open (issue 25)."""
+        if not request.user.has_perm("incidents.view_incident"):
+            raise PermissionDenied
+        source = settings.BASE_DIR / "docs" / "reports.md"
+        if not source.is_file():
+            raise Http404("docs/reports.md is not installed here.")
+        return self._page(
+            request,
+            "admin/reports/definitions.html",
+            "Report definitions",
+            text=source.read_text(encoding="utf-8"),
+        )
 
     def exports_view(self, request: HttpRequest) -> HttpResponseBase:
         if not request.user.has_perm("reports.export"):
