@@ -15,7 +15,7 @@ from incidents.models import Incident
 from portal.kernel.errors import DomainError
 from portal.notifications.choices import OutboxStatus
 from portal.notifications.models import OutboxMessage
-from portal.notifications.selectors import delivery_words
+from portal.notifications.selectors import delivery_words, human_time
 
 
 def template_list(*, filters: dict[str, Any] | None = None) -> QuerySet[CommsTemplate]:
@@ -82,7 +82,7 @@ def _outbox_words(groups: dict[str, dict[str, Any]]) -> str:
     )
     if not others:
         last = groups[OutboxStatus.SENT]["sent_at"]
-        return f"sent to all {total} (last {last:%b %d %H:%M:%S} UTC)"
+        return f"sent to all {total} (last {human_time(last)})"
     return f"sent to {sent} of {total}, {others}" if sent else others
 
 

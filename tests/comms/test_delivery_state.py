@@ -9,6 +9,7 @@ import pytest
 
 from portal.notifications.models import OutboxMessage
 from portal.notifications.outbox import deliver_outbox_message
+from portal.notifications.selectors import human_time
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +36,10 @@ def test_a_sent_customer_email_reads_sent_on_the_incident_and_the_compose_page(
     # Then the incident and the compose page say it was sent, and when
     page = _incident_page(client, incident)
     assert "Queued for delivery" not in page
-    assert f"sent {row.sent_at:%b %d %H:%M:%S} UTC" in page
+    assert f"sent {human_time(row.sent_at)}" in page
     compose = client.get(f"/admin/comms/commsmessage/compose/{incident.pk}/").content.decode()
     assert "Queued for delivery" not in compose
-    assert f"sent {row.sent_at:%b %d %H:%M:%S} UTC" in compose
+    assert f"sent {human_time(row.sent_at)}" in compose
 
 
 def test_many_recipients_are_counted_by_their_outbox_state(
