@@ -5,7 +5,8 @@ go to var/screenshots/ (kept by CI as artefacts); clicks and seconds are printed
 
 Issue 25: the cockpit's countdowns tick (the page's clock is moved on, as a responder
 would wait), and no page of the flow logs a Content-Security-Policy violation (a
-refused inline script left "due in 14 min" frozen)."""
+refused inline script left "due in 14 min" frozen) or any other console error (the
+favicon's 404 on every page)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ NARROW_CELLS = """() => { const c = document.createElement('canvas').getContext(
 
 
 class Flow:
-    """The page plus a click counter, the per-page width check and the console's CSP reports."""
+    """The page plus a click counter, the per-page width check and the console's errors."""
 
     def __init__(self, page: Any, name: str, width: int) -> None:
         self.page = page
@@ -84,7 +85,7 @@ class Flow:
     def _console(self, message: Any) -> None:
         # Chromium reports a CSP refusal ("Refused to execute inline script because it
         # violates the following Content Security Policy directive…") as a console error.
-        if "Content Security Policy" in message.text:
+        if message.type == "error" or "Content Security Policy" in message.text:
             self.console_errors.append(f"{self.page.url}: {message.text}")
 
     def click(self, selector: str) -> None:

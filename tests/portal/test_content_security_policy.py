@@ -41,3 +41,15 @@ def test_no_template_of_the_portal_has_an_inline_script() -> None:
         for match in inline.finditer(path.read_text())
     ]
     assert offenders == []
+
+
+def test_every_page_has_a_favicon(client: Any, policy: Any) -> None:
+    """Issue 25: /favicon.ico was a 404 logged on every page."""
+    for url in ("/admin/login/", "/status/"):
+        assert 'rel="icon" href="/static/portal/favicon.svg"' in client.get(url).content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/portal/favicon.svg"
+    from django.contrib.staticfiles import finders
+
+    assert finders.find("portal/favicon.svg")
