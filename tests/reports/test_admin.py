@@ -107,3 +107,19 @@ def test_the_dashboard_links_to_the_definitions_it_names(client: Any, founder: A
     definitions = client.get("/admin/reports/exportrecord/definitions/")
     assert definitions.status_code == 200
     assert "Target compliance" in definitions.content.decode()
+
+
+def test_the_exports_page_has_no_id_twice(client: Any, founder: Any) -> None:
+    """Issue 25: both forms of the exports page had id_start, id_end and their help ids."""
+    import re
+    from collections import Counter
+
+    client.force_login(founder)
+    for url in (
+        "/admin/reports/exportrecord/exports/",
+        "/admin/reports/exportrecord/evidence/?start=2026-04-01&end=2026-03-01",
+    ):
+        page = client.get(url).content.decode()
+        twice = [i for i, n in Counter(re.findall(r'\bid="([^"]+)"', page)).items() if n > 1]
+        assert twice == [], url
+        assert 'for="id_evidence_start"' in page

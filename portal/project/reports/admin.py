@@ -29,6 +29,10 @@ from portal.project.reports.selectors import MEASURES, compute_metrics
 from portal.project.reports.services import record_export
 from portal.project.reports.stats import human
 
+# The evidence pack's period form shares the exports page with the export form, whose
+# From/To fields have the same names: its own ids, so no id is on the page twice (the
+# labels would point at the other form's boxes). Its parameter names stay the same.
+EVIDENCE_IDS = "id_evidence_%s"
 MEASURE_LABELS = {"ttd": "Detect", "tta": "Acknowledge", "ttm": "Mitigate", "ttr": "Resolve"}
 
 
@@ -181,14 +185,14 @@ class ExportRecordAdmin(admin.ModelAdmin):
             "admin/reports/exports.html",
             "Exports",
             form=form,
-            evidence_form=PeriodForm(),
+            evidence_form=PeriodForm(auto_id=EVIDENCE_IDS),
             default_period=default_period(),
         )
 
     def evidence_view(self, request: HttpRequest) -> HttpResponseBase:
         if not request.user.has_perm("reports.export"):
             raise PermissionDenied
-        form = PeriodForm(request.GET or None)
+        form = PeriodForm(request.GET or None, auto_id=EVIDENCE_IDS)
         if not (request.GET and form.is_valid()):
             return self._page(
                 request,
