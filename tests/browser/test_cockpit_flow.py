@@ -165,6 +165,13 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     expect(page.locator("#cockpit-deadlines")).to_contain_text("due in")
     flow.check_width("cockpit-declared")
 
+    # The incident list: every column reachable on a phone (issue 25)
+    page.goto(f"{base}/admin/incidents/incident/")
+    expect(page.locator("#result_list")).to_contain_text(incident.ref)
+    flow.check_width("incident-list")
+    page.go_back()
+    expect(page.locator("#cockpit-status")).to_have_text("Investigating")
+
     # Two minutes later, without a reload, the countdowns and the elapsed time moved on
     countdown = page.locator(".countdown[data-due]").first
     before = countdown.inner_text()
