@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from incidents.choices import CommsChannel, DeadlineKind, IncidentStatus
@@ -65,7 +66,8 @@ def deadline_row(deadline: Deadline, now: datetime.datetime, *, finished: bool) 
             deadline.label, deadline.target, due, words, "met-late" if late else "met", False
         )
     if deadline.superseded_at is not None:
-        return DeadlineRow(deadline.label, deadline.target, due, "not owed", "not-owed", False)
+        words = f"waived: {deadline.waived_reason}" if deadline.waived_reason else "not owed"
+        return DeadlineRow(deadline.label, deadline.target, due, words, "not-owed", False)
     if due is None:
         return DeadlineRow(deadline.label, deadline.target, due, "no due time", "not-owed", False)
     if finished:
@@ -84,9 +86,10 @@ def cockpit_context(incident: Incident, *, now: datetime.datetime | None = None)
     """Everything the cockpit shows, in a constant number of queries."""
     now = now or timezone.now()
     finished = incident.status in FINISHED
+    # Waived ones stay in sight with their reason; a severity change's superseded ones do not.
     deadlines = list(
         incident.deadlines.order_by("superseded_at", "met_at", "due_at", "id").filter(
-            superseded_at__isnull=True
+            Q(superseded_at__isnull=True) | ~Q(waived_reason="")
         )
     )
     rows = [deadline_row(d, now, finished=finished) for d in deadlines]

@@ -141,8 +141,11 @@ def supersede_unmet(
     actor: Actor,
     kinds: tuple[str, ...] | None = None,
     keep_overdue: bool = True,
+    waived_reason: str = "",
 ) -> None:
-    """Retire deadlines no longer owed. Overdue ones stay (they were missed)."""
+    """Retire deadlines no longer owed. Overdue ones stay (they were missed).
+
+    `waived_reason`: a person waived them, saying why (kept on each row for reports)."""
     qs = open_deadlines(incident)
     if kinds is not None:
         qs = qs.filter(kind__in=kinds)
@@ -150,7 +153,10 @@ def supersede_unmet(
         from django.db.models import Q
 
         qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gt=at))
-    rows_updated(actor, qs, {"superseded_at": at}, described_by=_DESCRIBED_BY, at=at)
+    changes: dict[str, object] = {"superseded_at": at}
+    if waived_reason:
+        changes["waived_reason"] = waived_reason
+    rows_updated(actor, qs, changes, described_by=_DESCRIBED_BY, at=at)
 
 
 def supersede_conditional_comms(incident: Incident, at: datetime.datetime, *, actor: Actor) -> None:

@@ -234,6 +234,18 @@ class AddResponderForm(forms.Form):
     last_name = forms.CharField(max_length=150, required=False)
 
 
+class MakeResponderForm(forms.Form):
+    """An account made elsewhere (Users → Add) that no role picker offers yet."""
+
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Account")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from portal.access.responders import not_yet_responders
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = not_yet_responders()
+
+
 class IncidentChangeForm(forms.ModelForm):
     """The incident change page: the catalogue's editable fields. It parses only;
     `IncidentAdmin.write` hands the changed fields to `update_incident_details`."""

@@ -182,6 +182,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The project's own files (the admin's shared script and style, the favicon), beside
+# portal/templates; each app's files stay in its own static/ folder.
+STATICFILES_DIRS = [BASE_DIR / "portal" / "static"]
 # `collectstatic` makes it; with DEBUG on WhiteNoise reads the apps' folders instead.
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 STORAGES = {

@@ -23,12 +23,17 @@ from postmortems.admin_forms import (
     ActionItemInline,
     PostMortemForm,
     TimelineInline,
+    mark_problems,
     report_error,
 )
 from postmortems.admin_views import PostMortemViewsMixin
 from postmortems.choices import OPEN_ACTION_STATUSES
+from postmortems.exceptions import PublishRefused
 from postmortems.models import PostMortem, PostMortemTimelineEntry
 from postmortems.sections import EDITABLE_FIELDS, IMPACT_FIGURES, WRITE_UP_FIELDS
+
+# The session key of a refused publish: the page it redirects to marks the fields.
+PUBLISH_REFUSED = "postmortems.publish_refused"
 
 
 @admin.register(PostMortem)
@@ -225,7 +230,12 @@ class PostMortemAdmin(PostMortemViewsMixin, admin.ModelAdmin):
                 )
                 self.message_user(request, "Submitted for review.", messages.SUCCESS)
             elif "_publish" in request.POST:
-                services.publish_postmortem(postmortem=obj, actor=actor)
+                try:
+                    services.publish_postmortem(postmortem=obj, actor=actor)
+                except PublishRefused:
+                    # The page after the redirect marks each field at fault (issue 25).
+                    request.session[PUBLISH_REFUSED] = obj.pk
+                    raise
                 self.message_user(
                     request, f"Published; {obj.incident.ref} is closed.", messages.SUCCESS
                 )
@@ -234,6 +244,22 @@ class PostMortemAdmin(PostMortemViewsMixin, admin.ModelAdmin):
         except DomainError as exc:
             report_error(self, request, exc)
         return HttpResponseRedirect(request.path)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        refused = request.session.get(PUBLISH_REFUSED)
+        if obj is not None and request.method == "GET" and refused == obj.pk:
+            del request.session[PUBLISH_REFUSED]
+            problems = services.located_problems(obj, today=timezone.now().date())
+            mark_problems(context["adminform"].form, context["inline_admin_formsets"], problems)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- actions -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import models
 from django.http import HttpRequest
 
@@ -15,6 +16,7 @@ from postmortems.choices import ActionItemStatus
 from postmortems.exceptions import PublishRefused
 from postmortems.models import ActionItem, PostMortem, PostMortemTimelineEntry
 from postmortems.sections import EDITABLE_FIELDS
+from postmortems.services.publishing import Problem
 
 
 def report_error(admin_obj: admin.ModelAdmin, request: HttpRequest, exc: DomainError) -> None:
@@ -23,6 +25,31 @@ def report_error(admin_obj: admin.ModelAdmin, request: HttpRequest, exc: DomainE
             admin_obj.message_user(request, message, messages.ERROR)
     else:
         admin_obj.message_user(request, f"{exc.field or 'error'}: {exc.message}", messages.ERROR)
+
+
+def _mark(form: forms.BaseForm, field: str, message: str) -> None:
+    """Show `message` on `field` of a form that may be unbound (a page after a redirect):
+    its error dict exists, empty, once `errors` was read."""
+    name = field if field in form.fields else NON_FIELD_ERRORS
+    form.errors.setdefault(name, form.error_class()).append(message)
+
+
+def mark_problems(form: forms.BaseForm, inline_formsets: Any, problems: list[Problem]) -> None:
+    """Put each refused-publish problem on the field it names: a section's row, an action
+    item's or a timeline entry's cell, or above the inline it concerns. ("status" has no
+    field to mark: the messages above the form say it.)"""
+    formsets = {f.formset.prefix: f.formset for f in inline_formsets}
+    inline_of = {"action_items": "action_items", "timeline": "timeline_entries"}
+    for problem in problems:
+        formset = formsets.get(inline_of.get(problem.field, ""))
+        if formset is not None:
+            rows = [f for f in formset.forms if f.instance.pk and f.instance.pk == problem.row_id]
+            if rows:
+                _mark(rows[0], problem.row_field, problem.message)
+            else:
+                formset.non_form_errors().append(problem.message)
+        elif problem.field in form.fields:
+            _mark(form, problem.field, problem.message)
 
 
 class PostMortemForm(forms.ModelForm):
@@ -86,6 +113,12 @@ class ActionItemInline(admin.TabularInline):
     autocomplete_fields = ("owner",)
     extra = 1
     can_delete = False
+    # Small boxes that grow with the column: the default 40×10 textareas pushed Due date
+    # and Status behind a sideways scroll at 1366 px (issue 25).
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 24})},
+        models.URLField: {"widget": forms.URLInput(attrs={"size": 16})},
+    }
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 0 if obj is not None and obj.is_published else 1

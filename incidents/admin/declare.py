@@ -8,6 +8,7 @@ service is shown on the field it names.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -19,10 +20,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from incidents import services
 from incidents.admin.transitions import ACTION_TEMPLATE, page_context
 from incidents.classification import FACT_FIELDS, IncidentFacts, suggest_severity
-from incidents.forms import AddResponderForm, DeclareIncidentForm, add_domain_error
+from incidents.forms import (
+    AddResponderForm,
+    DeclareIncidentForm,
+    MakeResponderForm,
+    add_domain_error,
+)
 from incidents.models import PolicyVersion
 from incidents.selectors import active_policy_version
-from portal.access.responders import add_responder
+from portal.access.responders import add_responder, make_responder, not_yet_responders
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 
@@ -135,11 +141,16 @@ class IncidentDeclareViews(admin.ModelAdmin):
         if not request.user.has_perm("auth.add_user"):
             raise PermissionDenied
         form = AddResponderForm(request.POST if request.method == "POST" else None)
+        existing = None
         if form.is_bound and form.is_valid():
+            username = form.cleaned_data["username"]
             try:
                 result = add_responder(actor=Actor.for_request(request), **form.cleaned_data)
             except DomainError as exc:
                 add_domain_error(form, exc)
+                if exc.code == "exists" and request.user.has_perm("auth.change_user"):
+                    # The way forward (issue 25): the account is there, make it a responder.
+                    existing = not_yet_responders().filter(username__iexact=username).first()
             else:
                 note = (
                     f" An invitation to set a password went to {result.user.email}."
@@ -152,10 +163,7 @@ class IncidentDeclareViews(admin.ModelAdmin):
                     f"{result.user.get_username()} added to Responders.{note}",
                     messages.SUCCESS,
                 )
-                target = request.GET.get("next", "")
-                if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                    target = reverse("admin:index")
-                return HttpResponseRedirect(target)
+                return HttpResponseRedirect(_next_url(request))
         context = page_context(
             self,
             request,
@@ -163,5 +171,45 @@ class IncidentDeclareViews(admin.ModelAdmin):
             form=form,
             submit_label="Add responder",
             change_url=request.GET.get("next") or reverse("admin:index"),
+            existing_user=existing,
+            make_responder_url=_make_responder_url(request),
         )
         return TemplateResponse(request, ACTION_TEMPLATE, context)
+
+    def make_responder_view(self, request: HttpRequest) -> HttpResponse:
+        """POST only: make an account made elsewhere (Users → Add) a responder, then back
+        to where it was asked for (the role picker, a refused "Add responder")."""
+        if not request.user.has_perm("auth.change_user"):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(_next_url(request))
+        form = MakeResponderForm(request.POST)
+        if not form.is_valid():
+            self.message_user(
+                request, "Pick an active account that is not a responder yet.", messages.ERROR
+            )
+            return HttpResponseRedirect(_next_url(request))
+        try:
+            user = make_responder(actor=Actor.for_request(request), user=form.cleaned_data["user"])
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{user.get_username()} is a responder: every role picker offers them now.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(_next_url(request))
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return reverse("admin:index")
+    return target
+
+
+def _make_responder_url(request: HttpRequest) -> str:
+    """The make-responder view, coming back to `next` (or to this page)."""
+    url = reverse("admin:incidents_incident_make_responder")
+    return f"{url}?{urlencode({'next': request.GET.get('next') or request.path})}"

@@ -121,6 +121,11 @@ class IncidentFlowViews(IncidentDeclareViews, IncidentTransitionViews, IncidentB
                 wrap(self.add_responder_view),
                 name="incidents_incident_add_responder",
             ),
+            path(
+                "make-responder/",
+                wrap(self.make_responder_view),
+                name="incidents_incident_make_responder",
+            ),
         ]
         for name, view in views:
             route = "<path:object_id>/{}/".format(name.replace("_", "-"))

@@ -27,6 +27,7 @@ from incidents.forms import (
     AssignRoleForm,
     CancelForm,
     ChangeSeverityForm,
+    MakeResponderForm,
     PostUpdateForm,
     ResolveForm,
     add_domain_error,
@@ -217,10 +218,16 @@ class IncidentTransitionViews(admin.ModelAdmin):
             return values
 
         def extra(incident: Incident) -> dict[str, Any]:
-            if not request.user.has_perm("auth.add_user"):
-                return {}
-            url = reverse("admin:incidents_incident_add_responder")
-            return {"add_responder_url": f"{url}?next={request.path}"}
+            found: dict[str, Any] = {}
+            if request.user.has_perm("auth.add_user"):
+                url = reverse("admin:incidents_incident_add_responder")
+                found["add_responder_url"] = f"{url}?next={request.path}"
+            if request.user.has_perm("auth.change_user"):
+                # Accounts made elsewhere (Users → Add) that the pickers do not offer yet.
+                url = reverse("admin:incidents_incident_make_responder")
+                found["make_responder_url"] = f"{url}?next={request.path}"
+                found["make_responder_form"] = MakeResponderForm()
+            return found
 
         return self._incident_action(
             request,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,7 +22,11 @@ from incidents.comms.placeholders import (
     fill,
     incident_values,
 )
-from incidents.comms.selectors import messages_for_incident, templates_for_incident
+from incidents.comms.selectors import (
+    messages_for_incident,
+    templates_for_incident,
+    with_delivery,
+)
 from incidents.comms.services import send_comms
 from incidents.models import Incident
 from incidents.selectors import current_deadlines
@@ -47,9 +52,29 @@ class CommsTemplateAdmin(admin.ModelAdmin):
         return form
 
 
+def delivery_of(obj: CommsMessage) -> str:
+    """Read from the outbox rows (`with_delivery`), never the state stored at send time."""
+    if not hasattr(obj, "delivery"):
+        with_delivery([obj])
+    return str(obj.delivery)  # type: ignore[attr-defined]
+
+
+class _DeliveryFormSet(BaseInlineFormSet):
+    """The inline's rows, read once with their outbox state (one query, not one per row)."""
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if not getattr(self, "_delivery_read", False):
+            # Evaluates the queryset; the forms then index into its cache (same objects).
+            with_delivery(queryset)
+            self._delivery_read = True
+        return queryset
+
+
 class CommsMessageInline(admin.TabularInline):
     model = CommsMessage
-    fields = ("sent_at", "channel", "state", "subject", "body", "recipient_count", "actor_label")
+    formset = _DeliveryFormSet
+    fields = ("sent_at", "channel", "delivery", "subject", "body", "recipient_count", "actor_label")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -59,6 +84,10 @@ class CommsMessageInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description="delivery")
+    def delivery(self, obj: CommsMessage) -> str:
+        return delivery_of(obj)
+
 
 @admin.register(CommsMessage)
 class CommsMessageAdmin(admin.ModelAdmin):
@@ -66,13 +95,14 @@ class CommsMessageAdmin(admin.ModelAdmin):
         "sent_at",
         "incident",
         "channel",
-        "state",
+        "delivery",
         "public",
         "subject",
         "recipient_count",
         "actor_label",
     )
     list_filter = ("channel", "state", "public")
+    readonly_fields = ("delivery",)
     list_select_related = ("incident",)
     search_fields = ("incident__ref", "subject", "body")
     show_full_result_count = False
@@ -80,6 +110,15 @@ class CommsMessageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # Messages are composed from the incident page.
+
+    @admin.display(description="delivery")
+    def delivery(self, obj: CommsMessage) -> str:
+        return delivery_of(obj)
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        with_delivery(changelist.result_list)  # the page's rows, one query
+        return changelist
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # The log of what went out is not edited.
@@ -126,7 +165,7 @@ class CommsMessageAdmin(admin.ModelAdmin):
             "comms_deadlines": [
                 d for d in current_deadlines(incident) if d.kind == DeadlineKind.COMMS
             ],
-            "sent": messages_for_incident(incident)[:20],
+            "sent": with_delivery(messages_for_incident(incident)[:20]),
             "drill": incident.is_drill,
         }
         return TemplateResponse(request, "admin/comms/compose.html", context)

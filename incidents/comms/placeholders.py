@@ -38,10 +38,12 @@ PLACEHOLDERS: dict[str, str] = {
     "next_steps": "Latest public status update: what we are doing next",
     "eta": "Latest public status update: ETA, if known",
     "what_is_broken": "What is broken, in customers' words (incident field; else its public services)",
-    "what_happened": "One sentence: what happened (post-mortem summary, else the title)",
+    "what_happened": "One sentence: what happened (post-mortem summary, else the incident's"
+    " customer-facing impact)",
     "impact": "Customer-facing impact (post-mortem, else the incident's customer-facing impact,"
     " else the share of customers affected); never the internal summary",
-    "affected_feature": "Affected public services, comma-separated",
+    "affected_feature": "Affected public services, comma-separated (else what is broken, in"
+    " customers' words)",
     "next_update_at": "Next update time: now + the level's update cadence (30 min by default)",
     "root_cause": "Root cause (from the post-mortem)",
     "fix": "What fixed it (from the post-mortem)",
@@ -201,12 +203,18 @@ def incident_values(
         "what_is_broken": incident.what_is_broken.strip()
         or ", ".join(services)
         or (incident.title if internal else ""),
-        "what_happened": known.get("what_happened") or incident.title,
+        # Never the internal title (issue 25): it names systems ("Checkout API returns
+        # 502"). A customer fact nobody wrote stays blank, and the send is refused.
+        "what_happened": known.get("what_happened")
+        or incident.customer_impact.strip()
+        or (incident.title if internal else ""),
         "impact": known.get("impact")
         or incident.customer_impact.strip()
         or (incident.summary.strip() if internal else "")
         or default_impact,
-        "affected_feature": ", ".join(services) or incident.title,
+        "affected_feature": ", ".join(services)
+        or incident.what_is_broken.strip()
+        or (incident.title if internal else ""),
         "next_update_at": promised_next_update(incident, now)
         .astimezone(datetime.UTC)
         .strftime("%H:%M UTC"),

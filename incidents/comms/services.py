@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -185,6 +186,41 @@ def _deliver(message: CommsMessage) -> int:
     return 0
 
 
+# The order customers read on the status page; a post announcing an earlier one after
+# a later one reads backwards ("Investigating" under "Identified", issue 25).
+PUBLIC_ORDER = (
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+    IncidentStatus.RESOLVED,
+)
+_STATUS_TAG = re.compile(r"^\s*\[(?P<status>[A-Za-z]+)\]")
+
+
+def _refuse_backwards(
+    incident: Incident, channel: str, *, kind: str, announced: str, body: str
+) -> None:
+    """Refuse a customer post whose status (said outright, by its template's kind, or by
+    a leading "[INVESTIGATING]" in its text) is behind the incident's own."""
+    if channel not in (CommsChannel.STATUS_PAGE, CommsChannel.IN_PRODUCT_BANNER):
+        return
+    current = incident.status if incident.status in PUBLIC_ORDER else IncidentStatus.RESOLVED
+    tag = _STATUS_TAG.match(body)
+    said = [
+        ("status", announced),
+        ("template", KIND_STATUS.get(kind, "")),
+        ("body", tag.group("status").lower() if tag else ""),
+    ]
+    for field, status in said:
+        if status in PUBLIC_ORDER and PUBLIC_ORDER.index(status) < PUBLIC_ORDER.index(current):
+            raise DomainError(
+                f"This post says {IncidentStatus(status).label}, but the incident is "
+                f"{IncidentStatus(current).label}: the status page would read backwards. "
+                f"Write an update for {IncidentStatus(current).label} instead.",
+                field=field,
+            )
+
+
 @audited_service
 def send_comms(
     *,
@@ -254,6 +290,7 @@ def send_comms(
     if announced_status and announced_status not in IncidentStatus.values:
         raise DomainError("Unknown status.", field="status")
     kind = template.kind if template else ""
+    _refuse_backwards(incident, channel, kind=kind, announced=announced_status, body=raw_body)
     announced_status = announced_status or KIND_STATUS.get(kind, "") or incident.status
     sandbox = incident.is_drill
     if sandbox:

@@ -45,6 +45,9 @@ class Deadline(models.Model):
     missed_recorded_at = models.DateTimeField(null=True, blank=True)
     # Superseded deadlines (after a severity change) stay for the record.
     superseded_at = models.DateTimeField(null=True, blank=True)
+    # Set with `superseded_at` when a person waived it, saying why (resolved with the
+    # customer comms unsent): reports call it waived, never met nor superseded.
+    waived_reason = models.TextField(blank=True)
     condition_longer_than = models.CharField(max_length=40, blank=True)
 
     class Meta:

@@ -37,6 +37,7 @@ from incidents.oncall.selectors import schedule_calendar
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.kernel.service_admin import ServiceModelAdmin
+from portal.notifications.selectors import delivery_words
 
 
 class LayerInline(admin.TabularInline):
@@ -238,18 +239,6 @@ class EscalationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-
-def delivery_words(message: Any) -> str:
-    """A message's state in words: "sent 01:00:02 UTC by Vonage", "pending (2 attempts): …"."""
-    if message.sent_at:
-        carrier = message.provider_ref.split(":", 1)[0] if ":" in message.provider_ref else ""
-        by = f" by {carrier.capitalize()}" if carrier else ""
-        return f"sent {message.sent_at:%b %d %H:%M:%S} UTC{by}"
-    words = message.get_status_display().lower()
-    if message.last_error:
-        return f"{words} ({message.attempts} attempts): {message.last_error[:120]}"
-    return words
 
 
 class PageInline(admin.TabularInline):

@@ -217,7 +217,9 @@ def resolve_incident(
             data={"unmet_comms": [d.pk for d in unmet], "reason": reason},
         )
         # Not owed any more: retire the ones not yet due; overdue ones stay missed.
-        deadlines.supersede_unmet(incident, now, actor=actor, kinds=(DeadlineKind.COMMS,))
+        deadlines.supersede_unmet(
+            incident, now, actor=actor, kinds=(DeadlineKind.COMMS,), waived_reason=reason
+        )
     resolve_locked(incident, actor=actor, at=now, reason=reason.strip())
     deadlines.refresh_next_deadline(incident)
     return incident

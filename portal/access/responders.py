@@ -1,7 +1,9 @@
 """Adding a responder (issue 15): a staff user in the Responders group, invited by email.
 
 The admin's "Add responder" calls `add_responder`; the person is offered in every
-role picker at once (no "Staff status" box to find first).
+role picker at once (no "Staff status" box to find first). Someone who already has an
+account (made under Users → Add, or by a command) is made one by `make_responder`,
+which the role picker and a refused "Add responder" both offer (issue 25).
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ def add_responder(
     if not username:
         raise DomainError("A username is required.", field="username")
     if User.objects.filter(username__iexact=username).exists():
+        if not_yet_responders().filter(username__iexact=username).exists():
+            # Made elsewhere (Users → Add): the way forward is `make_responder` (issue 25).
+            raise DomainError(
+                f"{username!r} already exists but is not a responder: make that account one.",
+                field="username",
+                code="exists",
+            )
         raise DomainError(f"{username!r} already exists.", field="username")
     if email:
         try:
@@ -106,6 +115,55 @@ def add_responder(
             lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
         )
     return NewResponder(user=user, invitation_url=url, invited=invited)
+
+
+@audited_service
+def make_responder(*, actor: Actor, user: Any) -> Any:
+    """Make an existing active account a responder: staff, in Responders, so that every
+    role picker offers it. Its password and other groups are left as they are; a user
+    who already is one is left unchanged. Raises DomainError on `user` (inactive)."""
+    User = get_user_model()
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise DomainError(
+            f"{user.get_username()!r} is deactivated: reactivate the account first.",
+            field="user",
+        )
+    group, _ = Group.objects.get_or_create(name=RESPONDERS)
+    in_group = user.groups.filter(pk=group.pk).exists()
+    if user.is_staff and in_group:
+        return user
+    before = {
+        "is_staff": user.is_staff,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+    }
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    if not in_group:
+        user.groups.add(group)
+    record_action(
+        actor,
+        AuditAction.GRANT,
+        user,
+        before=before,
+        after={"is_staff": True, "groups": sorted(user.groups.values_list("name", flat=True))},
+    )
+    return user
+
+
+def not_yet_responders() -> Any:
+    """Active accounts no role picker offers yet (made elsewhere): `make_responder`'s choices."""
+    from django.db.models import Q
+
+    from portal.audit.roles import FOUNDERS
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(Q(is_staff=True) | Q(groups__name__in=(RESPONDERS, FOUNDERS)))
+        .order_by("username")
+    )
 
 
 def find_user(username: str, *, field: str = "user") -> Any:

@@ -45,6 +45,8 @@ class OperationsBoard:
     on_call: list[Any] = field(default_factory=list)
     unacknowledged_pages: list[Page] = field(default_factory=list)
     next_drill: Any = None
+    next_drill_words: str = ""  # "in 30 days", "today", "overdue by 182 days"
+    next_drill_overdue: bool = False
     postmortems_due: list[tuple[PostMortem, str, bool]] = field(default_factory=list)
     action_items_due: list[tuple[ActionItem, bool]] = field(default_factory=list)
     phone_gap: str = ""  # what is missing before a page would ring the viewer's phone
@@ -108,6 +110,17 @@ def operations_board(user: Any, *, now: datetime.datetime | None = None) -> Oper
         )
     if _can(user, "drills.view_drill"):
         board.next_drill = next_planned_drill()
+        if board.next_drill is not None:
+            # A date in the past is a drill that did not happen: say so (issue 25).
+            days = (board.next_drill.planned_on - now.date()).days
+            board.next_drill_overdue = days < 0
+            board.next_drill_words = (
+                "today"
+                if days == 0
+                else f"in {days} day{'s' if days != 1 else ''}"
+                if days > 0
+                else f"overdue by {-days} day{'s' if days != -1 else ''}"
+            )
     if _can(user, "postmortems.view_postmortem"):
         pms = (
             PostMortem.objects.exclude(status=PostMortemStatus.PUBLISHED)

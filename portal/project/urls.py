@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from portal.project.invitation import InvitationView
 from portal.project.metrics import metrics
@@ -34,6 +36,13 @@ urlpatterns = [
     path("slack/", include("incidents.slack.urls")),
     # Prometheus scrapes here (token or allow-listed address; portal.project.metrics).
     path("metrics", metrics, name="metrics"),
+    # Browsers ask for /favicon.ico on every page that names no icon (the acknowledge
+    # page, the Slack link page); it was a 404 logged on each (issue 25).
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
 ]
 
 handler404 = "portal.kernel.api.errors.not_found"

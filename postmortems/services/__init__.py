@@ -18,6 +18,8 @@ from postmortems.services.drafting import (
     update_postmortem,
 )
 from postmortems.services.publishing import (
+    Problem,
+    located_problems,
     publish_postmortem,
     publish_problems,
     start_revision,
@@ -32,10 +34,12 @@ from postmortems.services.risk_review import (
 __all__ = [
     "ACTION_ITEM_FIELDS",
     "PLACEHOLDER",
+    "Problem",
     "add_timeline_entry",
     "create_action_item",
     "create_postmortem",
     "create_risk_review",
+    "located_problems",
     "on_incident_resolved",
     "publish_postmortem",
     "publish_problems",

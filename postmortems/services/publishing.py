@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
@@ -81,12 +82,23 @@ def submit_for_review(*, postmortem: PostMortem, actor: Actor, reviewers: list[A
     return postmortem
 
 
-def publish_problems(postmortem: PostMortem, *, today: datetime.date) -> list[tuple[str, str]]:
-    """Every reason publishing is refused, as (field, message); empty when it may publish."""
-    problems: list[tuple[str, str]] = []
+@dataclass(frozen=True)
+class Problem:
+    """One reason publishing is refused: the section (`field`) and, for a row of an
+    inline (an action item, a timeline entry), which row and which of its fields."""
+
+    field: str
+    message: str
+    row_id: int | None = None
+    row_field: str = ""
+
+
+def located_problems(postmortem: PostMortem, *, today: datetime.date) -> list[Problem]:
+    """Every reason publishing is refused, each where it lies; empty when it may publish."""
+    problems: list[Problem] = []
     if postmortem.status != PostMortemStatus.IN_REVIEW:
         problems.append(
-            (
+            Problem(
                 "status",
                 f"It is {postmortem.get_status_display().lower()}: submit it for review "
                 "(naming reviewers) before publishing.",
@@ -95,34 +107,53 @@ def publish_problems(postmortem: PostMortem, *, today: datetime.date) -> list[tu
     for field in REQUIRED_SECTIONS:
         if not getattr(postmortem, field).strip():
             label = getattr(PostMortem._meta.get_field(field), "verbose_name", field)
-            problems.append((field, f"The section \u201c{label}\u201d is empty."))
-    texts = [(field, getattr(postmortem, field)) for field in TEXT_SECTIONS]
-    texts += [("timeline", e.text) for e in postmortem.timeline_entries.filter(included=True)]
+            problems.append(Problem(field, f"The section \u201c{label}\u201d is empty."))
+    texts: list[tuple[str, str, int | None, str]] = [
+        (field, getattr(postmortem, field), None, "") for field in TEXT_SECTIONS
+    ]
+    texts += [
+        ("timeline", e.text, e.pk, "text")
+        for e in postmortem.timeline_entries.filter(included=True)
+    ]
     items = list(postmortem.action_items.select_related("owner").order_by("id"))
-    texts += [("action_items", item.description) for item in items]
-    for field, text in texts:
+    texts += [("action_items", item.description, item.pk, "description") for item in items]
+    for field, text, row_id, row_field in texts:
         match = PLACEHOLDER.search(text or "")
         if match:
             problems.append(
-                (
+                Problem(
                     field,
                     f"Placeholder \u201c{match.group(0)}\u201d in {_section_label(field)}: "
                     "write what is known, or make it an action item.",
+                    row_id,
+                    row_field,
                 )
             )
     if not items:
-        problems.append(("action_items", "Add at least one action item."))
+        problems.append(Problem("action_items", "Add at least one action item."))
     for number, item in enumerate(items, start=1):
         name = f"Action item {number} (\u201c{item.description[:40]}\u201d)"
         if item.owner_id is None:
-            problems.append(("action_items", f"{name} has no owner."))
+            problems.append(Problem("action_items", f"{name} has no owner.", item.pk, "owner"))
         if item.due_date is None:
-            problems.append(("action_items", f"{name} has no due date."))
+            problems.append(
+                Problem("action_items", f"{name} has no due date.", item.pk, "due_date")
+            )
         elif item.status in OPEN_ACTION_STATUSES and item.due_date < today:
             problems.append(
-                ("action_items", f"{name} is due {item.due_date:%Y-%m-%d}, in the past.")
+                Problem(
+                    "action_items",
+                    f"{name} is due {item.due_date:%Y-%m-%d}, in the past.",
+                    item.pk,
+                    "due_date",
+                )
             )
     return problems
+
+
+def publish_problems(postmortem: PostMortem, *, today: datetime.date) -> list[tuple[str, str]]:
+    """Every reason publishing is refused, as (field, message); empty when it may publish."""
+    return [(p.field, p.message) for p in located_problems(postmortem, today=today)]
 
 
 @audited_service

@@ -1,7 +1,12 @@
 """Issue 15, "Must show": a SEV-1 run from the cockpit in a real browser, at laptop and
 phone widths: declare → acknowledge → update → comms → resolve with its closing duties →
 post-mortem publish. Every page fits its viewport (no sideways scroll); screenshots
-go to var/screenshots/ (kept by CI as artefacts); clicks and seconds are printed."""
+go to var/screenshots/ (kept by CI as artefacts); clicks and seconds are printed.
+
+Issue 25: the cockpit's countdowns tick (the page's clock is moved on, as a responder
+would wait), and no page of the flow logs a Content-Security-Policy violation (a
+refused inline script left "due in 14 min" frozen) or any other console error (the
+favicon's 404 on every page)."""
 
 from __future__ import annotations
 
@@ -31,10 +36,41 @@ WIDEST = """(width) => { const edge = e => e.getBoundingClientRect().right +
   .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(edge(e)) + '/' +
     e.scrollWidth + '>' + e.clientWidth); }"""
 VIEWPORTS = {"laptop": (1366, 768), "phone": (390, 844)}
+# Tables cut off by a scrolling box with nothing on screen saying there is more (issue
+# 25): a table fits its box, or the box scrolls and shows a `.scroll-hint`.
+CLIPPED_TABLES = """() => Array.from(document.querySelectorAll('#content table'))
+  .filter(t => t.offsetParent !== null).map(t => {
+    let box = null;
+    for (let e = t.parentElement; e && e !== document.body; e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible') { box = e; break; } }
+    const r = t.getBoundingClientRect();
+    const edge = box ? box.getBoundingClientRect().right : window.innerWidth;
+    if (r.right <= edge + 1) return null;
+    const hint = box && box.parentElement.querySelector(':scope > .scroll-hint');
+    if (box && ['auto', 'scroll'].includes(getComputedStyle(box).overflowX) && hint &&
+        hint.offsetParent !== null) return null;
+    return (t.closest('[id]') || {}).id + ': table ' + Math.round(r.width) + ' px in a ' +
+      Math.round(edge - (box ? box.getBoundingClientRect().left : 0)) + ' px box, no hint';
+  }).filter(Boolean)"""
+# Cells narrower than their longest word (overflow-wrap: anywhere let a column shrink
+# to one character: "A l e r t" down the page).
+NARROW_CELLS = """() => { const c = document.createElement('canvas').getContext('2d');
+  return Array.from(document.querySelectorAll('#content table td, #content table th'))
+  .filter(td => td.offsetParent !== null && td.innerText.trim()).map(cell => {
+    // An inline row's title is a paragraph laid over the row, not its zero-width cell.
+    const td = cell.classList.contains('original') ? cell.querySelector('p') || cell : cell;
+    const s = getComputedStyle(td);
+    c.font = s.fontWeight + ' ' + s.fontSize + ' ' + s.fontFamily;
+    const words = td.innerText.split(/\\s+/).filter(Boolean);
+    const longest = words.reduce((a, w) => c.measureText(w).width > c.measureText(a).width ? w : a, '');
+    const inner = td.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+    const need = c.measureText(longest).width;
+    return inner + 1 < need ? cell.className + ': "' + longest + '" needs ' + Math.ceil(need) +
+      ' px, has ' + Math.floor(inner) : null; }).filter(Boolean); }"""
 
 
 class Flow:
-    """The page plus a click counter and the per-page width check."""
+    """The page plus a click counter, the per-page width check and the console's errors."""
 
     def __init__(self, page: Any, name: str, width: int) -> None:
         self.page = page
@@ -42,6 +78,15 @@ class Flow:
         self.width = width
         self.clicks = 0
         self.shots: list[str] = []
+        self.console_errors: list[str] = []
+        self.problems: list[str] = []
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        # Chromium reports a CSP refusal ("Refused to execute inline script because it
+        # violates the following Content Security Policy directive…") as a console error.
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.console_errors.append(f"{self.page.url}: {message.text}")
 
     def click(self, selector: str) -> None:
         self.clicks += 1
@@ -54,6 +99,8 @@ class Flow:
         path = SCREENSHOTS / f"cockpit-{self.name}-{len(self.shots) + 1:02d}-{step}.png"
         self.page.screenshot(path=str(path), full_page=True)
         self.shots.append(path.name)
+        # Collected, not raised: every page gets its screenshot before the test fails.
+        self.problems += [f"{step}: {p}" for p in self.page.evaluate(CLIPPED_TABLES)]
         if scroll != self.width:
             wide = self.page.evaluate(WIDEST, self.width)
             raise AssertionError(f"{step}: page is {scroll} px wide at {self.width} px: {wide}")
@@ -89,6 +136,8 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     page = context.new_page()
     page.set_default_timeout(20_000)
     flow = Flow(page, device, width)
+    # A clock the test can move on: "wait two minutes" without waiting two minutes.
+    page.clock.install()
     base = live_server.url
 
     # Log in (not timed: the responder is usually logged in already)
@@ -116,6 +165,22 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     expect(page.locator("#cockpit-deadlines")).to_contain_text("due in")
     flow.check_width("cockpit-declared")
 
+    # The incident list: every column reachable on a phone (issue 25)
+    page.goto(f"{base}/admin/incidents/incident/")
+    expect(page.locator("#result_list")).to_contain_text(incident.ref)
+    flow.check_width("incident-list")
+    page.go_back()
+    expect(page.locator("#cockpit-status")).to_have_text("Investigating")
+
+    # Two minutes later, without a reload, the countdowns and the elapsed time moved on
+    countdown = page.locator(".countdown[data-due]").first
+    before = countdown.inner_text()
+    elapsed_before = page.locator("#cockpit-elapsed").inner_text()
+    page.clock.run_for("02:30")
+    expect(countdown).not_to_have_text(before)
+    expect(page.locator("#cockpit-elapsed")).not_to_have_text(elapsed_before)
+    assert re.fullmatch(r"due in \d+ min|missed \d+ min ago", countdown.inner_text())
+
     # Acknowledge: one click from the cockpit
     flow.click("#incident-acknowledge")
     expect(page.locator("#cockpit-timeline")).to_contain_text("Acknowledged by founder")
@@ -125,16 +190,8 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     flow.click("#add-note")
     expect(page.locator("#cockpit-timeline tbody tr").first).to_contain_text("Restarting pgbouncer")
 
-    # Update: identified, public
-    flow.click("#incident-post-update")
-    page.select_option("#id_status", "identified")
-    page.fill("#id_message", "We found the cause and are fixing it.")
-    page.check("#id_public")
-    flow.check_width("update-form")
-    flow.click("input[name=_submit]")
-    expect(page.locator("#cockpit-status")).to_have_text("Identified")
-
-    # Comms: the playbook's status-page template, filled from the customer facts only
+    # Comms: the playbook's status-page template, filled from the customer facts only, while
+    # investigating (after Identified, an [INVESTIGATING] post is refused: issue 25)
     flow.click("#incident-admin-comms-compose")
     template_value = page.locator("#pick option", has_text="SEV-1 status page").get_attribute(
         "value"
@@ -148,6 +205,15 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     flow.check_width("compose")
     flow.click("input[name=send]")
     expect(page.locator(".messagelist")).to_contain_text("Sent: Status page")
+
+    # Update: identified, public
+    flow.click("#incident-post-update")
+    page.select_option("#id_status", "identified")
+    page.fill("#id_message", "We found the cause and are fixing it.")
+    page.check("#id_public")
+    flow.check_width("update-form")
+    flow.click("input[name=_submit]")
+    expect(page.locator("#cockpit-status")).to_have_text("Identified")
 
     # Resolve: the closing duties are shown; the unsent customer email needs a reason
     flow.click("#incident-resolve")
@@ -216,6 +282,33 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     page.goto(f"{base}/admin/postmortems/postmortem/{pm.pk}/change/")
     expect(page.locator("#export-pdf")).to_be_visible()
     flow.check_width("postmortem-published")
+    # Issue 25: the export buttons sit beside or under the heading, never over it; every
+    # cell is wider than its longest word; nothing hides behind an inner sideways scroll
+    # on a laptop.
+    tools = page.locator("#export-pdf").locator("xpath=ancestor::ul").bounding_box()
+    heading = page.locator("#content h2").first.bounding_box()
+    assert tools
+    assert heading
+    assert (
+        tools["y"] >= heading["y"] + heading["height"] - 1
+        or heading["y"] >= tools["y"] + tools["height"] - 1
+        or tools["x"]
+        >= heading["x"]
+        + page.evaluate(
+            "() => { const r = document.createRange();"
+            " r.selectNodeContents(document.querySelector('#content h2'));"
+            " return r.getBoundingClientRect().width; }"
+        )
+    ), f"export buttons {tools} over the heading {heading}"
+    flow.problems += [f"postmortem-published: {p}" for p in page.evaluate(NARROW_CELLS)]
+    if device == "laptop":
+        inner = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.inline-group'))"
+            ".filter(g => g.scrollWidth > g.clientWidth + 1).map(g => g.id)"
+        )
+        flow.problems += [f"postmortem-published: {g} scrolls sideways" for g in inner]
+    assert not flow.problems, "\n".join(flow.problems)
+    assert not flow.console_errors, "\n".join(flow.console_errors)
     print(
         f"\nSEV-1 flow at {width}x{height}: {flow.clicks} clicks, {elapsed:.1f} s "
         f"(declare → publish); screenshots: {', '.join(flow.shots)}"

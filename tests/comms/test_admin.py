@@ -139,7 +139,33 @@ def test_changelists_use_constant_queries(
 ) -> None:
     for i in range(n):
         send(declare("SEV-3", title=f"i{i}"), "banner", body=f"b{i}")
-    with django_assert_num_queries(6):
+    # (one of them reads the page's outbox rows: each message's delivery, issue 25)
+    with django_assert_num_queries(7):
         assert admin_client.get(reverse("admin:comms_commsmessage_changelist")).status_code == 200
     with django_assert_num_queries(5):
         assert admin_client.get(reverse("admin:comms_commstemplate_changelist")).status_code == 200
+
+
+def test_the_template_picker_keeps_the_template_after_preview(
+    client: Client, founder: Any, declare: Callable[..., Incident]
+) -> None:
+    """Issue 25: after Preview the picker read "— none —" beside the template's text."""
+    import uuid
+
+    from incidents.comms.models import CommsTemplate
+
+    client.force_login(founder)
+    incident = declare("SEV-1", what_is_broken="card payments", customer_impact="failures")
+    template = CommsTemplate.objects.get(key="status-page-investigating", severity_codes="SEV-1")
+    url = f"/admin/comms/commsmessage/compose/{incident.pk}/"
+    page = client.post(
+        url,
+        {
+            "template": template.pk,
+            "channel": "status_page",
+            "body": template.body,
+            "idempotency_key": str(uuid.uuid4()),
+            "preview": "Preview",
+        },
+    ).content.decode()
+    assert f'<option value="{template.pk}" selected>' in page

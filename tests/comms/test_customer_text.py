@@ -73,8 +73,6 @@ def test_seen_4_customer_email_before_the_postmortem_is_refused_listing_the_blan
         send(incident, channel="email", template=email)
     assert refused.value.field == "body"
     for name in ("{what_happened}", "{root_cause}", "{fix}", "{prevention}"):
-        if name == "{what_happened}":
-            continue  # falls back to the title
         assert name in refused.value.message
     assert not CommsMessage.objects.exists()
     # After confirming, it is sent as written
@@ -110,3 +108,38 @@ def test_seen_4_compose_shows_the_blanks_and_send_needs_the_confirmation(
     response = client.post(url, {**data, "allow_blanks": "on"})
     assert response.status_code == 302
     assert CommsMessage.objects.count() == 1
+
+
+def test_issue_25_product_and_what_happened_come_from_the_customer_facts_not_the_title(
+    declare: Any, send: Any
+) -> None:
+    """Issue 25: with no public service set, customers read the internal title as the
+    product name ("Checkout API returns 502 was unavailable"). They read the customer
+    facts the declare form asked for; a fact nobody wrote stays blank and is refused."""
+    title = "Checkout API returns 502"
+    incident = declare(
+        "SEV-1",
+        title=title,
+        what_is_broken="card payments at checkout",
+        customer_impact="failed payments and error pages",
+    )
+    values = incident_values(incident)
+    assert values["affected_feature"] == "card payments at checkout"
+    assert values["what_happened"] == "failed payments and error pages"
+    email = CommsTemplate.objects.get(key="customer-email", severity_codes="SEV-1")
+    rendered = fill(email.subject + "\n" + email.body, values)
+    assert title not in rendered
+
+    # Nobody wrote the customer facts: blank, and the send is refused naming them
+    bare = declare("SEV-1", title=title)
+    values = incident_values(bare)
+    assert values["affected_feature"] == ""
+    assert values["what_happened"] == ""
+    with pytest.raises(DomainError) as refused:
+        send(bare, channel="email", template=email)
+    assert "{affected_feature}" in refused.value.message
+    assert "{what_happened}" in refused.value.message
+    # The team's own announcement may still name the incident by its title
+    internal = incident_values(bare, internal=True)
+    assert internal["affected_feature"] == title
+    assert internal["what_happened"] == title

@@ -24,7 +24,8 @@ def test_root_cause_and_impact_come_from_the_postmortem(declare: Any, system: An
     values = incident_values(incident)
     # Then the post-mortem fills what it knows and the comms fallbacks apply to the rest
     assert values["root_cause"] == "A full disk on the primary."
-    assert values["what_happened"] == "Checkout down"
+    # (no post-mortem summary and no customer fact: blank, never the internal title)
+    assert values["what_happened"] == ""
     assert values["fix"] == ""
 
 

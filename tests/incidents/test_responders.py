@@ -97,3 +97,68 @@ def test_seen_7_empty_role_form_says_what_to_do(client: Any, founder: Any, decla
     incident = declare("SEV-2", actor=Actor.for_user(founder))
     response = client.post(view_url("assign_role", incident), {})
     assert "Pick someone for at least one role." in response.content.decode()
+
+
+def _picker(page: str, role: str) -> str:
+    """The <select> of one role on the assign-roles page."""
+    import re
+
+    match = re.search(rf'<select name="{role}"[^>]*>(.*?)</select>', page, re.S)
+    assert match, f"no picker for {role}"
+    return match.group(1)
+
+
+def test_issue_25_a_user_made_elsewhere_is_made_a_responder_from_the_role_picker(
+    client: Any, founder: Any, declare: Any, django_user_model: Any
+) -> None:
+    """Users → Add made "ravi", whom "Assign roles" never listed, and "Add responder"
+    refused the same name with no way forward."""
+    client.force_login(founder)
+    incident = declare("SEV-2", actor=Actor.for_user(founder))
+    ravi = django_user_model.objects.create_user("ravi", email="ravi@example.com")
+    url = view_url("assign_role", incident)
+    page = client.get(url).content.decode()
+    assert f'value="{ravi.pk}"' not in _picker(page, "commander")
+
+    # The role picker offers him, one click away
+    assert 'id="make-responder"' in page
+    assert f'<option value="{ravi.pk}">ravi</option>' in page
+    response = client.post(
+        f"/admin/incidents/incident/make-responder/?next={url}", {"user": ravi.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    ravi.refresh_from_db()
+    assert ravi.is_staff
+    assert "Responders" in ravi.groups.values_list("name", flat=True)
+    assert f'value="{ravi.pk}"' in _picker(client.get(url).content.decode(), "commander")
+
+
+def test_issue_25_add_responder_with_a_taken_name_offers_to_make_them_a_responder(
+    client: Any, founder: Any, django_user_model: Any
+) -> None:
+    client.force_login(founder)
+    ravi = django_user_model.objects.create_user("ravi")
+    response = client.post(f"{ADD_URL}?next=/admin/", {"username": "Ravi"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "&#x27;Ravi&#x27; already exists" in page
+    assert 'id="make-existing-responder"' in page
+    assert f'name="user" value="{ravi.pk}"' in page
+    response = client.post(
+        "/admin/incidents/incident/make-responder/?next=/admin/", {"user": ravi.pk}
+    )
+    assert response.status_code == 302
+    ravi.refresh_from_db()
+    assert ravi.is_staff
+
+
+def test_issue_25_making_a_responder_needs_the_right_to_change_users(
+    client: Any, responder: Any, django_user_model: Any
+) -> None:
+    client.force_login(responder)
+    ravi = django_user_model.objects.create_user("ravi")
+    response = client.post("/admin/incidents/incident/make-responder/", {"user": ravi.pk})
+    assert response.status_code == 403
+    ravi.refresh_from_db()
+    assert not ravi.is_staff

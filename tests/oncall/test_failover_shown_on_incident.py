@@ -55,4 +55,4 @@ def test_twilio_down_telnyx_carries_the_page_and_the_incident_says_so(
     assert message.provider_ref.startswith("telnyx:")
     assert [r.phone for r in telnyx.received] == ["+15551230001"]
     page = admin_client.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
-    assert "SMS …0001 (now): sent Mar 02 01:00:02 UTC by Telnyx" in page.content.decode()
+    assert "SMS …0001 (now): sent March 2, 2026, 1:00:02 a.m. by Telnyx" in page.content.decode()

@@ -74,3 +74,28 @@ def test_admin_home_says_when_the_pager_is_late(
     page = client.get("/admin/").content.decode()
     assert 'id="board-engine"' in page
     assert "The pager is late: an escalation step waits to page for 180 s." in page
+
+
+def test_a_next_drill_whose_date_passed_is_marked_overdue(client: Any, founder: Any) -> None:
+    """Issue 25: the next drill read a date six months past, with no mark."""
+    from drills.services import plan_drill
+
+    client.force_login(founder)
+    today = timezone.now().date()
+    plan_drill(actor=Actor.for_user(founder), planned_on=today - datetime.timedelta(days=182))
+    page = client.get("/admin/").content.decode()
+    board = page.split('id="board-drill"', 1)[1].split("</table>", 1)[0]
+    assert 'class="ops-missed"' in board
+    assert "overdue by 182 days" in board
+
+
+def test_a_next_drill_still_ahead_is_not_marked(client: Any, founder: Any) -> None:
+    from drills.services import plan_drill
+
+    client.force_login(founder)
+    today = timezone.now().date()
+    plan_drill(actor=Actor.for_user(founder), planned_on=today + datetime.timedelta(days=30))
+    board = client.get("/admin/").content.decode().split('id="board-drill"', 1)[1]
+    board = board.split("</table>", 1)[0]
+    assert "ops-missed" not in board
+    assert "in 30 days" in board

@@ -308,3 +308,56 @@ def test_add_action_item_and_risk_review_in_the_admin(
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert RiskReview.objects.count() == 1
+
+
+def test_a_refused_publish_marks_each_field_it_names(
+    resolved_pm: Any, browser: Client, founder_actor: Any
+) -> None:
+    """Issue 25: the gate listed its problems only at the top of the page; the sections
+    and the action item's cells at fault carry them too (once, after the refusal)."""
+    import re
+
+    services.create_action_item(
+        actor=founder_actor,
+        postmortem=resolved_pm,
+        description="Alert on pooler saturation",
+        owner=None,
+        due_date=None,
+    )
+    url = reverse("admin:postmortems_postmortem_change", args=[resolved_pm.pk])
+    data = {
+        "summary": "Checkout failed.",
+        "root_cause": "Pool exhausted",
+        "contributing_causes": "",
+        "what_worked": "TBD",
+        "what_didnt": "Slow failover.",
+        "customer_impact_summary": "Payments failed.",
+        "customers_affected": "",
+        "revenue_impact": "",
+        "revenue_currency": "",
+        "_publish": "1",
+        **management_forms(resolved_pm),
+    }
+    text = browser.post(url, data, follow=True).content.decode()
+
+    def row(name: str) -> str:
+        match = re.search(rf'<div class="form-row[^"]*field-{name}[^"]*">(.*?)</div>', text, re.S)
+        assert match, name
+        return match.group(0)
+
+    assert "errors" in row("contributing_causes").split(">", 1)[0]
+    assert "is empty" in row("contributing_causes")
+    assert "Placeholder “TBD”" in row("what_worked")
+    assert "errorlist" not in row("root_cause")
+    cells = {
+        name: re.search(rf'<td class="field-{name}">(.*?)</td>', text, re.S)
+        for name in ("owner", "due_date", "description")
+    }
+    assert cells["owner"]
+    assert "has no owner" in cells["owner"].group(1)
+    assert cells["due_date"]
+    assert "has no due date" in cells["due_date"].group(1)
+    assert cells["description"]
+    assert "errorlist" not in cells["description"].group(1)
+    # Shown for the refusal only: the next visit is a plain page again
+    assert "has no owner" not in browser.get(url).content.decode()

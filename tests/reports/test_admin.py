@@ -97,3 +97,29 @@ def test_responders_see_the_dashboard_but_cannot_export(
     assert client.get(reverse(DASHBOARD)).status_code == 200
     assert client.get(reverse("admin:reports_exports")).status_code == 403
     assert client.get(reverse("admin:reports_evidence"), MARCH).status_code == 403
+
+
+def test_the_dashboard_links_to_the_definitions_it_names(client: Any, founder: Any) -> None:
+    """Issue 25: "Definitions: docs/reports.md" was plain text on the page."""
+    client.force_login(founder)
+    page = client.get("/admin/reports/exportrecord/dashboard/").content.decode()
+    assert 'href="/admin/reports/exportrecord/definitions/"' in page
+    definitions = client.get("/admin/reports/exportrecord/definitions/")
+    assert definitions.status_code == 200
+    assert "Target compliance" in definitions.content.decode()
+
+
+def test_the_exports_page_has_no_id_twice(client: Any, founder: Any) -> None:
+    """Issue 25: both forms of the exports page had id_start, id_end and their help ids."""
+    import re
+    from collections import Counter
+
+    client.force_login(founder)
+    for url in (
+        "/admin/reports/exportrecord/exports/",
+        "/admin/reports/exportrecord/evidence/?start=2026-04-01&end=2026-03-01",
+    ):
+        page = client.get(url).content.decode()
+        twice = [i for i, n in Counter(re.findall(r'\bid="([^"]+)"', page)).items() if n > 1]
+        assert twice == [], url
+        assert 'for="id_evidence_start"' in page

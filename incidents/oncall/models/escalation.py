@@ -237,7 +237,8 @@ class Page(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Page {self.user} (step {self.step_order}) for {self.incident_id}"
+        # The incident's reference, never its id: this is the row's caption on the incident page.
+        return f"Page {self.user} (step {self.step_order}) for {self.incident.ref}"
 
     @property
     def delivered_at(self) -> datetime.datetime | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -28,6 +29,10 @@ from portal.project.reports.selectors import MEASURES, compute_metrics
 from portal.project.reports.services import record_export
 from portal.project.reports.stats import human
 
+# The evidence pack's period form shares the exports page with the export form, whose
+# From/To fields have the same names: its own ids, so no id is on the page twice (the
+# labels would point at the other form's boxes). Its parameter names stay the same.
+EVIDENCE_IDS = "id_evidence_%s"
 MEASURE_LABELS = {"ttd": "Detect", "tta": "Acknowledge", "ttm": "Mitigate", "ttr": "Resolve"}
 
 
@@ -117,6 +122,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("dashboard/", wrap(self.dashboard_view), name="reports_dashboard"),
+            path("definitions/", wrap(self.definitions_view), name="reports_definitions"),
             path("exports/", wrap(self.exports_view), name="reports_exports"),
             path("evidence/", wrap(self.evidence_view), name="reports_evidence"),
             *super().get_urls(),
@@ -146,6 +152,21 @@ class ExportRecordAdmin(admin.ModelAdmin):
             context.update(dashboard_context(compute_metrics(period)), period=period)
         return self._page(request, "admin/reports/dashboard.html", "Dashboard", **context)
 
+    def definitions_view(self, request: HttpRequest) -> HttpResponse:
+        """docs/reports.md, where the dashboard's figures are defined, as its text: the
+        dashboard named the file, which a reader of the page could not open (issue 25)."""
+        if not request.user.has_perm("incidents.view_incident"):
+            raise PermissionDenied
+        source = settings.BASE_DIR / "docs" / "reports.md"
+        if not source.is_file():
+            raise Http404("docs/reports.md is not installed here.")
+        return self._page(
+            request,
+            "admin/reports/definitions.html",
+            "Report definitions",
+            text=source.read_text(encoding="utf-8"),
+        )
+
     def exports_view(self, request: HttpRequest) -> HttpResponseBase:
         if not request.user.has_perm("reports.export"):
             raise PermissionDenied
@@ -164,14 +185,14 @@ class ExportRecordAdmin(admin.ModelAdmin):
             "admin/reports/exports.html",
             "Exports",
             form=form,
-            evidence_form=PeriodForm(),
+            evidence_form=PeriodForm(auto_id=EVIDENCE_IDS),
             default_period=default_period(),
         )
 
     def evidence_view(self, request: HttpRequest) -> HttpResponseBase:
         if not request.user.has_perm("reports.export"):
             raise PermissionDenied
-        form = PeriodForm(request.GET or None)
+        form = PeriodForm(request.GET or None, auto_id=EVIDENCE_IDS)
         if not (request.GET and form.is_valid()):
             return self._page(
                 request,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.html import escape
 
 PALETTE = ("#b91c1c", "#ea580c", "#ca8a04", "#2563eb", "#6b7280", "#7c3aed")
-OUTCOME_COLOURS = {"met": "#16a34a", "missed": "#dc2626", "open": "#9ca3af"}
+OUTCOME_COLOURS = {"met": "#16a34a", "missed": "#dc2626", "waived": "#d97706", "open": "#9ca3af"}
 W, H, PAD_L, PAD_B, PAD_T = 640, 220, 40, 40, 20
 
 
@@ -128,7 +128,8 @@ def lines_against_target(
 
 
 def outcome_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
-    """Horizontal 100 % bars: met / missed / open per deadline kind."""
+    """Horizontal 100 % bars: met / missed / waived / open per deadline kind; the figure
+    at the end is the share met (a waived deadline is not met)."""
     if not rows:
         return _empty(title)
     row_h, label_w = 22, 140
@@ -142,7 +143,7 @@ def outcome_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
         body.append(
             f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{escape(label)}</text>'
         )
-        for outcome in ("met", "missed", "open"):
+        for outcome in OUTCOME_COLOURS:
             n = counts.get(outcome, 0)
             w = plot_w * n / total
             if n:
@@ -153,5 +154,5 @@ def outcome_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
             x += w
         met_share = counts.get("met", 0) / total
         body.append(f'<text x="{label_w + plot_w + 6}" y="{y + 14}">{met_share:.0%}</text>')
-    body += _legend(["met", "missed", "open"], OUTCOME_COLOURS, height - 14)
+    body += _legend(list(OUTCOME_COLOURS), OUTCOME_COLOURS, height - 14)
     return _frame(body, title, height)

@@ -66,6 +66,7 @@ EXPORTERS: dict[str, Exporter] = {
                 "outcome",
                 "late_by_seconds",
                 "superseded_at",
+                "waived_reason",
             ),
             registers.deadline_compliance,
         ),

@@ -129,19 +129,21 @@ def deadline_compliance(period: Period) -> Iterator[tuple[Any, ...]]:
             "met_at",
             "missed_recorded_at",
             "superseded_at",
+            "waived_reason",
         )
     )
-    for ref, sev, drill, kind, channel, target, due, met, missed, superseded in qs.iterator(
-        chunk_size=CHUNK
-    ):
+    for row in qs.iterator(chunk_size=CHUNK):
+        ref, sev, drill, kind, channel, target, due, met, missed, superseded, waived = row
         # Judged as of the period end, so the same period always gives the same file.
+        # A waiver (a person said why it will not be sent) is not a severity change's
+        # "superseded" (issue 25).
         outcome = (
-            "superseded"
+            ("waived" if waived else "superseded")
             if superseded
             else deadline_outcome({"due_at": due, "met_at": met, "missed_recorded_at": missed}, end)
         )
         late = _seconds(due, met) if met and due and met > due else None
-        yield (ref, sev, drill, kind, channel, target, due, met, outcome, late, superseded)
+        yield (ref, sev, drill, kind, channel, target, due, met, outcome, late, superseded, waived)
 
 
 def postmortems(period: Period) -> Iterator[tuple[Any, ...]]:

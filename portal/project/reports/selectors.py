@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from drills.models import Drill
@@ -86,7 +86,10 @@ def _summaries(rows: list[dict[str, float | None]]) -> dict[str, Summary]:
 
 
 def deadline_outcome(row: dict[str, Any], now: datetime.datetime) -> str:
-    """'met' (on time), 'missed' (late, recorded missed, or overdue) or 'open'."""
+    """'met' (on time), 'missed' (late, recorded missed, or overdue), 'waived' (a person
+    said why it will not be met) or 'open'."""
+    if row.get("waived_reason"):
+        return "waived"
     due, met = row["due_at"], row["met_at"]
     if met is not None:
         return "met" if due is None or met <= due else "missed"
@@ -128,8 +131,17 @@ def compute_metrics(period: Period, *, now: datetime.datetime | None = None) -> 
         metrics.customer_found_share = round(found / len(rows), 3)
     deadlines: list[dict[str, Any]] = [
         dict(d)
-        for d in Deadline.objects.filter(incident__in=incidents, superseded_at__isnull=True).values(
-            "incident_id", "kind", "channel", "due_at", "met_at", "missed_recorded_at"
+        # Superseded ones (a severity change) are left out; waived ones stay, as waived.
+        for d in Deadline.objects.filter(incident__in=incidents)
+        .filter(Q(superseded_at__isnull=True) | ~Q(waived_reason=""))
+        .values(
+            "incident_id",
+            "kind",
+            "channel",
+            "due_at",
+            "met_at",
+            "missed_recorded_at",
+            "waived_reason",
         )
     ]
     compliance: dict[str, Counter[str]] = defaultdict(Counter)
@@ -141,7 +153,7 @@ def compute_metrics(period: Period, *, now: datetime.datetime | None = None) -> 
         )
         compliance[kind][deadline_outcome(d, now)] += 1
     metrics.compliance = {
-        k: {"met": c["met"], "missed": c["missed"], "open": c["open"]}
+        k: {"met": c["met"], "missed": c["missed"], "waived": c["waived"], "open": c["open"]}
         for k, c in sorted(compliance.items())
     }
     metrics.weekly = _weekly(rows, deadlines, now)
