@@ -32,6 +32,7 @@ def test_a_sent_customer_email_reads_sent_on_the_incident_and_the_compose_page(
     # When the worker delivers it
     assert deliver_outbox_message(row.pk) == "sent"
     row.refresh_from_db()
+    assert row.sent_at is not None
 
     # Then the incident and the compose page say it was sent, and when
     page = _incident_page(client, incident)
