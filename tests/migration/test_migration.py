@@ -188,8 +188,13 @@ def test_migration_report_plan_apply_and_history(
     rotation = primary.rotations.get()
     assert (rotation.kind, rotation.start_date, rotation.handoff_time) == (
         "weekly", datetime.date(2026, 1, 5), datetime.time(9, 0))  # fmt: skip
-    assert [m.user.username for m in rotation.memberships.order_by("position")] == ["ana", "bo"]
-    assert [m.user.username for m in secondary.rotations.get().memberships.all()] == ["cy"]
+    assert [m.user and m.user.username for m in rotation.memberships.order_by("position")] == [
+        "ana",
+        "bo",
+    ]
+    assert [m.user and m.user.username for m in secondary.rotations.get().memberships.all()] == [
+        "cy"
+    ]
     override = primary.overrides.get()
     assert (override.user.username, override.start, override.end) == (
         "cy",
