@@ -53,10 +53,11 @@ def _boundary(rotation: Rotation, tz: Any, k: int) -> datetime.datetime:
 def rotation_shift(
     rotation: Rotation, members: list[Any], at: datetime.datetime, tz: Any
 ) -> Shift | None:
-    """The shift of `rotation` that contains `at`, or None before it starts / without members."""
-    if not members:
+    """The shift of `rotation` that contains `at`, or None before it starts, after it
+    ends, without members, or in a gap (a turn with no user)."""
+    if not members or not any(m is not None for m in members):
         return None
-    if at < _boundary(rotation, tz, 0):
+    if at < _boundary(rotation, tz, 0) or (rotation.end is not None and at >= rotation.end):
         return None
     first = datetime.datetime.combine(rotation.start_date, rotation.handoff_time)
     local = at.astimezone(tz).replace(tzinfo=None)
@@ -68,12 +69,23 @@ def rotation_shift(
         k += 1
     start = _boundary(rotation, tz, k)
     n = len(members)
-    return Shift(
-        user=members[k % n],
-        next_user=members[(k + 1) % n],
-        start=start,
-        end=_boundary(rotation, tz, k + 1),
-    )
+    if members[k % n] is None:
+        return None
+    # "Next in rotation" skips gaps: it names the next person who will be on call.
+    following = next(members[(k + j) % n] for j in range(1, n + 1) if members[(k + j) % n])
+    end = _boundary(rotation, tz, k + 1)
+    if rotation.end is not None:
+        end = min(end, rotation.end)
+    return Shift(user=members[k % n], next_user=following, start=start, end=end)
+
+
+def _next_boundary(rotation: Rotation, tz: Any, at: datetime.datetime) -> datetime.datetime:
+    """The first hand-off after `at` (at or after the rotation's first one)."""
+    first = datetime.datetime.combine(rotation.start_date, rotation.handoff_time)
+    k = max(0, (at.astimezone(tz).replace(tzinfo=None) - first) // rotation.period)
+    while _boundary(rotation, tz, k) <= at:
+        k += 1
+    return _boundary(rotation, tz, k)
 
 
 def schedules_with_rotations(schedules: QuerySet[Schedule] | None = None) -> list[Schedule]:
@@ -210,12 +222,19 @@ def shifts_between(
             members = [m.user for m in rotation.memberships.all()]
             at = start
             for _ in range(2000):
+                if rotation.end is not None and at >= rotation.end:
+                    break
                 shift = rotation_shift(rotation, members, at, tz)
                 if shift is None:
                     first = _boundary(rotation, tz, 0)
-                    if first >= end or not members:
+                    if at < first < end:
+                        at = first
+                        continue
+                    if at < first or not any(members):
                         break
-                    at = first
+                    at = _next_boundary(rotation, tz, at)  # a gap: try the next turn
+                    if at >= end:
+                        break
                     continue
                 out.append(OnCallEntry(loaded, layer, shift.user, shift.start, shift.end))
                 if shift.end >= end:

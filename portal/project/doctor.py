@@ -140,7 +140,8 @@ def _people(now: datetime.datetime) -> list[Finding]:
         for layer in schedule.layers.all():
             for rotation in layer.rotations.all():
                 for membership in rotation.memberships.all():
-                    people[membership.user.pk] = membership.user
+                    if membership.user is not None:  # a gap has nobody to reach
+                        people[membership.user.pk] = membership.user
     for user in sorted(people.values(), key=lambda u: u.get_username()):
         if gap := phone_gap(user):
             kind = MISSING if "would not reach" in gap else ADVICE

@@ -213,3 +213,110 @@ def grafana_oncall() -> dict[str, Any]:
         "alert_groups": groups,
         "resolution_notes": notes,
     }  # fmt: skip
+
+
+# --- Teams whose rotations carry the fields that decide who is on call -------------
+#
+# Seen from outside (issue 27, item 1): start indices, rotations that ended, Opsgenie's
+# reserved participant `none`, overrides in the future, iCal schedules, delays in other
+# units and "if not closed". The clock of these tests is NOW, a Wednesday; the live
+# weekly rotations hand off on Mondays at 09:00 Paris time (08:00Z in winter) and have
+# done so since 5 January 2026, so NOW is in turn 8.
+
+NOW = datetime.datetime(2026, 3, 4, 10, 0, tzinfo=datetime.UTC)
+# Overrides of next week and of June: past the history window (it ends at NOW).
+NEXT_WEEK = ("2026-03-10T09:00:00Z", "2026-03-11T09:00:00Z")
+JUNE = ("2026-06-01T09:00:00Z", "2026-06-02T09:00:00Z")
+
+
+def pagerduty_rotations() -> dict[str, Any]:
+    """A layer that ended in January, and the live one whose virtual start is two turns
+    before its start (so its first week is Cy's, the third user's); overrides from the
+    past, next week and June (PagerDuty: Schedules, Overrides)."""
+    data = pagerduty()
+
+    def user(n: str) -> dict[str, Any]:
+        return {"user": {"id": f"PU{n.upper()}", "type": "user_reference"}}
+
+    weekly = {"rotation_turn_length_seconds": 604800, "restrictions": []}
+    data["schedule_details"]["PSPLAT"]["schedule_layers"] = [
+        {**weekly, "id": "PL1", "name": "Current", "start": "2026-01-05T09:00:00+01:00",
+         "rotation_virtual_start": "2025-12-22T09:00:00+01:00", "end": None,
+         "users": [user("ana"), user("bo"), user("cy")]},
+        {**weekly, "id": "PL0", "name": "Old", "start": "2025-10-06T09:00:00+02:00",
+         "rotation_virtual_start": "2025-10-06T09:00:00+02:00", "end": "2026-01-05T09:00:00+01:00",
+         "users": [user("bo"), user("ana")]},
+    ]  # fmt: skip
+    data["overrides"]["PSPLAT"] += [
+        {"id": "PO2", "start": NEXT_WEEK[0], "end": NEXT_WEEK[1], "user": {"id": "PUBO"}},
+        {"id": "PO3", "start": JUNE[0], "end": JUNE[1], "user": {"id": "PUANA"}},
+    ]
+    return data
+
+
+def opsgenie_rotations() -> dict[str, Any]:
+    """[Ana, none, Bo] weekly since 5 January (turn 8 is Bo's, Opsgenie's third slot), a
+    rotation that ended in January, an override next week; escalation delays in seconds
+    and "miliseconds" (Opsgenie's spelling) and an "if-not-closed" rule (Opsgenie:
+    Schedule Rotation API, Escalation API)."""
+    data = opsgenie()
+
+    def participant(n: str) -> dict[str, str]:
+        return {"type": "user", "id": f"u-{n}", "username": f"{n}@example.com"}
+
+    weekly = {"type": "weekly", "length": 1}
+    data["schedules"][0]["rotations"] = [
+        {**weekly, "id": "r0", "name": "Old", "startDate": "2025-10-06T07:00:00Z",
+         "endDate": "2026-01-05T08:00:00Z", "participants": [participant("bo"), participant("ana")]},
+        {**weekly, "id": "r1", "name": "Current", "startDate": "2026-01-05T08:00:00Z",
+         "participants": [participant("ana"), {"type": "none"}, participant("bo")]},
+    ]  # fmt: skip
+    data["overrides"]["s-plat"] = [
+        {"alias": "ov-2", "user": {"type": "user", "id": "u-cy", "username": "cy@example.com"},
+         "startDate": NEXT_WEEK[0], "endDate": NEXT_WEEK[1], "rotations": [{"id": "r1", "name": "Current"}]},
+    ]  # fmt: skip
+    rules = data["escalations"][0]["rules"]
+    rules[1]["delay"] = {"timeAmount": 300, "timeUnit": "seconds"}
+    rules[2] |= {
+        "condition": "if-not-closed",
+        "delay": {"timeAmount": 900000, "timeUnit": "miliseconds"},
+    }
+    return data
+
+
+def without_service_api(data: dict[str, Any]) -> dict[str, Any]:
+    """An Opsgenie account whose plan has no Service API (Standard and Enterprise only)."""
+    return data | {"services_status": 403}
+
+
+def grafana_oncall_rotations() -> dict[str, Any]:
+    """A shift that repeated until January (level 0, so it sorts first), the live one
+    [[Bo], [Ana]] starting from user index 1 (turn 8 is Ana's) and an override next week
+    (Grafana OnCall: OnCall shifts, Schedules)."""
+    data = grafana_oncall()
+    weekly = {"type": "rolling_users", "time_zone": "Europe/Paris", "duration": 604800,
+              "frequency": "weekly", "interval": 1, "week_start": "MO"}  # fmt: skip
+    data["on_call_shifts"] = [
+        {**weekly, "id": "OS0", "name": "Old", "level": 0, "start": "2025-10-06T09:00:00",
+         "until": "2025-12-29T09:00:00", "rolling_users": [["UANA"], ["UBO"]]},
+        {**weekly, "id": "OS1", "name": "Current", "level": 1, "start": "2026-01-05T09:00:00",
+         "until": None, "start_rotation_from_user_index": 1, "rolling_users": [["UBO"], ["UANA"]]},
+        {"id": "OS3", "name": "Cy covers", "type": "override", "time_zone": "UTC",
+         "start": NEXT_WEEK[0].removesuffix("Z"), "duration": 86400, "users": ["UCY"]},
+    ]  # fmt: skip
+    data["schedules"] = [
+        {"id": "SPLAT", "name": "Platform", "type": "calendar", "time_zone": "Europe/Paris",
+         "shifts": ["OS0", "OS1", "OS3"]},
+    ]  # fmt: skip
+    return data
+
+
+def with_ical_schedule(data: dict[str, Any]) -> dict[str, Any]:
+    """Grafana OnCall's documented iCal schedule example: its shifts live in the feeds."""
+    data["schedules"] = data["schedules"] + [
+        {"id": "SLEGACY", "name": "Legacy", "type": "ical", "team_id": None, "time_zone": None,
+         "ical_url_primary": "https://example.com/meow_calendar.ics",
+         "ical_url_overrides": "https://example.com/meow_calendar_overrides.ics",
+         "on_call_now": ["UANA"], "shifts": None},
+    ]  # fmt: skip
+    return data

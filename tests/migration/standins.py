@@ -8,6 +8,8 @@ the first request to the incident list with 429 plus the vendor's rate-limit hea
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import json
 import threading
 import urllib.parse
@@ -85,7 +87,24 @@ class Throttle:
 # --- PagerDuty REST API v2: {"<key>": [...], "limit", "offset", "more", "total"} -------
 
 
+def _months_later(at: datetime.datetime, months: int) -> datetime.datetime:
+    month = at.month - 1 + months
+    year, month = at.year + month // 12, month % 12 + 1
+    day = min(at.day, calendar.monthrange(year, month)[1])
+    return at.replace(year=year, month=month, day=day)
+
+
+def _instant(text: str) -> datetime.datetime:
+    parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
 def pagerduty_routes(data: dict[str, Any]) -> Routes:
+    """PagerDuty as its REST API reference documents it
+    (https://developer.pagerduty.com/api-reference/, "List incidents": `since`/`until`,
+    "The maximum range is 6 months", a wider range is a 400 Bad Request; "List overrides"
+    (`/schedules/{id}/overrides`): the overrides that overlap the required `since`–`until`
+    range, no more)."""
     throttle = Throttle("/incidents", "ratelimit-reset")
 
     def page(key: str, items: list[Any], query: dict[str, list[str]]) -> Response:
@@ -99,12 +118,25 @@ def pagerduty_routes(data: dict[str, Any]) -> Routes:
         if (limited := throttle.hit(path)) is not None:
             return limited
         parts = path.strip("/").split("/")
+        if path == "/incidents" and "since" in query:
+            since, until = _instant(query["since"][0]), _instant(query["until"][0])
+            if until > _months_later(since, 6):
+                error = {"message": "Invalid Input Provided", "code": 2001,
+                         "errors": ["Date range cannot exceed 6 months"]}  # fmt: skip
+                return 400, {}, {"error": error}
+            listed = [i for i in data["incidents"] if since <= _instant(i["created_at"]) < until]
+            return page("incidents", listed, query)
         if path in ("/users", "/schedules", "/escalation_policies", "/services", "/incidents"):
             return page(parts[0], data[parts[0]], query)
         if parts[0] == "schedules" and len(parts) == 2:
             return 200, {}, {"schedule": data["schedule_details"][parts[1]]}
         if parts[0] == "schedules" and parts[2] == "overrides":
-            return 200, {}, {"overrides": data["overrides"].get(parts[1], [])}
+            since, until = _instant(query["since"][0]), _instant(query["until"][0])
+            overlapping = [
+                o for o in data["overrides"].get(parts[1], [])
+                if _instant(o["start"]) < until and _instant(o["end"]) > since
+            ]  # fmt: skip
+            return 200, {}, {"overrides": overlapping}
         if parts[0] == "incidents" and parts[2] == "log_entries":
             return page("log_entries", data["log_entries"][parts[1]], query)
         return 404, {}, {"error": {"message": "Not Found", "code": 2100}}
@@ -116,6 +148,13 @@ def pagerduty_routes(data: dict[str, Any]) -> Routes:
 
 
 def opsgenie_routes(data: dict[str, Any]) -> Routes:
+    """Opsgenie as its API documents it (https://docs.opsgenie.com/docs/api-overview):
+    schedules with rotations (https://docs.opsgenie.com/docs/schedule-rotation-api:
+    `startDate`, `endDate`, participants of type user or the reserved `none`), escalation
+    rules (https://docs.opsgenie.com/docs/escalation-api: `condition` if-not-acked or
+    if-not-closed, `delay` {timeAmount, timeUnit}), and the Service API
+    (https://docs.opsgenie.com/docs/service-api), which "is available only for Standard
+    and Enterprise plans": `data["services_status"] = 403` plays an account without it."""
     throttle = Throttle("/v2/alerts", "X-RateLimit-Period-In-Sec")
 
     def page(items: list[Any], query: dict[str, list[str]], path: str, base: str) -> Response:
@@ -135,6 +174,9 @@ def opsgenie_routes(data: dict[str, Any]) -> Routes:
             return limited
         lists = {"/v2/users": "users", "/v2/schedules": "schedules", "/v2/escalations": "escalations",
                  "/v1/services": "services", "/v2/integrations": "integrations", "/v2/alerts": "alerts"}  # fmt: skip
+        if path == "/v1/services" and data.get("services_status", 200) != 200:
+            message = "Your plan does not include the Service API."
+            return data["services_status"], {}, {"message": message, "took": 0.0}
         if path in lists:
             return page(data[lists[path]], query, path, base)
         parts = path.strip("/").split("/")
@@ -151,6 +193,11 @@ def opsgenie_routes(data: dict[str, Any]) -> Routes:
 
 
 def grafana_routes(data: dict[str, Any]) -> Routes:
+    """Grafana OnCall's public API as documented
+    (https://grafana.com/docs/oncall/latest/oncall-api-reference/): on-call shifts
+    (…/on_call_shifts/: `rolling_users`, `start_rotation_from_user_index`, `until`,
+    `level`, override shifts) and schedules (…/schedules/: `type` calendar or ical with
+    `ical_url_primary` / `ical_url_overrides`), served as the fixtures give them."""
     throttle = Throttle("/api/v1/alert_groups/", "Retry-After")
 
     def page(items: list[Any], query: dict[str, list[str]], path: str, base: str) -> Response:

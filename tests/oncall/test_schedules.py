@@ -11,8 +11,8 @@ from django.contrib.auth.models import User
 from pytest_django import DjangoAssertNumQueries
 
 from incidents.models import PolicyVersion
-from incidents.oncall.models import Override
-from incidents.oncall.selectors import who_is_on_call
+from incidents.oncall.models import Override, Schedule
+from incidents.oncall.selectors import shifts_between, who_is_on_call
 
 UTC = datetime.UTC
 
@@ -113,6 +113,50 @@ def test_nobody_before_the_rotation_starts_or_without_members(
     make_schedule("Later", [people["alice"]], start=datetime.date(2026, 5, 1))
     make_schedule("Empty", [], start=datetime.date(2026, 1, 1))
     assert on_call("2026-04-30T12:00Z") == []
+
+
+@pytest.mark.django_db
+def test_a_gap_turn_has_nobody_on_call_and_next_in_rotation_skips_it(
+    people: dict[str, Any], make_schedule: Any
+) -> None:
+    # Given a daily rotation alice, (gap), bob, as Opsgenie's [alice, none, bob]
+    make_schedule("Gappy", [people["alice"], None, people["bob"]], start=datetime.date(2026, 3, 1))
+    # Then day 0 is alice's (next: bob, not the gap), day 1 nobody's, day 2 bob's
+    assert on_call("2026-03-01T12:00Z") == [
+        ("Gappy", "primary", "alice", "03-01 09:00", "03-02 09:00")
+    ]
+    assert [e.next_user.username for e in who_is_on_call(at("2026-03-01T12:00Z"))] == ["bob"]
+    assert on_call("2026-03-02T12:00Z") == []
+    assert on_call("2026-03-03T12:00Z") == [
+        ("Gappy", "primary", "bob", "03-03 09:00", "03-04 09:00")
+    ]
+    assert on_call("2026-03-04T12:00Z")[0][2] == "alice"
+    # And the iCal feed's shifts leave the gap out
+    schedule = Schedule.objects.get(name="Gappy")
+    shifts = shifts_between(schedule, at("2026-03-01T00:00Z"), at("2026-03-05T00:00Z"))
+    assert [(e.user.username, f"{e.shift_start:%d %H}") for e in shifts] == [
+        ("alice", "01 09"), ("bob", "03 09"), ("alice", "04 09")]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_an_ended_rotation_puts_nobody_on_call_after_its_end(
+    people: dict[str, Any], make_schedule: Any
+) -> None:
+    # Given a daily rotation that ends mid-shift on 3 March at 15:00 UTC
+    rotation = make_schedule("Ending", [people["alice"], people["bob"]])
+    rotation.end = at("2026-03-03T15:00Z")
+    rotation.save()
+    # Then the last shift is cut at the end, and nobody is on call from it afterwards
+    assert on_call("2026-03-03T14:59Z") == [
+        ("Ending", "primary", "alice", "03-03 09:00", "03-03 15:00")
+    ]
+    assert on_call("2026-03-03T15:00Z") == []
+    assert on_call("2026-03-10T12:00Z") == []
+    shifts = shifts_between(
+        rotation.layer.schedule, at("2026-03-02T00:00Z"), at("2026-03-09T00:00Z")
+    )
+    assert [(e.user.username, f"{e.shift_end:%d %H}") for e in shifts] == [
+        ("alice", "02 09"), ("bob", "03 09"), ("alice", "03 15")]  # fmt: skip
 
 
 @pytest.mark.django_db

@@ -22,7 +22,8 @@ class MemberSerializer(serializers.Serializer):
     schedule = serializers.CharField(source="rotation.layer.schedule.name")
     layer = serializers.CharField(source="rotation.layer.name")
     rotation = serializers.CharField(source="rotation.name")
-    username = serializers.CharField(source="user.get_username")
+    # null for a gap (a turn with nobody on call, e.g. migrated from Opsgenie's `none`)
+    username = serializers.CharField(source="user.get_username", allow_null=True)
     position = serializers.IntegerField()
 
 
@@ -39,7 +40,8 @@ class OverrideSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     schedule = serializers.CharField(source="layer.schedule.name")
     layer = serializers.CharField(source="layer.name")
-    username = serializers.CharField(source="user.get_username")
+    # null for a gap (a turn with nobody on call, e.g. migrated from Opsgenie's `none`)
+    username = serializers.CharField(source="user.get_username", allow_null=True)
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     reason = serializers.CharField()

@@ -73,7 +73,8 @@ class Layer(models.Model):
 
 
 class Rotation(models.Model):
-    """Members take turns, in order, for shifts that start at `handoff_time` local time."""
+    """Members take turns, in order, for shifts that start at `handoff_time` local time,
+    until `end` if it is set (the last shift is cut there)."""
 
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="rotations")
     name = models.CharField(max_length=60, blank=True)
@@ -87,6 +88,11 @@ class Rotation(models.Model):
         help_text="The first shift starts on this day at the hand-off time."
     )
     handoff_time = models.TimeField(default=datetime.time(9, 0))
+    # Vendors' rotations end (PagerDuty layer `end`, Opsgenie `endDate`, Grafana OnCall
+    # `until`); without it a migrated rotation would page people after it was retired.
+    end = models.DateTimeField(
+        null=True, blank=True, help_text="Nobody is on call from this rotation after it (UTC)."
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="RotationMember", related_name="+"
     )
@@ -102,6 +108,8 @@ class Rotation(models.Model):
             raise ValidationError(
                 {"shift_hours": "Set the shift length (hours) for an 'every N hours' rotation."}
             )
+        if self.end and self.start_date and self.end.date() < self.start_date:
+            raise ValidationError({"end": "The end must be after the start date."})
 
     @property
     def period(self) -> datetime.timedelta:
@@ -113,8 +121,14 @@ class Rotation(models.Model):
 
 
 class RotationMember(models.Model):
+    """One turn of the rotation's order. A turn without a user is a gap: nobody is on call
+    from this rotation during it (Opsgenie's reserved participant `none`)."""
+
     rotation = models.ForeignKey(Rotation, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Nullable for gaps only; forms still require a user (blank=False).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
     position = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -126,7 +140,7 @@ class RotationMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.position}. {self.user}"
+        return f"{self.position}. {self.user if self.user_id else '(nobody: a gap)'}"
 
 
 class Override(models.Model):

@@ -73,7 +73,7 @@ def read_schedules() -> list[Item]:
                     {"layer": layer.name, "name": rotation.name, "kind": rotation.kind,
                      "shift_hours": rotation.shift_hours,
                      "start_date": rotation.start_date.isoformat(),
-                     "handoff_time": rotation.handoff_time,
+                     "handoff_time": rotation.handoff_time, "end": rotation.end,
                      "members": [user_ref(m.user) for m in members]}
                 )  # fmt: skip
             for override in sorted(layer.overrides.all(), key=lambda o: (o.start, o.pk)):

@@ -142,7 +142,11 @@ _ROTATION = _object(
         "shift_hours": {"type": ["integer", "null"], "minimum": 1},
         "start_date": _DATE,
         "handoff_time": _TIME,
-        "members": _list(_USER),
+        "end": {**_NULLABLE_DATETIME, "description": "Nobody is on call from it after this."},
+        "members": {
+            **_list({"anyOf": [_USER, {"type": "null"}]}),
+            "description": "The turn order; null is a gap (nobody on call for that turn).",
+        },
     },
     ("layer", "start_date", "members"),
 )

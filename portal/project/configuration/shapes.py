@@ -113,8 +113,10 @@ def shape_schedule(raw: Item) -> Item:
     schedule["rotations"] = [
         {
             **_pick(r, {"layer": "primary", "name": "", "kind": "weekly", "shift_hours": None,
-                        "start_date": "", "handoff_time": "09:00", "members": []}),
+                        "start_date": "", "handoff_time": "09:00", "end": None,
+                        "members": []}),
             "handoff_time": iso_time(r.get("handoff_time", "09:00")),
+            "end": iso_datetime(r.get("end")),
         }
         for r in schedule["rotations"]
     ]  # fmt: skip

@@ -103,6 +103,7 @@ def write_schedule(
             layer=layers[raw["layer"]], name=raw["name"], kind=raw["kind"],
             shift_hours=raw["shift_hours"], start_date=datetime.date.fromisoformat(raw["start_date"]),
             handoff_time=datetime.time.fromisoformat(raw["handoff_time"]),
+            end=_aware(raw["end"]) if raw["end"] else None,
         )  # fmt: skip
         clean_save(rotation, f"{path}.rotations[{j}]")
         RotationMember.objects.bulk_create(

@@ -8,17 +8,12 @@ services: each integration becomes a portal service of the same name (reported).
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
-from portal.project.vendor_import.build import (
-    Builder,
-    MigrationResult,
-    instant,
-    iso,
-    local_start,
-    slug,
-)
+from portal.project.vendor_import import vendor_oncall
+from portal.project.vendor_import.build import Builder, MigrationResult, instant, iso, slug
 from portal.project.vendor_import.http import JsonClient
 
 _KINDS = {"alertmanager": "alertmanager", "grafana_alerting": "grafana",
@@ -49,11 +44,9 @@ def migrate(api: JsonClient, builder: Builder) -> MigrationResult:
     schedule_names: dict[str, str] = {}
     for schedule in pages(api, "/schedules/"):
         schedule_names[schedule["id"]] = schedule["name"]
-        builder.document["schedules"].append(
-            _schedule(
-                builder, schedule, [shifts[s] for s in schedule.get("shifts", []) if s in shifts]
-            )
-        )
+        own = [shifts[s] for s in schedule.get("shifts") or [] if s in shifts]
+        builder.document["schedules"].append(_schedule(builder, schedule, own))
+        builder.vendor_schedules.append(vendor_oncall.grafana_oncall(schedule, own))
     chains = {chain["id"]: chain for chain in pages(api, "/escalation_chains/")}
     steps_by_chain: dict[str, list[dict[str, Any]]] = {}
     for policy in pages(api, "/escalation_policies/"):
@@ -102,6 +95,16 @@ def _schedule(
     builder: Builder, schedule: dict[str, Any], shifts: list[dict[str, Any]]
 ) -> dict[str, Any]:
     name, tz = schedule["name"], schedule.get("time_zone") or "UTC"
+    if schedule.get("type") == "ical":
+        feeds = " and ".join(
+            f"{key.removeprefix('ical_url_')} feed {schedule[key]}"
+            for key in ("ical_url_primary", "ical_url_overrides")
+            if schedule.get(key)
+        )
+        builder.lose(
+            f"schedule {name}: an iCal schedule (its shifts live in its {feeds or 'feed'}); "
+            "imported without rotations, so it puts nobody on call until you add them"
+        )
     rotations, layers = [], []
     overrides: list[tuple[dict[str, Any], str]] = []
     for shift in sorted(shifts, key=lambda s: (s.get("level", 0), s["id"])):
@@ -121,36 +124,70 @@ def _schedule(
         if not unit:
             builder.lose(f"{where}: frequency {shift.get('frequency')} has no equivalent; left out")
             continue
-        kind, hours = builder.rotation_kind(unit * shift.get("interval", 1), where)
+        zone = shift.get("time_zone") or tz
+        step = unit * shift.get("interval", 1)
+        start = instant(shift["start"], zone)
+        if zone != tz:
+            builder.lose(
+                f"{where}: its time zone {zone} is not the schedule's ({tz}); the portal "
+                f"hands off at {tz} wall time"
+            )
+        rotation = builder.rotation(
+            where=where, layer=shift["name"][:60], time_zone=tz, origin=start,
+            turn_seconds=step, members=_members(builder, shift, where),
+            offset=shift.get("start_rotation_from_user_index") or 0,
+            end=_last_turn_end(start, step, shift.get("until"), zone),
+        )  # fmt: skip
+        if rotation is None:
+            continue
         if shift.get("by_day") or shift.get("duration", unit) < unit:
             builder.lose(f"{where}: time-restricted rotation imported as a full-time rotation")
-        members = []
-        for group in shift.get("rolling_users", []):
-            if len(group) > 1:
-                builder.lose(f"{where}: {len(group)} users share a turn; the first is kept")
-            if group:
-                members.append(builder.user(group[0], where))
-        layer = shift["name"][:60]
-        layers.append(layer)
-        start_date, handoff = local_start(shift["start"], shift.get("time_zone") or tz)
-        rotations.append(
-            {"layer": layer, "kind": kind, "shift_hours": hours, "start_date": start_date,
-             "handoff_time": handoff, "members": [m for m in members if m is not None]}
-        )  # fmt: skip
+        layers.append(rotation["layer"])
+        rotations.append(rotation)
     if len(layers) > 1:
         builder.lose(
             f"schedule {name}: OnCall levels stack (a higher one wins); portal layers are all on call at once"
         )
     out_overrides = []
-    for shift, user in overrides:
+    for shift, user in overrides if layers else []:
         start = instant(shift["start"], shift.get("time_zone") or tz)
         end = start + datetime.timedelta(seconds=shift["duration"])
         out_overrides.append(
-            {"layer": (layers or ["primary"])[0], "user": user, "start": iso(start.isoformat()),
+            {"layer": layers[0], "user": user, "start": iso(start.isoformat()),
              "end": iso(end.isoformat()), "reason": f"Grafana OnCall override {shift['id']}"}
         )  # fmt: skip
+    if overrides and not layers:
+        builder.lose(
+            f"schedule {name}: {len(overrides)} override(s) and no live rotation; left out"
+        )
     return {"name": name[:120], "time_zone": tz, "description": "", "layers": layers or ["primary"],
             "rotations": rotations, "overrides": out_overrides}  # fmt: skip
+
+
+def _members(builder: Builder, shift: dict[str, Any], where: str) -> list[str | None]:
+    members: list[str | None] = []
+    for group in shift.get("rolling_users") or []:
+        if len(group) > 1:
+            builder.lose(f"{where}: {len(group)} users share a turn; the first is kept")
+        members.append(builder.user(group[0], where) if group else None)
+    return members
+
+
+def _last_turn_end(
+    start: datetime.datetime, step: int, until: str | None, zone: str
+) -> datetime.datetime | None:
+    """Where a shift repeating until `until` stops: the end of the last repetition that
+    starts at or before it (an iCalendar RRULE UNTIL is inclusive)."""
+    if not until:
+        return None
+    tz = zoneinfo.ZoneInfo(zone)
+    first = start.astimezone(tz).replace(tzinfo=None)
+    last = instant(until, zone).astimezone(tz).replace(tzinfo=None)
+    if last < first:
+        return start
+    period = datetime.timedelta(seconds=step)
+    turns = (last - first) // period
+    return (first + (turns + 1) * period).replace(tzinfo=tz).astimezone(datetime.UTC)
 
 
 def _chain(

@@ -22,6 +22,10 @@ RATE_LIMIT_HEADERS = ("Retry-After", "ratelimit-reset", "X-RateLimit-Period-In-S
 class VendorError(Exception):
     """The vendor API refused or failed; the message names the request, never the key."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status, when the vendor answered one
+
 
 @dataclass
 class JsonClient:
@@ -59,7 +63,7 @@ class JsonClient:
                     self.sleep(wait)
                     continue
                 detail = exc.read()[:200].decode("utf-8", "replace")
-                raise VendorError(f"GET {shown}: HTTP {exc.code} {detail}") from None
+                raise VendorError(f"GET {shown}: HTTP {exc.code} {detail}", exc.code) from None
             except (urllib.error.URLError, TimeoutError, json.JSONDecodeError) as exc:
                 raise VendorError(f"GET {shown}: {exc}") from None
         raise VendorError(f"GET {shown}: still rate-limited after {self.max_retries} retries")

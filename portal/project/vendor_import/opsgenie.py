@@ -11,7 +11,8 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from portal.project.vendor_import.build import Builder, MigrationResult, iso, local_start, slug
+from portal.project.vendor_import import vendor_oncall
+from portal.project.vendor_import.build import Builder, MigrationResult, instant, iso, slug
 from portal.project.vendor_import.http import JsonClient
 
 BASE_URL = "https://api.opsgenie.com"
@@ -20,7 +21,10 @@ PAGE = 100
 _KINDS = {"prometheus": "alertmanager", "alertmanager": "alertmanager", "sentry": "sentry",
           "uptimekuma": "uptime", "pagerduty": "pagerduty", "grafana": "grafana",
           "datadog": "datadog"}  # fmt: skip
-_UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1440}
+# Opsgenie's duration units in seconds, spelled as its API spells them ("miliseconds");
+# a month has no fixed length and is read as 30 days (reported).
+_UNIT_SECONDS = {"miliseconds": 0.001, "milliseconds": 0.001, "seconds": 1, "minutes": 60,
+                 "hours": 3600, "days": 86400, "weeks": 7 * 86400, "months": 30 * 86400}  # fmt: skip
 
 
 def base_url(*, eu: bool) -> str:
@@ -59,7 +63,8 @@ def migrate(api: JsonClient, builder: Builder) -> MigrationResult:
         builder.document["escalation_policies"].append(
             _escalation(builder, escalation, schedule_layers)
         )
-    for service in pages(api, "/v1/services"):
+    # The Service API is on Standard and Enterprise plans only; others answer 403.
+    for service in builder.optional("services (/v1/services)", lambda: pages(api, "/v1/services")):
         builder.document["services"].append(
             {"slug": slug(service["name"]), "name": service["name"][:100],
              "description": (service.get("description") or "")[:300]}
@@ -78,35 +83,47 @@ def _schedule(
     layers, rotations, by_id = [], [], {}
     for rotation in schedule.get("rotations", []):
         where = f"schedule {name} / {rotation['name']}"
-        layer = rotation["name"][:60]
-        layers.append(layer)
-        by_id[rotation["id"]] = layer
         unit = {"weekly": 7 * 86400, "daily": 86400, "hourly": 3600}[rotation["type"]]
-        kind, hours = builder.rotation_kind(unit * rotation.get("length", 1), where)
-        if rotation.get("timeRestriction"):
-            builder.lose(f"{where}: time-restricted rotation imported as a full-time rotation")
-        if rotation.get("endDate"):
-            builder.lose(f"{where}: ends {rotation['endDate']}; the portal rotation has no end")
-        members = []
+        members: list[str | None] = []
         for participant in rotation.get("participants", []):
-            if participant.get("type") != "user":
-                builder.lose(f"{where}: a {participant.get('type')} participant has no equivalent")
+            kind = participant.get("type")
+            if kind == "none":  # Opsgenie's reserved participant: nobody for that turn
+                members.append(None)
+                continue
+            if kind != "user":
+                builder.lose(f"{where}: a {kind} participant has no equivalent; its turns are gaps")
+                members.append(None)
                 continue
             members.append(builder.user(participant["id"], where))
-        start_date, handoff = local_start(rotation["startDate"], tz)
-        rotations.append(
-            {"layer": layer, "kind": kind, "shift_hours": hours, "start_date": start_date,
-             "handoff_time": handoff, "members": [m for m in members if m is not None]}
+        item = builder.rotation(
+            where=where, layer=rotation["name"][:60], time_zone=tz,
+            origin=instant(rotation["startDate"], tz), turn_seconds=unit * rotation.get("length", 1),
+            members=members,
+            end=instant(rotation["endDate"], tz) if rotation.get("endDate") else None,
         )  # fmt: skip
+        if item is None:
+            continue
+        if rotation.get("timeRestriction"):
+            builder.lose(f"{where}: time-restricted rotation imported as a full-time rotation")
+        layers.append(item["layer"])
+        by_id[rotation["id"]] = item["layer"]
+        rotations.append(item)
     overrides = []
-    for override in api.get(f"/v2/schedules/{schedule['id']}/overrides")["data"]:
+    listed = api.get(f"/v2/schedules/{schedule['id']}/overrides")["data"]
+    for override in listed:
         user = builder.user(override["user"].get("id", ""), f"schedule {name} override")
-        targets = [by_id[r["id"]] for r in override.get("rotations", []) if r["id"] in by_id]
-        for layer in (targets or layers) if user else []:
+        named = [r["id"] for r in override.get("rotations", [])]
+        targets = [by_id[r] for r in named if r in by_id] if named else layers
+        if named and not targets:
+            builder.lose(
+                f"schedule {name} override {override['alias']}: its rotations ended; not imported"
+            )
+        for layer in targets if user else []:
             overrides.append(
                 {"layer": layer, "user": user, "start": iso(override["startDate"]),
                  "end": iso(override["endDate"]), "reason": f"Opsgenie override {override['alias']}"}
             )  # fmt: skip
+    builder.vendor_schedules.append(vendor_oncall.opsgenie(schedule, listed))
     item = {"name": name[:120], "time_zone": tz, "description": schedule.get("description") or "",
             "layers": layers or ["primary"], "rotations": rotations, "overrides": overrides}  # fmt: skip
     return item, by_id
@@ -119,11 +136,21 @@ def _escalation(
     for number, rule in enumerate(escalation.get("rules", []), start=1):
         where = f"escalation {escalation['name']} rule {number}"
         delay = rule.get("delay") or {}
-        at = delay.get("timeAmount", 0) * _UNIT_MINUTES.get(delay.get("timeUnit", "minutes"), 1)
-        if rule.get("condition", "if-not-acked") != "if-not-acked":
-            builder.lose(f"{where}: condition {rule['condition']} read as 'if not acknowledged'")
+        unit = delay.get("timeUnit") or "minutes"
+        if unit not in _UNIT_SECONDS:
+            builder.lose(f"{where}: delay unit {unit} unknown; read as minutes")
+        elif unit == "months":
+            builder.lose(f"{where}: a delay in months read as 30 days each")
+        # Opsgenie counts each rule's delay from the alert's creation.
+        at = builder.minutes(delay.get("timeAmount", 0) * _UNIT_SECONDS.get(unit, 60), where)
+        condition = rule.get("condition") or "if-not-acked"
+        if condition not in ("if-not-acked", "if-not-closed"):
+            builder.lose(f"{where}: condition {condition} read as 'if not acknowledged'")
         recipient, notify = rule.get("recipient") or {}, rule.get("notifyType", "default")
-        step: dict[str, Any] = {"delay_minutes": max(0, at - previous)}
+        step: dict[str, Any] = {
+            "delay_minutes": max(0, at - previous),
+            "condition": "unresolved" if condition == "if-not-closed" else "unacknowledged",
+        }
         if recipient.get("type") == "schedule" and recipient.get("id") in schedules:
             if notify not in ("default", "next", "all"):
                 builder.lose(f"{where}: notify type {notify} has no equivalent; left out")

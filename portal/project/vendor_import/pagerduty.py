@@ -6,14 +6,22 @@ pagination (`limit`, `offset`, `more`); 429 carries `ratelimit-reset`.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from portal.project.vendor_import.build import Builder, MigrationResult, iso, local_start, slug
+from portal.project.vendor_import import vendor_oncall
+from portal.project.vendor_import.build import Builder, MigrationResult, instant, iso, slug
 from portal.project.vendor_import.http import JsonClient
 
 BASE_URL = "https://api.pagerduty.com"
 PAGE = 100
+# `/incidents` answers 400 to a since–until range over 6 months (API reference, List
+# incidents: "The maximum range is 6 months"); 180 days is within 6 months whatever
+# the months.
+INCIDENT_WINDOW = datetime.timedelta(days=180)
+# Overrides are listed for a range too; future ones are read this far ahead of now.
+OVERRIDES_AHEAD = datetime.timedelta(days=366)
 _KINDS = (("prometheus", "alertmanager"), ("alertmanager", "alertmanager"), ("sentry", "sentry"),
           ("uptime kuma", "uptime"), ("kuma", "uptime"))  # fmt: skip
 
@@ -53,10 +61,12 @@ def migrate(api: JsonClient, builder: Builder, *, since: str, until: str) -> Mig
     for listed in pages(api, "/schedules", "schedules"):
         schedule = api.get(f"/schedules/{listed['id']}")["schedule"]
         schedule_names[schedule["id"]] = schedule["name"]
+        ahead = iso((builder.now + OVERRIDES_AHEAD).isoformat())
         overrides = api.get(
-            f"/schedules/{schedule['id']}/overrides", {"since": since, "until": until}
+            f"/schedules/{schedule['id']}/overrides", {"since": since, "until": ahead}
         )["overrides"]
         builder.document["schedules"].append(_schedule(builder, schedule, overrides))
+        builder.vendor_schedules.append(vendor_oncall.pagerduty(schedule, overrides))
     for policy in pages(api, "/escalation_policies", "escalation_policies"):
         builder.document["escalation_policies"].append(_escalation(builder, policy, schedule_names))
     service_slugs: dict[str, str] = {}
@@ -74,43 +84,60 @@ def migrate(api: JsonClient, builder: Builder, *, since: str, until: str) -> Mig
             )
         for integration in service.get("integrations", []):
             _integration(builder, service, integration)
-    for incident in pages(
-        api, "/incidents", "incidents", since=since, until=until, **{"statuses[]": "resolved"},
-        time_zone="UTC",
-    ):  # fmt: skip
-        builder.document["history"].append(_history(api, builder, incident, service_slugs))
+    seen: set[str] = set()
+    for start, end in windows(since, until):
+        for incident in pages(
+            api, "/incidents", "incidents", since=start, until=end,
+            **{"statuses[]": "resolved"}, time_zone="UTC",
+        ):  # fmt: skip
+            if incident["id"] not in seen:  # one on a window's edge is listed twice
+                seen.add(incident["id"])
+                builder.document["history"].append(_history(api, builder, incident, service_slugs))
     return builder.result()
+
+
+def windows(since: str, until: str) -> list[tuple[str, str]]:
+    """[since, until) cut into consecutive ranges that `/incidents` accepts."""
+    start, end = instant(since), instant(until)
+    out = []
+    while start < end:
+        stop = min(end, start + INCIDENT_WINDOW)
+        out.append((iso(start.isoformat()) or "", iso(stop.isoformat()) or ""))
+        start = stop
+    return out
 
 
 def _schedule(
     builder: Builder, schedule: dict[str, Any], overrides: list[dict[str, Any]]
 ) -> dict[str, Any]:
     name, tz = schedule["name"], schedule.get("time_zone") or "UTC"
-    layers = schedule.get("schedule_layers", [])
-    if len(layers) > 1:
-        builder.lose(
-            f"schedule {name}: PagerDuty layers stack (a higher layer hides the ones below); "
-            "portal layers are all on call at once (primary, secondary…)"
-        )
     rotations, layer_names = [], []
-    for layer in layers:
+    for layer in schedule.get("schedule_layers", []):
         where = f"schedule {name} / {layer['name']}"
-        layer_names.append(layer["name"][:60])
-        kind, hours = builder.rotation_kind(layer["rotation_turn_length_seconds"], where)
+        # A user without a portal account keeps their turns, as gaps: dropping them would
+        # hand everyone after them the wrong weeks.
+        members = [builder.user(m["user"]["id"], where) for m in layer.get("users", [])]
+        rotation = builder.rotation(
+            where=where, layer=layer["name"][:60], time_zone=tz,
+            origin=instant(layer["rotation_virtual_start"], tz),
+            turn_seconds=layer["rotation_turn_length_seconds"], members=members,
+            start=instant(layer["start"], tz) if layer.get("start") else None,
+            end=instant(layer["end"], tz) if layer.get("end") else None,
+        )  # fmt: skip
+        if rotation is None:
+            continue
         if layer.get("restrictions"):
             builder.lose(
                 f"{where}: time-restricted rotation ({len(layer['restrictions'])} restrictions) "
                 "imported as a full-time rotation"
             )
-        if layer.get("end"):
-            builder.lose(f"{where}: ends {layer['end']}; the portal rotation has no end")
-        start_date, handoff = local_start(layer["rotation_virtual_start"], tz)
-        members = [builder.user(m["user"]["id"], where) for m in layer.get("users", [])]
-        rotations.append(
-            {"layer": layer["name"][:60], "kind": kind, "shift_hours": hours,
-             "start_date": start_date, "handoff_time": handoff,
-             "members": [m for m in members if m is not None]}
-        )  # fmt: skip
+        layer_names.append(rotation["layer"])
+        rotations.append(rotation)
+    if len(layer_names) > 1:
+        builder.lose(
+            f"schedule {name}: PagerDuty layers stack (a higher layer hides the ones below); "
+            "portal layers are all on call at once (primary, secondary…)"
+        )
     out_overrides = []
     for override in overrides:
         user = builder.user(override["user"]["id"], f"schedule {name} override")

@@ -104,7 +104,9 @@ class Command(PortalCommand):
         )
         if options["verb"] == "list":
             for m in RotationMember.objects.filter(rotation=rotation).select_related("user"):
-                self.stdout.write(f"{m.position}. {m.user.get_username()}")
+                self.stdout.write(
+                    str(m) if m.user is None else f"{m.position}. {m.user.get_username()}"
+                )
             return
         if not options.get("username"):
             raise CommandError("username: give the user to add or remove.")

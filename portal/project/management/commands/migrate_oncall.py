@@ -17,9 +17,11 @@ from portal.kernel.command_line import PortalCommand
 from portal.project.configuration.yaml_io import dump_document
 from portal.project.vendor_import import grafana_oncall, opsgenie, pagerduty
 from portal.project.vendor_import.build import Builder, MigrationResult
+from portal.project.vendor_import.crosscheck import cross_check
 from portal.project.vendor_import.http import VendorError
 
 VENDORS = ("pagerduty", "opsgenie", "grafana-oncall")
+LABELS = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie", "grafana-oncall": "Grafana OnCall"}
 
 
 def run_migration(
@@ -52,7 +54,10 @@ class Command(PortalCommand):
         )
         parser.add_argument("--base-url", default="", help="API base URL (self-hosted, tests).")
         parser.add_argument("--eu", action="store_true", help="Opsgenie: the EU host.")
-        parser.add_argument("--since", default="", help="History from this date (default: 1 year).")
+        parser.add_argument(
+            "--since", default="", help="History from this date (default: 1 year; PagerDuty "
+            "is read in ranges of at most 180 days, its maximum being 6 months)."
+        )  # fmt: skip
         parser.add_argument("--until", default="", help="History until this date (default: now).")
         parser.add_argument(
             "--severity", action="append", default=[], metavar="LABEL=CODE",
@@ -81,10 +86,16 @@ class Command(PortalCommand):
             )  # fmt: skip
         except VendorError as exc:
             raise CommandError(f"{options['vendor']}: {exc}") from None
-        Path(options["output"]).write_text(dump_document(result.document), encoding="utf-8")
-        self.write_report(result, options["output"])
+        check = cross_check(result, start=now)
+        checked = check.lines(LABELS[options["vendor"]])
+        # The cross-check heads the file too, so whoever reviews the plan sees it.
+        header = "".join(f"# {line}\n" for line in checked)
+        Path(options["output"]).write_text(
+            header + dump_document(result.document), encoding="utf-8"
+        )
+        self.write_report(result, options["output"], checked)
 
-    def write_report(self, result: MigrationResult, output: str) -> None:
+    def write_report(self, result: MigrationResult, output: str, checked: list[str]) -> None:
         doc = result.document
         self.stdout.write(
             f"Wrote {output}: {len(doc['schedules'])} schedules, "
@@ -95,6 +106,8 @@ class Command(PortalCommand):
         self.stdout.write(f"Not migrated as it was ({len(result.losses)}):")
         for loss in result.losses:
             self.stdout.write(f"  - {loss}")
+        for line in checked:
+            self.stdout.write(line)
         self.stdout.write(f"Next: manage.py config plan {output}, then config apply {output}.")
         self.stdout.write("Re-pointing checklist (each integration's key is printed by apply):")
         base = settings.PORTAL_BASE_URL
