@@ -60,7 +60,10 @@ def test_apply_writes_the_team_to_the_database(team: dict[str, Any]) -> None:
     rotation = primary.rotations.get()
     assert (rotation.kind, rotation.start_date, rotation.handoff_time) == (
         "weekly", datetime.date(2026, 1, 5), datetime.time(9, 0))  # fmt: skip
-    assert [m.user and m.user.username for m in rotation.memberships.order_by("position")] == ["ana", "bo"]
+    assert [m.user and m.user.username for m in rotation.memberships.order_by("position")] == [
+        "ana",
+        "bo",
+    ]
     assert secondary.rotations.get().handoff_time == datetime.time(17, 0)
     override = primary.overrides.get()
     assert (override.user.username, override.start, override.end) == (
