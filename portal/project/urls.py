@@ -1,5 +1,7 @@
 """URL map: admin, REST API, integration endpoints, public pages."""
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
@@ -8,6 +10,18 @@ from django.views.generic import RedirectView
 
 from portal.project.invitation import InvitationView
 from portal.project.metrics import metrics
+
+
+class FaviconRedirect(RedirectView):
+    """To the icon's hashed static URL, looked up per request: at import, before
+    `collectstatic` has written the manifest, the lookup raised and `manage.py migrate`
+    and `check --deploy` failed on a fresh production server."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str | None:
+        return static("portal/favicon.svg")
+
 
 urlpatterns = [
     # A new responder's invitation link sets their password on the portal's own page and
@@ -38,11 +52,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     # Browsers ask for /favicon.ico on every page that names no icon (the acknowledge
     # page, the Slack link page); it was a 404 logged on each (issue 25).
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("portal/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", FaviconRedirect.as_view(), name="favicon"),
 ]
 
 handler404 = "portal.kernel.api.errors.not_found"
