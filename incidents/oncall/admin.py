@@ -280,7 +280,7 @@ class PageInline(admin.TabularInline):
         personal notification (sent when, by which carrier; or why not)."""
         lines = []
         if obj.channel is not None and obj.message is not None and obj.message.channel_id:
-            lines.append(f"{obj.channel.name}: {delivery_words(obj.message)}")
+            lines.append(f"{obj.channel.name}: {delivery_words(obj.message, obj.channel)}")
         for n in obj.notifications.all():
             what = str(n.contact_method) if n.contact_method else "removed method"
             when = "now" if n.delay_minutes == 0 else f"+{n.delay_minutes} min"

@@ -57,3 +57,23 @@ def test_a_retried_message_says_its_error_without_the_stamp_the_outbox_wrote() -
         last_error="attempt 2 at 2026-03-02 13:00:05Z: connection refused",
     )
     assert delivery_words(message) == "pending (2 attempts): connection refused"
+
+
+@pytest.mark.django_db
+def test_a_page_held_by_a_disabled_channel_says_held_not_pending(
+    load_policy: Any, admin_client: Client, committed: Any
+) -> None:
+    """Seen in the screenshots: "#alerts: pending" for good, although the timeline says
+    #alerts is disabled: the message is held, not on its way."""
+    from portal.notifications.models import NotificationChannel
+
+    load_policy("founder-24x7")
+    assert not NotificationChannel.objects.get(name="#alerts").enabled
+    with committed():
+        incident = declare_incident(actor=Actor.system("test"), title="Down", severity="SEV-1")
+    text = admin_client.get(
+        reverse("admin:incidents_incident_change", args=[incident.pk])
+    ).content.decode()
+    delivered = text.split('id="pages-group"', 1)[1].split("</table>", 1)[0]
+    assert "#alerts: held: #alerts is disabled" in delivered, delivered
+    assert "#alerts: pending" not in delivered
