@@ -89,6 +89,17 @@ def validate_text(text: str, *, field: str, customer_facing: bool) -> None:
         )
 
 
+def _starts_a_sentence(before: str) -> bool:
+    """Whether text placed after `before` begins a sentence (or a line)."""
+    stripped = before.rstrip(" \t")
+    if not stripped or stripped.endswith("\n"):
+        return True
+    if stripped[-1] in ".!?" and len(stripped) < len(before):
+        return True
+    # A leading tag such as "[INVESTIGATING] " or "Update: " opens the sentence too.
+    return stripped.endswith(("]", ":")) and len(stripped) < len(before)
+
+
 def fill(text: str, values: dict[str, str]) -> str:
     """`text` with known placeholders replaced; anything else left as written."""
     try:
@@ -101,7 +112,12 @@ def fill(text: str, values: dict[str, str]) -> str:
         if name is None:
             continue
         if name in values:
-            out.append(values[name])
+            value = values[name]
+            if value[:1].islower() and _starts_a_sentence("".join(out)):
+                # "{affected_feature} has been working normally" with "card payments"
+                # read "card payments has…" at the start of a sentence.
+                value = value[0].upper() + value[1:]
+            out.append(value)
         else:
             out.append(
                 "{"

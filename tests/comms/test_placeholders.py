@@ -106,3 +106,20 @@ def test_incident_values_fill_the_founder_template(
     assert values["impact"] == "failed payments"
     assert values["commander"] == "founder"
     assert values["end"] == "ongoing"
+
+
+def test_a_value_that_starts_a_sentence_starts_with_a_capital() -> None:
+    """Seen in the screenshots: "card payments at checkout has been working normally"."""
+    from incidents.comms.placeholders import fill
+
+    values = {"affected_feature": "card payments at checkout", "impact": "failed payments"}
+    assert fill("{affected_feature} has been working normally.", values) == (
+        "Card payments at checkout has been working normally."
+    )
+    assert fill("Resolved. {affected_feature} works.", values) == (
+        "Resolved. Card payments at checkout works."
+    )
+    assert fill("[RESOLVED] {affected_feature} works.", values).startswith("[RESOLVED] Card")
+    # Inside a sentence the customer's words stay as written
+    assert fill("Customers may see {impact}.", values) == "Customers may see failed payments."
+    assert fill("Up since 12:00 for {impact}", values).endswith("for failed payments")
