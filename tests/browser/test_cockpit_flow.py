@@ -169,6 +169,12 @@ def test_sev1_from_declare_to_published_postmortem_fits_the_screen(
     page.goto(f"{base}/admin/incidents/incident/")
     expect(page.locator("#result_list")).to_contain_text(incident.ref)
     flow.check_width("incident-list")
+    # The reference is one word on one line, at both widths (it wrapped on a phone)
+    ref_cell = page.locator("#result_list th.field-ref a").first
+    line_height = page.evaluate(
+        "el => parseFloat(getComputedStyle(el).lineHeight) || 20", ref_cell.element_handle()
+    )
+    assert ref_cell.bounding_box()["height"] < 1.6 * line_height
     page.go_back()
     expect(page.locator("#cockpit-status")).to_have_text("Investigating")
 
