@@ -60,10 +60,15 @@ def comms_placeholder_values(incident: Any) -> dict[str, str]:
     postmortem = PostMortem.objects.filter(incident=incident).first()
     if postmortem is None:
         return {}
+    from django.conf import settings
+
     return {
         "what_happened": postmortem.summary.strip(),
         "impact": postmortem.customer_impact_summary.strip(),
         "root_cause": postmortem.root_cause.strip(),
+        "postmortem_link": (
+            f"{settings.PORTAL_BASE_URL}/admin/postmortems/postmortem/{postmortem.pk}/change/"
+        ),
     }
 
 

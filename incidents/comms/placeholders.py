@@ -46,14 +46,14 @@ PLACEHOLDERS: dict[str, str] = {
     " customers' words)",
     "next_update_at": "Next update time: now + the level's update cadence (30 min by default)",
     "root_cause": "Root cause (from the post-mortem)",
-    "fix": "What fixed it (from the post-mortem)",
-    "prevention": "Controls being added (from the post-mortem)",
+    "fix": "What fixed it (the incident's customer fact; else the post-mortem's)",
+    "prevention": "What prevents it again (the incident's customer fact)",
     "duration": "How long it lasted, 'X hours Y minutes'",
-    "postmortem_link": "Link to the published post-mortem, if any",
+    "postmortem_link": "Link to the incident's post-mortem (internal templates only)",
     "commander": "Incident commander's username (internal templates only)",
     "channel": "War-room channel (internal templates only)",
 }
-INTERNAL_ONLY = frozenset({"commander", "channel"})
+INTERNAL_ONLY = frozenset({"commander", "channel", "postmortem_link"})
 DEFAULT_NEXT_UPDATE = datetime.timedelta(minutes=30)
 _FORMATTER = string.Formatter()
 
@@ -235,10 +235,12 @@ def incident_values(
         .astimezone(datetime.UTC)
         .strftime("%H:%M UTC"),
         "root_cause": known.get("root_cause", ""),
-        "fix": known.get("fix", ""),
-        "prevention": known.get("prevention", ""),
+        "fix": known.get("fix") or incident.customer_fix.strip(),
+        "prevention": known.get("prevention") or incident.customer_prevention.strip(),
         "duration": human_duration((end or now) - start),
-        "postmortem_link": known.get("postmortem_link", ""),
+        # The post-mortem is the team's document (admin): linked in the team's own
+        # messages; customers have no page to follow it to.
+        "postmortem_link": known.get("postmortem_link", "") if internal else "",
         "commander": incident.commander.get_username() if incident.commander else "",
         "channel": incident.war_room_channel,
     }

@@ -94,6 +94,20 @@ class Incident(models.Model):
         blank=True,
         help_text="What customers experience, e.g. “failed payments and error pages”.",
     )
+    # The playbooks' resolution e-mails say "Fix: {fix}. Prevention: {prevention}." and
+    # had no source until the post-mortem (issue 26): the team writes them at resolution.
+    customer_fix = models.CharField(
+        "what fixed it (for customers)",
+        max_length=300,
+        blank=True,
+        help_text="E.g. “we rolled back the payment service update”. Fills {fix}.",
+    )
+    customer_prevention = models.CharField(
+        "what prevents it again (for customers)",
+        max_length=300,
+        blank=True,
+        help_text="E.g. “every payment change is now canaried first”. Fills {prevention}.",
+    )
     # Sample data from `make run DEMO=1`: never on the public status page, never paging.
     is_demo = models.BooleanField(default=False, editable=False)
 
