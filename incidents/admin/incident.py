@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from incidents import extension_point, services
 from incidents.admin.incident_views import IncidentFlowViews
-from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label
+from incidents.cockpit import FINISHED, countdown_words, deadline_kind_label, humanize
 from incidents.fields import BY_NAME as FIELDS_BY_NAME
 from incidents.fields import FieldGroup, field_names, in_group
 from incidents.forms import IncidentChangeForm
@@ -31,18 +31,6 @@ from incidents.models import (
 )
 from portal.kernel.actors import Actor
 from portal.kernel.service_admin import ServiceModelAdmin
-
-
-def humanize_minutes(delta: datetime.timedelta) -> str:
-    """Short enough for a list column: "12 min", "3 h 05 min", "2 d 4 h"."""
-    minutes = int(abs(delta.total_seconds()) // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
 
 
 def countdown(due_at: datetime.datetime | None, now: datetime.datetime) -> tuple[str, bool]:
@@ -261,7 +249,7 @@ class IncidentAdmin(IncidentFlowViews, ServiceModelAdmin):
 
     @admin.display(description="age", ordering="declared_at")
     def age(self, obj: Incident) -> str:
-        return humanize_minutes(timezone.now() - obj.declared_at)
+        return humanize(timezone.now() - obj.declared_at)
 
     @admin.display(description="next deadline", ordering="next_deadline_at")
     def next_deadline(self, obj: Incident) -> str:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from twilio.twiml.voice_response import VoiceResponse
 
 from portal.notifications.providers import Provider, Sent, twilio_api
-from portal.notifications.providers.phone_sms import E164, status_callback_url
+from portal.notifications.providers.phone_sms import check_phone_number, status_callback_url
 
 KIND = "phone_call"
 PROMPT = "Press 1 to acknowledge. Press 2 to escalate."
@@ -61,12 +61,6 @@ def _send(message: Any, target: str) -> Sent:
     return Sent(ref=f"{twilio_api.CARRIER}:{sid}")
 
 
-def _check(target: str) -> str:
-    if not E164.match(target or ""):
-        return "a phone number in E.164 form, e.g. +15551230001"
-    return ""
-
-
 PROVIDERS = (
     Provider(
         kind=KIND,
@@ -74,6 +68,6 @@ PROVIDERS = (
         position=61,
         target_help="+15551230001 (E.164)",
         send=_send,
-        check=_check,
+        check=check_phone_number,
     ),
 )

@@ -182,7 +182,8 @@ def _send(message: Any, target: str) -> Sent:
     return Sent(ref=ref)
 
 
-def _check(target: str) -> str:
+def check_phone_number(target: str) -> str:
+    """What is wrong with `target` as a phone number ("" when nothing); SMS and voice."""
     if not E164.match(target or ""):
         return "a phone number in E.164 form, e.g. +15551230001"
     return ""
@@ -195,6 +196,6 @@ PROVIDERS = (
         position=60,
         target_help="+15551230001 (E.164)",
         send=_send,
-        check=_check,
+        check=check_phone_number,
     ),
 )
