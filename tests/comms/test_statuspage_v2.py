@@ -36,7 +36,7 @@ from portal.kernel.actors import Actor
 
 
 class InvalidResponseError(Exception):
-    pass
+    """What the statuspage client raises on a body it cannot read."""
 
 
 class StatuspageClient:

@@ -179,7 +179,7 @@ class RefusingBackend:
     """An e-mail backend whose server refuses everything."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
+        self.options = kwargs  # what Django's get_connection() hands any backend
 
     def send_messages(self, messages: Any) -> int:
         raise ConnectionRefusedError("smtp refused")

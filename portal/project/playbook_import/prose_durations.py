@@ -189,8 +189,8 @@ def read_duration(cell: str) -> DurationReading:
         try:
             whole = parse_duration(text)
         except DurationParseError:
-            pass
-        else:
+            whole = None  # not a duration as a whole: read the prose for its mentions
+        if whole is not None:
             stored = text.rstrip(". ")  # "Respond within 30 minutes." keeps no full stop
             return DurationReading(stored if len(stored) <= MAX_STORED else str(whole))
     lowered = text.lower()
