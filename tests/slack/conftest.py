@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 
+from incidents import services
+from incidents.models import Incident
 from incidents.slack.models import SlackApp
 from portal.kernel.actors import Actor
 from tests.slack.standin import BOT_TOKEN, SlackStandIn
@@ -103,3 +106,52 @@ def block_action_body(
         ],
     }
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+@pytest.fixture
+def responder_in_slack(slack: Any, responder: Any) -> str:
+    responder.groups.add(Group.objects.get(name="Responders"))
+    slack.users_by_email["responder@example.com"] = "U0RESP"
+    return "U0RESP"
+
+
+def post_signed(client: Any, path: str, body: str, **headers: Any) -> Any:
+    return client.generic(
+        "POST",
+        path,
+        body,
+        content_type="application/x-www-form-urlencoded",
+        **{**sign(body), **headers},
+    )
+
+
+@pytest.fixture
+def sev1(
+    load_policy: Any,
+    slack_app: Any,
+    founder: Any,
+    slack: Any,
+    run_tasks: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> Incident:
+    load_policy("rotation-small-team")
+    slack.users_by_email["founder@example.com"] = "U0FOUNDER"
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = services.declare_incident(
+            actor=Actor.system("monitoring"), title="API down", severity="SEV-1"
+        )
+    return incident
+
+
+def event_body(kind: str, **event: Any) -> str:
+    return json.dumps(
+        {
+            "token": "x",
+            "team_id": "T0001",
+            "api_app_id": "A0001",
+            "type": "event_callback",
+            "event_id": f"Ev{abs(hash(json.dumps(event))) % 10**8}",
+            "event_time": 1790000000,
+            "event": {"type": kind, **event},
+        }
+    )

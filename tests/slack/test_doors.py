@@ -17,49 +17,13 @@ from django.test.utils import CaptureQueriesContext
 from django_q.models import OrmQ
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from incidents import services
 from incidents.choices import TimelineKind
 from incidents.models import Incident, PolicyVersion, TimelineEntry
 from incidents.oncall.models import Page, Rotation, RotationMember
 from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
-from portal.kernel.actors import Actor
-from tests.slack.conftest import block_action_body, sign, slash_body
+from tests.slack.conftest import block_action_body, post_signed, sign, slash_body
+from tests.slack.conftest import event_body as _event
 from tests.slack.standin import SlackStandIn
-
-
-@pytest.fixture
-def responder_in_slack(slack: Any, responder: Any) -> str:
-    responder.groups.add(Group.objects.get(name="Responders"))
-    slack.users_by_email["responder@example.com"] = "U0RESP"
-    return "U0RESP"
-
-
-def post_signed(client: Any, path: str, body: str, **headers: Any) -> Any:
-    return client.generic(
-        "POST",
-        path,
-        body,
-        content_type="application/x-www-form-urlencoded",
-        **{**sign(body), **headers},
-    )
-
-
-@pytest.fixture
-def sev1(
-    load_policy: Any,
-    slack_app: Any,
-    founder: Any,
-    slack: Any,
-    run_tasks: Any,
-    django_capture_on_commit_callbacks: Any,
-) -> Incident:
-    load_policy("rotation-small-team")
-    slack.users_by_email["founder@example.com"] = "U0FOUNDER"
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = services.declare_incident(
-            actor=Actor.system("monitoring"), title="API down", severity="SEV-1"
-        )
-    return incident
 
 
 @pytest.mark.django_db
@@ -371,20 +335,6 @@ def test_events_url_verification_answers_the_challenge(client: Client, slack_app
     assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
 
 
-def _event(kind: str, **event: Any) -> str:
-    return json.dumps(
-        {
-            "token": "x",
-            "team_id": "T0001",
-            "api_app_id": "A0001",
-            "type": "event_callback",
-            "event_id": f"Ev{abs(hash(json.dumps(event))) % 10**8}",
-            "event_time": 1790000000,
-            "event": {"type": kind, **event},
-        }
-    )
-
-
 @pytest.mark.django_db
 def test_pinned_and_marked_messages_land_on_the_timeline_with_author_and_time_once(
     client: Client,
@@ -480,105 +430,3 @@ def test_a_user_without_a_matching_email_links_once_then_acts_as_themselves(
     # A tampered link links nobody
     client.force_login(responder)
     assert "invalid or expired" in client.get(path[:-3] + "xx/").content.decode()
-
-
-@pytest.mark.django_db
-def test_a_replayed_slash_command_acts_once(
-    client: Client,
-    load_policy: Callable[..., PolicyVersion],
-    slack_app: SlackApp,
-    slack: SlackStandIn,
-    responder: User,
-    responder_in_slack: str,
-    run_tasks: None,
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-) -> None:
-    """Issue 24: one signed `/incident open` replayed five times within Slack's 5-minute
-    window opened five incidents. The same signed request is one request."""
-    load_policy("founder-24x7")
-    body = slash_body(
-        'open --sev 3 --summary "Search slow"', user_id="U0RESP", response_url=slack.response_url()
-    )
-    headers = sign(body)
-    answers = []
-    for _ in range(5):
-        with django_capture_on_commit_callbacks(execute=True):
-            answers.append(
-                client.generic(
-                    "POST",
-                    "/slack/commands/",
-                    body,
-                    content_type="application/x-www-form-urlencoded",
-                    **headers,
-                )
-            )
-    assert [a.status_code for a in answers] == [200] * 5
-    assert Incident.objects.filter(title="Search slow").count() == 1
-    assert "already" in answers[-1].json()["text"]
-
-
-@pytest.mark.django_db
-def test_an_event_slack_retries_with_a_new_signature_acts_once(
-    client: Client,
-    sev1: Incident,
-    slack: SlackStandIn,
-    responder: User,
-    responder_in_slack: str,
-    run_tasks: None,
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-) -> None:
-    """Slack retries an event with `X-Slack-Retry-Num`, a new timestamp and signature but
-    the same `event_id`: it is recorded once."""
-    room = WarRoom.objects.get(incident=sev1)
-    message = {"type": "message", "user": "U0RESP", "text": "Rolled back.", "ts": "1790000123.9"}
-    body = _event(
-        "pin_added",
-        user="U0RESP",
-        channel_id=room.channel_id,
-        item={"type": "message", "channel": room.channel_id, "message": message},
-        event_ts="1790000200.000100",
-    )
-    now = int(time.time())
-
-    def retried(retry: int) -> dict[str, Any]:
-        return {"HTTP_X_SLACK_RETRY_NUM": str(retry)} if retry else {}
-
-    for retry, stamp in enumerate((now - 20, now - 10, now)):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.generic(
-                "POST",
-                "/slack/events/",
-                body,
-                content_type="application/json",
-                **sign(body, timestamp=stamp),
-                **retried(retry),
-            )
-        assert response.status_code == 200
-    assert (
-        TimelineEntry.objects.filter(incident=sev1, message__startswith="From Slack").count() == 1
-    )
-
-
-@pytest.mark.django_db
-def test_slash_open_takes_a_public_title_or_internal(
-    client: Client,
-    load_policy: Callable[..., PolicyVersion],
-    slack_app: SlackApp,
-    slack: SlackStandIn,
-    responder: User,
-    responder_in_slack: str,
-    run_tasks: None,
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-) -> None:
-    """Issue 26: a public title is asked for in every door, Slack's too."""
-    load_policy("founder-24x7")
-    for text in (
-        'open --sev 1 --summary "pg lag on api-db-2" --public-title "Checkout unavailable"',
-        'open --sev 1 --summary "Data breach suspected" --internal',
-    ):
-        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
-        with django_capture_on_commit_callbacks(execute=True):
-            assert post_signed(client, "/slack/commands/", body).status_code == 200
-    public = Incident.objects.get(title="pg lag on api-db-2")
-    assert public.public_title == "Checkout unavailable"
-    assert Incident.objects.get(title="Data breach suspected").customer_facing is False

@@ -1,0 +1,122 @@
+"""Issue 24, "replayed Slack commands act again", and issue 26, "a public title is asked
+for in every door": Slack requests act once; `/incident open` takes --public-title or
+--internal."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
+from incidents.models import Incident, PolicyVersion, TimelineEntry
+from incidents.slack.models import SlackApp, WarRoom
+from tests.slack.conftest import event_body as _event
+from tests.slack.conftest import post_signed, sign, slash_body
+from tests.slack.standin import SlackStandIn
+
+
+@pytest.mark.django_db
+def test_a_replayed_slash_command_acts_once(
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 24: one signed `/incident open` replayed five times within Slack's 5-minute
+    window opened five incidents. The same signed request is one request."""
+    load_policy("founder-24x7")
+    body = slash_body(
+        'open --sev 3 --summary "Search slow"', user_id="U0RESP", response_url=slack.response_url()
+    )
+    headers = sign(body)
+    answers = []
+    for _ in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(
+                client.generic(
+                    "POST",
+                    "/slack/commands/",
+                    body,
+                    content_type="application/x-www-form-urlencoded",
+                    **headers,
+                )
+            )
+    assert [a.status_code for a in answers] == [200] * 5
+    assert Incident.objects.filter(title="Search slow").count() == 1
+    assert "already" in answers[-1].json()["text"]
+
+
+@pytest.mark.django_db
+def test_an_event_slack_retries_with_a_new_signature_acts_once(
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Slack retries an event with `X-Slack-Retry-Num`, a new timestamp and signature but
+    the same `event_id`: it is recorded once."""
+    room = WarRoom.objects.get(incident=sev1)
+    message = {"type": "message", "user": "U0RESP", "text": "Rolled back.", "ts": "1790000123.9"}
+    body = _event(
+        "pin_added",
+        user="U0RESP",
+        channel_id=room.channel_id,
+        item={"type": "message", "channel": room.channel_id, "message": message},
+        event_ts="1790000200.000100",
+    )
+    now = int(time.time())
+
+    def retried(retry: int) -> dict[str, Any]:
+        return {"HTTP_X_SLACK_RETRY_NUM": str(retry)} if retry else {}
+
+    for retry, stamp in enumerate((now - 20, now - 10, now)):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.generic(
+                "POST",
+                "/slack/events/",
+                body,
+                content_type="application/json",
+                **sign(body, timestamp=stamp),
+                **retried(retry),
+            )
+        assert response.status_code == 200
+    assert (
+        TimelineEntry.objects.filter(incident=sev1, message__startswith="From Slack").count() == 1
+    )
+
+
+@pytest.mark.django_db
+def test_slash_open_takes_a_public_title_or_internal(
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 26: a public title is asked for in every door, Slack's too."""
+    load_policy("founder-24x7")
+    for text in (
+        'open --sev 1 --summary "pg lag on api-db-2" --public-title "Checkout unavailable"',
+        'open --sev 1 --summary "Data breach suspected" --internal',
+    ):
+        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_signed(client, "/slack/commands/", body).status_code == 200
+    public = Incident.objects.get(title="pg lag on api-db-2")
+    assert public.public_title == "Checkout unavailable"
+    assert Incident.objects.get(title="Data breach suspected").customer_facing is False
