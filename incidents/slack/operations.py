@@ -235,8 +235,20 @@ def _page(client: WebClient, call: SlackCall) -> None:
     """A page as a direct message with the buttons (chat.postMessage to a user id)."""
     from django.contrib.auth import get_user_model
 
+    from incidents.slack.war_room import still_paging
+
     user = get_user_model().objects.get(pk=call.params["user_id"])
     incident = Incident.objects.get(pk=call.params["incident_id"])
+    # Through the incident's relation: on-call is another add-on, never imported here.
+    answered = incident.pages.filter(user=user, acknowledged_at__isnull=False).exists()
+    if answered or not still_paging(incident):
+        # Queued before the incident was acknowledged, mitigated or closed: stale now.
+        record_step(
+            incident,
+            f"page to {user.get_username()} not sent in Slack: already acknowledged or over.",
+            operation="page",
+        )
+        return
     slack_id = slack_user_id_for(client, user)
     if slack_id is None:
         record_step(

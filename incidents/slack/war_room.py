@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.choices import IncidentStatus
+from incidents.choices import OPEN_STATUSES, IncidentStatus
 from incidents.models import Incident
 from incidents.services import war_room_channel_name
 from incidents.slack import messages
@@ -104,10 +104,23 @@ def post_in_war_room(incident: Incident, *, key: str, text: str) -> None:
     )
 
 
+def still_paging(incident: Incident) -> bool:
+    """Whether a page DM still asks for someone: not once the incident is acknowledged,
+    mitigated or over (the page's own acknowledgement is checked per page)."""
+    return (
+        incident.status in OPEN_STATUSES
+        and incident.acknowledged_at is None
+        and incident.mitigated_at is None
+    )
+
+
 def page_in_slack(incident: Incident) -> int:
     """Each page of the incident also reaches the paged person in Slack, with the
     buttons (once per page; the on-call app wrote the Page rows)."""
     if installed_app() is None or level_setting(incident) is None:
+        return 0
+    if not still_paging(incident):
+        # Seen: saving the Slack app sent "You are paged" for incidents already mitigated.
         return 0
     queued = 0
     done = set(

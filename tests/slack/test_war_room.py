@@ -393,3 +393,35 @@ def test_later_escalation_pages_reach_slack_once_through_the_sweeper(
     # Then the founder's page reaches Slack too, once
     assert dms() == ["U0RESP", "U0FOUNDER"]
     assert "Slack: page sent to founder in Slack." in slack_steps(incident)
+
+
+@pytest.mark.django_db
+def test_no_page_dm_for_an_incident_already_mitigated_when_the_app_is_saved_later(
+    load_policy: Any,
+    slack_app: Any,
+    slack: Any,
+    founder: Any,
+    run_tasks: Any,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 27: saving the Slack app sent 13 "You are paged" DMs for pages of the last
+    hour, 7 of them for incidents already mitigated."""
+    from incidents.slack.tasks import page_recent_escalations
+
+    load_policy("rotation-small-team")
+    slack.users_by_email["founder@example.com"] = "U0FOUNDER"
+    SlackApp.objects.filter(pk=slack_app.pk).update(enabled=False)  # not saved yet
+    actor = Actor.system("monitoring")
+    with django_capture_on_commit_callbacks(execute=True):
+        mitigated = services.declare_incident(actor=actor, title="API down", severity="SEV-1")
+    services.mitigate_incident(incident=mitigated, actor=actor)
+    with django_capture_on_commit_callbacks(execute=True):
+        still_open = services.declare_incident(actor=actor, title="Search slow", severity="SEV-1")
+    assert mitigated.pages.exists()
+    assert still_open.pages.exists()
+    # When the app is saved (enabled) and the minute task looks at the last hour's pages
+    SlackApp.objects.filter(pk=slack_app.pk).update(enabled=True)
+    page_recent_escalations(timezone.now())
+    # Then only the incident still waiting for someone gets page DMs
+    paged = set(SlackCall.objects.filter(operation="page").values_list("incident_id", flat=True))
+    assert paged == {still_open.pk}
