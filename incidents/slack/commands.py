@@ -30,7 +30,7 @@ from portal.kernel.errors import DomainError
 LINK_SALT = "slack.link"
 USAGE = (
     'Usage: /incident open --sev 2 --summary "…" [--public-title "…" | --internal] | ack [REF] | '
-    'update [REF] --status identified --message "…" | resolve [REF] | oncall | link'
+    'update [REF] --status identified --message "…" | resolve [REF] [--reason "…"] | oncall | link'
 )
 UPDATE_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 
@@ -58,6 +58,9 @@ def _parser() -> _Parser:
         p = sub.add_parser(name, add_help=False)
         p.add_argument("ref", nargs="?")
         p.add_argument("--message", default="")
+        if name == "resolve":
+            # Why the customer comms the level requires were not sent (the refusal asks).
+            p.add_argument("--reason", default="")
     update = sub.add_parser("update", add_help=False)
     update.add_argument("ref", nargs="?")
     update.add_argument("--status", choices=UPDATE_STATUSES)
@@ -153,6 +156,8 @@ def run_command(payload: dict[str, Any]) -> str:
     except DomainError as exc:
         field = f" ({exc.field})" if getattr(exc, "field", "") else ""
         text = f"Refused{field}: {exc}"
+        if exc.field == "unmet_comms_reason":
+            text += ' To resolve anyway: /incident resolve --reason "why they will not be sent".'
     return respond(payload, text)
 
 
@@ -180,7 +185,12 @@ def _do(args: argparse.Namespace, payload: dict[str, Any], actor: Actor) -> str:
         services.acknowledge_incident(incident=incident, actor=actor)
         return f"{incident.ref} acknowledged: you are on it."
     if args.action == "resolve":
-        services.resolve_incident(incident=incident, actor=actor, message=args.message)
+        services.resolve_incident(
+            incident=incident,
+            actor=actor,
+            message=args.message,
+            unmet_comms_reason=args.reason,
+        )
         return f"{incident.ref} resolved."
     status = args.status or (
         incident.status if incident.status in UPDATE_STATUSES else IncidentStatus.INVESTIGATING

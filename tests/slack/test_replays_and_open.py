@@ -120,3 +120,43 @@ def test_slash_open_takes_a_public_title_or_internal(
     public = Incident.objects.get(title="pg lag on api-db-2")
     assert public.public_title == "Checkout unavailable"
     assert Incident.objects.get(title="Data breach suspected").customer_facing is False
+
+
+@pytest.mark.django_db
+def test_resolve_from_slack_with_a_reason_while_comms_are_open(
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 27: an incident could not be resolved from Slack while a comms deadline was
+    open: the refusal asked for a reason and `--reason` was rejected."""
+    load_policy("founder-24x7")
+    body = slash_body(
+        'open --sev 1 --summary "Checkout down"',
+        user_id="U0RESP",
+        response_url=slack.response_url(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, "/slack/commands/", body)
+    incident = Incident.objects.get(title="Checkout down")
+    for text in (
+        "resolve " + incident.ref,
+        f'resolve {incident.ref} --reason "customers were told by phone"',
+    ):
+        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post_signed(client, "/slack/commands/", body).status_code == 200
+        if text.startswith("resolve " + incident.ref) and "--reason" not in text:
+            refusal = slack.responses[-1]["text"]
+            assert refusal.startswith("Refused (unmet_comms_reason): The playbook still requires")
+            assert "--reason" in refusal
+            incident.refresh_from_db()
+            assert incident.status == "investigating"
+    incident.refresh_from_db()
+    assert incident.status in ("resolved", "closed")
+    assert incident.timeline.filter(message__contains="customers were told by phone").exists()
