@@ -28,8 +28,17 @@ class _Blank(dict[str, str]):
         return "{" + key + "}"
 
 
-def announcement_text(incident: Incident, setting: SlackLevelSetting, channel: str) -> str:
-    """`@here SEV-X: Brief description` then the playbook's announcement lines."""
+def announcement_text(
+    incident: Incident,
+    setting: SlackLevelSetting,
+    channel: str,
+    *,
+    commander_mention: str = "",
+) -> str:
+    """`@here SEV-X: Brief description` then the playbook's announcement lines.
+
+    `commander_mention` (`<@U…>`, known once the worker has looked the person up in
+    Slack) makes the commander a mention Slack notifies and links; else the username."""
     commander = incident.commander.get_username() if incident.commander else "unassigned"
     values = _Blank(
         severity=incident.severity.code,
@@ -41,7 +50,11 @@ def announcement_text(incident: Incident, setting: SlackLevelSetting, channel: s
         ref=incident.ref,
         url=incident_url(incident),
     )
-    body = (setting.announcement or DEFAULT_ANNOUNCEMENT).format_map(values)
+    template = setting.announcement or DEFAULT_ANNOUNCEMENT
+    if commander_mention and incident.commander:
+        values["commander"] = commander_mention
+        template = template.replace("@{commander}", "{commander}")  # 001 writes "@{commander}"
+    body = template.format_map(values)
     mention = f"<!{setting.mention.lstrip('@')}> " if setting.mention else ""
     headline = f"{mention}{incident.severity.code}: {incident.title}"
     drill = "[DRILL] " if incident.is_drill else ""

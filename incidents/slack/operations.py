@@ -156,10 +156,23 @@ def _announce(client: WebClient, call: SlackCall) -> None:
     if room.announcement_ts:
         return
     channel, _ = _target(room)
+    from incidents.slack.war_room import level_setting
+
+    text = call.params["text"]
+    incident = room.incident
+    setting = level_setting(incident)
+    if incident.commander is not None and setting is not None:
+        # Written in the declaring transaction, before anyone was looked up in Slack:
+        # the commander becomes a mention now that the worker can ask Slack who they are.
+        slack_id = slack_user_id_for(client, incident.commander)
+        if slack_id:
+            text = messages.announcement_text(
+                incident, setting, room.channel_name, commander_mention=f"<@{slack_id}>"
+            )
     response = client.chat_postMessage(
         channel=channel,
-        text=call.params["text"],
-        blocks=messages.announcement_blocks(call.params["text"], call.params["ref"]),
+        text=text,
+        blocks=messages.announcement_blocks(text, call.params["ref"]),
     )
     before = {"announcement_ts": "", "channel_id": room.channel_id, "thread_ts": room.thread_ts}
     room.announcement_ts = str(response["ts"])

@@ -75,7 +75,8 @@ def test_declare_001_sev1_creates_the_playbook_channel_announces_with_here_and_p
     announcement = slack.called("chat.postMessage")[0]
     assert announcement["channel"] == channel_id
     assert announcement["text"].startswith("<!here> SEV-1: API down\n🚨 SEV-1: API down")
-    assert "Incident Commander: @founder" in announcement["text"]
+    # The commander is a mention Slack notifies, not plain text (issue 27)
+    assert "Incident Commander: <@U0FOUNDER>" in announcement["text"]
     assert f"Channel: #incident-{day}-api-down" in announcement["text"]
     buttons = announcement["blocks"][1]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["I am on it", "Post update", "Resolve"]
@@ -218,7 +219,8 @@ def test_000_sev2_announces_in_alerts_with_here_without_a_war_room(
     )
     # The announcement in #alerts, no channel; the founder is paged (24/7) but has no
     # Slack account in this workspace, which the timeline says
-    assert slack.methods() == ["chat.postMessage", "users.lookupByEmail"]
+    # The commander is looked up first, so the announcement mentions them (issue 27)
+    assert slack.methods() == ["users.lookupByEmail", "chat.postMessage", "users.lookupByEmail"]
     assert slack.called("chat.postMessage")[0]["text"].startswith("<!here> SEV-2: Billing broken")
     assert slack_steps(incident) == [
         "Slack: announcement posted in #alerts.",
