@@ -328,9 +328,28 @@ def _sign_off(
 
 
 @audited_service
-def load_preset(name: str, *, actor: Actor, activate: bool = True) -> PolicyVersion:
-    """Load preset `name` as a new version of its policy (or reuse an identical one)."""
+def load_preset(
+    name: str,
+    *,
+    actor: Actor,
+    activate: bool = True,
+    calendar: dict[str, str] | None = None,
+) -> PolicyVersion:
+    """Load preset `name` as a new version of its policy (or reuse an identical one).
+
+    `calendar` (time_zone, working_days, work_start, work_end, holiday_country,
+    holiday_subdivision) is the team's own business calendar where the playbook names
+    none: business-time deadlines ("1 business day", "same day") follow it."""
     data = read_preset(name)
+    if calendar:
+        given = {k: v for k, v in calendar.items() if v is not None}
+        data["calendar"] = {**data.get("calendar", {}), **given}
+        notes = data["calendar"].get("notes", "")
+        data["calendar"]["notes"] = (
+            f"{notes} Business calendar given at load: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(given.items()))
+            + "."
+        ).strip()
     policy, created = Policy.objects.get_or_create(
         name=data["name"], defaults={"preset": name, "description": data.get("description", "")}
     )
