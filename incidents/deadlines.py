@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -40,13 +42,18 @@ def due_after(
 def _new(
     incident: Incident, kind: str, target: str, start: datetime.datetime, **extra: str
 ) -> Deadline:
-    return Deadline(
-        incident=incident,
-        kind=kind,
-        target=target,
-        due_at=due_after(incident, start, target),
-        **extra,
-    )
+    due_at = due_after(incident, start, target)
+    if kind == DeadlineKind.COMMS and due_at is None and _is_immediate(target):
+        # 004: "post a brief update in #ops immediately". Unlike an acknowledgement
+        # (met by the page being answered), a message nobody posts needs a clock, or an
+        # S2 that never posts is never flagged: "immediately" is COMMS_IMMEDIATE_MINUTES.
+        due_at = start + datetime.timedelta(minutes=settings.COMMS_IMMEDIATE_MINUTES)
+    return Deadline(incident=incident, kind=kind, target=target, due_at=due_at, **extra)
+
+
+def _is_immediate(target: str) -> bool:
+    duration = as_duration(target)
+    return duration is not None and duration.kind == DurationKind.IMMEDIATE
 
 
 def build_declaration_deadlines(incident: Incident, level: SeverityLevel) -> list[Deadline]:

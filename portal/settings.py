@@ -340,6 +340,9 @@ ENGINE_STALE_SECONDS = env.float("ENGINE_STALE_SECONDS", default=60.0)
 # Due work (an unopened alert, an escalation step, a notification, an outbox message)
 # older than this makes /api/health answer 503: a loop can beat and still fall behind.
 PAGER_LAG_SECONDS = env.float("PAGER_LAG_SECONDS", default=60.0)
+# A comms deadline a playbook writes as "immediately" (004's "#ops immediately") is due
+# this many minutes after its start, so a message nobody posts is flagged.
+COMMS_IMMEDIATE_MINUTES = env.int("COMMS_IMMEDIATE_MINUTES", default=10)
 
 # The dead man's switch: the engine GETs this URL every DEADMAN_EVERY_SECONDS while the
 # pager is healthy, so an outside monitor alarms when the pings stop.

@@ -56,10 +56,11 @@ def test_004_ops_update_immediately_has_a_clock_met_when_posted_never_a_0_min_mi
         incident = declare_incident(
             actor=Actor.system("test"), title="DB unreachable", severity=level
         )
-        # The internal update is owed from the declaration, "immediately": no due time.
+        # The internal update is owed from the declaration, "immediately": a short clock
+        # (COMMS_IMMEDIATE_MINUTES), so an update nobody posts is flagged (issue 26).
         owed = incident.deadlines.get(kind=DeadlineKind.COMMS, channel=CommsChannel.INTERNAL)
         assert owed.target == "immediately"  # the playbook's own word
-        assert owed.due_at is None
+        assert owed.due_at == T0 + datetime.timedelta(minutes=10)
         assert owed.met_at is None
         # A minute on, nothing is recorded missed (a 0-minute clock would have been).
         clock.move_to(at(1))
