@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-
 from django.db.models import QuerySet
 from django.utils import timezone
 
