@@ -87,6 +87,11 @@ def _publish_on_declare(level: SeverityLevel) -> dict[str, Any]:
     return {} if level.publish_on_declare else {"publish_on_declare": False}
 
 
+def _postmortem_sections(level: SeverityLevel) -> dict[str, Any]:
+    """Only when set: versions signed before the field existed keep their hashes."""
+    return {"postmortem_sections": level.postmortem_sections} if level.postmortem_sections else {}
+
+
 def policy_content(version: PolicyVersion) -> dict[str, Any]:
     """The version's meaning as canonical data: what the content hash covers."""
     levels = []
@@ -107,6 +112,7 @@ def policy_content(version: PolicyVersion) -> dict[str, Any]:
                 "postmortem_due": level.postmortem_due,
                 "who_is_paged": level.who_is_paged,
                 **_publish_on_declare(level),
+                **_postmortem_sections(level),
                 "comms": [
                     {
                         "channel": c.channel,
@@ -206,6 +212,7 @@ def build_version(
             war_room_required=bool(raw.get("war_room_required", False)),
             postmortem_required=bool(raw.get("postmortem_required", False)),
             publish_on_declare=bool(raw.get("publish_on_declare", True)),
+            postmortem_sections=raw.get("postmortem_sections", ""),
         )
         _clean_save(level, f"level {raw.get('code')}", actor)
         levels[level.code] = level

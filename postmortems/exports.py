@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from portal.kernel.errors import DomainError
 from postmortems.models import PostMortem
-from postmortems.sections import WRITE_UP
+from postmortems.sections import PLAYBOOK_SECTIONS, WRITE_UP
 from postmortems.selectors import included_timeline
 
 FORMATS = ("md", "html", "pdf")
@@ -51,7 +51,15 @@ def context(postmortem: PostMortem, *, now: datetime.datetime | None = None) -> 
         "resolved": utc(incident.resolved_at),
         "due": utc(postmortem.due_at) if postmortem.due_at else "no due date",
         "published": utc(postmortem.published_at) if postmortem.published_at else "not published",
-        "sections": [(title, getattr(postmortem, name)) for name, title in WRITE_UP],
+        # A playbook section (resolution, prevention, data lost) only where it is written
+        # or the level asks for it: other playbooks' documents do not grow empty headings.
+        "sections": [
+            (title, getattr(postmortem, name))
+            for name, title in WRITE_UP
+            if name not in PLAYBOOK_SECTIONS
+            or getattr(postmortem, name).strip()
+            or name in postmortem.incident.severity.postmortem_sections
+        ],
         "timeline": [(utc(e.at), e.text) for e in included_timeline(postmortem)],
         "revenue": f"{impact} {postmortem.revenue_currency}".strip()
         if impact is not None

@@ -46,6 +46,11 @@ class PostMortem(models.Model):
     )
     what_worked = models.TextField(blank=True)
     what_didnt = models.TextField("what didn't work", blank=True)
+    # Sections some playbooks ask for by name (002: fixes, preventions; 004: resolution
+    # steps, data lost); required where the incident's level lists them.
+    resolution = models.TextField("resolution (what was done to restore service)", blank=True)
+    prevention = models.TextField("prevention (what stops it happening again)", blank=True)
+    data_lost = models.TextField("data lost (if any)", blank=True)
     customer_impact_summary = models.TextField(blank=True)
     customers_affected = models.PositiveIntegerField(null=True, blank=True)
     revenue_impact = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

@@ -66,6 +66,8 @@ def comms_placeholder_values(incident: Any) -> dict[str, str]:
         "what_happened": postmortem.summary.strip(),
         "impact": postmortem.customer_impact_summary.strip(),
         "root_cause": postmortem.root_cause.strip(),
+        "fix": postmortem.resolution.strip(),
+        "prevention": postmortem.prevention.strip(),
         "postmortem_link": (
             f"{settings.PORTAL_BASE_URL}/admin/postmortems/postmortem/{postmortem.pk}/change/"
         ),

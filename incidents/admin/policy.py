@@ -85,6 +85,7 @@ class SeverityLevelInline(DraftOnlyInline):
         "publish_on_declare",
         "postmortem_required",
         "postmortem_due",
+        "postmortem_sections",
     )
 
 

@@ -47,7 +47,7 @@ PLACEHOLDERS: dict[str, str] = {
     "next_update_at": "Next update time: now + the level's update cadence (30 min by default)",
     "root_cause": "Root cause (from the post-mortem)",
     "fix": "What fixed it (the incident's customer fact; else the post-mortem's)",
-    "prevention": "What prevents it again (the incident's customer fact)",
+    "prevention": "What prevents it again (the incident's customer fact; else the post-mortem's)",
     "duration": "How long it lasted, 'X hours Y minutes'",
     "postmortem_link": "Link to the incident's post-mortem (internal templates only)",
     "commander": "Incident commander's username (internal templates only)",
@@ -235,8 +235,8 @@ def incident_values(
         .astimezone(datetime.UTC)
         .strftime("%H:%M UTC"),
         "root_cause": known.get("root_cause", ""),
-        "fix": known.get("fix") or incident.customer_fix.strip(),
-        "prevention": known.get("prevention") or incident.customer_prevention.strip(),
+        "fix": incident.customer_fix.strip() or known.get("fix", ""),
+        "prevention": incident.customer_prevention.strip() or known.get("prevention", ""),
         "duration": human_duration((end or now) - start),
         # The post-mortem is the team's document (admin): linked in the team's own
         # messages; customers have no page to follow it to.

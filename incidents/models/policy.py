@@ -181,6 +181,12 @@ class SeverityLevel(models.Model):
         "Incidents opened from alerts always wait for that.",
     )
     postmortem_required = models.BooleanField(default=False)
+    postmortem_sections = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Post-mortem sections this playbook asks for besides the usual ones, "
+        "comma-separated: resolution, prevention, data_lost (publishing requires them).",
+    )
     postmortem_due = DurationTextField(
         help_text="After resolution, e.g. 5 business days, 48 hours."
     )

@@ -135,6 +135,9 @@ class PostMortemUpdateSerializer(RefuseUnknownFields):
     )
     what_worked = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     what_didnt = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
+    resolution = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
+    prevention = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
+    data_lost = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT)
     customer_impact_summary = serializers.CharField(
         required=False, allow_blank=True, max_length=MAX_TEXT
     )

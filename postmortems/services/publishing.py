@@ -25,7 +25,7 @@ from postmortems.models import (
     PostMortem,
     PostMortemRevision,
 )
-from postmortems.sections import REQUIRED_SECTIONS, TEXT_SECTIONS
+from postmortems.sections import TEXT_SECTIONS, required_sections
 from postmortems.selectors import postmortem_snapshot
 from postmortems.services.drafting import (
     PLACEHOLDER,
@@ -104,7 +104,7 @@ def located_problems(postmortem: PostMortem, *, today: datetime.date) -> list[Pr
                 "(naming reviewers) before publishing.",
             )
         )
-    for field in REQUIRED_SECTIONS:
+    for field in required_sections(postmortem.incident.severity.postmortem_sections):
         if not getattr(postmortem, field).strip():
             label = getattr(PostMortem._meta.get_field(field), "verbose_name", field)
             problems.append(Problem(field, f"The section \u201c{label}\u201d is empty."))

@@ -76,6 +76,11 @@ _LEVEL = _object(
         "postmortem_due": _STR,
         "who_is_paged": _TEXT,
         "comms": _list(_COMMS),
+        "postmortem_sections": {
+            "type": "string",
+            "description": "Post-mortem sections the playbook asks for: resolution, prevention, "
+            "data_lost (comma-separated).",
+        },
         "publish_on_declare": {
             "type": "boolean",
             "description": "Show its incidents on the status page as soon as a person declares "

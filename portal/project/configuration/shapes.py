@@ -51,7 +51,7 @@ def shape_level(raw: Item) -> Item:
             "ack_target": "", "mitigate_target": "", "resolve_target": "",
             "update_cadence": "", "war_room_required": False, "postmortem_required": False,
             "postmortem_due": "", "who_is_paged": "", "comms": [],
-            "publish_on_declare": True,
+            "publish_on_declare": True, "postmortem_sections": "",
         },
     )  # fmt: skip
     level["comms"] = [
