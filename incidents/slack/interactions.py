@@ -3,6 +3,7 @@ acknowledged them: the same incident services as the admin, as the mapped user."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from incidents import services
@@ -49,16 +50,31 @@ def run_interaction(payload: dict[str, Any]) -> str:
     return respond(payload, text)
 
 
-def _submit_update(payload: dict[str, Any]) -> str:
+# The modal's blocks, by the service field a refusal names (the message block otherwise).
+_BLOCK_OF_FIELD = {"status": "status", "message": "message", "next_steps": "next_steps"}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a modal submission: posted, or refused with the block to mark."""
+
+    ok: bool
+    text: str
+    block: str = "message"
+
+
+def submit_update(payload: dict[str, Any]) -> Submission:
+    """Post the update modal's status update as the mapped user. Run in the request
+    (views.interactions), so that a refusal is shown in the modal, on its field
+    (`response_action: errors`), instead of the modal closing on it."""
     view = payload.get("view") or {}
     ref = str(view.get("private_metadata", ""))
     user, refusal = acting_user(payload, "incidents.change_incident")
     if user is None:
-        # A modal has no response_url: the refusal goes to the log of this task.
-        return refusal
+        return Submission(False, refusal)
     incident = Incident.objects.filter(ref=ref).first()
     if incident is None:
-        return f"No incident {ref}."
+        return Submission(False, f"No incident {ref}.")
     state = (view.get("state") or {}).get("values") or {}
     try:
         services.post_status_update(
@@ -69,5 +85,10 @@ def _submit_update(payload: dict[str, Any]) -> str:
             next_steps=_value(state, "next_steps"),
         )
     except DomainError as exc:
-        return f"Refused: {exc}"
-    return f"{ref}: update posted."
+        return Submission(False, exc.message, _BLOCK_OF_FIELD.get(exc.field or "", "message"))
+    return Submission(True, f"{ref}: update posted.")
+
+
+def _submit_update(payload: dict[str, Any]) -> str:
+    result = submit_update(payload)
+    return result.text if result.ok else f"Refused: {result.text}"

@@ -28,6 +28,7 @@ from incidents.slack import messages
 from incidents.slack.choices import IdentitySource
 from incidents.slack.commands import LINK_SALT, USAGE, CommandSyntaxError, parse
 from incidents.slack.identities import remember_identity
+from incidents.slack.interactions import submit_update
 from incidents.slack.manifest import BOT_SCOPES, build_manifest
 from incidents.slack.models import SlackApp
 from incidents.slack.operations import web_client
@@ -115,9 +116,16 @@ def interactions(request: HttpRequest) -> HttpResponse:
         except (SlackApiError, OSError) as exc:
             logger.warning("slack views.open failed: %s", exc)
         return HttpResponse(status=200)
-    queue("incidents.slack.tasks.handle_interaction", payload)
     if payload.get("type") == "view_submission":
-        return JsonResponse({"response_action": "clear"})
+        # In the request, not queued: a refused submission must say why in the modal
+        # (Slack shows `errors` under the field); queued, it closed and said nothing.
+        result = submit_update(payload)
+        if result.ok:
+            return JsonResponse({"response_action": "clear"})
+        return JsonResponse(
+            {"response_action": "errors", "errors": {result.block: result.text[:150]}}
+        )
+    queue("incidents.slack.tasks.handle_interaction", payload)
     return HttpResponse(status=200)
 
 

@@ -160,3 +160,53 @@ def test_resolve_from_slack_with_a_reason_while_comms_are_open(
     incident.refresh_from_db()
     assert incident.status in ("resolved", "closed")
     assert incident.timeline.filter(message__contains="customers were told by phone").exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_modal_submission_says_why_in_the_modal(
+    client: Client,
+    sev1: Incident,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Issue 27: "a refused modal submission closes the modal and the refusal goes only
+    to the task log". Refused, the answer is Slack's `response_action: errors`, on the
+    field at fault, and nothing is posted."""
+    import json
+    import urllib.parse
+
+    def submit(message: str, status: str = "identified") -> Any:
+        submission = {
+            "type": "view_submission",
+            "user": {"id": "U0RESP"},
+            "view": {
+                "callback_id": "incident.update_view",
+                "private_metadata": sev1.ref,
+                "state": {
+                    "values": {
+                        "status": {
+                            "value": {
+                                "type": "static_select",
+                                "selected_option": {"value": status},
+                            }
+                        },
+                        "message": {"value": {"type": "plain_text_input", "value": message}},
+                    }
+                },
+            },
+        }
+        form = urllib.parse.urlencode({"payload": json.dumps(submission)})
+        with django_capture_on_commit_callbacks(execute=True):
+            return post_signed(client, "/slack/interactions/", form)
+
+    refused = submit("   ")
+    assert refused.status_code == 200
+    body = refused.json()
+    assert body["response_action"] == "errors"
+    assert list(body["errors"]) == ["message"]
+    assert body["errors"]["message"]
+    assert not sev1.status_updates.exists()
+    assert submit("Disk full on primary.").json() == {"response_action": "clear"}
+    assert sev1.status_updates.count() == 1
