@@ -47,6 +47,11 @@ def run_interaction(payload: dict[str, Any]) -> str:
             text = f"{ref} resolved."
     except DomainError as exc:
         text = f"Refused: {exc}"
+        if exc.field == "unmet_comms_reason":
+            # A button has no field for the reason: the slash command takes it.
+            text += (
+                f' To resolve anyway: /incident resolve {ref} --reason "why they will not be sent".'
+            )
     return respond(payload, text)
 
 

@@ -210,3 +210,35 @@ def test_a_refused_modal_submission_says_why_in_the_modal(
     assert not sev1.status_updates.exists()
     assert submit("Disk full on primary.").json() == {"response_action": "clear"}
     assert sev1.status_updates.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_resolve_button_refused_for_comms_says_how_to_give_the_reason(
+    client: Client,
+    load_policy: Callable[..., PolicyVersion],
+    slack_app: SlackApp,
+    slack: SlackStandIn,
+    responder: User,
+    responder_in_slack: str,
+    run_tasks: None,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    from tests.slack.conftest import block_action_body
+
+    load_policy("founder-24x7")
+    body = slash_body(
+        'open --sev 1 --summary "Checkout down"',
+        user_id="U0RESP",
+        response_url=slack.response_url(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        post_signed(client, "/slack/commands/", body)
+    incident = Incident.objects.get(title="Checkout down")
+    body = block_action_body(
+        "incident.resolve", incident.ref, user_id="U0RESP", response_url=slack.response_url()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_signed(client, "/slack/interactions/", body).status_code == 200
+    said = slack.responses[-1]["text"]
+    assert said.startswith("Refused: The playbook still requires")
+    assert f"/incident resolve {incident.ref} --reason" in said
