@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.utils import timezone
 
-from tests.standin_timing import STANDIN_POLL_SECONDS
+from tests.notifications.standins import RunningStandIn
 
 API_KEY = "KEY0123456789ABCDEF_standin"
 FROM_NUMBER = "+15005550099"
@@ -119,29 +118,11 @@ class TelnyxStandIn(BaseHTTPRequestHandler):
         """Say nothing."""
 
 
-class RunningTelnyx:
-    def __init__(self) -> None:
-        TelnyxStandIn.received, TelnyxStandIn.fail_with = [], 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), TelnyxStandIn)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
-        )
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def received(self) -> list[Received]:
-        return TelnyxStandIn.received
+class RunningTelnyx(RunningStandIn):
+    handler = TelnyxStandIn
 
     def texts_to(self, phone: str) -> list[str]:
         return [r.text for r in self.received if r.phone == phone]
-
-    def fail(self, status: int = 500) -> None:
-        TelnyxStandIn.fail_with = status
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def running(settings: Any) -> Iterator[RunningTelnyx]:

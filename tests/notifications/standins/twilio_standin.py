@@ -24,17 +24,16 @@ import base64
 import datetime
 import email.utils
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.utils import timezone
 
-from tests.standin_timing import STANDIN_POLL_SECONDS
+from tests.notifications.standins import RunningStandIn
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -161,29 +160,11 @@ class TwilioStandIn(BaseHTTPRequestHandler):
         """Say nothing: a request line per call would bury the test's own output."""
 
 
-class RunningTwilio:
-    def __init__(self) -> None:
-        TwilioStandIn.received, TwilioStandIn.fail_with = [], 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), TwilioStandIn)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, args=(STANDIN_POLL_SECONDS,), daemon=True
-        )
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def received(self) -> list[Received]:
-        return TwilioStandIn.received
+class RunningTwilio(RunningStandIn):
+    handler = TwilioStandIn
 
     def texts_to(self, phone: str) -> list[str]:
         return [r.text for r in self.received if r.phone == phone and r.kind == "sms"]
-
-    def fail(self, status: int = 500) -> None:
-        TwilioStandIn.fail_with = status
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def running(settings: Any) -> Iterator[RunningTwilio]:
