@@ -155,3 +155,25 @@ def event_body(kind: str, **event: Any) -> str:
             "event": {"type": kind, **event},
         }
     )
+
+
+def view_submission_form(
+    ref: str, *, user_id: str, status: str, message: str, next_steps: str | None = None
+) -> str:
+    """The update modal's `view_submission`, form-encoded as Slack posts it."""
+    values: dict[str, Any] = {
+        "status": {"value": {"type": "static_select", "selected_option": {"value": status}}},
+        "message": {"value": {"type": "plain_text_input", "value": message}},
+    }
+    if next_steps is not None:
+        values["next_steps"] = {"value": {"type": "plain_text_input", "value": next_steps}}
+    submission = {
+        "type": "view_submission",
+        "user": {"id": user_id},
+        "view": {
+            "callback_id": "incident.update_view",
+            "private_metadata": ref,
+            "state": {"values": values},
+        },
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(submission)})

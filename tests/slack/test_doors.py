@@ -21,7 +21,13 @@ from incidents.choices import TimelineKind
 from incidents.models import Incident, PolicyVersion, TimelineEntry
 from incidents.oncall.models import Page, Rotation, RotationMember
 from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
-from tests.slack.conftest import block_action_body, post_signed, sign, slash_body
+from tests.slack.conftest import (
+    block_action_body,
+    post_signed,
+    sign,
+    slash_body,
+    view_submission_form,
+)
 from tests.slack.conftest import event_body as _event
 from tests.slack.standin import SlackStandIn
 
@@ -95,31 +101,13 @@ def test_update_button_opens_the_modal_and_its_submission_posts_the_update(
     assert post_signed(client, "/slack/interactions/", body).status_code == 200
     [opened] = slack.called("views.open")
     assert opened["view"]["private_metadata"] == sev1.ref
-    submission = {
-        "type": "view_submission",
-        "user": {"id": "U0RESP"},
-        "view": {
-            "callback_id": "incident.update_view",
-            "private_metadata": sev1.ref,
-            "state": {
-                "values": {
-                    "status": {
-                        "value": {
-                            "type": "static_select",
-                            "selected_option": {"value": "identified"},
-                        }
-                    },
-                    "message": {
-                        "value": {"type": "plain_text_input", "value": "Primary DB out of disk."}
-                    },
-                    "next_steps": {"value": {"type": "plain_text_input", "value": "Grow it."}},
-                }
-            },
-        },
-    }
-    import urllib.parse
-
-    form = urllib.parse.urlencode({"payload": json.dumps(submission)})
+    form = view_submission_form(
+        sev1.ref,
+        user_id="U0RESP",
+        status="identified",
+        message="Primary DB out of disk.",
+        next_steps="Grow it.",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = post_signed(client, "/slack/interactions/", form)
     assert response.json() == {"response_action": "clear"}

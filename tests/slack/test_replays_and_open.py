@@ -16,8 +16,15 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 from incidents.models import Incident, PolicyVersion, TimelineEntry
 from incidents.slack.models import SlackApp, WarRoom
 from tests.slack.conftest import event_body as _event
-from tests.slack.conftest import post_signed, sign, slash_body
+from tests.slack.conftest import post_signed, sign, slash_body, view_submission_form
 from tests.slack.standin import SlackStandIn
+
+
+def _slash(client: Client, slack: SlackStandIn, capture: Any, text: str) -> Any:
+    """`/incident TEXT` from the mapped responder, its queued work run."""
+    body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
+    with capture(execute=True):
+        return post_signed(client, "/slack/commands/", body)
 
 
 @pytest.mark.django_db
@@ -114,9 +121,8 @@ def test_slash_open_takes_a_public_title_or_internal(
         'open --sev 1 --summary "pg lag on api-db-2" --public-title "Checkout unavailable"',
         'open --sev 1 --summary "Data breach suspected" --internal',
     ):
-        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
-        with django_capture_on_commit_callbacks(execute=True):
-            assert post_signed(client, "/slack/commands/", body).status_code == 200
+        response = _slash(client, slack, django_capture_on_commit_callbacks, text)
+        assert response.status_code == 200
     public = Incident.objects.get(title="pg lag on api-db-2")
     assert public.public_title == "Checkout unavailable"
     assert Incident.objects.get(title="Data breach suspected").customer_facing is False
@@ -136,21 +142,16 @@ def test_resolve_from_slack_with_a_reason_while_comms_are_open(
     """Issue 27: an incident could not be resolved from Slack while a comms deadline was
     open: the refusal asked for a reason and `--reason` was rejected."""
     load_policy("founder-24x7")
-    body = slash_body(
-        'open --sev 1 --summary "Checkout down"',
-        user_id="U0RESP",
-        response_url=slack.response_url(),
+    _slash(
+        client, slack, django_capture_on_commit_callbacks, 'open --sev 1 --summary "Checkout down"'
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        post_signed(client, "/slack/commands/", body)
     incident = Incident.objects.get(title="Checkout down")
     for text in (
         "resolve " + incident.ref,
         f'resolve {incident.ref} --reason "customers were told by phone"',
     ):
-        body = slash_body(text, user_id="U0RESP", response_url=slack.response_url())
-        with django_capture_on_commit_callbacks(execute=True):
-            assert post_signed(client, "/slack/commands/", body).status_code == 200
+        response = _slash(client, slack, django_capture_on_commit_callbacks, text)
+        assert response.status_code == 200
         if text.startswith("resolve " + incident.ref) and "--reason" not in text:
             refusal = slack.responses[-1]["text"]
             assert refusal.startswith("Refused (unmet_comms_reason): The playbook still requires")
@@ -174,30 +175,11 @@ def test_a_refused_modal_submission_says_why_in_the_modal(
     """Issue 27: "a refused modal submission closes the modal and the refusal goes only
     to the task log". Refused, the answer is Slack's `response_action: errors`, on the
     field at fault, and nothing is posted."""
-    import json
-    import urllib.parse
 
-    def submit(message: str, status: str = "identified") -> Any:
-        submission = {
-            "type": "view_submission",
-            "user": {"id": "U0RESP"},
-            "view": {
-                "callback_id": "incident.update_view",
-                "private_metadata": sev1.ref,
-                "state": {
-                    "values": {
-                        "status": {
-                            "value": {
-                                "type": "static_select",
-                                "selected_option": {"value": status},
-                            }
-                        },
-                        "message": {"value": {"type": "plain_text_input", "value": message}},
-                    }
-                },
-            },
-        }
-        form = urllib.parse.urlencode({"payload": json.dumps(submission)})
+    def submit(message: str) -> Any:
+        form = view_submission_form(
+            sev1.ref, user_id="U0RESP", status="identified", message=message
+        )
         with django_capture_on_commit_callbacks(execute=True):
             return post_signed(client, "/slack/interactions/", form)
 
@@ -226,13 +208,9 @@ def test_the_resolve_button_refused_for_comms_says_how_to_give_the_reason(
     from tests.slack.conftest import block_action_body
 
     load_policy("founder-24x7")
-    body = slash_body(
-        'open --sev 1 --summary "Checkout down"',
-        user_id="U0RESP",
-        response_url=slack.response_url(),
+    _slash(
+        client, slack, django_capture_on_commit_callbacks, 'open --sev 1 --summary "Checkout down"'
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        post_signed(client, "/slack/commands/", body)
     incident = Incident.objects.get(title="Checkout down")
     body = block_action_body(
         "incident.resolve", incident.ref, user_id="U0RESP", response_url=slack.response_url()
