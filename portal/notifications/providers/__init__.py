@@ -7,7 +7,8 @@ for two-way providers, how the recipient's reply is fetched (`poll`) or stopped
 on-call registers (GoAlert's `notification.Receiver`): no provider is named inside
 on-call and the outbox has no provider-shaped column (`provider_ref`/`follow_up_at`
 hold any provider's message id and next check). The channel kinds of the admin, the
-API, the CLI and config-as-code read this registry.
+API, the CLI and config-as-code read this registry. An add-on whose provider needs its own
+tables (the Slack app's direct message) adds it with `register()` when it is ready.
 """
 
 from __future__ import annotations
@@ -61,8 +62,19 @@ class Provider:
     needs_target: bool = True
 
 
+# Providers an add-on brings (the Slack app's direct message needs the installed app's
+# token, which this floor may not import): registered from its AppConfig.ready().
+_added: dict[str, Provider] = {}
+
+
+def register(provider: Provider) -> None:
+    """An add-on's provider; idempotent. Called from an AppConfig.ready()."""
+    _added[provider.kind] = provider
+    registry.cache_clear()
+
+
 def _discover() -> dict[str, Provider]:
-    found: dict[str, Provider] = {}
+    found: dict[str, Provider] = dict(_added)
     for module_info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for provider in getattr(module, "PROVIDERS", ()):
