@@ -42,6 +42,8 @@ class ContactKind(models.TextChoices):
     EMAIL = "email", "Email"
     NTFY = "ntfy", "ntfy topic (push)"
     PUSHOVER = "pushover", "Pushover user key (push)"
+    SLACK_DM = "slack_dm", "Slack direct message"
+    TEAMS = "teams", "Microsoft Teams (Workflows)"
 
 
 # Which provider kind (portal/notifications/providers/) carries each contact kind.
@@ -51,6 +53,9 @@ CONTACT_PROVIDERS: dict[str, str] = {
     ContactKind.EMAIL: "email",
     ContactKind.NTFY: "ntfy",
     ContactKind.PUSHOVER: "pushover",
+    # Registered by the Slack add-on when it is ready (it holds the app's token).
+    ContactKind.SLACK_DM: "slack_dm",
+    ContactKind.TEAMS: "teams",
 }
 
 

@@ -16,9 +16,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.oncall.choices import CONTACT_PROVIDERS, ContactKind
@@ -31,6 +33,7 @@ from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.notifications.choices import Audience, OutboxStatus
 from portal.notifications.models import OutboxMessage
+from portal.notifications.providers import provider_for
 from portal.notifications.services import deliver_after_commit
 
 CODE_TTL = datetime.timedelta(minutes=10)
@@ -39,6 +42,9 @@ MAX_DELAY_MINUTES = 120
 PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 PUSHOVER_KEY = re.compile(r"^[A-Za-z0-9]{30}$")
 NTFY_TOPIC = re.compile(r"^https?://[^/\s]+/[A-Za-z0-9_-]{1,64}$")
+# A Slack member ID (profile → ⋮ → "Copy member ID"): U… or, on Enterprise Grid, W….
+SLACK_MEMBER = re.compile(r"^[UW][A-Z0-9]{6,20}$")
+LINK_SALT = "oncall.contact-verify"
 
 
 def may_manage(actor: Actor, user: Any) -> bool:
@@ -84,10 +90,31 @@ def normalise_address(kind: str, address: str) -> str:
         if not PUSHOVER_KEY.match(address):
             raise DomainError("A Pushover user key is 30 letters and digits.", field="address")
         return address
+    if kind == ContactKind.SLACK_DM:
+        if not SLACK_MEMBER.match(address.upper()):
+            raise DomainError(
+                "Give your Slack member ID, e.g. U012AB3CD (Slack: your profile → ⋮ → "
+                "Copy member ID).",
+                field="address",
+            )
+        return address.upper()
+    if kind == ContactKind.TEAMS:
+        provider = provider_for(CONTACT_PROVIDERS[kind])
+        problem = provider.check(address) if provider is not None else "Teams is not available."
+        if problem:
+            raise DomainError(problem, field="address")
+        return address
     raise DomainError(f"Unknown kind; use one of {', '.join(ContactKind.values)}.", field="kind")
 
 
-def _outbox_message(method: ContactMethod, *, kind: str, subject: str, body: str) -> OutboxMessage:
+def _outbox_message(
+    method: ContactMethod,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    data: dict[str, Any] | None = None,
+) -> OutboxMessage:
     now = timezone.now()
     return OutboxMessage.objects.create(
         kind=kind,
@@ -99,11 +126,23 @@ def _outbox_message(method: ContactMethod, *, kind: str, subject: str, body: str
         dedupe_key=f"{kind}:{method.pk}:{secrets.token_hex(6)}",
         subject=subject,
         body=body,
-        data={"user": method.user.get_username(), "contact_method": method.pk},
+        data={"user": method.user.get_username(), "contact_method": method.pk, **(data or {})},
         status=OutboxStatus.PENDING,
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def verify_link(method: ContactMethod) -> str:
+    """The link in a verification message: signed, bound to the code it came with (a
+    resent code replaces it) and expiring with it."""
+    sent = method.code_sent_at.isoformat() if method.code_sent_at else None
+    token = signing.dumps({"m": method.pk, "t": sent}, salt=LINK_SALT, compress=True)
+    return settings.PORTAL_BASE_URL + reverse("oncall:verify-contact", args=[token])
+
+
+# Messages that can carry a link as well as the code (a text message stays short).
+LINK_IN_BODY = {ContactKind.EMAIL, ContactKind.NTFY, ContactKind.PUSHOVER}
 
 
 def _send_code(method: ContactMethod) -> str:
@@ -112,11 +151,16 @@ def _send_code(method: ContactMethod) -> str:
     method.code_sent_at = timezone.now()
     method.code_attempts = 0
     method.save(update_fields=["code_hash", "code_sent_at", "code_attempts"])
+    link = verify_link(method)
+    body = f"Your {settings.PORTAL_NAME} verification code is {code}. It expires in 10 minutes."
+    if method.kind in LINK_IN_BODY:
+        body += f"\nOr confirm it is yours with this link: {link}"
     message = _outbox_message(
         method,
         kind="verification",
         subject=f"{settings.PORTAL_NAME} code {code}",
-        body=f"Your {settings.PORTAL_NAME} verification code is {code}. It expires in 10 minutes.",
+        body=body,
+        data={"verify_url": link},
     )
     deliver_after_commit([message.pk])
     return code
@@ -203,6 +247,56 @@ def verify_contact_method(*, actor: Actor, method: ContactMethod, code: str) -> 
             f"Wrong code; {MAX_ATTEMPTS - method.code_attempts} tries left.", field="code"
         )
     return method
+
+
+def method_for_link(token: str) -> ContactMethod:
+    """The method a verification link names, or DomainError (`token`) saying why not:
+    tampered, replaced by a newer code, or expired (a verified method says so instead)."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT)
+    except signing.BadSignature:
+        raise DomainError("This link is not valid.", field="token", code="not_found") from None
+    method = ContactMethod.objects.select_related("user").filter(pk=data.get("m")).first()
+    if method is None:
+        raise DomainError("This contact method was removed.", field="token", code="not_found")
+    if method.verified_at is not None:
+        return method
+    sent = method.code_sent_at.isoformat() if method.code_sent_at else None
+    if sent != data.get("t"):
+        raise DomainError(
+            "A newer message replaced this link: use the link or code in the latest one.",
+            field="token",
+        )
+    try:
+        signing.loads(token, salt=LINK_SALT, max_age=CODE_TTL)
+    except signing.SignatureExpired:
+        raise DomainError(
+            "This link expired (links last 10 minutes); send a new code from My contact methods.",
+            field="token",
+        ) from None
+    return method
+
+
+def verify_by_link(token: str) -> tuple[ContactMethod, bool]:
+    """Follow a verification link: whoever holds the message proved the method, so the
+    audit names the method's person. Returns (method, whether it was verified just now)."""
+    method = method_for_link(token)
+    with transaction.atomic():
+        method = _locked(method)
+        if method.verified_at is not None:
+            return method, False
+        method_for_link(token)  # under the lock: a code resent meanwhile wins
+        method.verified_at = timezone.now()
+        method.code_hash, method.code_attempts = "", 0
+        method.save(update_fields=["verified_at", "code_hash", "code_attempts"])
+        record_action(
+            Actor.for_user(method.user),
+            AuditAction.UPDATE,
+            method,
+            before={"verified": False},
+            after={"verified": True, "by": "link"},
+        )
+    return method, True
 
 
 @transaction.atomic

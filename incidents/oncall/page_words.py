@@ -22,6 +22,10 @@ def ack_url(page: Page) -> str:
     return settings.PORTAL_BASE_URL + reverse("oncall:ack", args=[ack_token(page)])
 
 
+def incident_url(incident: Incident) -> str:
+    return settings.PORTAL_BASE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
+
+
 def page_text(incident: Incident, page: Page, round_no: int, mention: str) -> tuple[str, str]:
     drill = "[DRILL] " if incident.is_drill else ""
     subject = f"{drill}PAGE {incident.severity.code} {incident.ref}: {incident.title}"
@@ -32,6 +36,6 @@ def page_text(incident: Incident, page: Page, round_no: int, mention: str) -> tu
         f"({incident.severity.code}, {incident.get_status_display()}): {incident.title}\n"
         f"Why you: {page.target} (escalation step {page.step_order}).\n"
         f"Acknowledge (one click, no login): {ack_url(page)}\n"
-        f"Incident: {settings.PORTAL_BASE_URL}{reverse('admin:incidents_incident_change', args=[incident.pk])}"
+        f"Incident: {incident_url(incident)}"
     )
     return subject, body

@@ -29,7 +29,7 @@ from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.models import TimelineEntry
 from incidents.oncall.choices import CONTACT_PROVIDERS, PersonalNotificationStatus
 from incidents.oncall.models import ContactMethod, NotificationRule, Page, PersonalNotification
-from incidents.oncall.page_words import ack_url, page_text
+from incidents.oncall.page_words import ack_url, incident_url, page_text
 from portal.kernel.actors import Actor
 from portal.notifications.choices import Audience, OutboxStatus
 from portal.notifications.models import OutboxMessage
@@ -108,7 +108,12 @@ def personal_message(
 ) -> OutboxMessage:
     """The outbox row of one personal notification (a person's contact method, or their
     e-mail when `method` is None)."""
-    data = {"page": page.pk, "user": page.user.get_username(), "ack_url": ack_url(page)}
+    data = {
+        "page": page.pk,
+        "user": page.user.get_username(),
+        "ack_url": ack_url(page),
+        "incident_url": incident_url(page.incident),
+    }
     if method is None:
         [message] = build_messages(
             kind="page",

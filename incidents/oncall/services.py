@@ -22,7 +22,13 @@ from incidents import events
 from incidents.choices import OPEN_STATUSES, TimelineKind
 from incidents.models import Incident
 from incidents.oncall.choices import EscalationStatus, StepCondition
-from incidents.oncall.models import Escalation, EscalationStep, Page, SeverityEscalation
+from incidents.oncall.models import (
+    ContactMethod,
+    Escalation,
+    EscalationStep,
+    Page,
+    SeverityEscalation,
+)
 from incidents.oncall.page_words import ACK_SALT, ack_token, ack_url
 from incidents.oncall.paging import run_due_escalations
 from incidents.oncall.personal import bring_forward_next, page_of_message, page_wanted
@@ -384,6 +390,14 @@ def escalate_by_reply(*, message_id: int, via: str) -> bool:
 
 
 @audited_service
+def _method_words(message: OutboxMessage, page: Page) -> str:
+    """ "Microsoft Teams (Workflows) to ana": the person's method by its name."""
+    method_id = (message.data or {}).get("contact_method") or 0
+    method = ContactMethod.objects.filter(pk=method_id).first()
+    how = method.get_kind_display() if method is not None else "e-mail"
+    return f"{how} to {page.user.get_username()}"
+
+
 def page_undeliverable(*, message_id: int, detail: str) -> bool:
     """A page's message could not be delivered: said on the incident at once, in words,
     and the person's next method tried now. Once per message (its follow-up closed)."""
@@ -396,11 +410,7 @@ def page_undeliverable(*, message_id: int, detail: str) -> bool:
     message.data = {**(message.data or {}), "undeliverable_said": True}
     message.save(update_fields=["data"])
     now = timezone.now()
-    what = (
-        message.channel.name
-        if message.channel
-        else (f"{message.provider_kind or 'e-mail'} to {page.user.get_username()}")
-    )
+    what = message.channel.name if message.channel else _method_words(message, page)
     moved = page_wanted(page) and bring_forward_next(page, now=now)
     events.record(
         page.incident,

@@ -1,4 +1,5 @@
-"""Public doors without login: the one-click acknowledge page and the iCal feed."""
+"""Public doors without login: the one-click acknowledge page, the contact-method
+verification link and the iCal feed."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from incidents.choices import OPEN_STATUSES
-from incidents.oncall import personal
+from incidents.oncall import contacts, personal
 from incidents.oncall.ical import schedule_ics
 from incidents.oncall.models import Schedule
 from incidents.oncall.services import acknowledge_by_link, page_for_token
@@ -50,6 +51,34 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
             "open": incident.status in OPEN_STATUSES,
             "incident_url": reverse("admin:incidents_incident_change", args=[incident.pk]),
             "has_password": page.user.has_usable_password(),
+        },
+    )
+
+
+# Like the acknowledge link, the signed token is the credential: the message that
+# carried it reached the method, which is what verifying proves.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_contact(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows which method the link confirms and a button (chat previews and mail
+    scanners fetch links); POST verifies it."""
+    try:
+        if request.method == "POST":
+            method, now = contacts.verify_by_link(token)
+        else:
+            method, now = contacts.method_for_link(token), False
+    except DomainError as exc:
+        status = 404 if exc.code == "not_found" else 400
+        return render(request, "oncall/verify_contact.html", {"error": exc.message}, status=status)
+    return render(
+        request,
+        "oncall/verify_contact.html",
+        {
+            "method": method,
+            "done": request.method == "POST",
+            "just_now": now,
+            "plan": contacts.how_pages_reach(method.user),
         },
     )
 

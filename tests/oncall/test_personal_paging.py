@@ -162,7 +162,7 @@ def test_a_failed_delivery_is_said_at_once_and_the_next_method_tried_now(
     with time_machine.travel(at(0.5), tick=False):
         assert deliver_outbox_message(mail.pk) == "pending"  # retried later
     note = incident.timeline.filter(data__undeliverable=True).get()
-    assert note.message.startswith("The page to founder could not be delivered (email to founder)")
+    assert note.message.startswith("The page to founder could not be delivered (Email to founder)")
     assert "Trying their next contact method now." in note.message
     voice_rule = PersonalNotification.objects.get(delay_minutes=5)
     assert voice_rule.due_at == at(0.5)

@@ -12,8 +12,9 @@ from incidents.oncall.choices import ContactKind, PersonalNotificationStatus
 
 class ContactMethod(models.Model):
     """One way to reach one person: a phone number for SMS or calls (E.164), an e-mail
-    address, an ntfy topic URL, a Pushover user key. Used for pages once verified (a code
-    sent to it and entered back) and while enabled."""
+    address, an ntfy topic URL, a Pushover user key, a Slack member ID, a Teams Workflows
+    webhook URL. Used for pages once verified (a code sent to it and entered back, or the
+    link in that message followed) and while enabled."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_methods"
@@ -22,7 +23,8 @@ class ContactMethod(models.Model):
     address = models.CharField(
         max_length=300,
         help_text="+15551230001 for SMS and voice; an address for email; "
-        "https://ntfy.sh/<topic> for ntfy; the user key for Pushover.",
+        "https://ntfy.sh/<topic> for ntfy; the user key for Pushover; the member ID "
+        "(U…) for Slack; the Workflows webhook URL for Teams.",
     )
     label = models.CharField(max_length=60, blank=True, help_text="e.g. 'Work phone'.")
     enabled = models.BooleanField(default=True)
