@@ -10,7 +10,12 @@ class SlackConfig(AppConfig):
     def ready(self) -> None:
         from incidents import extension_point
         from incidents.extension_point import Extension, IncidentEvent
-        from incidents.slack import preset_loader, war_room
+        from incidents.slack import direct_messages, preset_loader, war_room
+        from portal.notifications import providers
+
+        # A person's Slack DM is a contact method like SMS; its provider needs this
+        # add-on's installed app, so the add-on brings it.
+        providers.register(direct_messages.PROVIDER)
 
         # Each hook only writes outbox rows in the incident's transaction; the worker
         # talks to Slack after the commit, so Slack being down never blocks an incident.

@@ -8,7 +8,7 @@ from typing import Any
 
 from incidents import services
 from incidents.models import Incident
-from incidents.slack import messages
+from incidents.slack import direct_messages, messages
 from incidents.slack.commands import acting_user, respond
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
@@ -29,6 +29,9 @@ def run_interaction(payload: dict[str, Any]) -> str:
         return "nothing to do"
     action = actions[0]
     action_id, ref = action.get("action_id", ""), str(action.get("value", ""))
+    if action_id == direct_messages.ACK_ACTION:
+        # A person's own page DM: answered as the page's person, not a mapped user.
+        return respond(payload, direct_messages.acknowledge_from_slack(payload, ref))
     if action_id not in (messages.ACK_ACTION, messages.RESOLVE_ACTION):
         return "ignored"
     user, refusal = acting_user(payload, "incidents.change_incident")

@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from incidents import events
 from incidents.choices import TimelineKind
 from incidents.models import Incident
-from incidents.slack import messages
+from incidents.slack import direct_messages, messages
 from incidents.slack.choices import IdentitySource, Operation, WarRoomMode
 from incidents.slack.identities import remember_identity
 from incidents.slack.models import SlackApp, SlackCall, SlackIdentity, WarRoom
@@ -27,6 +27,7 @@ from portal.audit.choices import AuditAction
 from portal.audit.scope import audited_service
 from portal.audit.services import record_action
 from portal.kernel.actors import Actor
+from portal.notifications.models import OutboxMessage
 
 SLACK_ACTOR = Actor.system("slack")
 
@@ -259,6 +260,16 @@ def _page(client: WebClient, call: SlackCall) -> None:
         record_step(
             incident,
             f"page to {user.get_username()} not sent in Slack: already acknowledged or over.",
+            operation="page",
+        )
+        return
+    if OutboxMessage.objects.filter(
+        incident=incident, recipient_user=user, kind="page", provider_kind=direct_messages.KIND
+    ).exists():
+        # Their own Slack contact method carries the page (with its rules): one DM, not two.
+        record_step(
+            incident,
+            f"page to {user.get_username()} goes by their own Slack contact method.",
             operation="page",
         )
         return
