@@ -1,6 +1,6 @@
 """What a phone's answer means: an SMS reply code ("42a", "42e"), a key pressed on a call,
-a carrier's delivery status. The inbound webhooks (`inbound.py`) are the door; replies go
-on through `replies.receive` (on-call decides what an acknowledgement does).
+a carrier's delivery status. The inbound webhooks (`inbound_twilio.py`) are the door;
+replies go on through `replies.receive` (on-call decides what an acknowledgement does).
 
 A code is the outbox message's id and a letter. It counts only when that message is a
 page, was texted to the number that answers (as `phone_sms`), and is still wanted (its

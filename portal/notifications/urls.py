@@ -1,13 +1,13 @@
-"""Carriers' webhooks (`inbound.py`), mounted at /notify/ by the project's URL map."""
+"""Carriers' webhooks (`inbound_twilio.py`), mounted at /notify/ by the project's URL map."""
 
 from django.urls import path
 
-from portal.notifications import inbound
+from portal.notifications import inbound_twilio
 
 app_name = "notify"
 
 urlpatterns = [
-    path("twilio/sms/", inbound.sms, name="twilio-sms"),
-    path("twilio/voice/", inbound.voice, name="twilio-voice"),
-    path("twilio/status/", inbound.status, name="twilio-status"),
+    path("twilio/sms/", inbound_twilio.sms, name="twilio-sms"),
+    path("twilio/voice/", inbound_twilio.voice, name="twilio-voice"),
+    path("twilio/status/", inbound_twilio.status, name="twilio-status"),
 ]

@@ -4,8 +4,8 @@ Twilio refuses or cannot be reached (failover).
 A page says what it is and how to answer in one GSM-7 segment where it can:
 "PAGE SEV-1 INC-07: Checkout down. Reply 42a to acknowledge, 42e to escalate." — 42 is
 the outbox message's id, so a code needs no table of its own; the reply comes back to
-Twilio's inbound webhook (`portal.notifications.inbound`), which checks that the code
-was sent to the number that answers.
+Twilio's inbound webhook (`portal.notifications.inbound_twilio`), which checks that the
+code was sent to the number that answers.
 
 At most `PHONE_MAX_PER_MINUTE` texts go to one number in any minute (counted over the
 outbox, whichever carrier took them): the first message over the limit is replaced by
