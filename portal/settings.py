@@ -375,7 +375,8 @@ PUSHOVER_RECEIPT_POLL_SECONDS = env.int("PUSHOVER_RECEIPT_POLL_SECONDS", default
 # Phones (kinds "phone_sms" and "phone_call", docs/notifications.md): Twilio's REST API
 # 2010-04-01 carries SMS and calls; Telnyx's Messaging API v2 carries an SMS when Twilio
 # refuses or cannot be reached. The API URLs are base URLs (tests point them at local
-# stand-ins). Twilio signs its webhooks with the auth token against PORTAL_BASE_URL + path.
+# stand-ins). Twilio signs its webhooks with the auth token against PORTAL_BASE_URL + path;
+# Telnyx signs its webhooks with Ed25519, checked against the account's public key.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
@@ -383,6 +384,9 @@ TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rst
 TELNYX_API_KEY = env.str("TELNYX_API_KEY", default="")
 TELNYX_FROM_NUMBER = env.str("TELNYX_FROM_NUMBER", default="")
 TELNYX_API_URL = env.str("TELNYX_API_URL", default="https://api.telnyx.com").rstrip("/")
+# Mission Control → Keys & Credentials → Public Key (base64); unset: every Telnyx webhook
+# (replies to SMS Telnyx carried, its delivery receipts) is refused.
+TELNYX_PUBLIC_KEY = env.str("TELNYX_PUBLIC_KEY", default="")
 # At most this many SMS to one number per minute; past it, one summary SMS.
 PHONE_MAX_PER_MINUTE = env.int("PHONE_MAX_PER_MINUTE", default=5)
 # A channel's test send (API, `manage.py channel test`) refuses a target whose server is
