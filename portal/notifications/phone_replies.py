@@ -1,11 +1,14 @@
 """What a phone's answer means: an SMS reply code ("42a", "42e"), a key pressed on a call,
-a carrier's delivery status. The inbound webhooks (`inbound_twilio.py`) are the door;
-replies go on through `replies.receive` (on-call decides what an acknowledgement does).
+a carrier's delivery status. The carriers' webhooks (`inbound_twilio.py`,
+`inbound_telnyx.py`) are the doors; replies go on through `replies.receive` (on-call
+decides what an acknowledgement does).
 
 A code is the outbox message's id and a letter. It counts only when that message is a
-page, was texted to the number that answers (as `phone_sms`), and is still wanted (its
-page and incident unacknowledged and open); anything else gets a reply saying so and
-changes nothing. A repeated webhook finds the page answered and changes nothing again.
+page, was texted to the number that answers (as `phone_sms`, by either carrier: its
+`provider_ref` names the carrier, and a page folded into a summary was never texted),
+and is still wanted (its page and incident unacknowledged and open); anything else gets
+a reply saying so and changes nothing. A repeated webhook finds the page answered and
+changes nothing again.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from django.utils import timezone
 from portal.notifications import replies
 from portal.notifications.choices import DeliveryState
 from portal.notifications.models import OutboxMessage
-from portal.notifications.providers import phone_call, phone_sms
+from portal.notifications.providers import phone_call, phone_sms, telnyx_api, twilio_api
 from portal.notifications.replies import Reply, ReplyKind
 
 CODE = re.compile(r"^\s*(\d{1,12})\s*([AaEe])\s*[.!]?\s*$")
 HELP = "Reply with the code from your page, e.g. 42a to acknowledge or 42e to escalate."
 
-# Status callbacks: Twilio's message and call statuses, in provider-neutral words.
+# Status callbacks: Twilio's message and call statuses, in provider-neutral words
+# (https://www.twilio.com/docs/messaging/api/message-resource#message-status-values).
 MESSAGE_STATES = {
     "queued": DeliveryState.ACCEPTED,
     "accepted": DeliveryState.ACCEPTED,
@@ -48,6 +52,20 @@ CALL_STATES = {
     "no-answer": DeliveryState.NO_ANSWER,
     "failed": DeliveryState.FAILED,
     "canceled": DeliveryState.CANCELED,
+}
+# Telnyx's `to[0].status` in message.sent / message.finalized events
+# (https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks): queued and
+# sending are still at Telnyx; sending_failed never left it (failed at the carrier);
+# delivery_failed is the phone network's "not delivered"; delivery_unconfirmed was sent
+# and never confirmed, so "sent" is all that is known.
+TELNYX_MESSAGE_STATES = {
+    "queued": DeliveryState.ACCEPTED,
+    "sending": DeliveryState.ACCEPTED,
+    "sent": DeliveryState.SENT,
+    "delivered": DeliveryState.DELIVERED,
+    "sending_failed": DeliveryState.FAILED,
+    "delivery_failed": DeliveryState.UNDELIVERED,
+    "delivery_unconfirmed": DeliveryState.SENT,
 }
 # A state only moves forward: a late "sent" after "delivered" changes nothing, and a
 # summarised message keeps saying so whatever its summary's carrier reports.
@@ -101,8 +119,15 @@ def _act(message: OutboxMessage, kind: str, via: str) -> Answer:
     return Answer(f"Escalation requested for {ref}.", changed=changed)
 
 
-def answer_sms(*, from_number: str, text: str) -> Answer:
-    """An SMS to the portal's Twilio number: a reply code, or help."""
+def _texted(message: OutboxMessage) -> bool:
+    """A carrier took the message itself (not only a summary standing for it)."""
+    return bool(phone_sms.carrier_label(message.provider_ref)) and (
+        message.delivery_state != DeliveryState.SUMMARISED
+    )
+
+
+def answer_sms(*, from_number: str, text: str, carrier: str = twilio_api.CARRIER) -> Answer:
+    """An SMS to the portal's number at `carrier` (Twilio, Telnyx): a reply code, or help."""
     match = CODE.match(text or "")
     if match is None:
         return Answer(f"Not a reply code. {HELP}")
@@ -119,10 +144,11 @@ def answer_sms(*, from_number: str, text: str) -> Answer:
         or not sender
         or phone_sms.normalise_number(_sent_to(message, phone_sms.KIND)) != sender
         or message.sent_at is None
+        or not _texted(message)
     ):
         return Answer(f"Code {code} matches no page sent to this number. Nothing was changed.")
     kind = ReplyKind.ACKNOWLEDGED if letter == "a" else ReplyKind.ESCALATE
-    return _act(message, kind, via="SMS (Twilio)")
+    return _act(message, kind, via=f"SMS ({phone_sms.CARRIERS.get(carrier, carrier)})")
 
 
 def _call(call_sid: str) -> OutboxMessage | None:
@@ -147,6 +173,21 @@ def answer_keypress(*, call_sid: str, digits: str) -> tuple[Answer, bool]:
     return Answer("That key does nothing."), True
 
 
+def _move(ref: str, state: DeliveryState, error: str) -> bool:
+    """The delivery state of the message `ref` names moves forward to `state` (never back,
+    never twice); `error` is kept when it failed. True when it changed."""
+    lower = [s for s, rank in RANK.items() if rank < RANK[state]]
+    changes: dict[str, object] = {"delivery_state": state}
+    if state in REACHED:
+        changes["delivered_at"] = timezone.now()
+    if state in (DeliveryState.UNDELIVERED, DeliveryState.FAILED) and error:
+        changes["last_error"] = error
+    updated = OutboxMessage.objects.filter(
+        Q(provider_ref=ref[:64]), delivery_state__in=lower
+    ).update(**changes)
+    return updated > 0
+
+
 def record_status(*, sid: str, status: str, call: bool, error_code: str = "") -> bool:
     """A Twilio status callback: the message's delivery state moves forward (never back,
     never twice). True when it changed."""
@@ -154,13 +195,15 @@ def record_status(*, sid: str, status: str, call: bool, error_code: str = "") ->
     state = states.get(status.lower())
     if state is None or not sid:
         return False
-    lower = [s for s, rank in RANK.items() if rank < RANK[state]]
-    changes: dict[str, object] = {"delivery_state": state}
-    if state in REACHED:
-        changes["delivered_at"] = timezone.now()
-    if state in (DeliveryState.UNDELIVERED, DeliveryState.FAILED) and error_code:
-        changes["last_error"] = f"Twilio reported {state.label.lower()} (error {error_code[:10]})"
-    updated = OutboxMessage.objects.filter(
-        Q(provider_ref=f"twilio:{sid}"), delivery_state__in=lower
-    ).update(**changes)
-    return updated > 0
+    error = f"Twilio reported {state.label.lower()} (error {error_code[:10]})" if error_code else ""
+    return _move(f"{twilio_api.CARRIER}:{sid}", state, error)
+
+
+def record_telnyx_status(*, message_id: str, status: str, error_code: str = "") -> bool:
+    """A Telnyx message.sent / message.finalized event about the message `message_id`:
+    its delivery state moves forward as for Twilio's. True when it changed."""
+    state = TELNYX_MESSAGE_STATES.get(status.lower())
+    if state is None or not message_id:
+        return False
+    error = f"Telnyx reported {state.label.lower()} (error {error_code[:10]})" if error_code else ""
+    return _move(f"{telnyx_api.CARRIER}:{message_id}", state, error)

@@ -21,6 +21,7 @@ from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.notifications.choices import Audience, OutboxStatus
 from portal.notifications.models import NotificationChannel, NotificationRoute, OutboxMessage
+from portal.notifications.providers import phone_sms
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +240,44 @@ def enqueue_many(messages: list[OutboxMessage]) -> list[int]:
     )
     deliver_after_commit(ids)
     return ids
+
+
+def enqueue_sms_reply(
+    *, to: str, text: str, carrier: str, in_reply_to: str, data: dict[str, Any] | None = None
+) -> OutboxMessage | None:
+    """The portal's answer to an SMS (`phone_replies.answer_sms`), texted back to `to`
+    through `carrier` first (the one the person texted; `phone_sms` sends it). One per
+    inbound message (`in_reply_to`, the carrier's id for it): a repeated webhook writes
+    nothing and gets None. Written in the caller's transaction, delivered after it."""
+    now = timezone.now()
+    message = OutboxMessage(
+        kind=phone_sms.REPLY_KIND,
+        provider_kind=phone_sms.KIND,
+        recipient=to,
+        audience=Audience.INTERNAL,
+        destination=f"phone:{to}"[:300],
+        dedupe_key=f"reply:{in_reply_to}"[:255],
+        subject=text[:300],
+        body="",
+        data={**(data or {}), "carrier": carrier, "in_reply_to": in_reply_to},
+        status=OutboxStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        return None
+    deliver_after_commit([message.pk])
+    return message
+
+
+def sms_reply_written(*, in_reply_to: str) -> bool:
+    """The inbound message `in_reply_to` was answered already (a repeated webhook)."""
+    return OutboxMessage.objects.filter(
+        kind=phone_sms.REPLY_KIND, dedupe_key=f"reply:{in_reply_to}"[:255]
+    ).exists()
 
 
 @audited_service

@@ -4,8 +4,15 @@ Twilio refuses or cannot be reached (failover).
 A page says what it is and how to answer in one GSM-7 segment where it can:
 "PAGE SEV-1 INC-07: Checkout down. Reply 42a to acknowledge, 42e to escalate." — 42 is
 the outbox message's id, so a code needs no table of its own; the reply comes back to
-Twilio's inbound webhook (`portal.notifications.inbound_twilio`), which checks that the
-code was sent to the number that answers.
+the carrier that carried the page, Twilio's inbound webhook
+(`portal.notifications.inbound_twilio`) or Telnyx's (`inbound_telnyx`), and
+`phone_replies` checks that the code was texted to the number that answers.
+
+The portal's answer to a reply Telnyx took is a message of its own (kind "sms_reply",
+written by `services.enqueue_sms_reply`): it goes through the carrier the person texted
+first (its `data["carrier"]`, from the number they texted, `data["telnyx_from"]`), the
+other carrier if that one fails, and is never held back or folded by the per-number
+limit (it answers the person's own text).
 
 At most `PHONE_MAX_PER_MINUTE` texts go to one number in any minute (counted over the
 outbox, whichever carrier took them): the first message over the limit is replaced by
@@ -37,6 +44,7 @@ from portal.notifications.providers import DeliveryError, Provider, Sent, telnyx
 logger = logging.getLogger("portal.notifications")
 
 KIND = "phone_sms"
+REPLY_KIND = "sms_reply"
 CARRIERS = {twilio_api.CARRIER: twilio_api.LABEL, telnyx_api.CARRIER: telnyx_api.LABEL}
 SEGMENT = 160  # GSM-7 characters in one SMS
 LONGEST = 1600  # Twilio's limit for a message body
@@ -109,20 +117,37 @@ def status_callback_url() -> str:
     return f"{settings.PORTAL_BASE_URL}{reverse('notify:twilio-status')}"
 
 
-def send_text(*, to: str, body: str) -> str:
-    """Through Twilio, else Telnyx; returns "carrier:id" or raises DeliveryError naming
-    both carriers' errors."""
-    try:
-        return f"{twilio_api.CARRIER}:" + twilio_api.send_sms(
+def telnyx_webhook_url() -> str:
+    """Where Telnyx sends a message's events; "" while TELNYX_PUBLIC_KEY is unset (the
+    portal would refuse them all)."""
+    if not settings.TELNYX_PUBLIC_KEY:
+        return ""
+    return f"{settings.PORTAL_BASE_URL}{reverse('notify:telnyx')}"
+
+
+def send_text(*, to: str, body: str, first: str = twilio_api.CARRIER, telnyx_from: str = "") -> str:
+    """Through the carrier `first` (Twilio unless told), else the other one; returns
+    "carrier:id" or raises DeliveryError naming both carriers' errors."""
+    senders = {
+        twilio_api.CARRIER: lambda: twilio_api.send_sms(
             to=to, body=body, status_callback=status_callback_url()
-        )
-    except DeliveryError as first:
+        ),
+        telnyx_api.CARRIER: lambda: telnyx_api.send_sms(
+            to=to, body=body, from_number=telnyx_from, webhook_url=telnyx_webhook_url()
+        ),
+    }
+    order = sorted(senders, key=lambda carrier: carrier != first)
+    errors: list[str] = []
+    for carrier in order:
         try:
-            ref = f"{telnyx_api.CARRIER}:" + telnyx_api.send_sms(to=to, body=body)
-        except DeliveryError as second:
-            raise DeliveryError(f"{first}; {second}") from second
-        logger.warning("SMS to %s went through Telnyx: %s", to[-4:], first)
+            ref = f"{carrier}:" + senders[carrier]()
+        except DeliveryError as exc:
+            errors.append(str(exc))
+            continue
+        if errors:
+            logger.warning("SMS to %s went through %s: %s", to[-4:], CARRIERS[carrier], errors[0])
         return ref
+    raise DeliveryError("; ".join(errors))
 
 
 # --- Per-number limit ------------------------------------------------------------------
@@ -150,6 +175,7 @@ def _summary(number: str, limit: int) -> str:
     waiting = (
         OutboxMessage.objects.filter(_to_number(number), due)
         .exclude(delivery_state=DeliveryState.SUMMARISED)
+        .exclude(kind=REPLY_KIND)
         .count()
     )
     count = max(waiting, 1)
@@ -159,9 +185,25 @@ def _summary(number: str, limit: int) -> str:
     )
 
 
+def _reply(message: Any, target: str) -> Sent:
+    """The portal's answer to the person's text, through the carrier they texted."""
+    data = message.data if isinstance(message.data, dict) else {}
+    first = str(data.get("carrier") or "")
+    ref = send_text(
+        to=target,
+        body=sms_text(message),
+        first=first if first in CARRIERS else twilio_api.CARRIER,
+        telnyx_from=str(data.get("telnyx_from") or ""),
+    )
+    _mark(message, DeliveryState.ACCEPTED)
+    return Sent(ref=ref)
+
+
 def _send(message: Any, target: str) -> Sent:
     from portal.notifications.models import OutboxMessage
 
+    if message.kind == REPLY_KIND:
+        return _reply(message, target)
     limit = max(1, int(settings.PHONE_MAX_PER_MINUTE))
     since = timezone.now() - datetime.timedelta(minutes=1)
     recent = OutboxMessage.objects.filter(

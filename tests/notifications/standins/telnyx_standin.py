@@ -1,7 +1,9 @@
 """A stand-in for Telnyx's Messaging API v2 on 127.0.0.1 (port 0), as documented:
 
 - https://developers.telnyx.com/docs/messaging/messages/send-message: `POST /v2/messages`
-  with `Authorization: Bearer <API key>` and a JSON body `{"from", "to", "text"}`;
+  with `Authorization: Bearer <API key>` and a JSON body `{"from", "to", "text"}`, and
+  optionally `webhook_url` (where this message's `message.sent`/`message.finalized`
+  events go before the messaging profile's; receiving-webhooks, "Webhook URL hierarchy");
   answered 200 with `{"data": {"record_type": "message", "id", "direction": "outbound",
   "type": "SMS", "from": {"phone_number"}, "to": [{"phone_number", "status": "queued"}],
   "text", "parts", "encoding", "created_at", "errors": []…}}`.
@@ -9,7 +11,9 @@
   `{"errors": [{"code", "title", "detail"}]}` (10009 Authentication failed, 401; 10002
   Invalid phone number / 10004 Missing required parameter, 422; 10007 Unexpected error).
 
-It records what each phone received and when, and can be told to answer 500.
+It records what each phone received, from which number, when, and the message's
+`webhook_url`, and can be told to answer 500. Telnyx's webhooks to the portal (signed
+events) are `telnyx_webhooks.py`.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class Received:
     text: str
     at: datetime.datetime
     id: str
+    sender: str = ""
+    webhook_url: str = ""
 
 
 class TelnyxStandIn(BaseHTTPRequestHandler):
@@ -81,7 +87,10 @@ class TelnyxStandIn(BaseHTTPRequestHandler):
             return
         message_id = str(uuid.uuid4())
         now = timezone.now()
-        TelnyxStandIn.received.append(Received(body["to"], body["text"], now, message_id))
+        TelnyxStandIn.received.append(
+            Received(body["to"], body["text"], now, message_id, sender=body["from"],
+                     webhook_url=body.get("webhook_url", ""))
+        )  # fmt: skip
         self._reply(
             200,
             {
