@@ -56,3 +56,28 @@ def post_signed(
     url = f"{settings.PORTAL_BASE_URL}{path}"
     signature = RequestValidator(token).compute_signature(url, params)
     return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def assert_acknowledged_by_reply(
+    incident: Incident, page: Page, *, at: datetime.datetime, via: str
+) -> None:
+    """The reply acknowledged the page and the incident as the paged person, at `at`:
+    the timeline says how, and the audit names them."""
+    from incidents.choices import TimelineKind
+    from portal.audit.choices import AuditAction
+    from portal.audit.models import AuditEntry
+
+    incident.refresh_from_db()
+    page.refresh_from_db()
+    assert incident.acknowledged_at == at
+    assert page.acknowledged_at == at
+    [acked] = incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED)
+    assert acked.actor_id == page.user.pk
+    [note] = incident.timeline.filter(data__via=via)
+    assert note.message == f"{page.user.get_username()} acknowledged their page in {via}."
+    assert note.actor_id == page.user.pk
+    audited = AuditEntry.objects.filter(
+        at=at, action=AuditAction.UPDATE, object_type="incidents.incident"
+    )
+    assert audited.exists()
+    assert {entry.actor_user_id for entry in audited} == {page.user.pk}

@@ -16,14 +16,18 @@ import time_machine
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
-from incidents.choices import TimelineKind
 from incidents.services import acknowledge_incident
-from portal.audit.choices import AuditAction
-from portal.audit.models import AuditEntry
 from portal.kernel.actors import Actor
 from portal.notifications.choices import DeliveryState
 from portal.notifications.models import OutboxMessage
-from tests.notifications.phone_pages import OTHER_PHONE, PHONE, later, page_to_phone, post_signed
+from tests.notifications.phone_pages import (
+    OTHER_PHONE,
+    PHONE,
+    assert_acknowledged_by_reply,
+    later,
+    page_to_phone,
+    post_signed,
+)
 from tests.notifications.standins import twilio_standin
 
 SMS = "/notify/twilio/sms/"
@@ -64,20 +68,7 @@ def test_the_reply_code_acknowledges_the_page_and_incident_as_the_paged_person_o
     with time_machine.travel(later(40), tick=False):
         response = reply(client, f" {message.pk}A ")
     assert said(response) == f"Acknowledged {incident.ref}. Thank you."
-    incident.refresh_from_db()
-    page.refresh_from_db()
-    assert incident.acknowledged_at == later(40)
-    assert page.acknowledged_at == later(40)
-    [acked] = incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED)
-    assert acked.actor_id == page.user.pk
-    [note] = incident.timeline.filter(data__via="SMS (Twilio)")
-    assert note.message == f"{page.user.get_username()} acknowledged their page in SMS (Twilio)."
-    assert note.actor_id == page.user.pk
-    audited = AuditEntry.objects.filter(
-        at=later(40), action=AuditAction.UPDATE, object_type="incidents.incident"
-    )
-    assert audited.exists()
-    assert {entry.actor_user_id for entry in audited} == {page.user.pk}
+    assert_acknowledged_by_reply(incident, page, at=later(40), via="SMS (Twilio)")
     # Twilio repeats the webhook: nothing changes a second time.
     with time_machine.travel(later(50), tick=False):
         again = reply(client, f"{message.pk}a")

@@ -19,13 +19,16 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from incidents.choices import TimelineKind
-from portal.audit.choices import AuditAction
-from portal.audit.models import AuditEntry
 from portal.notifications.choices import DeliveryState
 from portal.notifications.models import OutboxMessage
 from portal.notifications.tasks import deliver_outbox_message
-from tests.notifications.phone_pages import OTHER_PHONE, PHONE, later, page_to_phone
+from tests.notifications.phone_pages import (
+    OTHER_PHONE,
+    PHONE,
+    assert_acknowledged_by_reply,
+    later,
+    page_to_phone,
+)
 from tests.notifications.standins import telnyx_standin, telnyx_webhooks, twilio_standin
 from tests.notifications.standins.telnyx_webhooks import PATH, post, receipt, received, signed
 
@@ -90,20 +93,7 @@ def test_a_reply_code_to_a_telnyx_page_acknowledges_as_the_person_and_is_answere
     with time_machine.travel(later(40), tick=False):
         response = post(client, received(sender=PHONE, text=f" {message.pk}A "))
     assert response.status_code == 200
-    incident.refresh_from_db()
-    page.refresh_from_db()
-    assert incident.acknowledged_at == later(40)
-    assert page.acknowledged_at == later(40)
-    [acked] = incident.timeline.filter(kind=TimelineKind.ACKNOWLEDGED)
-    assert acked.actor_id == page.user.pk
-    [note] = incident.timeline.filter(data__via="SMS (Telnyx)")
-    assert note.message == f"{page.user.get_username()} acknowledged their page in SMS (Telnyx)."
-    assert note.actor_id == page.user.pk
-    audited = AuditEntry.objects.filter(
-        at=later(40), action=AuditAction.UPDATE, object_type="incidents.incident"
-    )
-    assert audited.exists()
-    assert {entry.actor_user_id for entry in audited} == {page.user.pk}
+    assert_acknowledged_by_reply(incident, page, at=later(40), via="SMS (Telnyx)")
     # The answer leaves through the outbox after the commit, by Telnyx (the number the
     # person texted) although Twilio answers again.
     [answer] = _answers()
@@ -318,22 +308,6 @@ def test_a_failed_delivery_says_so_with_telnyxs_error_code(paged: Any, client: C
     assert message.delivery_state == DeliveryState.UNDELIVERED
     assert message.last_error == "Telnyx reported not delivered (error 40002)"
     assert message.delivered_at is None
-
-
-@pytest.mark.django_db
-def test_telnyxs_statuses_map_to_the_provider_neutral_states() -> None:
-    from portal.notifications.phone_replies import TELNYX_MESSAGE_STATES
-
-    assert TELNYX_MESSAGE_STATES == {
-        "queued": DeliveryState.ACCEPTED,
-        "sending": DeliveryState.ACCEPTED,
-        "sent": DeliveryState.SENT,
-        "delivered": DeliveryState.DELIVERED,
-        "sending_failed": DeliveryState.FAILED,
-        "delivery_failed": DeliveryState.UNDELIVERED,
-        # Sent, and the phone network never confirmed: sent is all that is known.
-        "delivery_unconfirmed": DeliveryState.SENT,
-    }
 
 
 @pytest.mark.django_db
