@@ -1,7 +1,7 @@
 """The document as a tree of blocks: headings, paragraphs, lists, tables.
 
-Markdown is parsed by markdown-it-py (CommonMark with GFM tables) and rendered to
-HTML; that HTML, HTML blocks inside the Markdown, or a saved web page, is parsed by
+Markdown is parsed by cmark-gfm (CommonMark with GFM tables, `cmark.py`) and rendered
+to HTML; that HTML, HTML blocks inside the Markdown, or a saved web page, is parsed by
 lxml (libxml2). Both parsers are linear in their input, and neither is a regular
 expression, so emphasis left open, runs of `#` or of backticks cost no more than
 ordinary text. Every block keeps the line number it has in the input.
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
-from markdown_it import MarkdownIt
 
+from portal.project.playbook_import import cmark
 from portal.project.playbook_import.document import Line, looks_like_html, prepare_markdown
 
 
@@ -43,14 +43,17 @@ _BREAKS = frozenset(
 )
 _MAX_DEPTH = 64  # deeper block nesting is read as text: no recursion limit to reach
 _MARKER = "L:"
-
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_SOURCEPOS = "data-sourcepos"  # cmark's "3:1-5:12": first line, column, last line, column
+# Read as no position, as markdown-it gave them none: a line rule or code block is never
+# a block read, but its line would become that of text an HTML comment left after it.
+_UNPLACED = frozenset({"hr", "pre"})
 
 
 def parse_document(lines: list[Line]) -> list[Node]:
     """The document's blocks in order; containers (div, section, quote) are flattened."""
     numbers = [line.number for line in lines] or [1]
-    if looks_like_html(lines):
+    markdown = not looks_like_html(lines)
+    if not markdown:
         markup = "\n".join(line.text for line in lines)
     else:
         lines = prepare_markdown(lines)
@@ -62,7 +65,7 @@ def parse_document(lines: list[Line]) -> list[Node]:
         )
     except etree.ParserError:  # nothing but blanks or comments
         return []
-    _number_elements(root, numbers)
+    _number_elements(root, numbers, markdown=markdown)
     body = root.find("body")
     blocks = _blocks(body if body is not None else root, 0)
     _mark_extra_cells(blocks, {line.number: line.text for line in lines})
@@ -107,49 +110,82 @@ def split_row(text: str) -> list[str]:
 
 
 def _render_markdown(text: str) -> str:
-    tokens = _MARKDOWN.parse(text)
-    row_line = 0
-    for token in tokens:
-        if token.map is not None and token.nesting == 1:
-            token.attrSet("data-line", str(token.map[0]))
-            if token.type == "tr_open":
-                row_line = token.map[0]
-        elif token.type in ("th_open", "td_open"):
-            token.attrSet("data-line", str(row_line))
-        elif token.type == "html_block" and token.map is not None:
-            # The HTML parser counts lines in the rendered page; this marker ties
-            # them back to the line the block starts on in the input.
-            token.content = f"<!--{_MARKER}{token.map[0]}-->{token.content}"
-    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
+    # The HTML parser counts lines in the rendered page; this marker ties an HTML
+    # block's lines back to the line the block starts on in the input.
+    return cmark.to_html(text, lambda line: f"<!--{_MARKER}{line}-->")
 
 
-def _number_elements(root: etree._Element, numbers: list[int]) -> None:
-    """Each element's input line as `data-src`: from Markdown's map, or a marker's offset."""
+def _number_elements(root: etree._Element, numbers: list[int], *, markdown: bool) -> None:
+    """Each element's input line as `data-src`: from cmark's position, or a marker's offset.
+
+    An element cmark wrote (its position known) has an "m" after the number: a list or
+    table "written in Markdown". A saved page has no such element, whatever its
+    attributes say: only the Markdown renderer's positions are taken.
+    """
     last = len(numbers) - 1
+    placed = [f"{number}m" for number in numbers]  # the strings set, made once a line
+    unplaced = [str(number) for number in numbers]
     md_index: int | None = None
     marker: tuple[int, int] = (0, 1)  # (input index, rendered line) of the last HTML block
     for element in root.iter():
-        if isinstance(element, etree._Comment):
-            text = element.text or ""
+        tag = element.tag
+        if not isinstance(tag, str):
+            text = (element.text or "") if tag is etree.Comment else ""
             if text.startswith(_MARKER) and text[len(_MARKER) :].isdigit():
                 marker, md_index = (int(text[len(_MARKER) :]), element.sourceline or 1), None
             continue
-        if not isinstance(element.tag, str):
-            continue
-        source = element.get("data-line")
-        if source is not None and source.isdigit():
-            md_index = int(source)
-            index = md_index
-        elif md_index is not None:
+        source = element.get(_SOURCEPOS) if markdown else None
+        if source is not None:
+            start = source[: source.find(":")]
+            if tag == "table" or start == "0" or tag in _UNPLACED:
+                position = _misplaced(element, source)
+            else:
+                position = int(start) - 1 if start.isdigit() else None
+            if position is not None:
+                md_index = position
+                element.set("data-src", placed[max(0, min(position, last))])
+                continue
+        if md_index is not None:
             index = md_index  # inline HTML inside a Markdown block: that block's line
         else:
             index = marker[0] + (element.sourceline or 1) - marker[1]
-        element.set("data-src", str(numbers[max(0, min(index, last))]))
+        element.set("data-src", unplaced[max(0, min(index, last))])
+
+
+def _misplaced(element: etree._Element, source: str) -> int | None:
+    """The input index of a line cmark-gfm gives wrong, or none for a rule or code block.
+
+    cmark-gfm misplaces a table that interrupts a paragraph ("Severity levels" on the
+    line above the header row, or a list item's text): the paragraph before the header
+    row gets no position (0:0), the table and its header row the paragraph's first
+    line. A table's last line is right, and its rows are consecutive lines (header,
+    delimiter, body): the header row is as many lines above the last as there are rows.
+    """
+    if element.tag in _UNPLACED:
+        return None
+    first, _, last = source.partition("-")
+    start, end = first.partition(":")[0], last.partition(":")[0]
+    if element.tag == "table":
+        rows = [row for part in element for row in part if row.tag == "tr"]
+        if rows and end.isdigit():
+            header = int(end) - len(rows)
+            for cell in (rows[0], *rows[0]):
+                cell.set(_SOURCEPOS, f"{header}:1-{header}:1")
+            return header - 1
+    if start == "0":
+        # The paragraph cut off by a table: it starts where cmark says the table does.
+        table = next(element.itersiblings("table"), None)
+        start = (table.get(_SOURCEPOS) or "").partition(":")[0] if table is not None else ""
+    return int(start) - 1 if start.isdigit() and start != "0" else None
 
 
 def _line(element: etree._Element) -> int:
-    value = element.get("data-src") or "1"
+    value = (element.get("data-src") or "1").rstrip("m")
     return int(value) if value.isdigit() else 1
+
+
+def _from_markdown(element: etree._Element) -> bool:
+    return (element.get("data-src") or "").endswith("m")
 
 
 def _tag(element: etree._Element) -> str:
@@ -203,7 +239,7 @@ def _paragraph(element: etree._Element, _depth: int) -> list[Node]:
 
 
 def _list(element: etree._Element, depth: int) -> list[Node]:
-    node = Node("list", _line(element), markdown=element.get("data-line") is not None)
+    node = Node("list", _line(element), markdown=_from_markdown(element))
     for child in element:
         if _tag(child) != "li":
             continue
@@ -218,7 +254,7 @@ def _list(element: etree._Element, depth: int) -> list[Node]:
 
 
 def _table(element: etree._Element, _depth: int) -> list[Node]:
-    node = Node("table", _line(element), markdown=element.get("data-line") is not None)
+    node = Node("table", _line(element), markdown=_from_markdown(element))
     rows = [
         row
         for row in element.iter("tr")
