@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     number: int  # 1-based, in the input as given
     text: str
@@ -103,8 +103,9 @@ def prepare_markdown(lines: list[Line]) -> list[Line]:
             in_gfm_table = False
             out.append(line)
             continue
-        lowered = stripped.lower()
-        html_tables = max(0, html_tables + lowered.count("<table") - lowered.count("</table"))
+        if "<" in stripped:
+            lowered = stripped.lower()
+            html_tables = max(0, html_tables + lowered.count("<table") - lowered.count("</table"))
         if not stripped:
             in_gfm_table = False
             if html_tables:

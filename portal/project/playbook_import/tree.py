@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
 
 from portal.project.playbook_import import cmark
 from portal.project.playbook_import.document import Line, looks_like_html, prepare_markdown
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     kind: str  # heading | paragraph | list | item | table | row | cell
     line: int
@@ -59,11 +58,10 @@ def parse_document(lines: list[Line]) -> list[Node]:
         lines = prepare_markdown(lines)
         numbers = [line.number for line in lines] or [1]
         markup = "<html><body>\n" + _render_markdown("\n".join(line.text for line in lines))
-    try:
-        root = lxml.html.document_fromstring(
-            markup.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8")
-        )
-    except etree.ParserError:  # nothing but blanks or comments
+    # etree's HTML parser rather than lxml.html's: the same libxml2 parse, without a
+    # Python class lookup for each element the tree is read through.
+    root = etree.fromstring(markup.encode("utf-8"), etree.HTMLParser(encoding="utf-8"))
+    if root is None:  # nothing but blanks or comments
         return []
     _number_elements(root, numbers, markdown=markdown)
     body = root.find("body")
@@ -92,16 +90,19 @@ def split_row(text: str) -> list[str]:
     """A GFM row's raw cells: quote marks and outer pipes dropped, `\\|` does not split."""
     row = text.strip().lstrip(">").strip()
     cells: list[str] = []
-    current: list[str] = []
-    escaped = False
-    for char in row:
-        if char == "|" and not escaped:
-            cells.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-        escaped = char == "\\" and not escaped
-    cells.append("".join(current).strip())
+    if "\\" not in row:  # nothing escaped: every pipe splits
+        cells = [cell.strip() for cell in row.split("|")]
+    else:
+        current: list[str] = []
+        escaped = False
+        for char in row:
+            if char == "|" and not escaped:
+                cells.append("".join(current).strip())
+                current = []
+            else:
+                current.append(char)
+            escaped = char == "\\" and not escaped
+        cells.append("".join(current).strip())
     if row.startswith("|"):
         cells = cells[1:]
     if row.endswith("|") and not row.endswith("\\|") and cells:
@@ -255,23 +256,22 @@ def _list(element: etree._Element, depth: int) -> list[Node]:
 
 def _table(element: etree._Element, _depth: int) -> list[Node]:
     node = Node("table", _line(element), markdown=_from_markdown(element))
-    rows = [
-        row
-        for row in element.iter("tr")
+    rows = list(element.iter("tr"))
+    if element.find(".//table") is not None:
         # Rows of a table nested in a cell belong to that table, not to this one.
-        if next(row.iterancestors("table"), None) is element
-    ]
+        rows = [row for row in rows if next(row.iterancestors("table"), None) is element]
     for row in rows:
         cells = Node("row", _line(row))
         for cell in row:
-            if _tag(cell) not in ("td", "th"):
+            tag = _tag(cell)
+            if tag not in ("td", "th"):
                 continue
             cells.children.append(
                 Node(
                     "cell",
                     _line(cell),
                     _inline_text(cell),
-                    header=_tag(cell) == "th",
+                    header=tag == "th",
                     colspan=_span(cell.get("colspan")),
                     rowspan=_span(cell.get("rowspan")),
                 )
@@ -304,6 +304,14 @@ _CONTAINERS = frozenset(
 
 def _inline_text(element: etree._Element, *, clean: bool = True) -> str:
     """The element's text; a line break where a <br>, item, paragraph or row ends."""
+    if not len(element):  # no child: most cells and headings, read without a walk
+        tag = _tag(element)
+        if tag in _SKIPPED or not tag:
+            return ""
+        text = element.text or ""
+        if tag in _BREAKS:
+            text = f"\n{text}\n"
+        return _clean(text) if clean else text
     parts: list[str] = []
     skipping = 0
     for event, node in etree.iterwalk(element, events=("start", "end")):
@@ -328,5 +336,7 @@ def _inline_text(element: etree._Element, *, clean: bool = True) -> str:
 
 def _clean(text: str) -> str:
     """Spaces collapsed within each line; blank lines dropped."""
+    if "\n" not in text:
+        return " ".join(text.split())
     lines = (" ".join(part.split()) for part in text.split("\n"))
     return "\n".join(line for line in lines if line)
