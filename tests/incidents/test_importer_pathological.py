@@ -12,6 +12,7 @@ it is timed against the same blocks written as a saved page, read in the same ru
 
 from __future__ import annotations
 
+import gc
 import resource
 import time
 from pathlib import Path
@@ -129,6 +130,18 @@ def test_rendering_markdown_frees_the_syntax_tree_and_the_html() -> None:
     for _ in range(10):
         cmark.to_html(document, _no_prefix)
     assert _resident_mb() - before < 40, f"{_resident_mb() - before:.0f} MB kept"
+
+
+def test_a_read_leaves_the_garbage_collector_as_it_found_it() -> None:
+    # It is paused while a document is read (reader.py).
+    read_severity_table(_ORDINARY_BLOCK)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_severity_table(_ORDINARY_BLOCK)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.slow
