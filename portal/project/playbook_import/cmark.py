@@ -118,12 +118,12 @@ class _Tree:
             if into is None or kind in into:
                 stack.append(_first_child(node))
 
-    def html(self) -> str:
+    def html(self) -> bytes:
         pointer = _render_html(self.root, OPTIONS, _parser_extensions(self.parser))
         if not pointer:
             raise MemoryError("cmark-gfm could not render the document")
         try:
-            return ctypes.string_at(pointer).decode("utf-8")
+            return ctypes.string_at(pointer)
         finally:
             _FREE(pointer)
 
@@ -151,23 +151,31 @@ _RAW_SOURCEPOS = re.compile(rb"(?i)(?<=[\s\"'/])data-sourcepos(?=[\s=/>])")
 _ONE_AT_A_TIME = threading.Lock()
 
 
-def to_html(text: str, html_block_prefix: Callable[[int], str]) -> str:
-    """The HTML of Markdown `text`, each HTML block preceded by its prefix.
+def to_html(text: str, html_block_prefix: Callable[[int], str]) -> bytes:
+    """The HTML (UTF-8) of Markdown `text`, each HTML block preceded by its prefix.
 
     `html_block_prefix` gets the block's first line (0-based) and returns what to put
     before the block's first line in the output, on the same line.
     """
     encoded = text.encode("utf-8")
-    raw_positions = _RAW_SOURCEPOS.search(encoded) is not None
+    # Cheap looks at the whole text spare walking the tree for what is not there.
+    raw_html = b"<" in encoded
+    raw_positions = raw_html and b"data-sourcepos" in encoded.lower()
     with _ONE_AT_A_TIME:
-        return _to_html(encoded, html_block_prefix, raw_positions=raw_positions)
+        return _to_html(encoded, html_block_prefix, raw_html=raw_html, raw_positions=raw_positions)
 
 
 def _to_html(
-    encoded: bytes, html_block_prefix: Callable[[int], str], *, raw_positions: bool
-) -> str:
+    encoded: bytes,
+    html_block_prefix: Callable[[int], str],
+    *,
+    raw_html: bool,
+    raw_positions: bool,
+) -> bytes:
     tree = _Tree(encoded)
     try:
+        if not raw_html:
+            return tree.html()
         for node, kind in tree.nodes(None if raw_positions else _CONTAINERS):
             if kind != _HTML_BLOCK and kind != _HTML_INLINE:
                 continue

@@ -46,6 +46,7 @@ _SOURCEPOS = "data-sourcepos"  # cmark's "3:1-5:12": first line, column, last li
 # Read as no position, as markdown-it gave them none: a line rule or code block is never
 # a block read, but its line would become that of text an HTML comment left after it.
 _UNPLACED = frozenset({"hr", "pre"})
+_MARKDOWN_READ = frozenset({"ul", "ol", "table"})  # read differently when written in Markdown
 
 
 def parse_document(lines: list[Line]) -> list[Node]:
@@ -53,19 +54,19 @@ def parse_document(lines: list[Line]) -> list[Node]:
     numbers = [line.number for line in lines] or [1]
     markdown = not looks_like_html(lines)
     if not markdown:
-        markup = "\n".join(line.text for line in lines)
+        markup = "\n".join(line.text for line in lines).encode("utf-8")
     else:
         lines = prepare_markdown(lines)
         numbers = [line.number for line in lines] or [1]
-        markup = "<html><body>\n" + _render_markdown("\n".join(line.text for line in lines))
+        markup = b"<html><body>\n" + _render_markdown("\n".join(line.text for line in lines))
     # etree's HTML parser rather than lxml.html's: the same libxml2 parse, without a
     # Python class lookup for each element the tree is read through.
-    root = etree.fromstring(markup.encode("utf-8"), etree.HTMLParser(encoding="utf-8"))
+    root = etree.fromstring(markup, etree.HTMLParser(encoding="utf-8"))
     if root is None:  # nothing but blanks or comments
         return []
-    _number_elements(root, numbers, markdown=markdown)
+    places = _number_elements(root, numbers, markdown=markdown)
     body = root.find("body")
-    blocks = _blocks(body if body is not None else root, 0)
+    blocks = _blocks(body if body is not None else root, 0, places)
     _mark_extra_cells(blocks, {line.number: line.text for line in lines})
     return blocks
 
@@ -110,22 +111,36 @@ def split_row(text: str) -> list[str]:
     return cells
 
 
-def _render_markdown(text: str) -> str:
+def _render_markdown(text: str) -> bytes:
     # The HTML parser counts lines in the rendered page; this marker ties an HTML
     # block's lines back to the line the block starts on in the input.
     return cmark.to_html(text, lambda line: f"<!--{_MARKER}{line}-->")
 
 
-def _number_elements(root: etree._Element, numbers: list[int], *, markdown: bool) -> None:
-    """Each element's input line as `data-src`: from cmark's position, or a marker's offset.
+@dataclass
+class _Places:
+    """Each element's input line, and the lists and tables cmark wrote (Markdown ones).
 
-    An element cmark wrote (its position known) has an "m" after the number: a list or
-    table "written in Markdown". A saved page has no such element, whatever its
-    attributes say: only the Markdown renderer's positions are taken.
+    Kept beside the tree rather than in attributes: libxml2 would make three objects
+    for each attribute set, to be read back and parsed, and freed with the tree.
     """
+
+    lines: dict[etree._Element, int] = field(default_factory=dict)
+    markdown: set[etree._Element] = field(default_factory=set)
+
+    def line(self, element: etree._Element) -> int:
+        return self.lines.get(element, 1)
+
+
+def _number_elements(root: etree._Element, numbers: list[int], *, markdown: bool) -> _Places:
+    """Each element's input line: from cmark's position, or a marker's offset.
+
+    A saved page has no element cmark wrote, whatever its attributes say: only the
+    Markdown renderer's positions are taken.
+    """
+    places = _Places()
+    lines = places.lines
     last = len(numbers) - 1
-    placed = [f"{number}m" for number in numbers]  # the strings set, made once a line
-    unplaced = [str(number) for number in numbers]
     md_index: int | None = None
     marker: tuple[int, int] = (0, 1)  # (input index, rendered line) of the last HTML block
     for element in root.iter():
@@ -144,13 +159,16 @@ def _number_elements(root: etree._Element, numbers: list[int], *, markdown: bool
                 position = int(start) - 1 if start.isdigit() else None
             if position is not None:
                 md_index = position
-                element.set("data-src", placed[max(0, min(position, last))])
+                lines[element] = numbers[max(0, min(position, last))]
+                if tag in _MARKDOWN_READ:
+                    places.markdown.add(element)
                 continue
         if md_index is not None:
             index = md_index  # inline HTML inside a Markdown block: that block's line
         else:
             index = marker[0] + (element.sourceline or 1) - marker[1]
-        element.set("data-src", unplaced[max(0, min(index, last))])
+        lines[element] = numbers[max(0, min(index, last))]
+    return places
 
 
 def _misplaced(element: etree._Element, source: str) -> int | None:
@@ -180,23 +198,14 @@ def _misplaced(element: etree._Element, source: str) -> int | None:
     return int(start) - 1 if start.isdigit() and start != "0" else None
 
 
-def _line(element: etree._Element) -> int:
-    value = (element.get("data-src") or "1").rstrip("m")
-    return int(value) if value.isdigit() else 1
-
-
-def _from_markdown(element: etree._Element) -> bool:
-    return (element.get("data-src") or "").endswith("m")
-
-
 def _tag(element: etree._Element) -> str:
     return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
-def _blocks(container: etree._Element, depth: int) -> list[Node]:
+def _blocks(container: etree._Element, depth: int, places: _Places) -> list[Node]:
     out: list[Node] = []
     inline: list[str] = [container.text or ""]
-    inline_line = _line(container)
+    inline_line = places.line(container)
 
     def flush() -> None:
         text = _clean("".join(inline))
@@ -215,37 +224,37 @@ def _blocks(container: etree._Element, depth: int) -> list[Node]:
         if tag in _BLOCK_READERS or tag in _CONTAINERS:
             flush()
             if tag in _CONTAINERS and depth < _MAX_DEPTH:
-                out += _blocks(child, depth + 1)
+                out += _blocks(child, depth + 1, places)
             elif tag in _CONTAINERS:
-                out.append(Node("paragraph", _line(child), _inline_text(child)))
+                out.append(Node("paragraph", places.line(child), _inline_text(child)))
             else:
-                out += _BLOCK_READERS[tag](child, depth)
-            inline_line = _line(child)
+                out += _BLOCK_READERS[tag](child, depth, places)
+            inline_line = places.line(child)
             inline.append(child.tail or "")
         else:
             if not "".join(inline).strip():
-                inline_line = _line(child)
+                inline_line = places.line(child)
             inline.append(_inline_text(child, clean=False) + (child.tail or ""))
     flush()
     return [node for node in out if node.text or node.children]
 
 
-def _heading(element: etree._Element, _depth: int) -> list[Node]:
+def _heading(element: etree._Element, _depth: int, places: _Places) -> list[Node]:
     text = _inline_text(element).replace("\n", " ").rstrip("¶ ")
-    return [Node("heading", _line(element), text, level=_HEADINGS[_tag(element)])]
+    return [Node("heading", places.line(element), text, level=_HEADINGS[_tag(element)])]
 
 
-def _paragraph(element: etree._Element, _depth: int) -> list[Node]:
-    return [Node("paragraph", _line(element), _inline_text(element))]
+def _paragraph(element: etree._Element, _depth: int, places: _Places) -> list[Node]:
+    return [Node("paragraph", places.line(element), _inline_text(element))]
 
 
-def _list(element: etree._Element, depth: int) -> list[Node]:
-    node = Node("list", _line(element), markdown=_from_markdown(element))
+def _list(element: etree._Element, depth: int, places: _Places) -> list[Node]:
+    node = Node("list", places.line(element), markdown=element in places.markdown)
     for child in element:
         if _tag(child) != "li":
             continue
-        item = Node("item", _line(child))
-        blocks = _blocks(child, depth + 1) if depth < _MAX_DEPTH else []
+        item = Node("item", places.line(child))
+        blocks = _blocks(child, depth + 1, places) if depth < _MAX_DEPTH else []
         if blocks and blocks[0].kind == "paragraph":
             item.text = blocks.pop(0).text
         item.children = blocks
@@ -254,14 +263,14 @@ def _list(element: etree._Element, depth: int) -> list[Node]:
     return [node] if node.children else []
 
 
-def _table(element: etree._Element, _depth: int) -> list[Node]:
-    node = Node("table", _line(element), markdown=_from_markdown(element))
+def _table(element: etree._Element, _depth: int, places: _Places) -> list[Node]:
+    node = Node("table", places.line(element), markdown=element in places.markdown)
     rows = list(element.iter("tr"))
-    if element.find(".//table") is not None:
+    if next(element.iterdescendants("table"), None) is not None:
         # Rows of a table nested in a cell belong to that table, not to this one.
         rows = [row for row in rows if next(row.iterancestors("table"), None) is element]
     for row in rows:
-        cells = Node("row", _line(row))
+        cells = Node("row", places.line(row))
         for cell in row:
             tag = _tag(cell)
             if tag not in ("td", "th"):
@@ -269,7 +278,7 @@ def _table(element: etree._Element, _depth: int) -> list[Node]:
             cells.children.append(
                 Node(
                     "cell",
-                    _line(cell),
+                    places.line(cell),
                     _inline_text(cell),
                     header=tag == "th",
                     colspan=_span(cell.get("colspan")),
