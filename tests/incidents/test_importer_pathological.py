@@ -146,7 +146,7 @@ def test_a_read_leaves_the_garbage_collector_as_it_found_it() -> None:
 @pytest.mark.slow
 def test_a_5_mb_document_is_read_in_time_linear_in_its_size() -> None:
     # Table-dense on purpose (a severity table every 300 characters): the worst case
-    # for candidates. It took about 4 s per MB with markdown-it-py (issue 26).
+    # for candidates. Under 1 s per MB here (4 s with markdown-it-py, BENCHMARKS.md).
     small = _seconds(_sized(_ORDINARY_BLOCK, 500_000))
     document = _sized(_ORDINARY_BLOCK, 5_000_000)
     start = time.perf_counter()
