@@ -62,6 +62,24 @@ def test_code_cell_with_name_in_parentheses_or_after_a_dash() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("doc", "line"),
+    [
+        ("Severity levels\n| Sev | Ack |\n|---|---|\n| P1 | 5 min |\n| P2 |\n", 2),
+        ("Severity levels\nfor every service\n| Sev | Ack |\n|-|-|\n| P1 | 5 min |\n| P2 |\n", 3),
+        ("- Levels:\n  | Sev | Ack |\n  |---|---|\n  | P1 | 5 min |\n  | P2 |\n", 2),
+        ("> Levels\n> | Sev | Ack |\n> |---|---|\n> | P1 | 5 min |\n> | P2 |\n", 2),
+    ],
+    ids=["paragraph", "two-line-paragraph", "list-item", "quoted"],
+)
+def test_a_table_right_after_a_paragraph_is_at_its_header_row(doc: str, line: int) -> None:
+    # The renderer places such a table, and its header row, on the paragraph's line.
+    result = read_severity_table(doc)
+    assert f"Markdown table at line {line}" in result.source
+    assert targets(result) == [("P1", "5 min", None, None), ("P2", None, None, None)]
+    assert result.notes == [f"line {line + 3}: the row has 1 of 2 cells; the last 1 read as empty"]
+
+
 def test_codes_numbered_in_reverse_order_are_ranked_by_their_number() -> None:
     doc = "| Sev | Ack |\n|---|---|\n| P3 | 1 day |\n| P2 | 1 hr |\n| P1 | 5 min |\n"
     result = read_severity_table(doc)
@@ -96,6 +114,35 @@ def test_html_table_inside_markdown() -> None:
         "line 8: cell 'CTO' (column 'Owner') not read",
         "line 9: cell 'Lead' (column 'Owner') not read",
     ]
+
+
+def test_html_inside_markdown_is_at_its_own_lines_whatever_its_attributes() -> None:
+    # `data-sourcepos` is the attribute the Markdown renderer marks its own lines with.
+    doc = (
+        "# Severity\n\n"
+        '<table data-sourcepos="1:1-1:1">\n<tr><th>Sev</th><th>Ack</th></tr>\n'
+        "<tr><td>P1</td><td>5 min</td></tr>\n<tr><td>P2</td></tr>\n</table>\n"
+    )
+    result = read_severity_table(doc)
+    assert "HTML table at line 4 under 'Severity'" in result.source
+    assert result.notes == ["line 6: the row has 1 of 2 cells; the last 1 read as empty"]
+
+
+def test_a_saved_page_s_line_attributes_are_not_taken_for_its_lines() -> None:
+    # A page exported from a Markdown preview has data-line on its blocks: the lines of
+    # the Markdown it came from, not of the page.
+    page = (
+        "<!DOCTYPE html>\n<html><body>\n"
+        '<h2 data-line="0">Severity levels</h2>\n'
+        '<table data-line="1" data-sourcepos="2:1-5:9">\n'
+        "<thead><tr><th>Sev</th><th>Ack</th></tr></thead>\n<tbody>\n"
+        "<tr><td>P1</td><td>5 min</td></tr>\n<tr><td>P2</td><td>1 hr</td></tr>\n"
+        "</tbody></table>\n</body></html>\n"
+    )
+    result = read_severity_table(page)
+    assert "HTML table at line 5 under 'Severity levels'" in result.source
+    assert targets(result) == [("P1", "5 min", None, None), ("P2", "1 hr", None, None)]
+    assert result.notes == []
 
 
 def test_saved_html_page_with_a_table_without_th_and_a_colspan() -> None:

@@ -7,6 +7,7 @@ prefix it looks at, whatever follows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Longest first, so "severity 1" is not read as "s" followed by "everity".
 _PREFIXES = (
@@ -23,6 +24,11 @@ _PREFIXES = (
     "s",
     "l",
 )
+# The prefixes by first letter, in the order above: most text starts with none of them.
+_BY_FIRST = {
+    first: tuple(prefix for prefix in _PREFIXES if prefix[0] == first)
+    for first in {prefix[0] for prefix in _PREFIXES}
+}
 # Punctuation teams put before a code: "# P1", "#P1", "• SEV1", "(P2)", "[S1]".
 _LEADING = frozenset("#*•·>([-–— \t")
 _SEPARATORS = frozenset(":—–-/|.,) \t]")
@@ -41,7 +47,7 @@ class CodeMatch:
 def _code_at(text: str, start: int) -> tuple[str, int, int] | None:
     """(code, number, end) when a code starts at `start` and ends at a word boundary."""
     lowered = text[start : start + 24].lower()
-    for prefix in _PREFIXES:
+    for prefix in _BY_FIRST.get(lowered[:1], ()):
         if not lowered.startswith(prefix):
             continue
         index = len(prefix)
@@ -64,6 +70,9 @@ def _code_at(text: str, start: int) -> tuple[str, int, int] | None:
     return None
 
 
+# A cell's text is matched when its row, then its column, is looked at for codes, when
+# it is read and when the reading is scored: matched once.
+@lru_cache(maxsize=4096)
 def match_code(text: str) -> CodeMatch | None:
     """The code a cell, item or heading starts with (or ends with, in parentheses)."""
     start = 0

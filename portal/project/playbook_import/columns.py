@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Checked in this order: the first concept whose words appear in the label wins, so
 # "MTTA target" is an acknowledge target and "Customer impact" a definition.
 CONCEPT_WORDS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -80,6 +82,8 @@ def label_words(label: str) -> set[str]:
     return words
 
 
+# A header is looked up for each row under it, a row label for each column.
+@lru_cache(maxsize=4096)
 def concept_of(label: str) -> str | None:
     words = label_words(label)
     for concept, keys in CONCEPT_WORDS:
@@ -88,5 +92,6 @@ def concept_of(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def names_code(header: str) -> bool:
     return bool(label_words(header) & CODE_HEADER_WORDS)

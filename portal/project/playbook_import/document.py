@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     number: int  # 1-based, in the input as given
     text: str
@@ -31,15 +31,15 @@ def document_lines(text: str) -> tuple[list[Line], list[str]]:
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     notes: list[str] = []
     lines = [Line(i, t) for i, t in enumerate(raw, start=1)]
-    numbered = [_numbered(t) for t in raw]
-    added = sum(1 for n in numbered if n is not None and n[0] == "+")
+    numbered = list(map(_NUMBERED_DIFF.match, raw))  # no Python call for each line
+    added = sum(1 for n in numbered if n is not None and n["mark"] == "+")
     non_blank = sum(1 for t in raw if t.strip())
     if added >= 3 and added * 2 >= non_blank:
         notes.append("read as a diff with line numbers: added lines kept, the rest dropped")
         lines = [
-            Line(line.number, n[1])
+            Line(line.number, line.text[n.end() :])
             for line, n in zip(lines, numbered, strict=True)
-            if n is not None and n[0] == "+"
+            if n is not None and n["mark"] == "+"
         ]
     elif any(t.startswith("@@ ") and t.count("@@") >= 2 for t in raw):
         notes.append("read as a unified diff: added and context lines kept")
@@ -54,11 +54,6 @@ def document_lines(text: str) -> tuple[list[Line], list[str]]:
                 kept.append(line)
         lines = kept
     return lines, notes
-
-
-def _numbered(text: str) -> tuple[str, str] | None:
-    match = _NUMBERED_DIFF.match(text)
-    return (match["mark"], text[match.end() :]) if match else None
 
 
 def looks_like_html(lines: list[Line]) -> bool:
@@ -103,8 +98,9 @@ def prepare_markdown(lines: list[Line]) -> list[Line]:
             in_gfm_table = False
             out.append(line)
             continue
-        lowered = stripped.lower()
-        html_tables = max(0, html_tables + lowered.count("<table") - lowered.count("</table"))
+        if "<" in stripped:
+            lowered = stripped.lower()
+            html_tables = max(0, html_tables + lowered.count("<table") - lowered.count("</table"))
         if not stripped:
             in_gfm_table = False
             if html_tables:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from portal.kernel.durations import Duration, DurationKind, DurationParseError, parse_duration
 from portal.project.playbook_import.columns import DURATION_FIELDS, concept_of
@@ -181,6 +182,8 @@ def _qualifier(lowered: str, mentions: list[_Mention]) -> str:
     return next((mark for mark in _BUSINESS if mark in rest), "")
 
 
+# Teams write the same few targets ("15 min", "1 hour") in cell after cell: read once.
+@lru_cache(maxsize=4096)
 def read_duration(cell: str) -> DurationReading:
     text = " ".join(cell.split())
     if text.lower().rstrip(".") in EMPTY_MARKS:

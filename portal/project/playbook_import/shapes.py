@@ -24,7 +24,7 @@ from portal.project.playbook_import.tree import Node
 _SHORT_HEADING = 80
 
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     line: int
     label: str  # the column header, row label or "Label:" it was found under
@@ -34,7 +34,7 @@ class Fact:
     label_line: int = 0  # where the column's header or the row's label is
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     line: int
     code_text: str  # the cell, heading, paragraph line or item that starts with the code

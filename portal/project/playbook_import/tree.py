@@ -1,7 +1,7 @@
 """The document as a tree of blocks: headings, paragraphs, lists, tables.
 
-Markdown is parsed by markdown-it-py (CommonMark with GFM tables) and rendered to
-HTML; that HTML, HTML blocks inside the Markdown, or a saved web page, is parsed by
+Markdown is parsed by cmark-gfm (CommonMark with GFM tables, `cmark.py`) and rendered
+to HTML; that HTML, HTML blocks inside the Markdown, or a saved web page, is parsed by
 lxml (libxml2). Both parsers are linear in their input, and neither is a regular
 expression, so emphasis left open, runs of `#` or of backticks cost no more than
 ordinary text. Every block keeps the line number it has in the input.
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
-from markdown_it import MarkdownIt
 
+from portal.project.playbook_import import cmark
 from portal.project.playbook_import.document import Line, looks_like_html, prepare_markdown
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     kind: str  # heading | paragraph | list | item | table | row | cell
     line: int
@@ -43,28 +42,31 @@ _BREAKS = frozenset(
 )
 _MAX_DEPTH = 64  # deeper block nesting is read as text: no recursion limit to reach
 _MARKER = "L:"
-
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_SOURCEPOS = "data-sourcepos"  # cmark's "3:1-5:12": first line, column, last line, column
+# Read as no position, as markdown-it gave them none: a line rule or code block is never
+# a block read, but its line would become that of text an HTML comment left after it.
+_UNPLACED = frozenset({"hr", "pre"})
+_MARKDOWN_READ = frozenset({"ul", "ol", "table"})  # read differently when written in Markdown
 
 
 def parse_document(lines: list[Line]) -> list[Node]:
     """The document's blocks in order; containers (div, section, quote) are flattened."""
     numbers = [line.number for line in lines] or [1]
-    if looks_like_html(lines):
-        markup = "\n".join(line.text for line in lines)
+    markdown = not looks_like_html(lines)
+    if not markdown:
+        markup = "\n".join(line.text for line in lines).encode("utf-8")
     else:
         lines = prepare_markdown(lines)
         numbers = [line.number for line in lines] or [1]
-        markup = "<html><body>\n" + _render_markdown("\n".join(line.text for line in lines))
-    try:
-        root = lxml.html.document_fromstring(
-            markup.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8")
-        )
-    except etree.ParserError:  # nothing but blanks or comments
+        markup = b"<html><body>\n" + _render_markdown("\n".join(line.text for line in lines))
+    # etree's HTML parser rather than lxml.html's: the same libxml2 parse, without a
+    # Python class lookup for each element the tree is read through.
+    root = etree.fromstring(markup, etree.HTMLParser(encoding="utf-8"))
+    if root is None:  # nothing but blanks or comments
         return []
-    _number_elements(root, numbers)
+    places = _number_elements(root, numbers, markdown=markdown)
     body = root.find("body")
-    blocks = _blocks(body if body is not None else root, 0)
+    blocks = _blocks(body if body is not None else root, 0, places)
     _mark_extra_cells(blocks, {line.number: line.text for line in lines})
     return blocks
 
@@ -89,16 +91,19 @@ def split_row(text: str) -> list[str]:
     """A GFM row's raw cells: quote marks and outer pipes dropped, `\\|` does not split."""
     row = text.strip().lstrip(">").strip()
     cells: list[str] = []
-    current: list[str] = []
-    escaped = False
-    for char in row:
-        if char == "|" and not escaped:
-            cells.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-        escaped = char == "\\" and not escaped
-    cells.append("".join(current).strip())
+    if "\\" not in row:  # nothing escaped: every pipe splits
+        cells = [cell.strip() for cell in row.split("|")]
+    else:
+        current: list[str] = []
+        escaped = False
+        for char in row:
+            if char == "|" and not escaped:
+                cells.append("".join(current).strip())
+                current = []
+            else:
+                current.append(char)
+            escaped = char == "\\" and not escaped
+        cells.append("".join(current).strip())
     if row.startswith("|"):
         cells = cells[1:]
     if row.endswith("|") and not row.endswith("\\|") and cells:
@@ -106,60 +111,101 @@ def split_row(text: str) -> list[str]:
     return cells
 
 
-def _render_markdown(text: str) -> str:
-    tokens = _MARKDOWN.parse(text)
-    row_line = 0
-    for token in tokens:
-        if token.map is not None and token.nesting == 1:
-            token.attrSet("data-line", str(token.map[0]))
-            if token.type == "tr_open":
-                row_line = token.map[0]
-        elif token.type in ("th_open", "td_open"):
-            token.attrSet("data-line", str(row_line))
-        elif token.type == "html_block" and token.map is not None:
-            # The HTML parser counts lines in the rendered page; this marker ties
-            # them back to the line the block starts on in the input.
-            token.content = f"<!--{_MARKER}{token.map[0]}-->{token.content}"
-    return str(_MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {}))
+def _render_markdown(text: str) -> bytes:
+    # The HTML parser counts lines in the rendered page; this marker ties an HTML
+    # block's lines back to the line the block starts on in the input.
+    return cmark.to_html(text, lambda line: f"<!--{_MARKER}{line}-->")
 
 
-def _number_elements(root: etree._Element, numbers: list[int]) -> None:
-    """Each element's input line as `data-src`: from Markdown's map, or a marker's offset."""
+@dataclass
+class _Places:
+    """Each element's input line, and the lists and tables cmark wrote (Markdown ones).
+
+    Kept beside the tree rather than in attributes: libxml2 would make three objects
+    for each attribute set, to be read back and parsed, and freed with the tree.
+    """
+
+    lines: dict[etree._Element, int] = field(default_factory=dict)
+    markdown: set[etree._Element] = field(default_factory=set)
+
+    def line(self, element: etree._Element) -> int:
+        return self.lines.get(element, 1)
+
+
+def _number_elements(root: etree._Element, numbers: list[int], *, markdown: bool) -> _Places:
+    """Each element's input line: from cmark's position, or a marker's offset.
+
+    A saved page has no element cmark wrote, whatever its attributes say: only the
+    Markdown renderer's positions are taken.
+    """
+    places = _Places()
+    lines = places.lines
     last = len(numbers) - 1
     md_index: int | None = None
     marker: tuple[int, int] = (0, 1)  # (input index, rendered line) of the last HTML block
     for element in root.iter():
-        if isinstance(element, etree._Comment):
-            text = element.text or ""
+        tag = element.tag
+        if not isinstance(tag, str):
+            text = (element.text or "") if tag is etree.Comment else ""
             if text.startswith(_MARKER) and text[len(_MARKER) :].isdigit():
                 marker, md_index = (int(text[len(_MARKER) :]), element.sourceline or 1), None
             continue
-        if not isinstance(element.tag, str):
-            continue
-        source = element.get("data-line")
-        if source is not None and source.isdigit():
-            md_index = int(source)
-            index = md_index
-        elif md_index is not None:
+        source = element.get(_SOURCEPOS) if markdown else None
+        if source is not None:
+            start = source[: source.find(":")]
+            if tag == "table" or start == "0" or tag in _UNPLACED:
+                position = _misplaced(element, source)
+            else:
+                position = int(start) - 1 if start.isdigit() else None
+            if position is not None:
+                md_index = position
+                lines[element] = numbers[max(0, min(position, last))]
+                if tag in _MARKDOWN_READ:
+                    places.markdown.add(element)
+                continue
+        if md_index is not None:
             index = md_index  # inline HTML inside a Markdown block: that block's line
         else:
             index = marker[0] + (element.sourceline or 1) - marker[1]
-        element.set("data-src", str(numbers[max(0, min(index, last))]))
+        lines[element] = numbers[max(0, min(index, last))]
+    return places
 
 
-def _line(element: etree._Element) -> int:
-    value = element.get("data-src") or "1"
-    return int(value) if value.isdigit() else 1
+def _misplaced(element: etree._Element, source: str) -> int | None:
+    """The input index of a line cmark-gfm gives wrong, or none for a rule or code block.
+
+    cmark-gfm misplaces a table that interrupts a paragraph ("Severity levels" on the
+    line above the header row, or a list item's text): the paragraph before the header
+    row gets no position (0:0), the table and its header row the paragraph's first
+    line. A table's last line is right, and its rows are consecutive lines (header,
+    delimiter, body): the header row is as many lines above the last as there are rows.
+    """
+    if element.tag in _UNPLACED:
+        return None
+    first, _, last = source.partition("-")
+    start, end = first.partition(":")[0], last.partition(":")[0]
+    if element.tag == "table":
+        rows = [row for part in element for row in part if row.tag == "tr"]
+        if rows and end.isdigit():
+            header = int(end) - len(rows)
+            for cell in (rows[0], *rows[0]):
+                cell.set(_SOURCEPOS, f"{header}:1-{header}:1")
+            return header - 1
+    if start == "0":
+        # The paragraph cut off by a table: it starts where cmark says the table does.
+        table = next(element.itersiblings("table"), None)
+        start = (table.get(_SOURCEPOS) or "").partition(":")[0] if table is not None else ""
+    return int(start) - 1 if start.isdigit() and start != "0" else None
 
 
 def _tag(element: etree._Element) -> str:
     return element.tag.lower() if isinstance(element.tag, str) else ""
 
 
-def _blocks(container: etree._Element, depth: int) -> list[Node]:
+def _blocks(container: etree._Element, depth: int, places: _Places) -> list[Node]:
     out: list[Node] = []
     inline: list[str] = [container.text or ""]
-    inline_line = _line(container)
+    inline_line = places.line(container)
 
     def flush() -> None:
         text = _clean("".join(inline))
@@ -178,37 +224,37 @@ def _blocks(container: etree._Element, depth: int) -> list[Node]:
         if tag in _BLOCK_READERS or tag in _CONTAINERS:
             flush()
             if tag in _CONTAINERS and depth < _MAX_DEPTH:
-                out += _blocks(child, depth + 1)
+                out += _blocks(child, depth + 1, places)
             elif tag in _CONTAINERS:
-                out.append(Node("paragraph", _line(child), _inline_text(child)))
+                out.append(Node("paragraph", places.line(child), _inline_text(child)))
             else:
-                out += _BLOCK_READERS[tag](child, depth)
-            inline_line = _line(child)
+                out += _BLOCK_READERS[tag](child, depth, places)
+            inline_line = places.line(child)
             inline.append(child.tail or "")
         else:
             if not "".join(inline).strip():
-                inline_line = _line(child)
+                inline_line = places.line(child)
             inline.append(_inline_text(child, clean=False) + (child.tail or ""))
     flush()
     return [node for node in out if node.text or node.children]
 
 
-def _heading(element: etree._Element, _depth: int) -> list[Node]:
+def _heading(element: etree._Element, _depth: int, places: _Places) -> list[Node]:
     text = _inline_text(element).replace("\n", " ").rstrip("¶ ")
-    return [Node("heading", _line(element), text, level=_HEADINGS[_tag(element)])]
+    return [Node("heading", places.line(element), text, level=_HEADINGS[_tag(element)])]
 
 
-def _paragraph(element: etree._Element, _depth: int) -> list[Node]:
-    return [Node("paragraph", _line(element), _inline_text(element))]
+def _paragraph(element: etree._Element, _depth: int, places: _Places) -> list[Node]:
+    return [Node("paragraph", places.line(element), _inline_text(element))]
 
 
-def _list(element: etree._Element, depth: int) -> list[Node]:
-    node = Node("list", _line(element), markdown=element.get("data-line") is not None)
+def _list(element: etree._Element, depth: int, places: _Places) -> list[Node]:
+    node = Node("list", places.line(element), markdown=element in places.markdown)
     for child in element:
         if _tag(child) != "li":
             continue
-        item = Node("item", _line(child))
-        blocks = _blocks(child, depth + 1) if depth < _MAX_DEPTH else []
+        item = Node("item", places.line(child))
+        blocks = _blocks(child, depth + 1, places) if depth < _MAX_DEPTH else []
         if blocks and blocks[0].kind == "paragraph":
             item.text = blocks.pop(0).text
         item.children = blocks
@@ -217,25 +263,24 @@ def _list(element: etree._Element, depth: int) -> list[Node]:
     return [node] if node.children else []
 
 
-def _table(element: etree._Element, _depth: int) -> list[Node]:
-    node = Node("table", _line(element), markdown=element.get("data-line") is not None)
-    rows = [
-        row
-        for row in element.iter("tr")
+def _table(element: etree._Element, _depth: int, places: _Places) -> list[Node]:
+    node = Node("table", places.line(element), markdown=element in places.markdown)
+    rows = list(element.iter("tr"))
+    if next(element.iterdescendants("table"), None) is not None:
         # Rows of a table nested in a cell belong to that table, not to this one.
-        if next(row.iterancestors("table"), None) is element
-    ]
+        rows = [row for row in rows if next(row.iterancestors("table"), None) is element]
     for row in rows:
-        cells = Node("row", _line(row))
+        cells = Node("row", places.line(row))
         for cell in row:
-            if _tag(cell) not in ("td", "th"):
+            tag = _tag(cell)
+            if tag not in ("td", "th"):
                 continue
             cells.children.append(
                 Node(
                     "cell",
-                    _line(cell),
+                    places.line(cell),
                     _inline_text(cell),
-                    header=_tag(cell) == "th",
+                    header=tag == "th",
                     colspan=_span(cell.get("colspan")),
                     rowspan=_span(cell.get("rowspan")),
                 )
@@ -268,6 +313,14 @@ _CONTAINERS = frozenset(
 
 def _inline_text(element: etree._Element, *, clean: bool = True) -> str:
     """The element's text; a line break where a <br>, item, paragraph or row ends."""
+    if not len(element):  # no child: most cells and headings, read without a walk
+        tag = _tag(element)
+        if tag in _SKIPPED or not tag:
+            return ""
+        text = element.text or ""
+        if tag in _BREAKS:
+            text = f"\n{text}\n"
+        return _clean(text) if clean else text
     parts: list[str] = []
     skipping = 0
     for event, node in etree.iterwalk(element, events=("start", "end")):
@@ -292,5 +345,7 @@ def _inline_text(element: etree._Element, *, clean: bool = True) -> str:
 
 def _clean(text: str) -> str:
     """Spaces collapsed within each line; blank lines dropped."""
+    if "\n" not in text:
+        return " ".join(text.split())
     lines = (" ".join(part.split()) for part in text.split("\n"))
     return "\n".join(line for line in lines if line)
