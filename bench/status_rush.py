@@ -4,19 +4,22 @@ Issue 27: during an outage customers (and their tools) hit `/status/` and the st
 hardest. This starts the production gunicorn config (`gunicorn -c portal/gunicorn.conf.py`:
 its workers, worker class and access log; DEBUG=0) on PostgreSQL with an outage on the
 page (3 open public incidents with updates, 40 past ones, 6 public components), then,
-for each public URL in turn, a Python load generator keeps N connections busy for a few
-seconds (HTTP/1.1 keep-alive through `http.client`; gunicorn's sync workers close after
-each answer, so clients reconnect as browsers do) and records every latency. The
-baseline is a static file served by the same gunicorn (WhiteNoise), measured before and
-after the URLs; the ratio is the URL's requests/s over the baseline's mean.
+for each public URL in turn, keeps N connections busy for a few seconds and records the
+latencies. The baseline is a static file served by the same gunicorn (WhiteNoise),
+measured before and after the URLs; the ratio is the URL's requests/s over the
+baseline's mean.
+
+The load generator is `wrk` when it is installed (as in the issue's own measurement:
+`wrk -c 64 -t 2 --latency`; req/s, and p50/p99 from its latency distribution), else a
+Python one (threads with `http.client` in a few processes; it costs about as much CPU
+per request as a cached answer, so its absolute figures are a floor). Either way it
+shares the machine's cores with the server; the output says which one ran.
 
 Goal (issue 27): ratio >= 0.5 and p99 < 50 ms for every URL.
 
-    .venv/bin/python bench/status_rush.py [--connections 64] [--seconds 5] [--processes 2]
+    .venv/bin/python bench/status_rush.py [--connections 64] [--seconds 5]
+        [--generator auto|wrk|python] [--threads 2] [--processes 2]
 
-The load generator shares the machine's cores with the server (a Python client costs
-about as much CPU per request as a cached answer), so absolute figures are a floor;
-the ratio against the static file, measured the same way, is the figure to compare.
 Writes bench/results/status_rush.md.
 """
 
@@ -28,6 +31,7 @@ import http.client
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -48,6 +52,7 @@ DB = os.environ.get("RUSH_DATABASE", "portal_bench_status")
 PG = "postgres://postgres@127.0.0.1:5432"
 RESULTS = ROOT / "bench" / "results" / "status_rush.md"
 STATIC = "/static/admin/css/base.css"
+WRK = "/usr/bin/wrk"
 
 SEED = """
 import datetime, uuid
@@ -182,7 +187,9 @@ def _worker(port: int, path: str, threads: int, seconds: float, out: Any) -> Non
     out.put((latencies, errors[0]))
 
 
-def rush(port: int, path: str, connections: int, seconds: float, processes: int) -> dict[str, Any]:
+def python_rush(
+    port: int, path: str, connections: int, seconds: float, processes: int
+) -> dict[str, Any]:
     queue: Any = multiprocessing.Queue()
     per = [connections // processes + (i < connections % processes) for i in range(processes)]
     procs = [
@@ -208,6 +215,94 @@ def rush(port: int, path: str, connections: int, seconds: float, processes: int)
     }
 
 
+# --- Load generator: wrk -------------------------------------------------------------
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    """wrk's `812.00us`, `23.45ms`, `1.20s` in milliseconds."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if found is None:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    return float(found.group(1)) * _UNITS[found.group(2)]
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """req/s, p50/p99 (ms, from `--latency`'s distribution) and errors from wrk's report.
+
+    Errors are the socket errors (connect, read, write, timeout: a request past wrk's
+    timeout is left out of its latencies, so a timeout is never a silent fast answer)
+    and the non-2xx/3xx answers.
+    """
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    percentiles = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE))
+    if rps is None or not {"50", "99"} <= percentiles.keys():
+        raise ValueError(f"unexpected wrk output:\n{output}")
+    errors = 0
+    if socket_errors := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    ):
+        errors += sum(int(n) for n in socket_errors.groups())
+    if non_2xx := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        errors += int(non_2xx.group(1))
+    return {
+        "rps": float(rps.group(1)),
+        "p50": _ms(percentiles["50"]),
+        "p99": _ms(percentiles["99"]),
+        "errors": errors,
+    }
+
+
+def wrk_rush(
+    port: int, path: str, connections: int, seconds: float, threads: int
+) -> dict[str, Any]:
+    cmd = [
+        WRK,
+        f"--connections={connections}",
+        f"--threads={min(threads, connections)}",
+        f"--duration={max(1, round(seconds))}s",
+        "--latency",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)  # noqa: S603
+    return parse_wrk(out.stdout)
+
+
+class Generator:
+    """The load generator of this run: wrk when installed (or asked for), else Python."""
+
+    def __init__(self, choice: str, threads: int, processes: int) -> None:
+        if choice == "auto":
+            choice = "wrk" if os.access(WRK, os.X_OK) else "python"
+        if choice == "wrk" and not os.access(WRK, os.X_OK):
+            raise SystemExit(f"{WRK} not found (apt-get install wrk), or use --generator python")
+        self.name, self.threads, self.processes = choice, threads, processes
+
+    def rush(self, port: int, path: str, connections: int, seconds: float) -> dict[str, Any]:
+        if self.name == "wrk":
+            return wrk_rush(port, path, connections, seconds, self.threads)
+        return python_rush(port, path, connections, seconds, self.processes)
+
+    def describe(self, connections: int) -> str:
+        if self.name == "wrk":
+            version = (
+                subprocess.run(  # noqa: S603 - fixed argv
+                    [WRK, "--version"], check=False, capture_output=True, text=True
+                )
+                .stdout.split("[")[0]
+                .strip()
+            )
+            return (
+                f"`{version}`, `-c {connections} -t {self.threads} --latency`"
+                " (req/s and p50/p99 as wrk reports them)"
+            )
+        return (
+            f"Python threads with http.client, {connections} connections in"
+            f" {self.processes} processes (wrk not installed)"
+        )
+
+
 def size(port: int, path: str) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", path)
@@ -226,18 +321,45 @@ def machine() -> str:
     with psycopg.connect(f"{PG}/postgres") as conn:
         row = conn.execute("SHOW server_version").fetchone()
     pg = row[0] if row else "?"
+    uname = subprocess.run(  # noqa: S603 - fixed argv
+        ["/bin/uname", "-a"], check=False, capture_output=True, text=True
+    ).stdout.strip()
     return (
-        f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs ({cpu}), "
+        f"`{uname or platform.platform()}`, nproc {len(os.sched_getaffinity(0))} ({cpu}), "
         f"Python {platform.python_version()}, PostgreSQL {pg}"
     )
+
+
+def server_config(environ: dict[str, str]) -> str:
+    """Workers, worker class and threads as gunicorn reads portal/gunicorn.conf.py here."""
+    out = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [GUNICORN, "-c", "portal/gunicorn.conf.py", "--print-config"],
+        cwd=ROOT,
+        env=environ,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    conf = dict(re.findall(r"^(\w+)\s+= (.*)$", out, re.MULTILINE))
+    threads = f" × {conf['threads']} threads" if conf.get("threads", "1") != "1" else ""
+    return f"{conf['workers']} {conf['worker_class']} workers{threads}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--processes", type=int, default=2, help="load generator processes")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="auto: wrk if installed",
+    )
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--processes", type=int, default=2, help="Python load generator processes")
     args = parser.parse_args()
+    generator = Generator(args.generator, args.threads, args.processes)
+    print(f"load generator: {generator.name}")
     tmp = Path(tempfile.mkdtemp(prefix="status-rush-"))
     port = free_port()
     environ = env(tmp, port)
@@ -256,18 +378,24 @@ def main() -> None:
         "/status/api/v2/scheduled-maintenances/upcoming.json",
         "/status/api/v2/scheduled-maintenances/active.json",
     ]
+    workers = server_config(environ)
     server = start_gunicorn(environ, port)
     try:
         for path in [STATIC, *urls]:
-            rush(port, path, 8, 0.5, 1)  # warm: workers started, pages rendered once
+            python_rush(port, path, 8, 0.5, 1)  # warm: workers started, pages rendered once
+
+        def measure(path: str) -> dict[str, Any]:
+            return generator.rush(port, path, args.connections, args.seconds)
+
         results: dict[str, dict[str, Any]] = {}
-        baseline_runs = [rush(port, STATIC, args.connections, args.seconds, args.processes)]
+        baseline_runs = [measure(STATIC)]
+        print(f"{STATIC}: {baseline_runs[0]['rps']:.0f}/s p99 {baseline_runs[0]['p99']:.1f} ms")
         for path in urls:
-            results[path] = rush(port, path, args.connections, args.seconds, args.processes)
+            results[path] = measure(path)
             print(f"{path}: {results[path]['rps']:.0f}/s p99 {results[path]['p99']:.1f} ms")
-        baseline_runs.append(rush(port, STATIC, args.connections, args.seconds, args.processes))
+        baseline_runs.append(measure(STATIC))
+        print(f"{STATIC}: {baseline_runs[1]['rps']:.0f}/s p99 {baseline_runs[1]['p99']:.1f} ms")
         sizes = {path: size(port, path) for path in [STATIC, *urls]}
-        workers = int(environ.get("WEB_CONCURRENCY", "3"))
     finally:
         stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -279,10 +407,9 @@ def main() -> None:
         "# Status page rush (bench/status_rush.py)",
         "",
         f"Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}.",
-        f"Server: `gunicorn -c portal/gunicorn.conf.py` ({workers} sync workers, access log on),"
-        " DEBUG=0, status cache: file cache. Load: Python threads with http.client,"
-        f" {args.connections} connections in {args.processes} processes, {args.seconds:g} s per"
-        " URL, same machine.",
+        f"Server: `gunicorn -c portal/gunicorn.conf.py` ({workers}, access log on),"
+        f" DEBUG=0, status cache: file cache. Load generator: {generator.name}:"
+        f" {generator.describe(args.connections)}, {args.seconds:g} s per URL, same machine.",
         "",
         f"Baseline `{STATIC}` ({sizes[STATIC]:,} B): "
         + ", ".join(f"{r['rps']:,.0f}/s (p99 {r['p99']:.1f} ms)" for r in baseline_runs)
