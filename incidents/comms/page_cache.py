@@ -10,6 +10,7 @@ so no reader keeps data from before the change.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -60,6 +61,41 @@ def get(name: str) -> Any:
 
 def set(name: str, value: Any, *, generation: int) -> None:  # noqa: A001 - the cache verb
     store().set(f"comms:status:{generation}:{name}", value, timeout=ttl())
+
+
+def stale_seconds() -> int:
+    """How long past its freshness a rendered page may still be answered while another
+    process renders it again: what the pages tell a CDN (stale-while-revalidate)."""
+    return ttl() + settings.STATUS_PAGE_STALE_SECONDS
+
+
+def keep_last(name: str, value: Any) -> None:
+    """Keep `value` as the last rendered copy of `name`, across generations."""
+    store().set(f"comms:status:last:{name}", value, timeout=stale_seconds())
+
+
+def last(name: str) -> Any:
+    """The last rendered copy of `name` (any generation, at most `stale_seconds()` old)."""
+    return store().get(f"comms:status:last:{name}")
+
+
+_RENDERING_KEY = "comms:status:rendering"
+# A render takes tens of milliseconds; a process killed while rendering frees it by then.
+RENDERING_LOCK_SECONDS = 10
+
+
+def claim_rendering() -> str | None:
+    """The right to render a public page while the other processes answer their last
+    copies: a token for `release_rendering`, or None when another process holds it.
+    (The file cache's `add` is not atomic: two processes may both get it, rarely.)"""
+    token = uuid.uuid4().hex
+    return token if store().add(_RENDERING_KEY, token, timeout=RENDERING_LOCK_SECONDS) else None
+
+
+def release_rendering(token: str) -> None:
+    cache = store()
+    if cache.get(_RENDERING_KEY) == token:
+        cache.delete(_RENDERING_KEY)
 
 
 def cached(name: str, build: Callable[[], T]) -> T:

@@ -4,13 +4,17 @@ Cache-Control, RFC 5861 stale-while-revalidate, RFC 9110 §13 conditional reques
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
+from incidents.comms import page_cache
 from incidents.models import Incident
 
 PUBLIC_URLS = (
@@ -116,6 +120,52 @@ def test_an_incident_change_invalidates_too(incident: Incident, system: Any) -> 
     assert incident.ref in old.json()["incidents"][0]["id"]
     resolve_incident(incident=incident, actor=system, reason="fixed")
     assert client.get("/status/api/v2/incidents/unresolved.json").json()["incidents"] == []
+
+
+def test_while_another_process_renders_a_page_the_last_copy_is_answered(
+    incident: Incident, send: Any, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    # Under a rush, an expiry or a publication must not have every worker render the
+    # same page at once while the requests queue (bench/status_rush.py).
+    client = Client()
+    old = {url: client.get(url) for url in _urls(incident)}
+    send(incident, "status_page", body="FIX-DEPLOYED: checkout recovering.")
+    # While another worker renders the new pages
+    token = page_cache.claim_rendering()
+    assert token is not None
+    with django_assert_num_queries(0):
+        during = {url: client.get(url) for url in old}
+    for url, response in during.items():
+        assert response.status_code == 200, url
+        assert response.content == old[url].content, url
+        assert response["ETag"] == old[url]["ETag"], url
+        assert "public" in response["Cache-Control"], url
+    assert page_cache.claim_rendering() is None
+    page_cache.release_rendering(token)
+    # Then the next request renders the new content, and frees the right to render
+    after = client.get("/status/")
+    assert b"FIX-DEPLOYED" in after.content
+    assert after["ETag"] != old["/status/"]["ETag"]
+    assert page_cache.claim_rendering() is not None
+
+
+def test_a_page_without_a_last_copy_is_rendered_even_while_another_renders(
+    incident: Incident,
+) -> None:
+    assert page_cache.claim_rendering() is not None
+    first = Client().get(f"/status/incidents/{incident.ref}/")
+    assert first.status_code == 200
+    assert b"investigating checkout errors" in first.content
+
+
+def test_the_last_copy_is_not_answered_past_the_stale_window(incident: Incident, send: Any) -> None:
+    client = Client()
+    client.get("/status/")
+    send(incident, "status_page", body="FIX-DEPLOYED: checkout recovering.")
+    later = timezone.now() + datetime.timedelta(seconds=page_cache.stale_seconds() + 1)
+    with time_machine.travel(later, tick=False):
+        assert page_cache.claim_rendering() is not None
+        assert b"FIX-DEPLOYED" in client.get("/status/").content
 
 
 def test_only_successful_answers_are_stored(db: None) -> None:
