@@ -121,6 +121,9 @@ class RenderedPageCache:
             if token is None:
                 return _answer(request, last)
         try:
+            # The process that rendered it may have just released the right to render.
+            if token is not None and (entry := page_cache.get(key)) is not None:
+                return _answer(request, entry)
             return self._render(request, key)
         finally:
             if token is not None:

@@ -149,6 +149,30 @@ def test_while_another_process_renders_a_page_the_last_copy_is_answered(
     assert page_cache.claim_rendering() is not None
 
 
+def test_a_page_another_process_just_rendered_is_not_rendered_again(
+    incident: Incident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Client()
+    first = client.get("/status/")
+    # Another worker stores the page between this one's miss and its claim to render
+    real_get = page_cache.get
+    lookups: list[str] = []
+
+    def get(name: str) -> Any:
+        lookups.append(name)
+        return None if len(lookups) == 1 else real_get(name)
+
+    stored: list[Any] = []
+    monkeypatch.setattr(page_cache, "get", get)
+    monkeypatch.setattr(page_cache, "set", lambda *args, **kwargs: stored.append(args))
+    again = client.get("/status/")
+    assert again.status_code == 200
+    assert again["ETag"] == first["ETag"]
+    assert lookups == ["page:/status/", "page:/status/"]
+    assert stored == []  # answered, not rendered again
+    assert page_cache.claim_rendering() is not None  # and the right to render released
+
+
 def test_a_page_without_a_last_copy_is_rendered_even_while_another_renders(
     incident: Incident,
 ) -> None:
