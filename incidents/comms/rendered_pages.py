@@ -12,11 +12,12 @@ for what no hook announces (a renamed service, the day's history bar).
 A page is rendered again by one process at a time: while one renders (after an expiry
 or a publication), the others answer the page's last rendered copy, as a CDN does with
 stale-while-revalidate, instead of all rendering it at once. Without this, every
-expiry under a rush had all the workers render the same page (tens of milliseconds
-each, on the database) while the requests queued: p99 went from ~20 ms to 80–100 ms
-for that second (bench/status_rush.py, 64 connections). A last copy is kept for
-STATUS_PAGE_CACHE_SECONDS + STATUS_PAGE_STALE_SECONDS; a page without one (the first
-request, an unknown incident) is always rendered.
+expiry under a rush had every worker render the same page (35 ms of CPU for `/status/`
+on an idle machine, more under the rush) while the requests queued: p99 went from
+~20–35 ms to 80–100 ms for that second (wrk, 64 connections, 1-s windows on
+bench/status_rush.py's server). A last copy is kept for STATUS_PAGE_CACHE_SECONDS +
+STATUS_PAGE_STALE_SECONDS; a page without one (the first request, an unknown
+incident) is always rendered.
 
 Every answer carries `Cache-Control: public, max-age=STATUS_PAGE_MAX_AGE,
 stale-while-revalidate=STATUS_PAGE_STALE_SECONDS`, a strong `ETag` (the body's hash) and

@@ -5,7 +5,12 @@ Cache-Control, RFC 5861 stale-while-revalidate, RFC 9110 §13 conditional reques
 from __future__ import annotations
 
 import datetime
+import os
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,3 +213,57 @@ def test_subscribe_form_works_from_the_shared_cached_page(db: None) -> None:
     response = browser.post("/status/subscribe/", {"email": "ann@customer.test"})
     assert response.status_code == 200
     assert "Check your inbox" in response.content.decode()
+
+
+@pytest.fixture
+def file_cache(settings: Any, tmp_path: Path) -> Path:
+    """The status cache as in production: a file cache, shared by every process."""
+    location = tmp_path / "status-cache"
+    settings.CACHES = {
+        **settings.CACHES,
+        "status": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(location),
+        },
+    }
+    return location
+
+
+def test_with_the_file_cache_one_claim_to_render_wins_among_simultaneous_ones(
+    file_cache: Path,
+) -> None:
+    start = threading.Barrier(8)
+
+    def claim() -> str | None:
+        start.wait()
+        return page_cache.claim_rendering()
+
+    with ThreadPoolExecutor(8) as pool:
+        tokens = [t for t in pool.map(lambda _: claim(), range(8)) if t is not None]
+    assert len(tokens) == 1
+    assert page_cache.claim_rendering() is None
+    page_cache.release_rendering("someone-else")
+    assert page_cache.claim_rendering() is None
+    page_cache.release_rendering(tokens[0])
+    assert page_cache.claim_rendering() is not None
+
+
+def test_with_the_file_cache_a_claim_left_by_a_dead_process_expires(file_cache: Path) -> None:
+    assert page_cache.claim_rendering() is not None
+    lock = next(p for p in file_cache.iterdir() if not p.name.endswith(".djcache"))
+    old = time.time() - page_cache.RENDERING_LOCK_SECONDS - 1
+    os.utime(lock, (old, old))
+    assert page_cache.claim_rendering() is not None
+
+
+def test_with_the_file_cache_pages_are_answered_from_the_last_copy_too(
+    file_cache: Path, incident: Incident, send: Any
+) -> None:
+    client = Client()
+    old = client.get("/status/")
+    send(incident, "status_page", body="FIX-DEPLOYED: checkout recovering.")
+    token = page_cache.claim_rendering()
+    assert token is not None
+    assert client.get("/status/")["ETag"] == old["ETag"]
+    page_cache.release_rendering(token)
+    assert b"FIX-DEPLOYED" in client.get("/status/").content
