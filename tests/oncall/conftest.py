@@ -70,3 +70,17 @@ def declare(declare: Any, committed: Any) -> Any:
             return declare(*args, **kwargs)
 
     return _declare
+
+
+@pytest.fixture
+def ana(django_user_model: Any) -> Any:
+    """A responder who manages her own contact methods."""
+    from django.contrib.auth.models import Group
+
+    from portal.audit.roles import RESPONDERS
+
+    user = django_user_model.objects.create_user(
+        "ana", "ana@example.com", "pw-ana-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get_or_create(name=RESPONDERS)[0])
+    return user

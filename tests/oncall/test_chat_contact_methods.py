@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
@@ -25,7 +25,6 @@ from incidents.oncall import contacts
 from incidents.oncall.models import ContactMethod, Page
 from incidents.services import declare_incident
 from portal.audit.models import AuditEntry
-from portal.audit.roles import RESPONDERS
 from portal.kernel.actors import Actor
 from portal.kernel.errors import DomainError
 from portal.notifications.choices import OutboxStatus
@@ -42,15 +41,6 @@ def teams() -> Iterator[RunningTeams]:
     standin = RunningTeams()
     yield standin
     standin.stop()
-
-
-@pytest.fixture
-def ana(django_user_model: type[User]) -> User:
-    user = django_user_model.objects.create_user(
-        "ana", "ana@example.com", "pw-ana-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get_or_create(name=RESPONDERS)[0])
-    return user
 
 
 def path_of(url: str) -> str:

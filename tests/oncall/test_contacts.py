@@ -38,15 +38,6 @@ def code_sent_to(address: str) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def ana(django_user_model: type[User]) -> User:
-    user = django_user_model.objects.create_user(
-        "ana", "ana@example.com", "pw-ana-1", is_staff=True
-    )
-    user.groups.add(Group.objects.get_or_create(name=RESPONDERS)[0])
-    return user
-
-
 def test_a_method_is_used_only_once_its_code_comes_back(ana: User) -> None:
     me = Actor.for_user(ana)
     with time_machine.travel(T0, tick=False):
