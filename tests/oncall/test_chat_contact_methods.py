@@ -184,7 +184,7 @@ def test_a_refusing_teams_workflow_is_said_on_the_incident_and_the_next_method_t
     with time_machine.travel(T0, tick=False):
         assert deliver_outbox_message(message.pk) == "pending"
     message.refresh_from_db()
-    assert "HTTP 429" in message.last_error
+    assert "HTTP 429 ServiceUnavailable Try again later." in message.last_error
     note = incident.timeline.filter(data__undeliverable=True).get()
     assert "Microsoft Teams" in note.message
     assert "Trying their next contact method now." in note.message

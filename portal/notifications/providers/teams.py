@@ -111,14 +111,20 @@ def _send(message: Any, target: str) -> Sent:
     except requests.RequestException as exc:
         raise DeliveryError(f"Teams could not be reached: {type(exc).__name__}") from exc
     if response.status_code >= 300:
-        detail = response.text[:200]
-        try:
-            error = response.json().get("error") or {}
-            detail = f"{error.get('code', '')} {error.get('message', '')}".strip() or detail
-        except ValueError:
-            pass
-        raise DeliveryError(f"Teams refused: HTTP {response.status_code} {detail}".strip())
+        raise DeliveryError(f"Teams refused: HTTP {response.status_code} {_detail(response)}")
     return Sent()
+
+
+def _detail(response: Any) -> str:
+    """Logic Apps' `{"error": {"code", "message"}}`, else the start of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return str(response.text[:200])
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return f"{error.get('code', '')} {error.get('message', '')}".strip()
+    return str(response.text[:200])
 
 
 PROVIDERS = (
