@@ -62,6 +62,24 @@ class Provider:
     needs_target: bool = True
 
 
+def post(
+    service: str, url: str, *, detail: Callable[[Any], str] | None = None, **kwargs: Any
+) -> Any:
+    """One HTTP POST for a provider (no retries of its own: the outbox retries with
+    backoff), or DeliveryError in words: "<service> could not be reached: …" /
+    "<service> refused: HTTP 429 <detail>" (`detail` reads the vendor's error body)."""
+    import requests
+
+    try:
+        response = requests.post(url, timeout=10, **kwargs)
+    except requests.RequestException as exc:
+        raise DeliveryError(f"{service} could not be reached: {type(exc).__name__}") from exc
+    if response.status_code >= 300:
+        said = detail(response) if detail is not None else response.text[:200]
+        raise DeliveryError(f"{service} refused: HTTP {response.status_code} {said}".strip())
+    return response
+
+
 # Providers an add-on brings (the Slack app's direct message needs the installed app's
 # token, which this floor may not import): registered from its AppConfig.ready().
 _added: dict[str, Provider] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from portal.notifications.providers import DeliveryError, Provider, Sent
+from portal.notifications.providers import DeliveryError, Provider, Sent, post
 
 KIND = "ntfy"
 
@@ -46,17 +46,8 @@ def _split(url: str) -> tuple[str, str, tuple[str, str] | None]:
 def _send(message: Any, target: str) -> Sent:
     """`target` is the topic URL, e.g. https://ntfy.sh/acme-pages (credentials, if any,
     as https://user:pass@host/topic)."""
-    import requests
-
     base, topic, auth = _split(target)
-    try:
-        response = requests.post(
-            base + "/", json=ntfy_payload(message, topic), auth=auth, timeout=10
-        )
-    except requests.RequestException as exc:
-        raise DeliveryError(f"ntfy: {type(exc).__name__}") from exc
-    if response.status_code >= 300:
-        raise DeliveryError(f"ntfy refused: HTTP {response.status_code} {response.text[:200]}")
+    post("ntfy", base + "/", json=ntfy_payload(message, topic), auth=auth)
     return Sent()
 
 

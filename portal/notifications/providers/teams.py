@@ -20,7 +20,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from portal.notifications.providers import DeliveryError, Provider, Sent
+from portal.notifications.providers import DeliveryError, Provider, Sent, post
 
 KIND = "teams"
 LABEL = "Microsoft Teams (Workflows webhook)"
@@ -96,22 +96,16 @@ def _check(target: str) -> str:
 
 
 def _send(message: Any, target: str) -> Sent:
-    import requests
-
     problem = _check(target)
     if problem:
         raise DeliveryError(f"Teams: {problem}")
-    try:
-        response = requests.post(
-            target,
-            data=_payload(message),
-            headers={"Content-Type": "application/json"},
-            timeout=10,
-        )
-    except requests.RequestException as exc:
-        raise DeliveryError(f"Teams could not be reached: {type(exc).__name__}") from exc
-    if response.status_code >= 300:
-        raise DeliveryError(f"Teams refused: HTTP {response.status_code} {_detail(response)}")
+    post(
+        "Teams",
+        target,
+        data=_payload(message),
+        headers={"Content-Type": "application/json"},
+        detail=_detail,
+    )
     return Sent()
 
 
