@@ -10,9 +10,12 @@ received" → "Post card in a chat or channel") on 127.0.0.1 (port 0), as docume
 - https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook
   (notes): the message size limit is 28 KB, over it the request is refused; more than
   four requests in a second are throttled (HTTP 429).
-- The Workflows HTTP trigger answers `202 Accepted` with an empty body; a body that does
-  not match the trigger's schema is refused `400` with Logic Apps' error shape
-  `{"error": {"code": "TriggerInputSchemaMismatch", "message": …}}`.
+- https://learn.microsoft.com/en-us/azure/connectors/connectors-native-reqres (the
+  Request trigger under Workflows): without a Response action the trigger answers
+  `202 Accepted` at once. A refused body is answered `400` in the Azure error envelope
+  `{"error": {"code", "message"}}`; the code name used here (`TriggerInputSchemaMismatch`)
+  is the Logic Apps runtime's, not quoted from these pages: the portal reads only the
+  status and shows code and message as given.
 
 It records every card it accepted (so tests read what the person's Teams chat shows)
 and can be told to answer an error status.
